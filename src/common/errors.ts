@@ -1,0 +1,55 @@
+/**
+ * The one error type Partnergate throws on purpose. Each has a stable code (area.what_went_wrong), an HTTP
+ * status and a message safe to show the user. The express error handler maps it to a page or
+ * `{ error: { code, message, field } }`; anything else becomes a 500 with no details.
+ */
+export const errorCatalogue = {
+  'request.invalid_field': 400,
+  'request.bad_date_range': 400,
+  'request.unknown_report': 404,
+  'request.body_too_large': 413,
+  'request.headers_too_large': 431,
+  'auth.required': 401,
+  'auth.invalid_credentials': 401,
+  'auth.throttled': 429,
+  'auth.forbidden': 403,
+  'auth.program_not_allowed': 403,
+  'auth.csrf_failed': 403,
+  'auth.token_invalid': 400,
+  'auth.reauth_required': 403,
+  'auth.totp_required': 401,
+  'auth.oidc_failed': 400,
+  'auth.handoff_invalid': 400,
+  'auth.handoff_unknown_user': 403,
+  'not_found': 404,
+  'conflict': 409,
+  'upstream.unavailable': 502,
+  'upstream.timeout': 504,
+  'store.unavailable': 503,
+  'ontraport.auth_failed': 502,
+  'ontraport.failed': 502,
+  'internal': 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { field?: string; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: details.cause });
+    this.name = 'AppError';
+    this.status = errorCatalogue[code];
+  }
+  get field(): string | undefined {
+    return this.details.field;
+  }
+}
+
+/** A bad request naming the field and the problem. */
+export function invalidField(field: string, problem: string): AppError {
+  return new AppError('request.invalid_field', `${field}: ${problem}`, { field });
+}

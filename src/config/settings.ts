@@ -1,0 +1,97 @@
+/**
+ * The catalogue of every Partnergate setting: its environment variable, its zod schema, whether it is a
+ * secret (never echoed), and the sentence that documents it. The README's configuration table is printed
+ * from this list (`partnergate config --doc`), so the code and the docs cannot drift apart.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => (typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v)));
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Paris');
+
+export interface SettingSpec {
+  /** Environment variable that sets it. */
+  env: string;
+  schema: z.ZodType;
+  /** Shown in the docs; omitted means "required" or "unset". */
+  default?: string;
+  secret?: boolean;
+  doc: string;
+}
+
+export const settings = {
+  port: { env: 'PARTNERGATE_PORT', schema: int(0, 65535).default(8080), default: '8080', doc: 'TCP port the gateway listens on (0 picks a free one).' },
+  host: { env: 'PARTNERGATE_HOST', schema: z.string().min(1).default('0.0.0.0'), default: '0.0.0.0', doc: 'Address the gateway binds.' },
+  publicUrl: { env: 'PARTNERGATE_PUBLIC_URL', schema: httpUrl.optional(), default: 'http://localhost:<port>', doc: 'Origin partners use to reach the gateway; decides Secure cookies, redirects and links in emails.' },
+  partnerCenterHost: { env: 'PARTNERGATE_PARTNER_CENTER_HOST', schema: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name, optionally with :port').optional(), doc: 'Situation 3: the host (e.g. partners.example.com) that serves the partner center in front of the site. Requests on that host for `/` go to the partner center.' },
+  upstreamUrl: { env: 'PARTNERGATE_UPSTREAM_URL', schema: httpUrl.optional(), doc: 'The WordPress origin everything that is not Partnergate\'s own is proxied to. Unset: no proxy, `/` goes to the partner center.' },
+  upstreamPreserveHost: { env: 'PARTNERGATE_UPSTREAM_PRESERVE_HOST', schema: bool.default(true), default: 'true', doc: 'Send the client\'s Host header to WordPress (set WP_HOME to the public origin). false: send the upstream\'s own host and rewrite Location/cookie domains back.' },
+  upstreamTimeoutMs: { env: 'PARTNERGATE_UPSTREAM_TIMEOUT_MS', schema: int(100, 600_000).default(30_000), default: '30000', doc: 'How long to wait for WordPress before answering 504.' },
+  maxHeaderBytes: { env: 'PARTNERGATE_MAX_HEADER_BYTES', schema: int(1024, 1_048_576).default(16_384), default: '16384', doc: 'Largest request header block accepted (bigger gets 431).' },
+  maxUploadBytes: { env: 'PARTNERGATE_MAX_UPLOAD_BYTES', schema: int(1024, 10_737_418_240).default(268_435_456), default: '268435456', doc: 'Largest request body passed to WordPress (bigger gets 413).' },
+  maxFormBytes: { env: 'PARTNERGATE_MAX_FORM_BYTES', schema: int(1024, 10_485_760).default(65_536), default: '65536', doc: 'Largest form body accepted by Partnergate\'s own routes.' },
+  databaseUrl: { env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL').optional(), secret: true, doc: 'PostgreSQL connection URL. Unset: the embedded SQLite store.' },
+  sqlitePath: { env: 'PARTNERGATE_SQLITE_PATH', schema: z.string().min(1).default('./data/partnergate.sqlite'), default: './data/partnergate.sqlite', doc: 'SQLite file used when DATABASE_URL is unset.' },
+  demoData: { env: 'PARTNERGATE_DEMO_DATA', schema: z.enum(['auto', 'off']).default('auto'), default: 'auto', doc: '`auto`: seed demo data when the store is empty (not in production). `off`: never.' },
+  environment: { env: 'PARTNERGATE_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), default: 'development', doc: 'In `production`, secrets must be set explicitly and demo data is never seeded.' },
+  logLevel: { env: 'PARTNERGATE_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), default: 'info', doc: 'pino log level.' },
+  wpShimSecret: { env: 'PARTNERGATE_WP_SHIM_SECRET', schema: secret.optional(), secret: true, doc: 'Secret shared with the wp-shim plugin (define PARTNERGATE_SHIM_SECRET in wp-config.php). Signs hand-off tokens and identity assertions (separate keys are derived per purpose).' },
+  identityHeader: { env: 'PARTNERGATE_IDENTITY_HEADER', schema: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Partnergate-Identity'), default: 'X-Partnergate-Identity', doc: 'Header carrying the signed identity assertion to WordPress.' },
+  sessionIdleMinutes: { env: 'PARTNERGATE_SESSION_IDLE_MINUTES', schema: int(1, 10_080).default(60), default: '60', doc: 'A session unused this long ends.' },
+  sessionAbsoluteHours: { env: 'PARTNERGATE_SESSION_ABSOLUTE_HOURS', schema: int(1, 720).default(12), default: '12', doc: 'A session ends this long after sign-in, used or not.' },
+  redirectAllowedHosts: { env: 'PARTNERGATE_REDIRECT_ALLOWED_HOSTS', schema: list.default([]), default: '(none)', doc: 'Hosts a post-sign-in redirect may go to besides the gateway\'s own origin: `host:port` exact, or `.example.com` for subdomains.' },
+  accessPrograms: { env: 'PARTNERGATE_ACCESS_PROGRAMS', schema: list.default([]), default: '(any program)', doc: 'Partner program names allowed into the partner center; empty means partners of any program.' },
+  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for partners signing in with a password.' },
+  loginMaxPerAccount: { env: 'PARTNERGATE_LOGIN_MAX_PER_ACCOUNT', schema: int(1, 1000).default(5), default: '5', doc: 'Failed sign-ins allowed per account in 15 minutes.' },
+  loginMaxPerIp: { env: 'PARTNERGATE_LOGIN_MAX_PER_IP', schema: int(1, 100_000).default(20), default: '20', doc: 'Failed sign-ins allowed per client IP in 15 minutes.' },
+  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: z.string().default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For (express `trust proxy` syntax).' },
+  oidcIssuer: { env: 'PARTNERGATE_OIDC_ISSUER', schema: httpUrl.optional(), doc: 'OpenID Provider issuer URL; enables "Sign in with" when set with the client id.' },
+  oidcClientId: { env: 'PARTNERGATE_OIDC_CLIENT_ID', schema: z.string().min(1).optional(), doc: 'OIDC client id.' },
+  oidcClientSecret: { env: 'PARTNERGATE_OIDC_CLIENT_SECRET', schema: z.string().min(1).optional(), secret: true, doc: 'OIDC client secret.' },
+  oidcEmailClaim: { env: 'PARTNERGATE_OIDC_EMAIL_CLAIM', schema: z.string().min(1).default('email'), default: 'email', doc: 'Claim mapped to the partner\'s email (must be verified when it is `email`).' },
+  oidcProviderName: { env: 'PARTNERGATE_OIDC_PROVIDER_NAME', schema: z.string().min(1).default('your company account'), default: 'your company account', doc: 'Name on the "Sign in with ..." button.' },
+  smtpUrl: { env: 'PARTNERGATE_SMTP_URL', schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(), secret: true, doc: 'SMTP server for outgoing mail. Unset: mail is written to the log instead (development).' },
+  mailFrom: { env: 'PARTNERGATE_MAIL_FROM', schema: z.string().min(3).default('Partner Center <partners@localhost>'), default: 'Partner Center <partners@localhost>', doc: 'From address of every email.' },
+  tokenTtlMinutes: { env: 'PARTNERGATE_TOKEN_TTL_MINUTES', schema: int(5, 43_200).default(60), default: '60', doc: 'Lifetime of password-reset and email-confirmation links.' },
+  credentialTtlHours: { env: 'PARTNERGATE_CREDENTIAL_TTL_HOURS', schema: int(1, 2160).default(168), default: '168', doc: 'Lifetime of set-password links in new-credential emails.' },
+  ontraportBaseUrl: { env: 'PARTNERGATE_ONTRAPORT_BASE_URL', schema: httpUrl.default('https://api.ontraport.com/1'), default: 'https://api.ontraport.com/1', doc: 'Ontraport REST API base URL.' },
+  ontraportAppId: { env: 'PARTNERGATE_ONTRAPORT_APP_ID', schema: z.string().min(1).optional(), doc: 'Ontraport Api-Appid.' },
+  ontraportApiKey: { env: 'PARTNERGATE_ONTRAPORT_API_KEY', schema: z.string().min(1).optional(), secret: true, doc: 'Ontraport Api-Key.' },
+  ontraportRatePerMinute: { env: 'PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE', schema: int(1, 100_000).default(180), default: '180', doc: 'Requests per rolling minute the client never exceeds (Ontraport allows 180).' },
+  ontraportTimeoutMs: { env: 'PARTNERGATE_ONTRAPORT_TIMEOUT_MS', schema: int(100, 300_000).default(30_000), default: '30000', doc: 'Hard timeout of one Ontraport request.' },
+  syncIntervalSeconds: { env: 'PARTNERGATE_SYNC_INTERVAL_SECONDS', schema: int(0, 86_400).default(0), default: '0 (off)', doc: 'Run the incremental Ontraport sync inside the gateway this often (one runner across instances).' },
+  defaultTimeZone: { env: 'PARTNERGATE_DEFAULT_TIME_ZONE', schema: timeZone.default('UTC'), default: 'UTC', doc: 'Time zone for partners who have not chosen one.' },
+  defaultCurrency: { env: 'PARTNERGATE_DEFAULT_CURRENCY', schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'), default: 'USD', doc: 'Currency of programs that do not name one.' },
+  exportMaxRangeDays: { env: 'PARTNERGATE_EXPORT_MAX_RANGE_DAYS', schema: int(1, 36_600).default(3_660), default: '3660', doc: 'Longest date range a report or export accepts.' },
+  blocksConfig: { env: 'PARTNERGATE_BLOCKS_CONFIG', schema: z.string().min(1).optional(), doc: 'YAML or JSON file of rollups, blocks, pages, tiers and groups. Unset: the shipped presets.' },
+  themeDir: { env: 'PARTNERGATE_THEME_DIR', schema: z.string().min(1).optional(), doc: 'Folder of templates that override the shipped ones file by file.' },
+  brandName: { env: 'PARTNERGATE_BRAND_NAME', schema: z.string().min(1).default('Partner Center'), default: 'Partner Center', doc: 'Business name shown on pages and in emails.' },
+  brandLogoUrl: { env: 'PARTNERGATE_BRAND_LOGO_URL', schema: z.string().min(1).optional(), doc: 'Logo image URL.' },
+  brandPrimaryColor: { env: 'PARTNERGATE_BRAND_PRIMARY_COLOR', schema: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1d4ed8').default('#1d4ed8'), default: '#1d4ed8', doc: 'Accent colour of the pages.' },
+  metricsToken: { env: 'PARTNERGATE_METRICS_TOKEN', schema: z.string().min(16).optional(), secret: true, doc: 'When set, /metrics requires `Authorization: Bearer <token>`.' },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof settings;

@@ -1,0 +1,11 @@
+/**
+ * The store: where every Partnergate record lives. Offers opening a SQLite or PostgreSQL store, schema
+ * migrations, the table types, leases for one-runner jobs and a tiny key/value table. Repositories (the
+ * functions that query tables) live with the capability that owns the rows and take the `Kysely` handle
+ * (or a transaction) as their first argument.
+ */
+export { openStore, StoreError, type Store, type StoreKind, type StoreConfig } from './database.js';
+export { migrateToLatest, SchemaError } from './migrate.js';
+export { acquireLease, releaseLease, getKv, setKv } from './leases.js';
+export type * from './tables.js';
+export type { Kysely, Transaction } from 'kysely';

@@ -1,0 +1,47 @@
+/**
+ * Versioned schema migrations (kysely Migrator). Applied at start-up and by `partnergate db migrate`.
+ * A store written by a newer Partnergate (migrations we do not know) is refused rather than touched.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { createInitialMigration } from './migrations/2026-11-23-0001-initial.js';
+import type { StoreKind } from './database.js';
+
+export class SchemaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchemaError';
+  }
+}
+
+export function migrationsFor(kind: StoreKind): Record<string, Migration> {
+  return {
+    '2026-11-23-0001-initial': createInitialMigration(kind),
+  };
+}
+
+async function appliedMigrationNames(db: Kysely<any>): Promise<string[]> {
+  try {
+    const rows = await db.selectFrom('kysely_migration').select('name').execute();
+    return rows.map((r) => r.name as string);
+  } catch {
+    return []; // no migration table yet: a new store
+  }
+}
+
+/** Brings the schema to the latest version. Returns the names applied by this call. */
+export async function migrateToLatest(db: Kysely<any>, kind: StoreKind): Promise<string[]> {
+  const migrations = migrationsFor(kind);
+  const unknown = (await appliedMigrationNames(db)).filter((n) => !(n in migrations));
+  if (unknown.length) {
+    throw new SchemaError(
+      `the store was written by a newer Partnergate (schema ${unknown.sort().at(-1)}); upgrade Partnergate or point it at another store`,
+    );
+  }
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = (await migrator.migrateToLatest()) as MigrationResultSet;
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new SchemaError(`schema migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
