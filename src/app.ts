@@ -1,0 +1,81 @@
+/**
+ * Builds the express app that serves Partnergate's own routes. Nothing else knows about express wiring.
+ * Requests for WordPress never reach this app: `server.ts` sends them straight to the proxy.
+ */
+import { resolve } from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { AppError } from './common/index.js';
+import type { GatewayDeps } from './deps.js';
+import { createAuthRouter, requirePartner, type AccessRules } from './auth/index.js';
+import { createBlocksRouter } from './blocks/index.js';
+import { createReportsRouter } from './reports/index.js';
+import { createHealthRouter } from './web/health.js';
+import { csrfProtection, errorHandler, requestContext, sessionLoader } from './web/middleware.js';
+import { createPartnerCenterRouter } from './web/partner-center.js';
+import { shippedTemplatesDir } from './web/views.js';
+
+export interface AppOptions {
+  /** Program access rule (admin's "program name equal to X"); built by the auth capability. */
+  accessRules?: AccessRules;
+  /** Paths that accept cross-site POSTs by design (server-to-server), e.g. OIDC back-channel logout. */
+  csrfExempt?: string[];
+}
+
+export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('case sensitive routing', true);
+  app.set('strict routing', false);
+  app.set('trust proxy', config.trustProxy === 'false' ? false : config.trustProxy === 'true' ? true : config.trustProxy);
+
+  app.use(requestContext(deps.logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+          styleSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          formAction: ["'self'", ...(config.oidcIssuer ? [config.oidcIssuer] : [])],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: config.cookieSecure ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.cookieSecure,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
+  app.use(createHealthRouter(deps));
+
+  const brandCss = `:root { --brand: ${config.brandPrimaryColor}; }\n`;
+  app.get('/partner-center/assets/brand.css', (_req, res) => {
+    res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600');
+    res.send(brandCss);
+  });
+  const assets = [config.themeDir ? resolve(config.themeDir, 'assets') : undefined, resolve(shippedTemplatesDir, 'assets')].filter((d): d is string => Boolean(d));
+  for (const dir of assets) app.use('/partner-center/assets', express.static(dir, { maxAge: '1h', index: false, fallthrough: true }));
+
+  app.use(express.urlencoded({ extended: false, limit: config.maxFormBytes, parameterLimit: 200 }));
+  app.use(express.json({ limit: config.maxFormBytes }));
+  app.use(sessionLoader({ db: deps.store.db, policy: deps.sessionPolicy, cookies: deps.cookies, secure: config.cookieSecure }));
+  app.use(csrfProtection({ publicOrigins: [new URL(config.publicUrl).origin, ...(config.partnerCenterHost ? [`${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`] : [])], exempt: options.csrfExempt ?? [] }));
+
+  app.use('/sso', createAuthRouter(deps));
+  app.use('/partner-center', requirePartner(options.accessRules));
+  app.use('/partner-center', (_req, res, next) => {
+    // Private pages: never cached by the browser or a shared cache.
+    res.setHeader('Cache-Control', 'private, no-store');
+    next();
+  });
+  app.use('/partner-center', createReportsRouter(deps));
+  app.use('/partner-center', createBlocksRouter(deps));
+  app.use('/partner-center', createPartnerCenterRouter(deps));
+  app.get('/', (_req, res) => res.redirect(302, '/partner-center/'));
+
+  app.use((_req, _res, next) => next(new AppError('not_found', 'There is no page at this address.')));
+  app.use(errorHandler(deps.views));
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * Access rules for the partner center: only a signed-in partner (not mid two-factor) whose program is allowed
+ * may see partner data. The partner id routes use comes from the session, never from the request.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AppError } from '../common/index.js';
+
+/** The signed-in partner's id; throws when the request has none (routes behind requirePartner always have one). */
+export function partnerIdOf(req: Request): number {
+  const id = req.ctx.session?.partner_id;
+  if (typeof id !== 'number') throw new AppError('auth.required', 'Please sign in.');
+  return id;
+}
+
+function signInRedirect(req: Request, res: Response): void {
+  const rd = encodeURIComponent(req.originalUrl);
+  res.redirect(303, `/sso/sign-in?rd=${rd}`);
+}
+
+export interface AccessRules {
+  /** Resolves whether the partner's program may use the partner center (admin's "program name equal to X"). */
+  programAllowed?: (partnerId: number) => Promise<boolean>;
+}
+
+export function requirePartner(rules: AccessRules = {}): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const s = req.ctx.session;
+    const wantsHtml = req.method === 'GET' && !req.path.includes('/api/') && !(req.headers.accept ?? '').startsWith('application/json');
+    if (!s) {
+      if (wantsHtml) return signInRedirect(req, res);
+      return next(new AppError('auth.required', 'Please sign in.'));
+    }
+    if (s.totp_pending) {
+      if (wantsHtml) return res.redirect(303, '/sso/two-factor');
+      return next(new AppError('auth.totp_required', 'Enter your two-factor code to continue.'));
+    }
+    if (s.partner_id === null) return next(new AppError('auth.forbidden', 'This account is not a partner account.'));
+    try {
+      if (rules.programAllowed && !(await rules.programAllowed(s.partner_id))) {
+        return next(new AppError('auth.program_not_allowed', 'Your partner program does not have access to this partner center. Contact the program manager if you think this is a mistake.'));
+      }
+    } catch (err) {
+      return next(err);
+    }
+    next();
+  };
+}
+
+export function requireAdmin(): RequestHandler {
+  return (req, _res, next) => {
+    if (req.ctx.session?.role !== 'admin' || req.ctx.session.totp_pending) return next(new AppError('auth.forbidden', 'Administrators only.'));
+    next();
+  };
+}

@@ -1,0 +1,65 @@
+/** Session rows. Only these functions touch the `sessions` table. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, Session } from '../store/index.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function insertSession(db: Db, row: Session): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export interface SessionWithAccount extends Session {
+  email: string;
+  role: 'partner' | 'admin';
+  partner_id: number | null;
+  disabled_at: number | null;
+  totp_enabled: number;
+}
+
+export async function findSessionWithAccount(db: Db, idHash: string): Promise<SessionWithAccount | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+    .selectAll('sessions')
+    .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'])
+    .where('sessions.id_hash', '=', idHash)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Db, idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: lastSeenAt, idle_expires_at: idleExpiresAt }).where('id_hash', '=', idHash).execute();
+}
+
+export async function updateSession(db: Db, idHash: string, fields: Partial<Omit<Session, 'id_hash'>>): Promise<void> {
+  await db.updateTable('sessions').set(fields).where('id_hash', '=', idHash).execute();
+}
+
+export async function deleteSession(db: Db, idHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+}
+
+/** Ends every session of an account, except `keepIdHash` (the one changing its password). Returns how many. */
+export async function deleteAccountSessions(db: Db, accountId: number, keepIdHash?: string): Promise<number> {
+  let q = db.deleteFrom('sessions').where('account_id', '=', accountId);
+  if (keepIdHash) q = q.where('id_hash', '<>', keepIdHash);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function deleteSessionsByOidcSid(db: Db, sid: string): Promise<number> {
+  const r = await db.deleteFrom('sessions').where('oidc_sid', '=', sid).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function deleteSessionsByOidcSub(db: Db, sub: string): Promise<number> {
+  const r = await db.deleteFrom('sessions').where('oidc_sub', '=', sub).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('idle_expires_at', '<', now), eb('absolute_expires_at', '<', now)]))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

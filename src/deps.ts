@@ -1,0 +1,25 @@
+/**
+ * The one dependencies object the gateway's parts receive. Built once in `main.ts` (or by a test), checked
+ * there, and passed down; no part reaches for globals.
+ */
+import type { Config } from './config/index.js';
+import type { Logger } from './common/index.js';
+import type { Store } from './store/index.js';
+import type { Views } from './web/views.js';
+import type { MailTransport } from './mail/index.js';
+import type { SessionPolicy } from './auth/sessions.js';
+import type { CookieNames } from './web/middleware.js';
+import type { Metrics } from './web/metrics.js';
+
+export interface GatewayDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  views: Views;
+  mail: MailTransport;
+  sessionPolicy: SessionPolicy;
+  cookies: CookieNames;
+  metrics: Metrics;
+  /** Current time in epoch ms; tests move it. */
+  now: () => number;
+}

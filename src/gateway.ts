@@ -1,0 +1,77 @@
+/**
+ * Assembles a whole gateway from a validated configuration: store (migrated), views, mail, metrics, the
+ * express app, the proxy and the HTTP server. `main.ts` calls it for production; tests call it to get a real
+ * gateway in-process (two of them on one store for the shared-session test).
+ */
+import { createLogger, type Logger } from './common/index.js';
+import type { Config } from './config/index.js';
+import type { GatewayDeps } from './deps.js';
+import { createApp, type AppOptions } from './app.js';
+import { sessionPolicyFrom } from './auth/sessions.js';
+import { createMailTransport, type MailTransport } from './mail/index.js';
+import { createUpstreamProxy } from './proxy/index.js';
+import { createGatewayServer, type GatewayServer } from './server.js';
+import { migrateToLatest, openStore, type Store } from './store/index.js';
+import { createMetrics } from './web/metrics.js';
+import { cookieNames } from './web/middleware.js';
+import { createViews } from './web/views.js';
+
+export interface Gateway {
+  deps: GatewayDeps;
+  http: GatewayServer;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions extends AppOptions {
+  logger?: Logger;
+  /** An already-open store (tests share one); otherwise opened from config and closed on close(). */
+  store?: Store;
+  mail?: MailTransport;
+  now?: () => number;
+}
+
+export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const ownsStore = !opts.store;
+  const store = opts.store ?? (await openStore(config.store));
+  try {
+    await migrateToLatest(store.db, store.kind);
+  } catch (err) {
+    if (ownsStore) await store.close();
+    throw err;
+  }
+  const views = createViews({
+    brand: { name: config.brandName, logoUrl: config.brandLogoUrl, primaryColor: config.brandPrimaryColor },
+    themeDir: config.themeDir,
+  });
+  const deps: GatewayDeps = {
+    config,
+    store,
+    logger,
+    views,
+    mail: opts.mail ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
+    sessionPolicy: sessionPolicyFrom(config),
+    cookies: cookieNames(config.cookieSecure),
+    metrics: createMetrics(),
+    now: opts.now ?? Date.now,
+  };
+  const app = createApp(deps, opts);
+  const proxy = config.upstreamUrl
+    ? createUpstreamProxy({
+        target: config.upstreamUrl,
+        timeoutMs: config.upstreamTimeoutMs,
+        logger,
+        errorPage: (status) => views.page('upstream-error', { title: status === 504 ? 'The site is slow to answer' : 'The site is unavailable', status }, 'layouts/bare'),
+      })
+    : undefined;
+  const http = createGatewayServer(deps, app, proxy);
+  return {
+    deps,
+    http,
+    async close() {
+      await http.close(5_000);
+      deps.mail.close();
+      if (ownsStore) await store.close();
+    },
+  };
+}

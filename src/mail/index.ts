@@ -1,0 +1,110 @@
+/**
+ * Mail: every email goes through the outbox. `queueEmail` records it once per idempotency key (in the caller's
+ * transaction when given one); `processEmailOutbox` sends due rows over SMTP (nodemailer). A row is claimed
+ * before sending and marked after, so two workers never send the same row, and a crash between the two is
+ * reported as "interrupted" instead of being sent again. Templates: `templates/emails/<name>.{subject,text,html}.hbs`.
+ */
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from '../common/index.js';
+import type { Database } from '../store/index.js';
+import type { Views } from '../web/views.js';
+import * as repo from './outbox.repo.js';
+
+export interface MailTransport {
+  /** Domain of the From address, used in Message-IDs. */
+  fromDomain: string;
+  send(message: { to: string; subject: string; text: string; html?: string; messageId: string }): Promise<{ messageId: string | null }>;
+  close(): void;
+}
+
+/** SMTP when a URL is configured; otherwise messages are logged (development only; no secrets in them). */
+export function createMailTransport(opts: { smtpUrl?: string; from: string; logger: Logger }): MailTransport {
+  const transporter: Transporter = opts.smtpUrl
+    ? nodemailer.createTransport(opts.smtpUrl, { from: opts.from })
+    : (nodemailer.createTransport({ jsonTransport: true }) as unknown as Transporter);
+  return {
+    fromDomain: /@([A-Za-z0-9.-]+)/.exec(opts.from)?.[1] ?? 'localhost',
+    async send(m) {
+      const info = await transporter.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId });
+      if (!opts.smtpUrl) opts.logger.info({ to: m.to, subject: m.subject }, 'email not sent: no SMTP configured (PARTNERGATE_SMTP_URL)');
+      return { messageId: info.messageId ?? null };
+    },
+    close: () => transporter.close(),
+  };
+}
+
+export interface QueueEmailInput {
+  /** Same key, same email: queued once whoever asks again (e.g. `credentials:account:42`). */
+  idempotencyKey: string;
+  to: string;
+  template: string;
+  params: Record<string, unknown>;
+}
+
+/** Queues an email; returns false when one with this key was already queued or sent. */
+export async function queueEmail(db: Kysely<Database> | Transaction<Database>, input: QueueEmailInput, now = Date.now()): Promise<boolean> {
+  return repo.insertIfAbsent(db, { idempotency_key: input.idempotencyKey, to_address: input.to, template: input.template, params_json: JSON.stringify(input.params), now });
+}
+
+export const findEmail = repo.findByKey;
+export const requeueEmail = repo.requeue;
+
+export interface OutboxResult {
+  sent: number;
+  failed: Array<{ key: string; to: string; error: string }>;
+  retrying: number;
+  interrupted: number;
+}
+
+/** Renders an email from its three templates. */
+export function renderEmail(views: Views, template: string, params: Record<string, unknown>): { subject: string; text: string; html?: string } {
+  const subject = views.render(`emails/${template}.subject`, params).trim();
+  const text = views.render(`emails/${template}.text`, params);
+  const html = views.has(`emails/${template}.html`) ? views.render(`emails/${template}.html`, params) : undefined;
+  return { subject, text, html };
+}
+
+/**
+ * Sends every due email. Permanent SMTP refusals (5xx) fail the row at once; temporary ones are retried with
+ * backoff up to `maxAttempts`.
+ */
+export async function processEmailOutbox(
+  deps: { db: Kysely<Database>; transport: MailTransport; views: Views; logger: Logger },
+  opts: { limit?: number; maxAttempts?: number; now?: () => number; onSent?: (n: number) => void } = {},
+): Promise<OutboxResult> {
+  const now = opts.now ?? Date.now;
+  const result: OutboxResult = { sent: 0, failed: [], retrying: 0, interrupted: 0 };
+  result.interrupted = await repo.markInterrupted(deps.db, now() - 10 * 60_000);
+  const maxAttempts = opts.maxAttempts ?? 5;
+  for (;;) {
+    const ids = await repo.dueIds(deps.db, now(), opts.limit ?? 100);
+    if (ids.length === 0) break;
+    let progressed = false;
+    for (const id of ids) {
+      const row = await repo.claim(deps.db, id, now());
+      if (!row) continue;
+      progressed = true;
+      try {
+        const params = JSON.parse(row.params_json) as Record<string, unknown>;
+        const msg = renderEmail(deps.views, row.template, params);
+        // A stable Message-ID per outbox row lets mail systems drop a copy should one ever be resent.
+        const sent = await deps.transport.send({ to: row.to_address, ...msg, messageId: `<partnergate-outbox-${row.id}@${deps.transport.fromDomain}>` });
+        await repo.markSent(deps.db, row.id, sent.messageId, now());
+        result.sent++;
+        opts.onSent?.(result.sent);
+      } catch (err) {
+        const e = err as { message?: string; responseCode?: number };
+        const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
+        const final = permanent || row.attempts >= maxAttempts;
+        const backoff = Math.min(60 * 60_000, 2 ** row.attempts * 30_000);
+        await repo.markRetry(deps.db, row.id, e.message ?? String(err), now() + backoff, final);
+        if (final) result.failed.push({ key: row.idempotency_key, to: row.to_address, error: e.message ?? String(err) });
+        else result.retrying++;
+        deps.logger.warn({ outboxId: row.id, template: row.template, code: e.responseCode, final }, 'email not sent');
+      }
+    }
+    if (!progressed) break;
+  }
+  return result;
+}

@@ -1,0 +1,79 @@
+/**
+ * The HTTP server: one node:http server that decides per request, on the normalised path, whether it is
+ * Partnergate's own (express app) or WordPress's (the proxy, with no express on its path: that keeps the
+ * pass-through fast). Upgrades (websockets) go to the proxy with the same rules.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import type { GatewayDeps } from './deps.js';
+import type { UpstreamProxy } from './proxy/index.js';
+import { classifyRequest } from './web/paths.js';
+
+export interface GatewayServer {
+  server: Server;
+  listen(): Promise<{ port: number }>;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes keep-alive sockets. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function plainError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'close' });
+  res.end(`${message}\n`);
+}
+
+export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: UpstreamProxy | undefined): GatewayServer {
+  const { config, metrics } = deps;
+  const partnerHost = config.partnerCenterHost?.toLowerCase();
+
+  const ownEverything = (req: IncomingMessage) => !proxy || (partnerHost !== undefined && (req.headers.host ?? '').toLowerCase() === partnerHost);
+
+  const server = createServer({ maxHeaderSize: config.maxHeaderBytes, requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
+    const started = process.hrtime.bigint();
+    const cls = classifyRequest(req.url ?? '/', { ownEverything: ownEverything(req) });
+    const routeClass = cls.kind === 'proxy' ? 'proxied' : 'own';
+    res.once('finish', () => metrics.observe(routeClass, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    if (cls.kind === 'proxy') {
+      proxy!.web(req, res);
+    } else if (cls.kind === 'reject') {
+      plainError(res, 400, `Bad request: ${cls.reason}.`);
+    } else {
+      req.url = cls.path + cls.search;
+      app(req, res);
+    }
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const cls = classifyRequest(req.url ?? '/', { ownEverything: ownEverything(req) });
+    if (cls.kind === 'proxy' && proxy) proxy.upgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve({ port: (server.address() as { port: number }).port });
+        });
+      });
+    },
+    close(graceMs = 10_000) {
+      return new Promise((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          proxy?.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
