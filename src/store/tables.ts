@@ -23,6 +23,8 @@ export interface ProgramTable {
   rules_json: string;
   created_at: Ms;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export interface ContactTable {
@@ -35,6 +37,11 @@ export interface ContactTable {
   last_referrer_id: number | null;
   added_at: Ms;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
+  /** Ontraport `freferrer` / `lreferrer` as received (partner contact ids), translated into the *_referrer_id columns. */
+  first_referrer_ontraport_id: number | null;
+  last_referrer_ontraport_id: number | null;
 }
 
 export interface PartnerTable {
@@ -50,6 +57,8 @@ export interface PartnerTable {
   alias: string | null;
   created_at: Ms;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export interface ProductTable {
@@ -59,6 +68,8 @@ export interface ProductTable {
   price_cents: number;
   currency: string;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export interface PurchaseTable {
@@ -74,6 +85,8 @@ export interface PurchaseTable {
   order_id: number | null;
   purchased_at: Ms;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export type CommissionStatus = 'pending' | 'approved' | 'paid' | 'declined' | 'refunded';
@@ -99,6 +112,8 @@ export interface CommissionTable {
   paid_at: Ms | null;
   payout_id: number | null;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export interface PayoutTable {
@@ -124,6 +139,8 @@ export interface OpenOrderTable {
   next_charge_at: Ms | null;
   started_at: Ms;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export interface PromoToolTable {
@@ -139,6 +156,8 @@ export interface PromoToolTable {
   height: number | null;
   landing_path: string;
   updated_at: Ms;
+  /** Ontraport sync: marker (run start, epoch ms) of the last sync run that saw this row (migration 0200). */
+  synced_at: Ms | null;
 }
 
 export interface VisitTable {
