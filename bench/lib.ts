@@ -1,0 +1,162 @@
+/**
+ * Shared benchmark plumbing: loopback servers (nginx, the gateway in its own process), the wrk load generator,
+ * peak-memory readings from /proc, and the result record every benchmark returns. Every server started here is
+ * stopped by the caller's `finally`; every load run is bounded in time.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../test/support/postgres.js';
+
+export { freePort };
+const execFileP = promisify(execFile);
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  reference: string | null;
+  referenceValue: number | null;
+  ratio: number | null;
+  date: string;
+  note?: string;
+}
+
+export function result(name: string, value: number, unit: string, reference?: { name: string; value: number; higherIsBetter?: boolean }, note?: string): BenchResult {
+  const ratio = reference && reference.value > 0 ? round((reference.higherIsBetter ?? true) ? value / reference.value : reference.value / value, 3) : null;
+  return { name, value: round(value, 3), unit, reference: reference?.name ?? null, referenceValue: reference ? round(reference.value, 3) : null, ratio, date: new Date().toISOString(), ...(note ? { note } : {}) };
+}
+
+export function round(v: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export const repoRoot = resolve(new URL('..', import.meta.url).pathname);
+
+/** Peak resident memory (VmHWM) of a live process, in MB. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return round(kb / 1024, 1);
+}
+
+export interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+function toMs(text: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+/** Runs wrk (Debian package) with keep-alive connections; returns req/s and latency percentiles. */
+export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; headers?: Record<string, string> }): Promise<WrkResult> {
+  const args = ['-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '--timeout', '5s'];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  args.push(url);
+  const { stdout } = await execFileP('wrk', args, { timeout: (opts.seconds + 30) * 1000 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? '');
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  return { rps, p50ms: p50, p99ms: p99, non2xx, errors };
+}
+
+export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Nginx {
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a private nginx (Debian package) with the given `http {}` body; logs off, 2 workers like our 2 cores. */
+export async function startNginx(httpBody: string): Promise<Nginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'partnergate-nginx-'));
+  const conf = `worker_processes 2;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log warn;\ndaemon off;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;\n${httpBody}\n}\n`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore', detached: true });
+  await new Promise((r) => setTimeout(r, 300));
+  if (child.exitCode !== null) throw new Error(`nginx exited: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+  return {
+    dir,
+    async stop() {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts the built gateway (`dist/src/main.js`) in its own process so its CPU and memory are measured alone. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'partnergate-bench-'));
+  const child = spawn(process.execPath, [join(repoRoot, 'dist/src/main.js')], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PARTNERGATE_PORT: String(port),
+      PARTNERGATE_HOST: '127.0.0.1',
+      PARTNERGATE_LOG_LEVEL: 'warn',
+      PARTNERGATE_DEMO_DATA: 'off',
+      PARTNERGATE_SQLITE_PATH: join(dataDir, 'bench.sqlite'),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`);
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
