@@ -183,6 +183,8 @@ export interface AccountTable {
   created_at: Ms;
   password_changed_at: Ms | null;
   disabled_at: Ms | null;
+  /** Generation of the "new credentials" email (outbox key `credentials:account:<id>:v<n>`; migration 0800). */
+  credentials_version: Generated<number>;
 }
 
 export interface SessionTable {
@@ -291,6 +293,29 @@ export interface MigrationJournalTable {
   at: Ms;
 }
 
+/** A WordPress user read from the legacy site by a migration, and the partner it was matched to (migration 0800). */
+export interface LegacyWpUserTable {
+  wp_user_id: number;
+  login: string;
+  email: string | null;
+  display_name: string | null;
+  roles_json: string;
+  /** JSON: the PilotPress usermeta the export returned. */
+  meta_json: string;
+  partner_id: number | null;
+  match_status: 'matched' | 'unmatched' | 'not_partner' | 'duplicate_email' | 'bad_email';
+  match_reason: string | null;
+  imported_at: Ms;
+}
+
+/** A SubID a partner used in the legacy partner center, carried over by a migration (migration 0800). */
+export interface PartnerSubIdTable {
+  partner_id: number;
+  sub_id: string;
+  source: string;
+  created_at: Ms;
+}
+
 export interface KvTable {
   key: string;
   value_json: string;
@@ -319,6 +344,8 @@ export interface Database {
   job_leases: JobLeaseTable;
   migration_journal: MigrationJournalTable;
   kv: KvTable;
+  legacy_wp_users: LegacyWpUserTable;
+  partner_sub_ids: PartnerSubIdTable;
 }
 
 export type Program = Selectable<ProgramTable>;
