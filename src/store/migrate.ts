@@ -5,6 +5,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { createInitialMigration } from './migrations/2026-11-23-0001-initial.js';
 import { createOntraportSyncMigration } from './migrations/2026-11-23-0200-ontraport-sync.js';
+import { createSignInMigration } from './migrations/2026-11-23-0400-sign-in.js';
 import { createAdminMigrationsMigration } from './migrations/2026-11-23-0800-admin-migrations.js';
 import type { StoreKind } from './database.js';
 
@@ -19,6 +20,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
     '2026-11-23-0001-initial': createInitialMigration(kind),
     '2026-11-23-0200-ontraport-sync': createOntraportSyncMigration(),
+    '2026-11-23-0400-sign-in': createSignInMigration(),
     '2026-11-23-0800-admin-migrations': createAdminMigrationsMigration(),
   };
 }

@@ -185,6 +185,8 @@ export interface AccountTable {
   disabled_at: Ms | null;
   /** Generation of the "new credentials" email (outbox key `credentials:account:<id>:v<n>`; migration 0800). */
   credentials_version: Generated<number>;
+  /** Last TOTP time step accepted, so a code is never accepted twice (migration 0400). */
+  totp_last_step: number | null;
 }
 
 export interface SessionTable {
