@@ -1,0 +1,431 @@
+/**
+ * A local Ontraport: an HTTP server speaking the documented REST protocol, for tests and benchmarks.
+ * - Header auth (`Api-Appid` / `Api-Key`), the `{code, data, account_id}` envelope, values sent as strings.
+ * - `GET /1/object`, `GET /1/objects` (start, range <= 50, sort, sortDir, condition, search, listFields),
+ *   `GET /1/objects/getInfo`, `GET /1/objects/meta`, `PUT /1/objects`, `POST /1/objects`, `GET /1/object/getByEmail`.
+ * - Every record has a `dlm`; any change bumps it to now.
+ * - A rolling-window rate limit (limit and window configurable) with `X-Rate-Limit-*` headers and 429s.
+ * - A request log (to count requests per rolling window and prove a limit was never exceeded).
+ * - Injectable faults: 5xx for the next N requests, a hang, malformed JSON, an envelope error; a hook after each
+ *   request (e.g. delete a record mid-sync); a wrong key is simply a client configured with another key.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConditionError, compareForSort, matches, parseCondition, type EmuRecord } from './ontraport-emulator/conditions.js';
+import { alternateCommission, buildSchemas, type CommissionSchemaVariant, type EmuObjectSchema } from './ontraport-emulator/schema.js';
+import { generateSeed, prng, type SeedOptions } from './ontraport-emulator/seed.js';
+import { onRunEnd } from './hooks.js';
+
+export type { SeedOptions } from './ontraport-emulator/seed.js';
+export type { EmuRecord } from './ontraport-emulator/conditions.js';
+
+export interface EmulatorOptions {
+  appId?: string;
+  apiKey?: string;
+  accountId?: number;
+  /** Requests per rolling window (default 180) and the window (default 60 000 ms). */
+  rateLimit?: number;
+  rateWindowMs?: number;
+  commissionSchema?: CommissionSchemaVariant;
+  /** How a wrong key is answered: HTTP 401 (default), HTTP 403, or HTTP 200 with an error envelope. */
+  authFailure?: 'http401' | 'http403' | 'envelope';
+}
+
+export interface RequestLogEntry {
+  at: number;
+  method: string;
+  path: string;
+  objectId: number | null;
+  status: number;
+  params: Record<string, string>;
+}
+
+export type Fault =
+  | { kind: 'status'; status: number }
+  | { kind: 'hang' }
+  | { kind: 'malformed' }
+  | { kind: 'envelope'; code: number; data: unknown };
+
+interface PendingFault {
+  fault: Fault;
+  remaining: number;
+  path?: string;
+  method?: string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class OntraportEmulator {
+  readonly appId: string;
+  readonly apiKey: string;
+  readonly accountId: number;
+  readonly rateLimit: number;
+  readonly rateWindowMs: number;
+  readonly commissionSchema: CommissionSchemaVariant;
+  readonly schemas: Record<number, EmuObjectSchema>;
+  /** Every request received, in arrival order. */
+  readonly log: RequestLogEntry[] = [];
+  baseUrl = '';
+  private server: Server | undefined;
+  private readonly data = new Map<number, Map<number, EmuRecord>>();
+  private readonly sequences = new Map<number, number>();
+  private accepted: number[] = [];
+  private faults: PendingFault[] = [];
+  private hooks: Array<(entry: RequestLogEntry) => void> = [];
+  private readonly authFailure: NonNullable<EmulatorOptions['authFailure']>;
+
+  constructor(options: EmulatorOptions = {}) {
+    this.appId = options.appId ?? 'emulator-app';
+    this.apiKey = options.apiKey ?? 'emulator-key';
+    this.accountId = options.accountId ?? 4242;
+    this.rateLimit = options.rateLimit ?? 180;
+    this.rateWindowMs = options.rateWindowMs ?? 60_000;
+    this.commissionSchema = options.commissionSchema ?? 'default';
+    this.authFailure = options.authFailure ?? 'http401';
+    this.schemas = buildSchemas(this.commissionSchema);
+    for (const type of Object.keys(this.schemas)) this.data.set(Number(type), new Map());
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/1`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    const server = this.server;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  nowSeconds(): number {
+    return Math.floor(Date.now() / 1000);
+  }
+
+  // ---- data -------------------------------------------------------------------------------------------
+
+  nextId(objectType: number): number {
+    const next = (this.sequences.get(objectType) ?? 0) + 1;
+    this.sequences.set(objectType, next);
+    return next;
+  }
+
+  private table(objectType: number): Map<number, EmuRecord> {
+    const t = this.data.get(objectType);
+    if (!t) throw new HttpError(400, `objectID ${objectType} is not available`);
+    return t;
+  }
+
+  /** Applies the alternate commission schema's renames and codes to a canonical record. */
+  private toStored(objectType: number, record: EmuRecord): EmuRecord {
+    if (objectType !== 38 || this.commissionSchema === 'default') return record;
+    const out: EmuRecord = { ...record };
+    for (const [canonical, renamed] of Object.entries(alternateCommission.fields)) {
+      if (canonical in out) {
+        out[renamed] = out[canonical];
+        delete out[canonical];
+      }
+    }
+    const statusField = alternateCommission.fields.status!;
+    if (out[statusField] !== undefined) out[statusField] = alternateCommission.statusCodes[String(out[statusField])] ?? out[statusField];
+    return out;
+  }
+
+  /** Fills the account with generated records (canonical field names, see ontraport-emulator/seed.ts). */
+  seed(options: SeedOptions = {}): Record<number, number[]> {
+    const generated = generateSeed(options, (t) => this.nextId(t), this.nowSeconds());
+    const ids: Record<number, number[]> = {};
+    for (const [type, records] of Object.entries(generated) as Array<[string, EmuRecord[]]>) {
+      for (const r of records) this.table(Number(type)).set(Number(r.id), this.toStored(Number(type), r));
+      ids[Number(type)] = records.map((r) => Number(r.id));
+    }
+    return ids;
+  }
+
+  /** Adds a record as given (canonical names), with a fresh id unless one is given; dlm defaults to now. */
+  insert(objectType: number, fields: EmuRecord): EmuRecord {
+    const id = fields.id !== undefined ? Number(fields.id) : this.nextId(objectType);
+    if (fields.id !== undefined && id > (this.sequences.get(objectType) ?? 0)) this.sequences.set(objectType, id);
+    const record = this.toStored(objectType, { date: this.nowSeconds(), dlm: this.nowSeconds(), ...fields, id });
+    this.table(objectType).set(id, record);
+    return { ...record };
+  }
+
+  /** Changes fields of a record (stored names) and bumps its dlm. */
+  update(objectType: number, id: number, fields: EmuRecord): EmuRecord {
+    const record = this.table(objectType).get(id);
+    if (!record) throw new Error(`no record ${objectType}/${id}`);
+    Object.assign(record, fields, { dlm: Math.max(this.nowSeconds(), Number(record.dlm ?? 0)) });
+    return { ...record };
+  }
+
+  remove(objectType: number, id: number): boolean {
+    return this.table(objectType).delete(id);
+  }
+
+  get(objectType: number, id: number): EmuRecord | undefined {
+    const r = this.table(objectType).get(id);
+    return r ? { ...r } : undefined;
+  }
+
+  /** Copies of every record of a type, by id. */
+  all(objectType: number): EmuRecord[] {
+    return [...this.table(objectType).values()].sort((a, b) => Number(a.id) - Number(b.id)).map((r) => ({ ...r }));
+  }
+
+  /**
+   * Changes `fraction` of the records of each type (at least one when fraction > 0): a visible field
+   * changes and dlm moves to now. Returns the changed ids by type.
+   */
+  changeFraction(objectTypes: number[], fraction: number, seed = 7): Record<number, number[]> {
+    const rnd = prng(seed);
+    const changed: Record<number, number[]> = {};
+    for (const type of objectTypes) {
+      const ids = [...this.table(type).keys()];
+      const n = Math.min(ids.length, Math.max(fraction > 0 ? 1 : 0, Math.round(ids.length * fraction)));
+      const chosen = new Set<number>();
+      while (chosen.size < n) chosen.add(ids[Math.floor(rnd() * ids.length)]!);
+      for (const id of chosen) this.update(type, id, this.mutation(type, this.table(type).get(id)!));
+      changed[type] = [...chosen].sort((a, b) => a - b);
+    }
+    return changed;
+  }
+
+  private mutation(type: number, r: EmuRecord): EmuRecord {
+    switch (type) {
+      case 0:
+        return { lastname: `${r.lastname ?? ''}-x` };
+      case 16:
+        return { price: (Number(r.price ?? 0) + 1).toFixed(2) };
+      case 35:
+      case 40:
+        return { name: `${r.name ?? ''}*` };
+      case 38: {
+        const field = this.commissionSchema === 'alternate' ? alternateCommission.fields.amount! : 'amount';
+        return { [field]: (Number(r[field] ?? 0) + 1).toFixed(2) };
+      }
+      case 44:
+        return { next_charge: Number(r.next_charge ?? 0) + 86_400 };
+      default:
+        return {};
+    }
+  }
+
+  // ---- faults, hooks, log -----------------------------------------------------------------------------
+
+  /** The next `count` requests (optionally only those on `path` / `method`) get `fault`. */
+  injectFault(fault: Fault, count = 1, filter: { path?: string; method?: string } = {}): void {
+    this.faults.push({ fault, remaining: count, ...filter });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Called after every request is answered (not for hung ones); returns an unsubscribe function. */
+  onRequest(hook: (entry: RequestLogEntry) => void): () => void {
+    this.hooks.push(hook);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== hook);
+    };
+  }
+
+  /** Books `n` requests made by "someone else" on this account into the current window. */
+  consumeRateLimit(n: number): void {
+    const now = Date.now();
+    for (let i = 0; i < n; i++) this.accepted.push(now);
+  }
+
+  clearLog(): void {
+    this.log.length = 0;
+  }
+
+  /** Requests in the log matching the filter. */
+  requests(filter: { path?: string; method?: string; objectId?: number; status?: number; since?: number } = {}): RequestLogEntry[] {
+    return this.log.filter(
+      (e) =>
+        (filter.path === undefined || e.path === filter.path) &&
+        (filter.method === undefined || e.method === filter.method) &&
+        (filter.objectId === undefined || e.objectId === filter.objectId) &&
+        (filter.status === undefined || e.status === filter.status) &&
+        (filter.since === undefined || e.at >= filter.since),
+    );
+  }
+
+  /** The most requests that arrived within any rolling window of `windowMs` (default: the emulator's). */
+  maxRequestsInWindow(windowMs = this.rateWindowMs, entries: RequestLogEntry[] = this.log): number {
+    const times = entries.map((e) => e.at).sort((a, b) => a - b);
+    let best = 0;
+    for (let lo = 0, hi = 0; hi < times.length; hi++) {
+      while (times[hi]! - times[lo]! >= windowMs) lo++;
+      best = Math.max(best, hi - lo + 1);
+    }
+    return best;
+  }
+
+  private takeFault(method: string, path: string): Fault | undefined {
+    const pending = this.faults.find((f) => f.remaining > 0 && (!f.path || f.path === path) && (!f.method || f.method === method));
+    if (!pending) return undefined;
+    pending.remaining--;
+    this.faults = this.faults.filter((f) => f.remaining > 0);
+    return pending.fault;
+  }
+
+  // ---- HTTP -------------------------------------------------------------------------------------------
+
+  private rateHeaders(now: number): Record<string, string> {
+    this.accepted = this.accepted.filter((t) => now - t < this.rateWindowMs);
+    const oldest = this.accepted[0];
+    const resetMs = oldest === undefined ? this.rateWindowMs : oldest + this.rateWindowMs - now;
+    // Ontraport sends whole seconds; a scaled-down window needs fractions to mean anything.
+    const reset = this.rateWindowMs === 60_000 ? String(Math.ceil(resetMs / 1000)) : (resetMs / 1000).toFixed(3);
+    return {
+      'X-Rate-Limit-Limit': String(this.rateLimit),
+      'X-Rate-Limit-Remaining': String(Math.max(0, this.rateLimit - this.accepted.length)),
+      'X-Rate-Limit-Reset': reset,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const now = Date.now();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const params = Object.fromEntries(url.searchParams.entries());
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/^\/1(?=\/)/, '');
+    const body = await readBody(req);
+    const entry: RequestLogEntry = { at: now, method, path, objectId: null, status: 0, params };
+    this.log.push(entry);
+
+    const send = (status: number, payload: string, headers: Record<string, string> = {}) => {
+      entry.status = status;
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      res.end(payload);
+      for (const hook of this.hooks) hook(entry);
+    };
+
+    // Rate limit first, as a gateway in front of the API would.
+    this.accepted = this.accepted.filter((t) => now - t < this.rateWindowMs);
+    if (this.accepted.length >= this.rateLimit) {
+      send(429, JSON.stringify({ code: 1, data: 'Rate limit exceeded', account_id: this.accountId }), this.rateHeaders(now));
+      return;
+    }
+    this.accepted.push(now);
+    const rate = this.rateHeaders(now);
+
+    const fault = this.takeFault(method, path);
+    if (fault?.kind === 'hang') return; // never answered; the client's timeout must fire
+    if (fault?.kind === 'status') return send(fault.status, JSON.stringify({ code: 1, data: 'Internal error', account_id: this.accountId }), rate);
+    if (fault?.kind === 'malformed') return send(200, '{"code":0,"data":[{"id":"1","firstname":', rate);
+    if (fault?.kind === 'envelope') return send(200, JSON.stringify({ code: fault.code, data: fault.data, account_id: this.accountId }), rate);
+
+    if (req.headers['api-appid'] !== this.appId || req.headers['api-key'] !== this.apiKey) {
+      const envelope = JSON.stringify({ code: 1, data: 'Invalid API Key or App ID', account_id: 0 });
+      const status = this.authFailure === 'http403' ? 403 : this.authFailure === 'envelope' ? 200 : 401;
+      return send(status, envelope, rate);
+    }
+    try {
+      const input = method === 'GET' ? params : { ...params, ...body };
+      entry.objectId = input.objectID !== undefined ? Number(input.objectID) : null;
+      const data = this.route(method, path, input);
+      send(200, JSON.stringify({ code: 0, data, account_id: this.accountId }), rate);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : err instanceof ConditionError ? 400 : 500;
+      send(status, JSON.stringify({ code: 1, data: (err as Error).message, account_id: this.accountId }), rate);
+    }
+  }
+
+  private route(method: string, path: string, input: Record<string, unknown>): unknown {
+    const objectId = Number(input.objectID);
+    if (!Number.isInteger(objectId) || !this.data.has(objectId)) throw new HttpError(400, `objectID ${String(input.objectID)} is not available`);
+    const key = `${method} ${path}`;
+    if (key === 'GET /object') {
+      const record = this.table(objectId).get(Number(input.id));
+      if (!record) throw new HttpError(404, `Object ${String(input.id)} not found`);
+      return serialise(record);
+    }
+    if (key === 'GET /objects') return this.list(objectId, input);
+    if (key === 'GET /objects/getInfo') return { listFields: Object.keys(this.schemas[objectId]!.fields), count: String(this.filtered(objectId, input).length) };
+    if (key === 'GET /objects/meta') return { [String(objectId)]: this.schemas[objectId] && { name: this.schemas[objectId]!.name, fields: this.schemas[objectId]!.fields } };
+    if (key === 'GET /object/getByEmail') {
+      const email = String(input.email ?? '').toLowerCase();
+      const found = [...this.table(0).values()].find((r) => String(r.email ?? '').toLowerCase() === email);
+      if (!found) throw new HttpError(404, 'No contact with that email');
+      return { id: String(found.id) };
+    }
+    if (key === 'PUT /objects' || key === 'POST /objects') {
+      if (this.schemas[objectId]!.readOnly) throw new HttpError(400, `objectID ${objectId} cannot be written through the API`);
+      const fields: EmuRecord = {};
+      for (const [k, v] of Object.entries(input)) if (k !== 'objectID' && k !== 'id') fields[k] = v as EmuRecord[string];
+      if (key === 'POST /objects') return serialise(this.insert(objectId, fields));
+      const id = Number(input.id);
+      if (!this.table(objectId).has(id)) throw new HttpError(400, `Object ${String(input.id)} not found`);
+      const updated = this.update(objectId, id, fields);
+      return { attrs: serialise({ ...fields, id, dlm: updated.dlm }) };
+    }
+    throw new HttpError(404, `no route ${key}`);
+  }
+
+  private filtered(objectId: number, input: Record<string, unknown>): EmuRecord[] {
+    let records = [...this.table(objectId).values()];
+    if (typeof input.condition === 'string' && input.condition !== '') {
+      const terms = parseCondition(input.condition);
+      records = records.filter((r) => matches(r, terms));
+    }
+    if (typeof input.search === 'string' && input.search !== '') {
+      const needle = input.search.toLowerCase();
+      records = records.filter((r) => ['firstname', 'lastname', 'email', 'name'].some((f) => String(r[f] ?? '').toLowerCase().includes(needle)));
+    }
+    return records;
+  }
+
+  private list(objectId: number, input: Record<string, unknown>): unknown[] {
+    const start = input.start === undefined ? 0 : Number(input.start);
+    const range = input.range === undefined ? 50 : Number(input.range);
+    if (!Number.isInteger(start) || start < 0) throw new HttpError(400, 'start must be a non-negative integer');
+    if (!Number.isInteger(range) || range < 1 || range > 50) throw new HttpError(400, 'range must be 1..50');
+    const records = this.filtered(objectId, input);
+    const sortField = typeof input.sort === 'string' && input.sort ? input.sort : 'id';
+    const dir = input.sortDir === 'desc' ? -1 : 1;
+    records.sort((a, b) => dir * compareForSort(a[sortField], b[sortField]) || Number(a.id) - Number(b.id));
+    const fields = typeof input.listFields === 'string' && input.listFields ? ['id', ...input.listFields.split(',')] : undefined;
+    return records.slice(start, start + range).map((r) => serialise(fields ? Object.fromEntries(fields.map((f) => [f, r[f]])) : r));
+  }
+}
+
+/** Ontraport sends values as strings. */
+function serialise(record: EmuRecord): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = v === null ? null : String(v);
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  if (String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Starts an emulator that stops by itself when the mocha run ends. */
+export async function startOntraportEmulator(options: EmulatorOptions = {}): Promise<OntraportEmulator> {
+  const emulator = await new OntraportEmulator(options).start();
+  onRunEnd(() => emulator.stop());
+  return emulator;
+}
