@@ -1,61 +1,68 @@
 /**
  * Starts the gateway: load config, open and migrate the store, seed demo data when empty (development), build
  * the app, listen, and shut down cleanly on SIGINT/SIGTERM (in-flight requests finish, store closed).
- * Start-up problems print one line naming what is wrong and exit non-zero.
+ * With PARTNERGATE_WORKERS > 1 the primary prepares the store once and forks workers that share the port.
+ * Start-up problems print one line naming what is wrong and exit non-zero (2 config, 3 store, 4 listen).
  */
-import { ConfigError, loadConfig } from './config/index.js';
-import { createLogger } from './common/index.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createLogger, type Logger } from './common/index.js';
 import { createGateway } from './gateway.js';
-import { SchemaError, StoreError } from './store/index.js';
+import { migrateToLatest, openStore, SchemaError, StoreError } from './store/index.js';
 import { seedIfEmpty, DEMO_LOGIN } from './demo/index.js';
 
-async function main(): Promise<void> {
-  let config;
+function fail(code: number, message: string): never {
+  process.stderr.write(`partnergate: ${message}\n`);
+  process.exit(code);
+}
+
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`partnergate: ${err.message}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) fail(2, err.message);
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  if (config.wpShimSecretGenerated && config.upstreamUrl) {
-    logger.warn('PARTNERGATE_WP_SHIM_SECRET is not set: a random one was generated for this run, so the WordPress hand-off only works with a wp-shim configured with it');
+}
+
+/** Migrates the store and seeds demo data once, before any worker serves. Returns whether demo data is present. */
+async function prepareStore(config: Config, logger: Logger): Promise<boolean> {
+  try {
+    const store = await openStore(config.store);
+    try {
+      await migrateToLatest(store.db, store.kind);
+      if (config.demoData === 'auto' && config.environment !== 'production') {
+        await seedIfEmpty(store, logger);
+        const demo = await store.db.selectFrom('accounts').select('id').where('email', '=', DEMO_LOGIN.email).executeTakeFirst();
+        return Boolean(demo);
+      }
+      return false;
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    if (err instanceof StoreError || err instanceof SchemaError) fail(3, `store: ${err.message}`);
+    throw err;
   }
+}
+
+/** Serves in this process until SIGINT/SIGTERM. */
+async function serve(config: Config, logger: Logger): Promise<number> {
   let gateway;
   try {
     gateway = await createGateway(config, { logger });
   } catch (err) {
-    if (err instanceof StoreError || err instanceof SchemaError) {
-      process.stderr.write(`partnergate: store: ${err.message}\n`);
-      process.exit(3);
-    }
+    if (err instanceof StoreError || err instanceof SchemaError) fail(3, `store: ${err.message}`);
     throw err;
-  }
-  let demo = false;
-  if (config.demoData === 'auto' && config.environment !== 'production') {
-    demo = await seedIfEmpty(gateway.deps.store, logger);
   }
   let port: number;
   try {
     ({ port } = await gateway.http.listen());
   } catch (err) {
-    process.stderr.write(`partnergate: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
     await gateway.close();
-    process.exit(4);
+    fail(4, `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
-  logger.info({ port, store: config.store.kind, upstream: config.upstreamUrl ?? null }, 'partnergate listening');
-  const origin = config.publicUrl.replace(/:8080$/, port === 8080 ? ':8080' : `:${port}`);
-  process.stdout.write(
-    `\nPartnergate is running on ${origin}\n` +
-      `  Partner center: ${origin}/partner-center/\n` +
-      (demo || config.demoData === 'auto' ? `  Demo partner sign-in: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}  (at ${origin}/sso/sign-in)\n` : '') +
-      `  Store: ${config.store.kind === 'sqlite' ? config.store.path : 'PostgreSQL'}; upstream WordPress: ${config.upstreamUrl ?? 'none (set PARTNERGATE_UPSTREAM_URL)'}\n` +
-      `  Stop with Ctrl-C.\n\n`,
-  );
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -67,9 +74,70 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  return port;
 }
 
-main().catch((err) => {
-  process.stderr.write(`partnergate: failed to start: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+function banner(config: Config, port: number, demo: boolean, workers: number): void {
+  const origin = config.publicUrl.startsWith('http://localhost:') && config.port === 0 ? `http://localhost:${port}` : config.publicUrl;
+  process.stdout.write(
+    `\nPartnergate is running on ${origin}${workers > 1 ? ` (${workers} worker processes)` : ''}\n` +
+      `  Partner center: ${origin}/partner-center/\n` +
+      (demo ? `  Demo partner:   sign in at ${origin}/sso/sign-in as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}\n` : '') +
+      `  Store: ${config.store.kind === 'sqlite' ? config.store.path : 'PostgreSQL'}; WordPress upstream: ${config.upstreamUrl ?? 'none (set PARTNERGATE_UPSTREAM_URL)'}\n` +
+      `  Stop with Ctrl-C.\n\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+
+  if (cluster.isWorker) {
+    const port = await serve(config, logger.child({ worker: cluster.worker?.id }));
+    process.send?.({ type: 'listening', port });
+    return;
+  }
+  if (config.wpShimSecretGenerated && config.upstreamUrl) {
+    logger.warn('PARTNERGATE_WP_SHIM_SECRET is not set: a random one was generated for this run; the WordPress hand-off needs the same secret in wp-config.php');
+  }
+  const demo = await prepareStore(config, logger);
+  if (workers <= 1) {
+    const port = await serve(config, logger);
+    logger.info({ port, store: config.store.kind, upstream: config.upstreamUrl ?? null }, 'partnergate listening');
+    banner(config, port, demo, 1);
+    return;
+  }
+  // Workers must sign identity assertions with the same key: pass the (possibly generated) secret down.
+  const env = { PARTNERGATE_WP_SHIM_SECRET: config.wpShimSecret };
+  let listening = 0;
+  let stopping = false;
+  for (let i = 0; i < workers; i++) {
+    const worker = cluster.fork(env);
+    worker.on('message', (m: { type?: string; port?: number }) => {
+      if (m.type === 'listening' && ++listening === workers) {
+        logger.info({ port: m.port, workers }, 'partnergate listening');
+        banner(config, m.port ?? config.port, demo, workers);
+      }
+    });
+  }
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
+    cluster.fork(env);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+    let left = Object.keys(cluster.workers ?? {}).length;
+    if (left === 0) process.exit(0);
+    cluster.on('exit', () => {
+      if (--left === 0) process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGTERM'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => fail(1, `failed to start: ${(err as Error).message}`));

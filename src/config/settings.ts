@@ -45,6 +45,7 @@ export interface SettingSpec {
 export const settings = {
   port: { env: 'PARTNERGATE_PORT', schema: int(0, 65535).default(8080), default: '8080', doc: 'TCP port the gateway listens on (0 picks a free one).' },
   host: { env: 'PARTNERGATE_HOST', schema: z.string().min(1).default('0.0.0.0'), default: '0.0.0.0', doc: 'Address the gateway binds.' },
+  workers: { env: 'PARTNERGATE_WORKERS', schema: z.union([z.literal('auto'), int(1, 64)]).default(1), default: '1', doc: 'Gateway processes sharing the port (node:cluster); `auto` = one per CPU core. Sessions live in the store, so any process serves any partner.' },
   publicUrl: { env: 'PARTNERGATE_PUBLIC_URL', schema: httpUrl.optional(), default: 'http://localhost:<port>', doc: 'Origin partners use to reach the gateway; decides Secure cookies, redirects and links in emails.' },
   partnerCenterHost: { env: 'PARTNERGATE_PARTNER_CENTER_HOST', schema: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name, optionally with :port').optional(), doc: 'Situation 3: the host (e.g. partners.example.com) that serves the partner center in front of the site. Requests on that host for `/` go to the partner center.' },
   upstreamUrl: { env: 'PARTNERGATE_UPSTREAM_URL', schema: httpUrl.optional(), doc: 'The WordPress origin everything that is not Partnergate\'s own is proxied to. Unset: no proxy, `/` goes to the partner center.' },
