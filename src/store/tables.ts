@@ -213,7 +213,7 @@ export interface SessionTable {
 export interface OneTimeTokenTable {
   id: Id;
   token_hash: string;
-  purpose: 'set_password' | 'reset_password' | 'paypal_confirm' | 'wp_handoff' | 'oidc_state';
+  purpose: 'set_password' | 'reset_password' | 'paypal_confirm' | 'wp_handoff' | 'oidc_state' | 'email_confirm';
   account_id: number | null;
   payload_json: string | null;
   created_at: Ms;
