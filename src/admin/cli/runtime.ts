@@ -1,0 +1,79 @@
+/**
+ * What a CLI command runs with: the same configuration, store, views and mail transport as the gateway
+ * (`loadConfig` reads the same environment and config file). The store is opened and migrated on demand, so
+ * `config doc` needs no database and a command against an unreachable store exits 3.
+ */
+import { createLogger, type Logger } from '../../common/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
+import { createMailTransport, type MailTransport } from '../../mail/index.js';
+import { migrateToLatest, openStore, type Store } from '../../store/index.js';
+import { createViews, type Views } from '../../web/views.js';
+import type { CredentialsDeps } from '../credentials/types.js';
+import type { Output } from './output.js';
+
+export interface CliRuntime {
+  config: Config;
+  logger: Logger;
+  out: Output;
+  store(): Promise<Store>;
+  views(): Views;
+  mail(): MailTransport;
+  /** True when emails really leave (an SMTP server is configured, or a transport was injected). */
+  canSend(): boolean;
+  credentialsDeps(): Promise<CredentialsDeps>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  env?: NodeJS.ProcessEnv;
+  /** Tests and the migration bench inject these instead of opening their own. */
+  store?: Store;
+  mail?: MailTransport;
+  now?: () => number;
+}
+
+export function createRuntime(out: Output, overrides: RuntimeOverrides = {}): CliRuntime {
+  const config = loadConfig(overrides.env ?? process.env);
+  // Logs go to stderr so that stdout stays the command's result (and valid JSON with --json).
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
+  let store: Promise<Store> | undefined;
+  let views: Views | undefined;
+  let mail: MailTransport | undefined = overrides.mail;
+  const ownsStore = !overrides.store;
+  const ownsMail = !overrides.mail;
+  const runtime: CliRuntime = {
+    config,
+    logger,
+    out,
+    store() {
+      store ??= (async () => {
+        const s = overrides.store ?? (await openStore(config.store));
+        await migrateToLatest(s.db, s.kind);
+        return s;
+      })();
+      return store;
+    },
+    views() {
+      views ??= createViews({ brand: { name: config.brandName, logoUrl: config.brandLogoUrl, primaryColor: config.brandPrimaryColor }, themeDir: config.themeDir });
+      return views;
+    },
+    mail() {
+      if (!mail) {
+        if (!config.smtpUrl) out.note('note: PARTNERGATE_SMTP_URL is not set; emails are logged, not sent.');
+        mail = createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+      }
+      return mail;
+    },
+    canSend() {
+      return Boolean(config.smtpUrl || overrides.mail);
+    },
+    async credentialsDeps() {
+      return { db: (await runtime.store()).db, config, views: runtime.views(), mail: runtime.mail(), logger, now: overrides.now };
+    },
+    async close() {
+      if (mail && ownsMail) mail.close();
+      if (store && ownsStore) await (await store.catch(() => undefined))?.close();
+    },
+  };
+  return runtime;
+}

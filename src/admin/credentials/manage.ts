@@ -1,0 +1,116 @@
+/**
+ * Resending and revoking credentials, and sending what is queued.
+ * - `resendCredentials`: an explicit admin action: every earlier link of the account stops working and a fresh
+ *   one is queued under the next version of the outbox key (so it is sent even though one was sent before).
+ * - `revokeCredentials`: disables the account, voids its links and ends its sessions.
+ * - `sendCredentialEmails`: sends the outbox and names, per partner, each email the SMTP server refused.
+ */
+import type { Transaction } from 'kysely';
+import { processEmailOutbox } from '../../mail/index.js';
+import type { Database } from '../../store/index.js';
+import * as repo from './credentials.repo.js';
+import { queueCredentialsEmail } from './issue.js';
+import { RunAborted, accountIdOfKey, credentialsEmailKey, type CredentialRow, type CredentialsDeps, type EmailVariant } from './types.js';
+
+class DryRunRollback extends Error {}
+
+export interface ResendOptions {
+  dryRun?: boolean;
+  /** Give a revoked account access back before sending. */
+  reinstate?: boolean;
+  variant?: EmailVariant;
+  /** Who asked (for the audit log). */
+  actor?: string;
+}
+
+async function perPartner(
+  deps: CredentialsDeps,
+  partnerIds: readonly number[],
+  dryRun: boolean,
+  act: (trx: Transaction<Database>, row: repo.PartnerCredentialRow, now: number) => Promise<CredentialRow>,
+): Promise<CredentialRow[]> {
+  const now = (deps.now ?? Date.now)();
+  const unique = [...new Set(partnerIds)];
+  const rowsById = new Map((await repo.loadPartnerCredentialRows(deps.db, unique)).map((r) => [r.partner_id, r]));
+  const out: CredentialRow[] = [];
+  for (const id of unique) {
+    const row = rowsById.get(id);
+    if (!row) {
+      out.push({ partnerId: id, email: null, outcome: 'failed', reason: `partner ${id} not found` });
+      continue;
+    }
+    try {
+      await deps.db.transaction().execute(async (trx) => {
+        out.push(await act(trx, row, now));
+        if (dryRun) throw new DryRunRollback();
+      });
+    } catch (err) {
+      if (err instanceof DryRunRollback) continue;
+      if (err instanceof RunAborted) throw err;
+      out.push({ partnerId: id, email: row.account_email, outcome: 'failed', reason: `store error: ${(err as Error).message.slice(0, 200)}` });
+    }
+  }
+  return out;
+}
+
+export async function resendCredentials(deps: CredentialsDeps, partnerIds: readonly number[], opts: ResendOptions = {}): Promise<CredentialRow[]> {
+  const ttlMs = deps.config.credentialTtlHours * 3_600_000;
+  return perPartner(deps, partnerIds, Boolean(opts.dryRun), async (trx, row, now) => {
+    const base = { partnerId: row.partner_id, email: row.account_email };
+    if (row.account_id === null || row.account_email === null) {
+      return { ...base, email: row.contact_email, outcome: 'failed', reason: 'no account yet: `credentials issue` creates it' };
+    }
+    if (row.disabled_at !== null) {
+      if (!opts.reinstate) return { ...base, accountId: row.account_id, outcome: 'failed', reason: 'account revoked: add --reinstate to give access back' };
+      await repo.setAccountDisabled(trx, row.account_id, null);
+    }
+    const version = await repo.bumpCredentialsVersion(trx, row.account_id);
+    await queueCredentialsEmail(trx, { deps, now, ttlMs, variant: opts.variant ?? {} }, {
+      accountId: row.account_id, to: row.account_email, key: credentialsEmailKey(row.account_id, version), firstName: row.first_name, lastName: row.last_name,
+    });
+    await repo.insertAudit(trx, { partnerId: row.partner_id, action: 'credentials.resent', details: { version, reinstated: row.disabled_at !== null, by: opts.actor ?? 'cli' }, now });
+    return { ...base, accountId: row.account_id, outcome: 'queued' };
+  });
+}
+
+export async function revokeCredentials(deps: CredentialsDeps, partnerIds: readonly number[], opts: { dryRun?: boolean; actor?: string } = {}): Promise<CredentialRow[]> {
+  return perPartner(deps, partnerIds, Boolean(opts.dryRun), async (trx, row, now) => {
+    const base = { partnerId: row.partner_id, email: row.account_email };
+    if (row.account_id === null) return { ...base, outcome: 'skipped', reason: 'no account' };
+    if (row.disabled_at !== null) return { ...base, accountId: row.account_id, outcome: 'skipped', reason: 'already revoked' };
+    await repo.setAccountDisabled(trx, row.account_id, now);
+    const links = await repo.invalidateSetPasswordTokens(trx, row.account_id, now);
+    const sessions = await repo.deleteAccountSessions(trx, row.account_id);
+    await repo.insertAudit(trx, { partnerId: row.partner_id, action: 'credentials.revoked', details: { links, sessions, by: opts.actor ?? 'cli' }, now });
+    return { ...base, accountId: row.account_id, outcome: 'revoked' };
+  });
+}
+
+export interface SendReport {
+  sent: number;
+  /** Refused or given up: per partner when the email was a credentials email. */
+  failed: CredentialRow[];
+  /** Temporary SMTP errors: retried later by `mail send-queued` or a re-run. */
+  retrying: number;
+  /** Left mid-send by a crash: not sent again automatically (it may have arrived). */
+  interrupted: number;
+}
+
+/** Sends every due email in the outbox and reports the refused ones by partner. */
+export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void } = {}): Promise<SendReport> {
+  const result = await processEmailOutbox({ db: deps.db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: opts.onSent });
+  const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);
+  const partnerOf = await repo.partnerIdsOfAccounts(deps.db, accountIds);
+  const failed: CredentialRow[] = result.failed.map((f) => {
+    const accountId = accountIdOfKey(f.key);
+    return {
+      partnerId: accountId === undefined ? null : (partnerOf.get(accountId) ?? null),
+      source: accountId === undefined ? `email ${f.key}` : undefined,
+      email: f.to,
+      accountId,
+      outcome: 'failed',
+      reason: `SMTP refused: ${f.error.slice(0, 300)}`,
+    };
+  });
+  return { sent: result.sent, failed, retrying: result.retrying, interrupted: result.interrupted };
+}
