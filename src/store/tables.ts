@@ -324,6 +324,43 @@ export interface KvTable {
   updated_at: Ms;
 }
 
+/** Per-partner value of a ranked rollup (migration 0700): the leaderboard snapshot. */
+export interface RollupValueTable {
+  ranking_key: string;
+  partner_id: number;
+  program_id: number;
+  /** The partner's tier ladder (`tier_group`, or `#program:<id>` for a program outside any ladder). */
+  ladder: string;
+  value: number;
+}
+
+/** When a ranking's snapshot was computed, against which data version (migration 0700). */
+export interface RollupSnapshotTable {
+  ranking_key: string;
+  rollup: string;
+  /** Local date the "N days before today" conditions were resolved on; null when the rollup has none. */
+  as_of: string | null;
+  data_version: string;
+  refreshed_at: Ms;
+  duration_ms: number;
+  row_count: number;
+}
+
+/** A level change made by the tier rules (migration 0700): state and audit, one per partner and program. */
+export interface TierUpgradeTable {
+  id: Id;
+  partner_id: number;
+  tier_group: string;
+  rule: string;
+  from_program_id: number;
+  to_program_id: number;
+  to_level: number;
+  value: number;
+  ontraport_key: string | null;
+  email_key: string | null;
+  at: Ms;
+}
+
 export interface Database {
   programs: ProgramTable;
   contacts: ContactTable;
@@ -348,6 +385,9 @@ export interface Database {
   kv: KvTable;
   legacy_wp_users: LegacyWpUserTable;
   partner_sub_ids: PartnerSubIdTable;
+  rollup_values: RollupValueTable;
+  rollup_snapshots: RollupSnapshotTable;
+  tier_upgrades: TierUpgradeTable;
 }
 
 export type Program = Selectable<ProgramTable>;
