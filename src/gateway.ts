@@ -8,6 +8,7 @@ import type { Config } from './config/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createApp, type AppOptions } from './app.js';
 import { sessionPolicyFrom } from './auth/sessions.js';
+import { authCsrfExempt, createAccessRules } from './auth/index.js';
 import { createMailTransport, type MailTransport } from './mail/index.js';
 import { createUpstreamProxy } from './proxy/index.js';
 import { createGatewayServer, type GatewayServer } from './server.js';
@@ -55,13 +56,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     metrics: createMetrics(),
     now: opts.now ?? Date.now,
   };
-  const app = createApp(deps, opts);
+  const app = createApp(deps, { accessRules: createAccessRules(deps), csrfExempt: [...authCsrfExempt], ...opts });
   const proxy = config.upstreamUrl
-    ? createUpstreamProxy({
-        target: config.upstreamUrl,
-        timeoutMs: config.upstreamTimeoutMs,
-        logger,
+    ? createUpstreamProxy(deps, {
         errorPage: (status) => views.page('upstream-error', { title: status === 504 ? 'The site is slow to answer' : 'The site is unavailable', status }, 'layouts/bare'),
+        refusalPage: (status, message) => views.page('error', { title: status === 413 ? 'Upload too large' : 'Bad request', status, message }, 'layouts/bare'),
       })
     : undefined;
   const http = createGatewayServer(deps, app, proxy);
