@@ -6,6 +6,7 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import { createInitialMigration } from './migrations/2026-11-23-0001-initial.js';
 import { createOntraportSyncMigration } from './migrations/2026-11-23-0200-ontraport-sync.js';
 import { createSignInMigration } from './migrations/2026-11-23-0400-sign-in.js';
+import { createPartnerCenterMigration } from './migrations/2026-11-23-0500-partner-center.js';
 import { createBlocksMigration } from './migrations/2026-11-23-0700-blocks.js';
 import { createAdminMigrationsMigration } from './migrations/2026-11-23-0800-admin-migrations.js';
 import type { StoreKind } from './database.js';
@@ -22,6 +23,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-11-23-0001-initial': createInitialMigration(kind),
     '2026-11-23-0200-ontraport-sync': createOntraportSyncMigration(),
     '2026-11-23-0400-sign-in': createSignInMigration(),
+    '2026-11-23-0500-partner-center': createPartnerCenterMigration(),
     '2026-11-23-0700-blocks': createBlocksMigration(kind),
     '2026-11-23-0800-admin-migrations': createAdminMigrationsMigration(),
   };
