@@ -47,13 +47,12 @@ interface BatchContext {
   sharedEmails: Map<string, number[]>;
 }
 
-/** Queues the credentials email of an account under `key`, with a fresh token (older links stop working). */
+/** Queues the credentials email of an account under `key`, with a fresh token (issuing it voids older links). */
 export async function queueCredentialsEmail(
   trx: Transaction<Database>,
   ctx: Pick<BatchContext, 'deps' | 'now' | 'ttlMs' | 'variant'>,
   input: { accountId: number; to: string; key: string; firstName: string; lastName: string },
 ): Promise<void> {
-  await repo.invalidateSetPasswordTokens(trx, input.accountId, ctx.now);
   const token = await issueSetPasswordToken(trx, input.accountId, ctx.ttlMs, ctx.now);
   const origin = partnerCenterOrigin(ctx.deps.config);
   await queueEmail(
