@@ -20,6 +20,8 @@ function signInRedirect(req: Request, res: Response): void {
 export interface AccessRules {
   /** Resolves whether the partner's program may use the partner center (admin's "program name equal to X"). */
   programAllowed?: (partnerId: number) => Promise<boolean>;
+  /** False when the session must end now (its OpenID Provider no longer accepts the sign-in). */
+  sessionStillValid?: (session: NonNullable<Request['ctx']['session']>) => Promise<boolean>;
 }
 
 export function requirePartner(rules: AccessRules = {}): RequestHandler {
@@ -36,6 +38,11 @@ export function requirePartner(rules: AccessRules = {}): RequestHandler {
     }
     if (s.partner_id === null) return next(new AppError('auth.forbidden', 'This account is not a partner account.'));
     try {
+      if (rules.sessionStillValid && !(await rules.sessionStillValid(s))) {
+        req.ctx.session = undefined;
+        if (wantsHtml) return signInRedirect(req, res);
+        return next(new AppError('auth.required', 'Your session has ended. Please sign in again.'));
+      }
       if (rules.programAllowed && !(await rules.programAllowed(s.partner_id))) {
         return next(new AppError('auth.program_not_allowed', 'Your partner program does not have access to this partner center. Contact the program manager if you think this is a mistake.'));
       }

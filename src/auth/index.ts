@@ -1,16 +1,50 @@
 /**
  * Sign-in: server-side sessions, local credentials (argon2id), OpenID Connect, the WordPress hand-off, TOTP,
  * throttling, and the guards that protect the partner center.
+ *
+ * For other capabilities:
+ * - `requirePartner(rules)`, `partnerIdOf(req)`: the partner center's guard and the only source of the partner id.
+ * - `createAccessRules(deps)` and `authCsrfExempt`: what `createGateway` passes to `createApp`.
+ * - `requireFreshAuth(maxAgeMs)` / `confirmPassword(deps, ...)`: re-authentication before sensitive changes
+ *   (PayPal email). A form can post `password` and call `confirmPassword`, or send the partner to
+ *   `/sso/confirm?rd=<back>`.
+ * - `changePassword(deps, ...)`, or a form posting `current_password`, `new_password`, optional
+ *   `new_password_confirm`, optional `rd` and `_csrf` to `POST /sso/password`.
+ * - `issueSetPasswordToken(db, accountId, ttlMs)` + `setPasswordLinkFor(config, token)`: the link in a new
+ *   credentials email (`/sso/set-password?token=`), single use.
+ * - `safeRedirect(rd, redirectPolicyFor(config))`: the only way to follow a user-supplied redirect.
  */
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
+import { handoffRoutes } from './handoff.routes.js';
+import { noStore } from './http.js';
+import { oidcRoutes } from './oidc.routes.js';
+import { oidcServiceFor } from './oidc.js';
+import { passwordRoutes } from './password.routes.js';
+import { signInRoutes } from './sign-in.routes.js';
+import { twoFactorRoutes } from './two-factor.routes.js';
 
 export { requirePartner, requireAdmin, partnerIdOf, type AccessRules } from './guards.js';
 export { hashPassword, verifyPassword, passwordProblem } from './passwords.js';
 export * from './sessions.js';
 export { randomToken, sha256, hmac, safeEqual } from './tokens.js';
+export { createAccessRules, authCsrfExempt } from './access.js';
+export { requireFreshAuth } from './fresh-auth.js';
+export { changePassword, confirmPassword, issueSetPasswordToken, setPasswordLinkFor, type RequestOrigin } from './credentials.js';
+export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy } from './redirects.js';
+export { normaliseEmail } from './accounts.js';
+export { handoffKey } from './handoff.js';
+export { backgroundIdle } from './background.js';
 
 /** Routes under `/sso`: sign-in, sign-out, password reset, OIDC, WordPress hand-off, two-factor. */
-export function createAuthRouter(_deps: GatewayDeps): Router {
-  return Router();
+export function createAuthRouter(deps: GatewayDeps): Router {
+  const oidc = oidcServiceFor(deps);
+  const router = Router();
+  router.use(noStore);
+  router.use(signInRoutes(deps, oidc));
+  router.use(passwordRoutes(deps, oidc));
+  router.use(oidcRoutes(deps, oidc));
+  router.use(handoffRoutes(deps));
+  router.use(twoFactorRoutes(deps));
+  return router;
 }

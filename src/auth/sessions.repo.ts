@@ -63,3 +63,9 @@ export async function deleteExpiredSessions(db: Db, now: number): Promise<number
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Replaces the OIDC tokens only if they are still `expected` (one refresh at a time across instances). */
+export async function replaceSessionTokens(db: Db, idHash: string, expected: string, next: string): Promise<boolean> {
+  const r = await db.updateTable('sessions').set({ oidc_tokens_json: next }).where('id_hash', '=', idHash).where('oidc_tokens_json', '=', expected).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

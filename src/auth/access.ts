@@ -1,0 +1,29 @@
+/**
+ * The partner center's access rules, built from the configuration: which partner programs may use it
+ * (`PARTNERGATE_ACCESS_PROGRAMS`, Ontraport's "program name equal to X"; empty = any program), and whether a
+ * session signed in through the OpenID Provider is still accepted there (checked when its access token expires,
+ * by refreshing it). `createGateway` passes these to `createApp`.
+ */
+import type { GatewayDeps } from '../deps.js';
+import { findPartnerProgramName } from './accounts.repo.js';
+import type { AccessRules } from './guards.js';
+import { oidcServiceFor } from './oidc.js';
+
+export function createAccessRules(deps: GatewayDeps): AccessRules {
+  const allowed = new Set(deps.config.accessPrograms.map((p) => p.trim().toLowerCase()));
+  const rules: AccessRules = {};
+  if (allowed.size > 0) {
+    rules.programAllowed = async (partnerId) => {
+      const name = await findPartnerProgramName(deps.store.db, partnerId);
+      return name !== undefined && allowed.has(name.trim().toLowerCase());
+    };
+  }
+  if (deps.config.oidcEnabled) {
+    const oidc = oidcServiceFor(deps);
+    rules.sessionStillValid = (session) => oidc.refreshIfDue(session);
+  }
+  return rules;
+}
+
+/** Paths that receive server-to-server POSTs and so carry no CSRF token (`createApp`'s `csrfExempt`). */
+export const authCsrfExempt: readonly string[] = ['/sso/oidc/backchannel-logout'];

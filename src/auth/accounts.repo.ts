@@ -1,0 +1,104 @@
+/** Account rows and the partner look-ups sign-in needs. Only these functions touch `accounts` for sign-in. */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Account, AccountUpdate, Database } from '../store/index.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Emails are compared case-insensitively (`lower(email)` is indexed by migration 0400). */
+export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
+}
+
+export async function findAccountById(db: Db, id: number): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findAccountByOidcSubject(db: Db, subject: string): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('oidc_subject', '=', subject).executeTakeFirst();
+}
+
+export async function findAccountByPartnerId(db: Db, partnerId: number): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('partner_id', '=', partnerId).executeTakeFirst();
+}
+
+export async function insertPartnerAccount(db: Db, row: { partnerId: number; email: string; now: number; oidcSubject?: string | null }): Promise<Account> {
+  return db
+    .insertInto('accounts')
+    .values({
+      partner_id: row.partnerId,
+      email: row.email,
+      role: 'partner',
+      password_hash: null,
+      totp_secret: null,
+      totp_enabled: 0,
+      totp_recovery_json: null,
+      oidc_subject: row.oidcSubject ?? null,
+      created_at: row.now,
+      password_changed_at: null,
+      disabled_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateAccount(db: Db, id: number, fields: AccountUpdate): Promise<void> {
+  await db.updateTable('accounts').set(fields).where('id', '=', id).execute();
+}
+
+/** Records a TOTP step as used; false when this step (or a later one) was already used: a replayed code. */
+export async function claimTotpStep(db: Db, id: number, step: number): Promise<boolean> {
+  const r = await db
+    .updateTable('accounts')
+    .set({ totp_last_step: step })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Replaces the recovery codes only if they are still what the caller read (two tabs cannot both use one code). */
+export async function replaceRecoveryCodes(db: Db, id: number, expectedJson: string | null, nextJson: string | null): Promise<boolean> {
+  let q = db.updateTable('accounts').set({ totp_recovery_json: nextJson }).where('id', '=', id);
+  q = expectedJson === null ? q.where('totp_recovery_json', 'is', null) : q.where('totp_recovery_json', '=', expectedJson);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export interface PartnerByEmail {
+  partnerId: number;
+  status: 'active' | 'inactive';
+}
+
+/** Partners whose Ontraport contact has this email (normally one; more means duplicate contacts). */
+export async function findPartnersByContactEmail(db: Db, email: string): Promise<PartnerByEmail[]> {
+  const rows = await db
+    .selectFrom('partners')
+    .innerJoin('contacts', 'contacts.id', 'partners.contact_id')
+    .select(['partners.id as partnerId', 'partners.status as status'])
+    .where(sql<string>`lower(contacts.email)`, '=', email.toLowerCase())
+    .orderBy('partners.id')
+    .limit(5)
+    .execute();
+  return rows;
+}
+
+export async function findPartnerProgramName(db: Db, partnerId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('partners')
+    .innerJoin('programs', 'programs.id', 'partners.program_id')
+    .select('programs.name')
+    .where('partners.id', '=', partnerId)
+    .executeTakeFirst();
+  return row?.name;
+}
+
+export async function findPartnerDisplayName(db: Db, partnerId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('partners')
+    .innerJoin('contacts', 'contacts.id', 'partners.contact_id')
+    .select(['contacts.first_name', 'contacts.last_name', 'partners.alias'])
+    .where('partners.id', '=', partnerId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return `${row.first_name} ${row.last_name}`.trim() || row.alias || undefined;
+}

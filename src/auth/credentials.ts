@@ -1,0 +1,239 @@
+/**
+ * Local credentials: email + password sign-in (argon2id, throttled, no account enumeration), password change,
+ * re-authentication for sensitive changes, and the emailed single-use links that set a password (forgot
+ * password, and new credentials issued by an admin). Routes call these; they never touch the tables directly.
+ */
+import type { Kysely } from 'kysely';
+import { AppError, invalidField } from '../common/index.js';
+import type { Config } from '../config/index.js';
+import type { GatewayDeps } from '../deps.js';
+import { processEmailOutbox, queueEmail } from '../mail/index.js';
+import type { Account, Database } from '../store/index.js';
+import * as accounts from './accounts.repo.js';
+import { normaliseEmail } from './accounts.js';
+import { insertAudit } from './audit.repo.js';
+import { runInBackground } from './background.js';
+import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
+import { attemptSucceeded, countAttempt, throttleKeys, waitText } from './throttle.js';
+import { sha256 } from './tokens.js';
+
+/** Who is asking: for throttling, the session row and the audit log. */
+export interface RequestOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+/** Passwords longer than this are refused before hashing (argon2 on megabytes is a denial of service). */
+const MAX_PASSWORD_LENGTH = 1000;
+
+export type PasswordSignIn =
+  | { kind: 'ok'; opened: OpenedSession; account: Account; next: 'done' | 'totp' | 'totp_setup' }
+  | { kind: 'invalid' }
+  | { kind: 'throttled'; retryAfterSeconds: number };
+
+export function throttledError(retryAfterSeconds: number): AppError {
+  return new AppError('auth.throttled', `Too many sign-in attempts. Wait ${waitText(retryAfterSeconds)} and try again, or reset your password.`, {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+}
+
+function limitsOf(config: Config) {
+  return { perAccount: config.loginMaxPerAccount, perIp: config.loginMaxPerIp };
+}
+
+/**
+ * Checks an email and password. An unknown email does the same argon2 work as a wrong password and gets the
+ * same answer; both count against the throttle. On success a new session is opened (the browser's previous
+ * one, if any, is deleted), pending two-factor when the account has it or it is mandatory.
+ */
+export async function signInWithPassword(
+  deps: GatewayDeps,
+  input: { email: unknown; password: unknown; previousCookie?: string | null } & RequestOrigin,
+): Promise<PasswordSignIn> {
+  const { db } = deps.store;
+  const now = deps.now();
+  const email = typeof input.email === 'string' ? input.email.trim().toLowerCase().slice(0, 254) : '';
+  const password = typeof input.password === 'string' ? input.password : '';
+  const keys = throttleKeys('signin', email, input.ip ?? undefined);
+  const verdict = await countAttempt(db, keys, limitsOf(deps.config), now);
+  if (!verdict.allowed) return { kind: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+
+  const account = normaliseEmail(email) ? await accounts.findAccountByEmail(db, email) : undefined;
+  const passwordOk = password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(account?.password_hash ?? null, password));
+  if (!account || !passwordOk || account.disabled_at !== null) {
+    await insertAudit(db, { action: 'auth.sign_in_failed', accountId: account?.id ?? null, partnerId: account?.partner_id ?? null, ip: input.ip, requestId: input.requestId, at: now });
+    return { kind: 'invalid' };
+  }
+  await attemptSucceeded(db, keys);
+  const next = account.totp_enabled ? 'totp' : deps.config.totpRequired && account.role === 'partner' ? 'totp_setup' : 'done';
+  const opened = await openSession(db, deps.sessionPolicy, {
+    accountId: account.id,
+    method: 'password',
+    ip: input.ip,
+    userAgent: input.userAgent,
+    previousCookie: input.previousCookie,
+    now,
+    totpPending: next !== 'done',
+  });
+  await insertAudit(db, { action: 'auth.sign_in', accountId: account.id, partnerId: account.partner_id, details: { method: 'password' }, ip: input.ip, requestId: input.requestId, at: now });
+  return { kind: 'ok', opened, account, next };
+}
+
+/**
+ * Re-authentication for a sensitive change (PayPal email): checks the signed-in account's password and
+ * records `sessions.reauth_at`. Wrong passwords count against the account's sign-in throttle.
+ * @returns true when the password was right
+ */
+export async function confirmPassword(deps: GatewayDeps, input: { session: SessionWithAccount; password: unknown } & RequestOrigin): Promise<boolean> {
+  const { db } = deps.store;
+  const now = deps.now();
+  const keys = throttleKeys('signin', input.session.email, input.ip ?? undefined);
+  const verdict = await countAttempt(db, keys, limitsOf(deps.config), now);
+  if (!verdict.allowed) throw throttledError(verdict.retryAfterSeconds);
+  const account = await accounts.findAccountById(db, input.session.account_id);
+  const password = typeof input.password === 'string' && input.password.length <= MAX_PASSWORD_LENGTH ? input.password : '';
+  if (!(await verifyPassword(account?.password_hash ?? null, password))) {
+    await insertAudit(db, { action: 'auth.reauth_failed', accountId: input.session.account_id, partnerId: input.session.partner_id, ip: input.ip, requestId: input.requestId, at: now });
+    return false;
+  }
+  await attemptSucceeded(db, keys);
+  await updateSession(db, input.session.id_hash, { reauth_at: now });
+  input.session.reauth_at = now;
+  return true;
+}
+
+/**
+ * Changes the signed-in account's password: the current one is required; every other session of the account
+ * ends and this browser gets a new session id.
+ * @throws AppError `request.invalid_field` (field current_password / new_password), `auth.throttled`
+ */
+export async function changePassword(
+  deps: GatewayDeps,
+  input: { session: SessionWithAccount; sessionCookie: string; currentPassword: unknown; newPassword: unknown; newPasswordConfirm?: unknown } & RequestOrigin,
+): Promise<OpenedSession> {
+  const { db } = deps.store;
+  const newPassword = typeof input.newPassword === 'string' ? input.newPassword : '';
+  const problem = passwordProblem(newPassword);
+  if (problem) throw invalidField('new_password', problem);
+  if (input.newPasswordConfirm !== undefined && input.newPasswordConfirm !== newPassword) throw invalidField('new_password_confirm', 'does not match the new password');
+  if (!(await confirmPassword(deps, { session: input.session, password: input.currentPassword, ip: input.ip, requestId: input.requestId }))) {
+    throw invalidField('current_password', 'is not your current password');
+  }
+  const hash = await hashPassword(newPassword);
+  const now = deps.now();
+  const s = input.session;
+  await db.transaction().execute(async (trx) => {
+    await accounts.updateAccount(trx, s.account_id, { password_hash: hash, password_changed_at: now });
+    await endAccountSessions(trx, s.account_id, s.id_hash);
+    await expireAccountTokens(trx, s.account_id, 'reset_password', now);
+    await insertAudit(trx, { action: 'auth.password_changed', accountId: s.account_id, partnerId: s.partner_id, ip: input.ip, requestId: input.requestId, at: now });
+  });
+  return openSession(db, deps.sessionPolicy, {
+    accountId: s.account_id,
+    method: s.auth_method,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    previousCookie: input.sessionCookie,
+    now,
+    oidc: { sid: s.oidc_sid, sub: s.oidc_sub, tokensJson: s.oidc_tokens_json },
+  });
+}
+
+/** The link in a new-credentials email. */
+export function setPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
+  return `${config.publicUrl}/sso/set-password?token=${encodeURIComponent(token)}`;
+}
+
+export function resetPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
+  return `${config.publicUrl}/sso/reset?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * Issues a single-use set-password token for an account (new credentials). Older unused set-password links
+ * of the account stop working. Call inside the transaction that records the credentials email when there is one.
+ * @returns the raw token, to put in {@link setPasswordLinkFor}
+ */
+export async function issueSetPasswordToken(db: Kysely<Database>, accountId: number, ttlMs: number, now = Date.now()): Promise<string> {
+  await expireAccountTokens(db, accountId, 'set_password', now);
+  const issued = await issueToken(db, { purpose: 'set_password', accountId, ttlMs, now });
+  return issued.raw;
+}
+
+/**
+ * "Forgot password": answers the same whatever the email. The look-up, the token and the email happen after
+ * the reply (in the background), so the timing says nothing either. Requests are throttled per email and IP.
+ * @throws AppError `auth.throttled` when this IP or this email asked too often
+ */
+export async function requestPasswordReset(deps: GatewayDeps, input: { email: unknown } & RequestOrigin): Promise<void> {
+  const { db } = deps.store;
+  const email = normaliseEmail(input.email);
+  if (!email) throw invalidField('email', 'enter the email address you sign in with');
+  const verdict = await countAttempt(db, throttleKeys('reset', email, input.ip ?? undefined), { perAccount: 3, perIp: deps.config.loginMaxPerIp }, deps.now());
+  if (!verdict.allowed) {
+    throw new AppError('auth.throttled', `Too many reset requests. Wait ${waitText(verdict.retryAfterSeconds)} and try again.`, { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } });
+  }
+  runInBackground(deps.logger, 'password reset email', async () => {
+    const now = deps.now();
+    const account = await accounts.findAccountByEmail(db, email);
+    if (!account || account.disabled_at !== null) return;
+    await db.transaction().execute(async (trx) => {
+      await expireAccountTokens(trx, account.id, 'reset_password', now);
+      const token = await issueToken(trx, { purpose: 'reset_password', accountId: account.id, ttlMs: deps.config.tokenTtlMinutes * 60_000, now });
+      await queueEmail(
+        trx,
+        {
+          idempotencyKey: `password-reset:${token.id}`,
+          to: account.email,
+          template: 'password-reset',
+          params: { resetUrl: resetPasswordLinkFor(deps.config, token.raw), expiresMinutes: deps.config.tokenTtlMinutes },
+        },
+        now,
+      );
+      await insertAudit(trx, { action: 'auth.password_reset_requested', accountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, at: now });
+    });
+    await processEmailOutbox({ db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now });
+  });
+}
+
+const tokenInvalid = () =>
+  new AppError('auth.token_invalid', 'This link has expired or was already used. Ask for a new one from the "Forgot your password?" page.');
+
+/** Whether a reset or set-password link can still be used (for showing its form). */
+export async function passwordTokenUsable(deps: GatewayDeps, raw: unknown, purpose: Extract<TokenPurpose, 'reset_password' | 'set_password'>): Promise<boolean> {
+  return (await peekToken(deps.store.db, raw, purpose, deps.now())) !== undefined;
+}
+
+/**
+ * Sets the password from a reset or set-password link. The token is used inside the transaction that changes
+ * the password (row check on `used_at`), so it works once; every session of the account ends.
+ * @throws AppError `auth.token_invalid`, `request.invalid_field` (new_password)
+ */
+export async function setPasswordWithToken(
+  deps: GatewayDeps,
+  input: { token: unknown; purpose: Extract<TokenPurpose, 'reset_password' | 'set_password'>; newPassword: unknown; newPasswordConfirm?: unknown } & RequestOrigin,
+): Promise<Account> {
+  const { db, kind } = deps.store;
+  // Cheap check first: an invalid link never costs an argon2 hash.
+  if (!(await passwordTokenUsable(deps, input.token, input.purpose))) throw tokenInvalid();
+  const newPassword = typeof input.newPassword === 'string' ? input.newPassword : '';
+  const problem = passwordProblem(newPassword);
+  if (problem) throw invalidField('new_password', problem);
+  if (input.newPasswordConfirm !== undefined && input.newPasswordConfirm !== newPassword) throw invalidField('new_password_confirm', 'does not match the new password');
+  const hash = await hashPassword(newPassword);
+  const now = deps.now();
+  return db.transaction().execute(async (trx) => {
+    const token = await consumeToken(trx, kind, input.token, input.purpose, now);
+    if (!token || token.account_id === null) throw tokenInvalid();
+    const account = await accounts.findAccountById(trx, token.account_id);
+    if (!account || account.disabled_at !== null) throw tokenInvalid();
+    await accounts.updateAccount(trx, account.id, { password_hash: hash, password_changed_at: now });
+    await expireAccountTokens(trx, account.id, 'reset_password', now);
+    await expireAccountTokens(trx, account.id, 'set_password', now);
+    await endAccountSessions(trx, account.id);
+    await insertAudit(trx, { action: input.purpose === 'reset_password' ? 'auth.password_reset' : 'auth.password_set', accountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, details: { token: sha256(String(input.token)).slice(0, 8) }, at: now });
+    return account;
+  });
+}

@@ -1,0 +1,50 @@
+/** Small helpers the sign-in routes share: who is asking, which token a form carries, where to go next. */
+import type { Request, RequestHandler, Response } from 'express';
+import type { GatewayDeps } from '../deps.js';
+import { readCookies, setCookie } from '../web/middleware.js';
+import type { RequestOrigin } from './credentials.js';
+import { redirectPolicyFor, safeRedirect } from './redirects.js';
+import type { OpenedSession } from './sessions.js';
+
+export function originOf(req: Request): RequestOrigin {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, requestId: req.ctx.id };
+}
+
+/** The CSRF token forms on this page must carry: the session's when there is one, else the pre-session one. */
+export function formToken(req: Request): string | undefined {
+  return req.ctx.csrfToken ?? req.ctx.preCsrfToken;
+}
+
+/** A string field of the body or query, or undefined. */
+export function field(source: unknown, name: string): string | undefined {
+  const v = (source as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function wantsJson(req: Request): boolean {
+  return (req.headers.accept ?? '').startsWith('application/json') || req.is('application/json') === 'application/json';
+}
+
+/** The validated post-sign-in target (policy read per request: tests move the public URL after listening). */
+export function nextTarget(deps: GatewayDeps, rd: unknown): string {
+  return safeRedirect(rd, redirectPolicyFor(deps.config));
+}
+
+/** The cookie value the browser sent, even if it names no live session (deleted at sign-in either way). */
+export function previousCookieOf(deps: GatewayDeps, req: Request): string | undefined {
+  return req.ctx.sessionCookie ?? readCookies(req)[deps.cookies.session];
+}
+
+export function setSessionCookie(deps: GatewayDeps, res: Response, opened: OpenedSession): void {
+  setCookie(res, deps.cookies.session, opened.cookieValue, { secure: deps.config.cookieSecure });
+}
+
+export function render(deps: GatewayDeps, res: Response, status: number, template: string, params: Record<string, unknown>, layout = 'layouts/bare'): void {
+  res.status(status).type('html').send(deps.views.page(template, params, layout));
+}
+
+/** Sign-in pages are never cached and never framed (helmet sets frame-ancestors too). */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};

@@ -1,0 +1,55 @@
+/**
+ * Sign-in throttling, per account and per client IP, in the store (so it holds across gateway instances).
+ * Every attempt is counted before the password is checked (one atomic statement, so parallel guesses cannot
+ * slip past the limit); a successful attempt is then taken back. The account key is derived from the email as
+ * typed, known or not, so the throttle itself says nothing about which emails exist.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.js';
+import * as repo from './throttle.repo.js';
+import { sha256 } from './tokens.js';
+
+export const THROTTLE_WINDOW_MS = 15 * 60_000;
+
+export interface ThrottleLimits {
+  perAccount: number;
+  perIp: number;
+}
+
+export interface ThrottleKeys {
+  account: string;
+  ip: string;
+}
+
+/** Keys for an attempt; `scope` separates sign-in from other guessable forms (reset requests). */
+export function throttleKeys(scope: string, email: string, ip: string | undefined): ThrottleKeys {
+  return { account: `${scope}:acct:${sha256(email.toLowerCase())}`, ip: `${scope}:ip:${ip ?? 'unknown'}` };
+}
+
+export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counts an attempt on both keys; refused when either is over its limit in the current window. */
+export async function countAttempt(db: Kysely<Database>, keys: ThrottleKeys, limits: ThrottleLimits, now: number): Promise<AttemptVerdict> {
+  const account = await repo.hitCounter(db, keys.account, now, THROTTLE_WINDOW_MS);
+  const ip = await repo.hitCounter(db, keys.ip, now, THROTTLE_WINDOW_MS);
+  const over = [account.count > limits.perAccount ? account.windowStart : undefined, ip.count > limits.perIp ? ip.windowStart : undefined].filter(
+    (v): v is number => v !== undefined,
+  );
+  if (over.length === 0) return { allowed: true };
+  const until = Math.max(...over) + THROTTLE_WINDOW_MS;
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) };
+}
+
+/** The attempt succeeded: the account starts afresh and the IP gets its attempt back. */
+export async function attemptSucceeded(db: Kysely<Database>, keys: ThrottleKeys): Promise<void> {
+  await repo.deleteCounter(db, keys.account);
+  await repo.decrementCounter(db, keys.ip);
+}
+
+export const purgeStaleCounters = repo.deleteStaleCounters;
+
+/** "15 minutes" / "1 minute" for the message partners read. */
+export function waitText(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}

@@ -1,0 +1,101 @@
+/**
+ * Optional TOTP two-factor (RFC 6238: SHA-1, 6 digits, 30-second steps, one step of clock drift either way)
+ * with ten single-use recovery codes stored as argon2id hashes. A code is accepted once: the step it belongs
+ * to is recorded (`accounts.totp_last_step`) and older or equal steps are refused (RFC 6238 §5.2).
+ * The shared secret is stored in the account row (base32) while enrolling and after.
+ */
+import { randomBytes } from 'node:crypto';
+import * as OTPAuth from 'otpauth';
+import type { Kysely } from 'kysely';
+import type { Account, Database } from '../store/index.js';
+import * as accounts from './accounts.repo.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+
+const PERIOD = 30;
+const DIGITS = 6;
+const RECOVERY_CODE_COUNT = 10;
+
+function totpFor(secretBase32: string, label = 'partner', issuer = 'Partner Center'): OTPAuth.TOTP {
+  return new OTPAuth.TOTP({ issuer, label, algorithm: 'SHA1', digits: DIGITS, period: PERIOD, secret: OTPAuth.Secret.fromBase32(secretBase32) });
+}
+
+/** The `otpauth://` URI authenticator apps import (also shown as text for manual entry). */
+export function totpUri(secretBase32: string, email: string, issuer: string): string {
+  return totpFor(secretBase32, email, issuer).toString();
+}
+
+/** The current code for a secret: used by tests (and nothing else) to play the authenticator app. */
+export function currentTotpCode(secretBase32: string, now = Date.now()): string {
+  return totpFor(secretBase32).generate({ timestamp: now });
+}
+
+/** Time step a code for `now` belongs to, or undefined when it is not a valid code for that time (±1 step). */
+function matchingStep(secretBase32: string, code: string, now: number): number | undefined {
+  if (!/^\d{6}$/.test(code)) return undefined;
+  const delta = totpFor(secretBase32).validate({ token: code, timestamp: now, window: 1 });
+  if (delta === null) return undefined;
+  return OTPAuth.TOTP.counter({ period: PERIOD, timestamp: now }) + delta;
+}
+
+/** Starts (or resumes) enrolment: a secret stored on the account, not yet enabled. */
+export async function beginTotpEnrolment(db: Kysely<Database>, account: Account): Promise<string> {
+  if (account.totp_secret && !account.totp_enabled) return account.totp_secret;
+  const secret = new OTPAuth.Secret({ size: 20 }).base32;
+  await accounts.updateAccount(db, account.id, { totp_secret: secret, totp_enabled: 0, totp_recovery_json: null, totp_last_step: null });
+  return secret;
+}
+
+function newRecoveryCode(): string {
+  // 50 bits from an unambiguous alphabet, shown as xxxxx-xxxxx.
+  const alphabet = '23456789abcdefghjkmnpqrstuvwxyz';
+  const bytes = randomBytes(10);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+function normaliseCode(raw: unknown): string {
+  return typeof raw === 'string' ? raw.trim().toLowerCase().replace(/[\s]/g, '') : '';
+}
+
+/**
+ * Finishes enrolment when `code` is right for the pending secret: enables TOTP and returns the recovery
+ * codes (shown once). Undefined when the code is wrong.
+ */
+export async function completeTotpEnrolment(db: Kysely<Database>, account: Account, code: unknown, now: number): Promise<string[] | undefined> {
+  if (!account.totp_secret || account.totp_enabled) return undefined;
+  const step = matchingStep(account.totp_secret, normaliseCode(code), now);
+  if (step === undefined) return undefined;
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  const hashes = await Promise.all(codes.map((c) => hashPassword(c)));
+  await accounts.updateAccount(db, account.id, { totp_enabled: 1, totp_recovery_json: JSON.stringify(hashes), totp_last_step: step });
+  return codes;
+}
+
+export type SecondFactorResult = { ok: true; usedRecoveryCode: boolean; recoveryCodesLeft?: number } | { ok: false };
+
+/**
+ * Checks a TOTP code, or a recovery code (which is then spent). Each is accepted once.
+ */
+export async function verifySecondFactor(db: Kysely<Database>, account: Account, rawCode: unknown, now: number): Promise<SecondFactorResult> {
+  if (!account.totp_enabled || !account.totp_secret) return { ok: false };
+  const code = normaliseCode(rawCode);
+  if (/^\d{6}$/.test(code)) {
+    const step = matchingStep(account.totp_secret, code, now);
+    if (step === undefined) return { ok: false };
+    return (await accounts.claimTotpStep(db, account.id, step)) ? { ok: true, usedRecoveryCode: false } : { ok: false };
+  }
+  if (!/^[a-z0-9]{5}-?[a-z0-9]{5}$/.test(code) || !account.totp_recovery_json) return { ok: false };
+  const formatted = code.includes('-') ? code : `${code.slice(0, 5)}-${code.slice(5)}`;
+  const hashes = JSON.parse(account.totp_recovery_json) as string[];
+  const matches = await Promise.all(hashes.map((h) => verifyPassword(h, formatted)));
+  const index = matches.indexOf(true);
+  if (index < 0) return { ok: false };
+  const left = hashes.filter((_, i) => i !== index);
+  if (!(await accounts.replaceRecoveryCodes(db, account.id, account.totp_recovery_json, JSON.stringify(left)))) return { ok: false };
+  return { ok: true, usedRecoveryCode: true, recoveryCodesLeft: left.length };
+}
+
+/** Turns two-factor off (the caller has checked a fresh password and a current code). */
+export async function disableTotp(db: Kysely<Database>, accountId: number): Promise<void> {
+  await accounts.updateAccount(db, accountId, { totp_secret: null, totp_enabled: 0, totp_recovery_json: null, totp_last_step: null });
+}

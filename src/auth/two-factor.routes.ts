@@ -1,0 +1,132 @@
+/**
+ * Routes: TOTP two-factor. `/sso/two-factor` asks for the code after a password sign-in (the session stays
+ * `totp_pending` until then); `/sso/two-factor/setup` enrols (forced when `PARTNERGATE_TOTP_REQUIRED`), shows
+ * the recovery codes once; `/sso/two-factor/disable` turns it off when it is optional.
+ */
+import { Router, type Request, type Response } from 'express';
+import { AppError } from '../common/index.js';
+import type { GatewayDeps } from '../deps.js';
+import type { Account } from '../store/index.js';
+import { findAccountById } from './accounts.repo.js';
+import { insertAudit } from './audit.repo.js';
+import { throttledError } from './credentials.js';
+import { field, formToken, nextTarget, originOf, render, setSessionCookie } from './http.js';
+import { openSession, type SessionWithAccount } from './sessions.js';
+import { attemptSucceeded, countAttempt, throttleKeys } from './throttle.js';
+import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpUri, verifySecondFactor } from './totp.js';
+
+/** Enrolling or disabling needs a password (or sign-in) this recent: a stolen session cannot lock the partner out. */
+const FRESH_FOR_SETUP_MS = 10 * 60_000;
+
+export function twoFactorRoutes(deps: GatewayDeps): Router {
+  const router = Router();
+  const { db } = deps.store;
+
+  const sessionOf = (req: Request): { session: SessionWithAccount; cookie: string } => {
+    const s = req.ctx.session;
+    if (!s || !req.ctx.sessionCookie) throw new AppError('auth.required', 'Please sign in.');
+    return { session: s, cookie: req.ctx.sessionCookie };
+  };
+  const accountOf = async (s: SessionWithAccount): Promise<Account> => {
+    const account = await findAccountById(db, s.account_id);
+    if (!account) throw new AppError('auth.required', 'Please sign in.');
+    return account;
+  };
+  const rdOf = (req: Request) => field(req.body, 'rd') ?? field(req.query, 'rd') ?? '';
+
+  /** The second factor is done: a new session id without the pending mark (privilege changed, id changes). */
+  const completeSignIn = async (req: Request, res: Response, s: SessionWithAccount, cookie: string) => {
+    const opened = await openSession(db, deps.sessionPolicy, { accountId: s.account_id, method: s.auth_method, previousCookie: cookie, now: deps.now(), ip: req.ip, userAgent: req.get('user-agent') });
+    setSessionCookie(deps, res, opened);
+  };
+
+  // --- challenge ------------------------------------------------------------------------------------
+  const showChallenge = (req: Request, res: Response, status: number, error?: string) =>
+    render(deps, res, status, 'auth/two-factor', { title: 'Two-factor code', csrfToken: formToken(req), rd: rdOf(req), error });
+
+  router.get('/two-factor', async (req, res) => {
+    const s = req.ctx.session;
+    if (!s) return res.redirect(303, '/sso/sign-in');
+    if (!s.totp_pending) return res.redirect(303, nextTarget(deps, rdOf(req)));
+    const account = await accountOf(s);
+    if (!account.totp_enabled) return res.redirect(303, `/sso/two-factor/setup?rd=${encodeURIComponent(rdOf(req))}`);
+    showChallenge(req, res, 200);
+  });
+
+  router.post('/two-factor', async (req, res) => {
+    const { session, cookie } = sessionOf(req);
+    if (!session.totp_pending) return res.redirect(303, nextTarget(deps, rdOf(req)));
+    const keys = throttleKeys('signin', session.email, req.ip);
+    const verdict = await countAttempt(db, keys, { perAccount: deps.config.loginMaxPerAccount, perIp: deps.config.loginMaxPerIp }, deps.now());
+    if (!verdict.allowed) {
+      res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
+      return showChallenge(req, res, 429, throttledError(verdict.retryAfterSeconds).message);
+    }
+    const account = await accountOf(session);
+    const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
+    if (!result.ok) {
+      await insertAudit(db, { action: 'auth.totp_failed', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
+      return showChallenge(req, res, 401, 'That code is not right, or was already used. Enter the current code from your app, or a recovery code.');
+    }
+    await attemptSucceeded(db, keys);
+    await insertAudit(db, { action: 'auth.totp_passed', accountId: account.id, partnerId: account.partner_id, details: { recoveryCode: result.usedRecoveryCode }, ...originOf(req), at: deps.now() });
+    await completeSignIn(req, res, session, cookie);
+    res.redirect(303, nextTarget(deps, rdOf(req)));
+  });
+
+  // --- enrolment ------------------------------------------------------------------------------------
+  const showSetup = async (req: Request, res: Response, status: number, account: Account, error?: string) => {
+    const secret = await beginTotpEnrolment(db, account);
+    render(deps, res, status, 'auth/two-factor-setup', {
+      title: 'Set up two-factor sign-in',
+      csrfToken: formToken(req),
+      rd: rdOf(req),
+      secret,
+      uri: totpUri(secret, account.email, deps.config.brandName),
+      required: deps.config.totpRequired,
+      error,
+    });
+  };
+
+  const freshEnough = (s: SessionWithAccount) => deps.now() - s.reauth_at <= FRESH_FOR_SETUP_MS;
+
+  router.get('/two-factor/setup', async (req, res) => {
+    const s = req.ctx.session;
+    if (!s) return res.redirect(303, `/sso/sign-in?rd=${encodeURIComponent('/sso/two-factor/setup')}`);
+    const account = await accountOf(s);
+    if (account.totp_enabled) {
+      if (s.totp_pending) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
+      return render(deps, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !deps.config.totpRequired, disabled: false });
+    }
+    if (!freshEnough(s)) return res.redirect(303, `/sso/confirm?rd=${encodeURIComponent(req.originalUrl)}`);
+    await showSetup(req, res, 200, account);
+  });
+
+  router.post('/two-factor/setup', async (req, res) => {
+    const { session, cookie } = sessionOf(req);
+    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
+    const account = await accountOf(session);
+    const codes = await completeTotpEnrolment(db, account, field(req.body, 'code'), deps.now());
+    if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
+    await insertAudit(db, { action: 'auth.totp_enabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
+    if (session.totp_pending) await completeSignIn(req, res, session, cookie);
+    render(deps, res, 200, 'auth/recovery-codes', { title: 'Your recovery codes', codes, next: nextTarget(deps, rdOf(req)) });
+  });
+
+  router.post('/two-factor/disable', async (req, res) => {
+    const { session } = sessionOf(req);
+    if (session.totp_pending) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
+    if (deps.config.totpRequired) throw new AppError('auth.forbidden', 'Two-factor sign-in is required for every partner here and cannot be turned off.');
+    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then turn two-factor sign-in off.');
+    const account = await accountOf(session);
+    const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
+    if (!result.ok) {
+      return render(deps, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
+    }
+    await disableTotp(db, account.id);
+    await insertAudit(db, { action: 'auth.totp_disabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
+    render(deps, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', disabled: true });
+  });
+
+  return router;
+}
