@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { and, eq, gt, gte, isIn, isNotNull, isNull, like, lt, lte, ne, notIn, or } from '../../src/ontraport/conditions.js';
+import { and, type Condition, eq, gt, gte, isIn, isNotNull, isNull, like, lt, lte, ne, notIn, or } from '../../src/ontraport/conditions.js';
 import { ObjectType } from '../../src/ontraport/types.js';
 import { startOntraportEmulator, type OntraportEmulator } from '../support/ontraport-emulator.js';
 import { clientFor, rejectionOf } from './support.js';
@@ -54,7 +54,7 @@ describe('ontraport client against the emulator', function () {
 
   it('filters with every condition operator, AND and OR', async () => {
     const client = clientFor(emu);
-    const ids = async (condition: Parameters<typeof client.listObjects>[1]['condition']) =>
+    const ids = async (condition: Condition) =>
       (await client.listObjects(ObjectType.Contact, { condition, sort: 'id' })).map((r) => Number(r.id));
     expect(await ids(eq('id', 3))).to.deep.equal([3]);
     expect(await ids(and(lte('id', 5), ne('id', 2)))).to.deep.equal([1, 3, 4, 5]);

@@ -108,8 +108,16 @@ export class OntraportEmulator {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The emulated server's clock runs this far ahead of ours (dlm stamps and the `Date` header). */
+  clockOffsetMs = 0;
+
+  /** Moves the server's clock forward (time passing on Ontraport's side, without waiting for it). */
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+
   nowSeconds(): number {
-    return Math.floor(Date.now() / 1000);
+    return Math.floor((Date.now() + this.clockOffsetMs) / 1000);
   }
 
   // ---- data -------------------------------------------------------------------------------------------
@@ -308,7 +316,7 @@ export class OntraportEmulator {
 
     const send = (status: number, payload: string, headers: Record<string, string> = {}) => {
       entry.status = status;
-      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      res.writeHead(status, { 'Content-Type': 'application/json', Date: new Date(Date.now() + this.clockOffsetMs).toUTCString(), ...headers });
       res.end(payload);
       for (const hook of this.hooks) hook(entry);
     };
