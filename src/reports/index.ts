@@ -1,8 +1,33 @@
-/** Streaming CSV and JSON exports of the partner's commissions, refunds, payments, contacts and reports. */
-import { Router } from 'express';
-import type { GatewayDeps } from '../deps.js';
-
-/** Routes under `/partner-center/exports` and `/partner-center/api/reports` (behind requirePartner). */
-export function createReportsRouter(_deps: GatewayDeps): Router {
-  return Router();
-}
+/**
+ * Reports and exports: the partner's commissions, refunds and clawbacks, payments, referred contacts and the
+ * affiliate report (per day / promo tool / SubID) as streaming CSV downloads and paged JSON, in the partner's
+ * time zone; the admin's PayPal MassPay file. Every CSV text cell goes through the formula-injection guard.
+ * Column order and formats: docs/exports.md.
+ *
+ * Routes (mounted at `/partner-center` behind requirePartner by app.ts):
+ *   /exports/<name>.csv, /api/reports/<name>, /admin/exports/masspay.csv, /admin/exports/masspay-skipped.csv
+ */
+export { createReportsRouter } from './routes.js';
+export {
+  massPayExport,
+  massPaySkippedExport,
+  paypalEmailProblem,
+  type MassPayOptions,
+  type MassPaySummary,
+  type MassPaySkippedPartner,
+} from './masspay.js';
+export {
+  openCsvExport,
+  reportPage,
+  reportColumns,
+  exportFileName,
+  REPORT_NAMES,
+  MAX_CONCURRENT_EXPORTS,
+  type ReportName,
+  type ReportRequest,
+  type ReportOptions,
+  type CsvExport,
+  type ReportPage,
+} from './export.service.js';
+export { exportsInFlight } from './sources.js';
+export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';

@@ -1,0 +1,111 @@
+/**
+ * The affiliate report's queries: clicks (visits), leads (contacts whose first referrer is the partner, on
+ * `added_at`), sales (`sale` commissions not declined), earned (sale and clawback commissions approved or paid)
+ * and pending commission, all on the transaction / visit / added time within the range, grouped per promo
+ * tool, per SubID, or per 15-minute bucket (folded into the partner's local days by the service: SQLite knows
+ * no time zones, and every zone offset since 1972 is a multiple of 15 minutes).
+ * Amounts are grouped by currency too; clicks and leads carry the partner's program currency.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../store/index.js';
+import type { QueryColumn, ReportQuery, ReportScope } from './report-queries.repo.js';
+
+export type ReportGrouping = 'date' | 'promo' | 'subid';
+
+export const BUCKET_MS = 15 * 60 * 1000;
+
+const SALES = sql.raw(`case when c.kind = 'sale' and c.status <> 'declined' then 1 else 0 end`);
+const EARNED = sql.raw(`case when c.kind in ('sale', 'clawback') and c.status in ('approved', 'paid') then c.amount_cents else 0 end`);
+const PENDING = sql.raw(`case when c.status = 'pending' then c.amount_cents else 0 end`);
+
+/**
+ * Facts as rows `(k, currency, clicks, leads, sales, earned, pending)`, one per visit / lead / commission, where
+ * `k` is the grouping key of each source.
+ */
+function facts(s: ReportScope, keys: { visit: RawBuilder<unknown>; commission: RawBuilder<unknown>; lead?: RawBuilder<unknown> }) {
+  const currency = sql`cast(${s.currency} as text)`;
+  const leads = keys.lead
+    ? sql`union all
+      select ${keys.lead} as k, ${currency} as currency, 0 as clicks, 1 as leads, 0 as sales, 0 as earned, 0 as pending
+      from contacts ct where ct.first_referrer_id = ${s.partnerId} and ct.added_at >= ${s.startMs} and ct.added_at < ${s.endMs}`
+    : sql``;
+  return sql`(
+      select ${keys.visit} as k, ${currency} as currency, 1 as clicks, 0 as leads, 0 as sales, 0 as earned, 0 as pending
+      from visits v where v.partner_id = ${s.partnerId} and v.visited_at >= ${s.startMs} and v.visited_at < ${s.endMs}
+    union all
+      select ${keys.commission} as k, c.currency as currency, 0 as clicks, 0 as leads, ${SALES} as sales, ${EARNED} as earned, ${PENDING} as pending
+      from commissions c where c.partner_id = ${s.partnerId} and c.transaction_at >= ${s.startMs} and c.transaction_at < ${s.endMs}
+    ${leads}
+  )`;
+}
+
+const sum = (column: string): RawBuilder<unknown> => sql`sum(${sql.ref(column)})`;
+const c = (header: string, kind: QueryColumn['kind'], expr: RawBuilder<unknown>): QueryColumn => ({ header, kind, expr });
+
+/** Per promo tool (`promo_tool_id` 0: visits and sales without one). */
+export function reportByPromoQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
+  const from = db
+    .selectFrom(facts(s, { visit: sql`coalesce(v.promo_tool_id, 0)`, commission: sql`coalesce(c.promo_tool_id, 0)` }).as('u'))
+    .leftJoin('promo_tools as pt', (j) => j.on(sql<boolean>`pt.id = u.k`));
+  return {
+    columns: [
+      c('promo_tool_id', 'int', sql.ref('u.k')),
+      c('promo_tool', 'text', sql`max(pt.name)`),
+      c('clicks', 'int', sum('u.clicks')),
+      c('sales', 'int', sum('u.sales')),
+      c('earned', 'money', sum('u.earned')),
+      c('pending', 'money', sum('u.pending')),
+      c('currency', 'text', sql.ref('u.currency')),
+    ],
+    from,
+    keys: [
+      { expr: sql.ref('u.k'), column: 0 },
+      { expr: sql.ref('u.currency'), column: 6 },
+    ],
+    groupBy: [sql.ref('u.k'), sql.ref('u.currency')],
+  };
+}
+
+/** Per SubID (the empty SubID: visits and sales without one). */
+export function reportBySubIdQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
+  const from = db.selectFrom(facts(s, { visit: sql`coalesce(v.sub_id, '')`, commission: sql`coalesce(c.sub_id, '')` }).as('u'));
+  return {
+    columns: [
+      c('sub_id', 'text', sql.ref('u.k')),
+      c('clicks', 'int', sum('u.clicks')),
+      c('sales', 'int', sum('u.sales')),
+      c('earned', 'money', sum('u.earned')),
+      c('pending', 'money', sum('u.pending')),
+      c('currency', 'text', sql.ref('u.currency')),
+    ],
+    from,
+    keys: [
+      { expr: sql.ref('u.k'), column: 0 },
+      { expr: sql.ref('u.currency'), column: 5 },
+    ],
+    groupBy: [sql.ref('u.k'), sql.ref('u.currency')],
+  };
+}
+
+/** Per 15-minute bucket (`k` = epoch ms / BUCKET_MS); the service folds buckets into local days. */
+export function reportBucketsQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
+  const bucket = (column: string) => sql`(${sql.ref(column)} / ${sql.lit(BUCKET_MS)})`;
+  const from = db.selectFrom(facts(s, { visit: bucket('v.visited_at'), commission: bucket('c.transaction_at'), lead: bucket('ct.added_at') }).as('u'));
+  return {
+    columns: [
+      c('bucket', 'int', sql.ref('u.k')),
+      c('clicks', 'int', sum('u.clicks')),
+      c('leads', 'int', sum('u.leads')),
+      c('sales', 'int', sum('u.sales')),
+      c('earned', 'money', sum('u.earned')),
+      c('pending', 'money', sum('u.pending')),
+      c('currency', 'text', sql.ref('u.currency')),
+    ],
+    from,
+    keys: [
+      { expr: sql.ref('u.k'), column: 0 },
+      { expr: sql.ref('u.currency'), column: 6 },
+    ],
+    groupBy: [sql.ref('u.k'), sql.ref('u.currency')],
+  };
+}

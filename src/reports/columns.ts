@@ -1,0 +1,114 @@
+/**
+ * Column kinds of the exports and how each kind is written: as a CSV cell (JavaScript, for csv-stringify), as
+ * a JSON value, and as a PostgreSQL expression (for COPY exports, which must produce the very same bytes as
+ * the csv-stringify path: test/reports/copy-equivalence.test.ts proves it).
+ *
+ * - `int`       ids and counts: decimal digits.
+ * - `money`     integer cents -> plain decimal `-12.50` (a number to a spreadsheet; never neutralised).
+ * - `instant`   UTC epoch ms -> ISO 8601 UTC `2026-03-01T14:05:00Z` (seconds, truncated).
+ * - `localDate` UTC epoch ms -> `YYYY-MM-DD` in the partner's time zone.
+ * - `date`      a `YYYY-MM-DD` computed by Partnergate (report days).
+ * - `text`      anything a stranger may have typed: formula-neutralised in CSV, raw in JSON.
+ * Empty text and NULL are both written as an empty cell.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { DateTime } from 'luxon';
+import { centsToDecimal, isoUtc } from '../common/index.js';
+import { neutraliseFormula, neutraliseFormulaSql } from './formula-guard.js';
+
+export type ColumnKind = 'int' | 'money' | 'instant' | 'localDate' | 'date' | 'text';
+
+export interface ColumnSpec {
+  /** Header of the CSV column and key of the JSON field. */
+  header: string;
+  kind: ColumnKind;
+}
+
+/**
+ * The local calendar date of instants in one zone. Rows come mostly in time order, so the bounds of the last
+ * local day are kept and luxon (which knows DST) is asked again only when an instant leaves that day.
+ */
+export class LocalDater {
+  private dayStart = 0;
+  private dayEnd = -1;
+  private day = '';
+  constructor(readonly timeZone: string) {}
+
+  format(ms: number): string {
+    if (ms >= this.dayStart && ms < this.dayEnd) return this.day;
+    const start = DateTime.fromMillis(ms, { zone: this.timeZone }).startOf('day');
+    this.dayStart = start.toMillis();
+    this.dayEnd = start.plus({ days: 1 }).toMillis();
+    this.day = start.toISODate()!;
+    return this.day;
+  }
+}
+
+type RawValue = unknown;
+const isBlank = (v: RawValue) => v === null || v === undefined || v === '';
+
+/** A function per column turning a raw store value into a CSV cell (`null` = empty cell). */
+export function csvCellWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => string | null> {
+  const dater = new LocalDater(timeZone);
+  return columns.map((c) => {
+    switch (c.kind) {
+      case 'int':
+        return (v) => (isBlank(v) ? null : String(v));
+      case 'money':
+        return (v) => (isBlank(v) ? null : centsToDecimal(Number(v)));
+      case 'instant':
+        return (v) => (isBlank(v) ? null : isoUtc(Number(v)));
+      case 'localDate':
+        return (v) => (isBlank(v) ? null : dater.format(Number(v)));
+      case 'date':
+        return (v) => (isBlank(v) ? null : String(v));
+      case 'text':
+        return (v) => (isBlank(v) ? null : neutraliseFormula(String(v)));
+    }
+  });
+}
+
+export type JsonValue = string | number | null;
+
+/** A function per column turning a raw store value into a JSON value. Text is not neutralised: JSON is data. */
+export function jsonValueWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => JsonValue> {
+  const dater = new LocalDater(timeZone);
+  return columns.map((c) => {
+    switch (c.kind) {
+      case 'int':
+        return (v) => (isBlank(v) ? null : Number(v));
+      case 'money':
+        return (v) => (isBlank(v) ? null : centsToDecimal(Number(v)));
+      case 'instant':
+        return (v) => (isBlank(v) ? null : isoUtc(Number(v)));
+      case 'localDate':
+        return (v) => (isBlank(v) ? null : dater.format(Number(v)));
+      case 'date':
+      case 'text':
+        return (v) => (v === null || v === undefined ? null : String(v));
+    }
+  });
+}
+
+/**
+ * The PostgreSQL expression writing a column the way {@link csvCellWriters} does. Requires, on the session,
+ * `DateStyle = 'ISO, YMD'` (timestamp and date text) and `TimeZone` = the partner's zone (local dates):
+ * the COPY export sets both with SET LOCAL.
+ */
+export function pgCellExpression(kind: ColumnKind, raw: RawBuilder<unknown>): RawBuilder<unknown> {
+  switch (kind) {
+    case 'int':
+    case 'date':
+      return raw;
+    case 'money':
+      // bigint * numeric(…,2) is a numeric of scale 2: 1234 -> 12.34, -5 -> -0.05, 0 -> 0.00 (= centsToDecimal).
+      return sql`(${raw} * 0.01)`;
+    case 'instant':
+      // Integer division truncates to the second like isoUtc; "YYYY-MM-DD HH:MI:SS" -> ISO 8601 with T and Z.
+      return sql`replace((to_timestamp(${raw} / 1000) at time zone 'UTC')::text, ' ', 'T') || 'Z'`;
+    case 'localDate':
+      return sql`(to_timestamp(${raw} / 1000))::date::text`;
+    case 'text':
+      return neutraliseFormulaSql(raw);
+  }
+}

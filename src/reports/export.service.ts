@@ -1,0 +1,234 @@
+/**
+ * Runs a report as a CSV byte stream or as one JSON page. Picks the engine: PostgreSQL row-level exports go
+ * through COPY (formatting and the formula guard in SQL, LF->CRLF in Node; several times faster than a
+ * cursor into csv-stringify), everything else through csv-stringify. Both produce the same bytes.
+ */
+import { Readable, pipeline } from 'node:stream';
+import type { Kysely } from 'kysely';
+import { AppError, type DateRange } from '../common/index.js';
+import type { CommissionStatus, Database, Store } from '../store/index.js';
+import { BUCKET_MS, reportBucketsQuery, reportByPromoQuery, reportBySubIdQuery, type ReportGrouping } from './affiliate-report.repo.js';
+import { csvCellWriters, jsonValueWriters, LocalDater, type ColumnSpec, type JsonValue } from './columns.js';
+import { csvHeaderLine, csvStringifier, firstBytes, LfToCrlf, PrefixOnce, UTF8_BOM } from './csv-stream.js';
+import {
+  commissionsQuery,
+  compileReportQuery,
+  contactsQuery,
+  fetchReportRows,
+  keyOfRow,
+  paymentsQuery,
+  paymentsSummaryQuery,
+  refundsQuery,
+  type ReportQuery,
+  type ReportScope,
+} from './report-queries.repo.js';
+import { exportsInFlight, openCopySource, openRowSource, type RawRow } from './sources.js';
+
+export const REPORT_NAMES = ['commissions', 'refunds', 'payments', 'contacts', 'report'] as const;
+export type ReportName = (typeof REPORT_NAMES)[number];
+
+export interface ReportOptions {
+  /** commissions: only these statuses. */
+  statuses?: CommissionStatus[];
+  /** report: grouping (default `date`). */
+  by?: ReportGrouping;
+  /** payments: one row per payout instead of one per commission. */
+  summary?: boolean;
+  /** CSV: start with a UTF-8 byte order mark (Excel). */
+  bom?: boolean;
+}
+
+export interface ReportRequest {
+  report: ReportName;
+  partnerId: number;
+  range: DateRange;
+  /** The partner's program currency. */
+  currency: string;
+  options: ReportOptions;
+}
+
+/** At most this many exports hold a database connection at once (the PostgreSQL pool has 10). */
+export const MAX_CONCURRENT_EXPORTS = 4;
+
+/** `partnergate-commissions-2026-01-01_2026-03-31.csv`; grouped or summary variants say so. */
+export function exportFileName(r: ReportRequest): string {
+  const label =
+    r.report === 'report' ? `report-by-${r.options.by ?? 'date'}` : r.report === 'payments' && r.options.summary ? 'payments-summary' : r.report;
+  return `partnergate-${label}-${r.range.from}_${r.range.to}.csv`;
+}
+
+function scopeOf(r: ReportRequest): ReportScope {
+  return { partnerId: r.partnerId, startMs: r.range.startMs, endMs: r.range.endMs, statuses: r.options.statuses, currency: r.currency };
+}
+
+const DAILY_COLUMNS: readonly ColumnSpec[] = [
+  { header: 'date', kind: 'date' },
+  { header: 'clicks', kind: 'int' },
+  { header: 'leads', kind: 'int' },
+  { header: 'sales', kind: 'int' },
+  { header: 'earned', kind: 'money' },
+  { header: 'pending', kind: 'money' },
+  { header: 'currency', kind: 'text' },
+];
+
+type Plan = { kind: 'rows'; query: ReportQuery } | { kind: 'daily'; query: ReportQuery };
+
+function planOf(db: Kysely<Database>, r: ReportRequest): Plan {
+  const s = scopeOf(r);
+  switch (r.report) {
+    case 'commissions':
+      return { kind: 'rows', query: commissionsQuery(db, s) };
+    case 'refunds':
+      return { kind: 'rows', query: refundsQuery(db, s) };
+    case 'payments':
+      return { kind: 'rows', query: r.options.summary ? paymentsSummaryQuery(db, s) : paymentsQuery(db, s) };
+    case 'contacts':
+      return { kind: 'rows', query: contactsQuery(db, s) };
+    case 'report': {
+      const by = r.options.by ?? 'date';
+      if (by === 'date') return { kind: 'daily', query: reportBucketsQuery(db, s) };
+      return { kind: 'rows', query: by === 'promo' ? reportByPromoQuery(db, s) : reportBySubIdQuery(db, s) };
+    }
+  }
+}
+
+/** The CSV columns of a report, in file order. */
+export function reportColumns(db: Kysely<Database>, r: ReportRequest): readonly ColumnSpec[] {
+  const plan = planOf(db, r);
+  return plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
+}
+
+/** Folds 15-minute buckets into local days: rows `[date, clicks, leads, sales, earned, pending, currency]`. */
+async function* dailyRows(store: Store, query: ReportQuery, timeZone: string): AsyncGenerator<RawRow> {
+  const dater = new LocalDater(timeZone);
+  const days = new Map<string, { date: string; currency: string; sums: number[] }>();
+  for await (const row of openRowSource(store, compileReportQuery(query, 'raw'), (r) => r) as AsyncIterable<RawRow>) {
+    const date = dater.format(Number(row[0]) * BUCKET_MS);
+    const currency = String(row[6]);
+    const key = `${date}\u0000${currency}`;
+    let day = days.get(key);
+    if (!day) days.set(key, (day = { date, currency, sums: [0, 0, 0, 0, 0] }));
+    for (let i = 0; i < 5; i++) day.sums[i]! += Number(row[i + 1]);
+  }
+  const keys = [...days.keys()].sort();
+  for (const key of keys) {
+    const d = days.get(key)!;
+    yield [d.date, ...d.sums, d.currency];
+  }
+}
+
+export type ExportEngine = 'copy' | 'stringify';
+
+export interface CsvExport {
+  body: Readable;
+  engine: ExportEngine;
+}
+
+function tooManyExports(): AppError {
+  return new AppError('store.unavailable', 'Too many exports are running right now. Please try again in a minute.', { headers: { 'Retry-After': '30' } });
+}
+
+function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable {
+  const prefix = Buffer.concat([r.options.bom ? UTF8_BOM : Buffer.alloc(0), Buffer.from(csvHeaderLine(query.columns.map((c) => c.header)))]);
+  const source = openCopySource(store, compileReportQuery(query, 'pg-csv'), r.range.timeZone);
+  return pipeline(source, new LfToCrlf(), new PrefixOnce(prefix), () => {});
+}
+
+function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
+  const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
+  const writers = csvCellWriters(columns, r.range.timeZone);
+  const toCells = (row: RawRow) => {
+    const cells = new Array<string | null>(writers.length);
+    for (let i = 0; i < writers.length; i++) cells[i] = writers[i]!(row[i]);
+    return cells;
+  };
+  const source =
+    plan.kind === 'daily'
+      ? Readable.from((async function* () {
+          for await (const row of dailyRows(store, plan.query, r.range.timeZone)) yield toCells(row);
+        })())
+      : openRowSource(store, compileReportQuery(plan.query, 'raw'), toCells);
+  return pipeline(source, csvStringifier(columns.map((c) => c.header), { bom: Boolean(r.options.bom) }), () => {});
+}
+
+/**
+ * Opens the CSV of a report and waits for its first bytes: a failure before that rejects (the caller can
+ * still answer with an error status); a failure later makes `body` emit 'error' (the caller must then abort
+ * the response so the file cannot look complete). Destroying `body` stops the query and frees the connection.
+ * @param opts.engine `stringify` forces csv-stringify on PostgreSQL too (tests compare the two engines).
+ */
+export async function openCsvExport(store: Store, r: ReportRequest, opts: { engine?: 'auto' | ExportEngine } = {}): Promise<CsvExport> {
+  if (exportsInFlight() >= MAX_CONCURRENT_EXPORTS) throw tooManyExports();
+  const plan = planOf(store.db, r);
+  const useCopy = store.kind === 'postgres' && plan.kind === 'rows' && !plan.query.groupBy && opts.engine !== 'stringify';
+  if (useCopy) {
+    const body = copyBody(store, plan.query, r);
+    try {
+      await firstBytes(body);
+      return { body, engine: 'copy' };
+    } catch (err) {
+      // A zone the JavaScript runtime knows but this PostgreSQL does not (22023): csv-stringify computes dates itself.
+      if ((err as { code?: string }).code !== '22023') throw err;
+    }
+  }
+  const body = stringifyBody(store, plan, r);
+  await firstBytes(body);
+  return { body, engine: 'stringify' };
+}
+
+export interface ReportPage {
+  columns: string[];
+  rows: Array<Record<string, JsonValue>>;
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export const MAX_PAGE_SIZE = 1000;
+
+function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, length: number): unknown[] {
+  const bad = () => new AppError('request.invalid_field', 'cursor: not a cursor given by this report', { field: 'cursor' });
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(values) || values.length !== length) throw bad();
+  for (const v of values) if (!(typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v)))) throw bad();
+  return values;
+}
+
+/** One page of a report as JSON rows (keyset paging: stable while rows are added elsewhere). */
+export async function reportPage(store: Store, r: ReportRequest, page: { cursor?: string; limit: number }): Promise<ReportPage> {
+  const plan = planOf(store.db, r);
+  const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
+  const writers = jsonValueWriters(columns, r.range.timeZone);
+  const toJson = (row: RawRow) => Object.fromEntries(columns.map((c, i) => [c.header, writers[i]!(row[i])]));
+  let rows: RawRow[];
+  let keyOf: (row: RawRow) => unknown[];
+  if (plan.kind === 'daily') {
+    const after = page.cursor ? decodeCursor(page.cursor, 2) : undefined;
+    keyOf = (row) => [row[0], row[6]];
+    rows = [];
+    for await (const row of dailyRows(store, plan.query, r.range.timeZone)) {
+      if (after && `${row[0]}\u0000${row[6]}` <= `${after[0]}\u0000${after[1]}`) continue;
+      rows.push(row);
+      if (rows.length > page.limit) break;
+    }
+  } else {
+    const after = page.cursor ? decodeCursor(page.cursor, plan.query.keys.length) : undefined;
+    keyOf = (row) => keyOfRow(plan.query, row);
+    rows = await fetchReportRows(store.db, compileReportQuery(plan.query, 'raw', { after, limit: page.limit + 1 }), columns.length);
+  }
+  const more = rows.length > page.limit;
+  if (more) rows = rows.slice(0, page.limit);
+  return {
+    columns: columns.map((c) => c.header),
+    rows: rows.map(toJson),
+    nextCursor: more ? encodeCursor(keyOf(rows[rows.length - 1]!)) : null,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * HTTP routes of the exports (mounted at `/partner-center`, behind requirePartner):
+ *   GET /exports/<name>.csv          CSV download
+ *   GET /api/reports/<name>          JSON page (`limit`, `cursor`)
+ *   GET /admin/exports/masspay.csv   PayPal MassPay file (administrators)
+ *   GET /admin/exports/masspay-skipped.csv   partners left out of it (no usable PayPal email)
+ * Query: `from`, `to` (YYYY-MM-DD, the partner's time zone), `status` (commissions), `by` (report),
+ * `summary` (payments), `bom` (CSV). The partner id comes from the session only; ids in the query are ignored.
+ */
+import { pipeline } from 'node:stream';
+import { Router, type Request, type Response } from 'express';
+import { IANAZone } from 'luxon';
+import { AppError, decimalToCents, invalidField, parseDateRange } from '../common/index.js';
+import { partnerIdOf, requireAdmin } from '../auth/index.js';
+import type { GatewayDeps } from '../deps.js';
+import type { CommissionStatus } from '../store/index.js';
+import { exportFileName, MAX_PAGE_SIZE, openCsvExport, REPORT_NAMES, reportPage, type ReportName, type ReportRequest } from './export.service.js';
+import { massPayExport, massPaySkippedExport, recordMassPayExport } from './masspay.js';
+import { partnerReportProfile } from './report-queries.repo.js';
+
+const STATUSES: readonly CommissionStatus[] = ['pending', 'approved', 'paid', 'declined', 'refunded'];
+const GROUPINGS = ['date', 'promo', 'subid'] as const;
+/** A download whose client reads nothing for this long is dropped (it would hold a database connection). */
+const STALL_TIMEOUT_MS = 120_000;
+
+function one(req: Request, name: string): string | undefined {
+  const v = (req.query as Record<string, unknown>)[name];
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  return typeof s === 'string' && s.trim() !== '' ? s.trim() : undefined;
+}
+
+function flag(req: Request, name: string): boolean {
+  const v = one(req, name);
+  if (v === undefined || v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  throw invalidField(name, 'must be 1 or 0');
+}
+
+function reportName(raw: string): ReportName {
+  if ((REPORT_NAMES as readonly string[]).includes(raw)) return raw as ReportName;
+  throw new AppError('request.unknown_report', `report: there is no report named "${raw.slice(0, 40)}"; reports: ${REPORT_NAMES.join(', ')}`, { field: 'report' });
+}
+
+async function parseReportRequest(deps: GatewayDeps, req: Request, name: string): Promise<ReportRequest> {
+  const report = reportName(name);
+  const partnerId = partnerIdOf(req);
+  const profile = await partnerReportProfile(deps.store.db, partnerId);
+  if (!profile) throw new AppError('not_found', 'Your partner record is not available yet. Please try again later.');
+  const zone = profile.timeZone && IANAZone.isValidZone(profile.timeZone) ? profile.timeZone : deps.config.defaultTimeZone;
+  const range = parseDateRange({ from: one(req, 'from'), to: one(req, 'to') }, zone, { maxDays: deps.config.exportMaxRangeDays, now: deps.now() });
+  const statusText = one(req, 'status');
+  const statuses = statusText?.split(',').map((s) => s.trim());
+  if (statuses && report !== 'commissions') throw invalidField('status', 'only the commissions report filters on status');
+  for (const s of statuses ?? []) if (!STATUSES.includes(s as CommissionStatus)) throw invalidField('status', `must be one of ${STATUSES.join(', ')}`);
+  const by = one(req, 'by');
+  if (by !== undefined && (report !== 'report' || !(GROUPINGS as readonly string[]).includes(by))) {
+    throw invalidField('by', report === 'report' ? `must be one of ${GROUPINGS.join(', ')}` : 'only the affiliate report is grouped');
+  }
+  return {
+    report,
+    partnerId,
+    range,
+    currency: profile.currency,
+    options: { statuses: statuses as CommissionStatus[] | undefined, by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
+  };
+}
+
+function csvHeaders(res: Response, fileName: string): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);
+  res.setHeader('Cache-Control', 'private, no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+/** Pipes a started export into the response; a failure after the first byte destroys the socket. */
+function sendBody(req: Request, res: Response, body: NodeJS.ReadableStream, what: string): void {
+  res.setTimeout(STALL_TIMEOUT_MS, () => res.destroy());
+  pipeline(body, res, (err) => {
+    if (!err) return;
+    // The socket is already destroyed by pipeline: the client sees an incomplete chunked body, not a file.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') req.ctx.log.info({ what }, 'export: client went away');
+    else req.ctx.log.error({ err, what }, 'export failed mid-stream');
+  });
+}
+
+/** Before the first byte, an error page replaces the download: drop the download headers again. */
+const notADownload = (res: Response) => (err: unknown) => {
+  if (!res.headersSent) for (const h of ['Content-Disposition', 'Content-Type']) res.removeHeader(h);
+  throw err;
+};
+
+export function createReportsRouter(deps: GatewayDeps): Router {
+  const router = Router();
+
+  router.get('/exports/:file', async (req, res) => {
+    const file = String(req.params.file);
+    if (!file.endsWith('.csv')) throw new AppError('request.unknown_report', 'report: exports are named <report>.csv', { field: 'report' });
+    const request = await parseReportRequest(deps, req, file.slice(0, -4));
+    if (req.method === 'HEAD') {
+      csvHeaders(res, exportFileName(request));
+      res.end();
+      return;
+    }
+    const { body } = await openCsvExport(deps.store, request);
+    csvHeaders(res, exportFileName(request));
+    sendBody(req, res, body, request.report);
+  });
+
+  router.get('/api/reports/:name', async (req, res) => {
+    const request = await parseReportRequest(deps, req, String(req.params.name));
+    const limitText = one(req, 'limit');
+    const limit = limitText === undefined ? 100 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalidField('limit', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+    const page = await reportPage(deps.store, request, { cursor: one(req, 'cursor'), limit });
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json({
+      report: request.report,
+      ...(request.report === 'report' ? { by: request.options.by ?? 'date' } : {}),
+      from: request.range.from,
+      to: request.range.to,
+      timeZone: request.range.timeZone,
+      ...page,
+    });
+  });
+
+  const massPayInput = (req: Request) => {
+    const currency = (one(req, 'currency') ?? deps.config.defaultCurrency).toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) throw invalidField('currency', 'must be an ISO 4217 code such as USD');
+    const thresholdText = one(req, 'threshold') ?? '0';
+    const threshold = decimalToCents(thresholdText);
+    if (threshold === null || threshold < 0) throw invalidField('threshold', 'must be an amount such as 50.00');
+    return { threshold, currency };
+  };
+  const today = () => new Date(deps.now()).toISOString().slice(0, 10);
+
+  router.get('/admin/exports/masspay.csv', requireAdmin(), async (req, res) => {
+    const input = massPayInput(req);
+    await recordMassPayExport(deps.store.db, { accountId: req.ctx.session!.account_id, at: deps.now(), requestId: req.ctx.id, ...input });
+    csvHeaders(res, `partnergate-masspay-${input.currency}-${today()}.csv`);
+    res.setTimeout(STALL_TIMEOUT_MS, () => res.destroy());
+    // Errors after the first byte destroy the response (pipeline); before it, they reach the error handler.
+    await massPayExport(deps.store.db, input, res).catch(notADownload(res));
+  });
+
+  router.get('/admin/exports/masspay-skipped.csv', requireAdmin(), async (req, res) => {
+    const input = massPayInput(req);
+    csvHeaders(res, `partnergate-masspay-skipped-${input.currency}-${today()}.csv`);
+    await massPaySkippedExport(deps.store.db, input, res).catch(notADownload(res));
+  });
+
+  return router;
+}

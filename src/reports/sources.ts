@@ -1,0 +1,220 @@
+/**
+ * Where export rows come from, as Node streams that hold at most one batch in memory and release their database
+ * resources when they end, fail or are destroyed (a client that disconnects destroys the whole pipeline):
+ *
+ * - SQLite: a separate read-only connection per export, `iterate()` with raw rows. A long export then neither
+ *   blocks the gateway's own connection (kysely serialises it) nor sees rows change under it (WAL snapshot).
+ * - PostgreSQL rows: pg-cursor on a pool client, 1,000 rows per round trip.
+ * - PostgreSQL CSV: `COPY (SELECT ...) TO STDOUT WITH (FORMAT csv)` through pg-copy-streams; the SELECT already
+ *   formats every cell (see columns.ts). A COPY cannot take bind parameters, so parameters are inlined as
+ *   literals by {@link inlinePostgresParameters} (integers and escaped strings only).
+ */
+import { Readable } from 'node:stream';
+import BetterSqlite3 from 'better-sqlite3';
+import type { CompiledQuery } from 'kysely';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Store } from '../store/index.js';
+
+export type RawRow = unknown[];
+
+let inFlight = 0;
+
+/** Export row sources currently holding a database connection or cursor (0 when every export has let go). */
+export function exportsInFlight(): number {
+  return inFlight;
+}
+
+function trackOpen(): () => void {
+  inFlight++;
+  let released = false;
+  return () => {
+    if (!released) {
+      released = true;
+      inFlight--;
+    }
+  };
+}
+
+const SQLITE_BATCH = 256;
+const PG_BATCH = 1000;
+
+/** Rows of a compiled query, each passed through `map`, as an object-mode stream. */
+export function openRowSource<T>(store: Store, query: CompiledQuery, map: (row: RawRow) => T): Readable {
+  return store.kind === 'sqlite' ? sqliteRows(store, query, map) : postgresRows(store, query, map);
+}
+
+function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) => T): Readable {
+  const file = store.sqlite?.name;
+  // An in-memory database cannot be opened twice: fall back to the store's own handle.
+  const own = !file || file === ':memory:' ? undefined : new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  const conn = own ?? store.sqlite!;
+  const release = trackOpen();
+  let rows: IterableIterator<RawRow> | undefined;
+  const close = () => {
+    try {
+      rows?.return?.();
+      own?.close();
+    } finally {
+      release();
+    }
+  };
+  try {
+    rows = conn.prepare(query.sql).raw(true).iterate(...(query.parameters as unknown[])) as IterableIterator<RawRow>;
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return new Readable({
+    objectMode: true,
+    highWaterMark: SQLITE_BATCH,
+    read() {
+      try {
+        for (let i = 0; i < SQLITE_BATCH; i++) {
+          const next = rows!.next();
+          if (next.done) {
+            close();
+            this.push(null);
+            return;
+          }
+          if (!this.push(map(next.value))) return;
+        }
+      } catch (err) {
+        this.destroy(err as Error);
+      }
+    },
+    destroy(err, cb) {
+      close();
+      cb(err);
+    },
+  });
+}
+
+function postgresRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) => T): Readable {
+  const release = trackOpen();
+  let client: pg.PoolClient | undefined;
+  let cursor: Cursor<RawRow> | undefined;
+  let reading = false;
+  let finished = false;
+  const letGo = async (broken: boolean) => {
+    if (finished) return;
+    finished = true;
+    try {
+      if (cursor && !broken) await cursor.close().catch(() => (broken = true));
+      // A broken or abandoned connection is closed rather than returned: the server then stops the query.
+      client?.release(broken ? true : undefined);
+    } finally {
+      release();
+    }
+  };
+  return new Readable({
+    objectMode: true,
+    highWaterMark: PG_BATCH,
+    async construct(cb) {
+      try {
+        client = await store.pgPool!.connect();
+        cursor = client.query(new Cursor<RawRow>(query.sql, query.parameters as unknown[], { rowMode: 'array' }));
+        cb();
+      } catch (err) {
+        await letGo(true);
+        cb(err as Error);
+      }
+    },
+    read() {
+      if (reading || finished) return;
+      reading = true;
+      cursor!.read(PG_BATCH).then(
+        async (batch) => {
+          reading = false;
+          if (batch.length === 0) {
+            await letGo(false);
+            this.push(null);
+            return;
+          }
+          try {
+            for (const row of batch) this.push(map(row));
+          } catch (err) {
+            this.destroy(err as Error);
+          }
+        },
+        (err: Error) => {
+          reading = false;
+          this.destroy(err);
+        },
+      );
+    },
+    destroy(err, cb) {
+      // Destroyed before the end (error or client gone): drop the connection so the server stops at once.
+      letGo(err !== null || !finished).then(() => cb(err), () => cb(err));
+    },
+  });
+}
+
+/**
+ * Replaces `$1`... by literals so a kysely-compiled SELECT can run inside COPY. Only finite safe integers and
+ * strings are accepted; strings go through pg's `escapeLiteral` (which doubles quotes and handles backslashes).
+ */
+export function inlinePostgresParameters(query: CompiledQuery): string {
+  const params = query.parameters;
+  return query.sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    const value = params[Number(n) - 1];
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (typeof value === 'string') return pg.escapeLiteral(value);
+    throw new Error(`cannot inline parameter $${n} of type ${typeof value} into COPY`);
+  });
+}
+
+/**
+ * The CSV bytes of `COPY (select) TO STDOUT WITH (FORMAT csv)` (LF line ends, no header), run in a read-only
+ * transaction with `DateStyle` ISO and `TimeZone` = `timeZone` set locally (columns.ts relies on both).
+ * The pool client is returned on success and closed on any failure or early destroy.
+ */
+export function openCopySource(store: Store, select: CompiledQuery, timeZone: string): Readable {
+  const release = trackOpen();
+  const text = `COPY (${inlinePostgresParameters(select)}) TO STDOUT WITH (FORMAT csv)`;
+  let client: pg.PoolClient | undefined;
+  let copy: Readable | undefined;
+  let done = false;
+  const letGo = async (ok: boolean) => {
+    if (done) return;
+    done = true;
+    try {
+      if (ok && client) await client.query('COMMIT');
+      client?.release(ok ? undefined : true);
+    } catch {
+      client?.release(true);
+    } finally {
+      release();
+    }
+  };
+  return new Readable({
+    highWaterMark: 64 * 1024,
+    async construct(cb) {
+      try {
+        client = await store.pgPool!.connect();
+        await client.query(`BEGIN READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = ${pg.escapeLiteral(timeZone)}`);
+        copy = client.query(copyTo(text));
+        copy.on('data', (chunk: Buffer) => {
+          if (!this.push(chunk)) copy!.pause();
+        });
+        copy.once('end', () => {
+          letGo(true).then(() => this.push(null), (err: Error) => this.destroy(err));
+        });
+        copy.once('error', (err) => this.destroy(err));
+        copy.pause();
+        cb();
+      } catch (err) {
+        await letGo(false);
+        cb(err as Error);
+      }
+    },
+    read() {
+      copy?.resume();
+    },
+    destroy(err, cb) {
+      copy?.removeAllListeners('data');
+      letGo(err === null && done).then(() => cb(err), () => cb(err));
+    },
+  });
+}
