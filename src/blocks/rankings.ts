@@ -1,0 +1,191 @@
+/**
+ * Rankings: leaderboards, contests and "partners of a program" blocks read a per-partner snapshot of their
+ * rollup (`rollup_values`), refreshed by one GROUP BY. A snapshot is fresh while the data version (max ids and
+ * updated_at of the source and partners, plus the sync's marker) and, for "N days before today" rollups, the
+ * local date are unchanged. When it is not: a snapshot that was cheap to build (small store) is rebuilt before
+ * answering, so the page is exact; an expensive one is served as is and rebuilt in the background
+ * (stale-while-revalidate), so no partner waits seconds for a page. After each sync `refreshRankings` rebuilds.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { acquireLease, releaseLease, type Database } from '../store/index.js';
+import { formatMoney, type Logger } from '../common/index.js';
+import { localToday, type CompileContext } from './compile.js';
+import { sources } from './fields.js';
+import type { BoundRollup, Privacy, Scope } from './model.js';
+import * as repo from './rollups.repo.js';
+import * as ranks from './rankings.repo.js';
+
+/** What the blocks services need: the store, the business's time zone and a clock. */
+export interface BlocksDeps {
+  db: Kysely<Database>;
+  /** Zone of configured dates and "today" (the gateway's default time zone). */
+  timeZone: string;
+  now: () => number;
+  logger?: Logger;
+}
+
+/** A snapshot that took longer than this to build is rebuilt in the background instead of before answering. */
+export const SYNCHRONOUS_REFRESH_MS = 50;
+
+const holder = `blocks-${process.pid}-${randomUUID()}`;
+const running = new WeakMap<object, Map<string, Promise<RefreshResult | undefined>>>();
+
+export interface RefreshResult {
+  key: string;
+  rows: number;
+  durationMs: number;
+}
+
+function compileContext(deps: BlocksDeps): CompileContext {
+  return { timeZone: deps.timeZone, now: deps.now() };
+}
+
+async function refreshNow(deps: BlocksDeps, rollup: BoundRollup, partnerIds?: readonly number[]): Promise<RefreshResult | undefined> {
+  const lease = `blocks.refresh:${rollup.key}`;
+  // One builder per ranking across gateway instances; the others keep serving the current snapshot.
+  if (!(await acquireLease(deps.db, lease, holder, 15 * 60_000))) return undefined;
+  try {
+    const ctx = compileContext(deps);
+    const asOf = rollup.relative ? localToday(ctx) : null;
+    const previous = await repo.readSnapshotInfo(deps.db, rollup.key);
+    // A partial refresh only patches a snapshot that is otherwise current (same day for relative rollups).
+    if (partnerIds && (!previous || previous.as_of !== asOf)) partnerIds = undefined;
+    const started = Date.now();
+    const version = await repo.readDataVersion(deps.db, sources[rollup.source].table);
+    await deps.db.transaction().execute(async (trx) => {
+      if (!partnerIds) await repo.writeSnapshotRows(trx, rollup, ctx);
+      else for (let i = 0; i < partnerIds.length; i += 500) await repo.writeSnapshotRows(trx, rollup, ctx, partnerIds.slice(i, i + 500));
+    });
+    const durationMs = Date.now() - started;
+    const rows = await repo.countSnapshotRows(deps.db, rollup.key);
+    await repo.writeSnapshotInfo(deps.db, {
+      ranking_key: rollup.key,
+      rollup: rollup.name,
+      as_of: asOf,
+      data_version: version,
+      refreshed_at: ctx.now,
+      // A partial refresh says nothing about the cost of a full one: keep the last full duration.
+      duration_ms: partnerIds && previous ? previous.duration_ms : durationMs,
+      row_count: rows,
+    });
+    deps.logger?.debug({ ranking: rollup.key, rows, durationMs, partial: Boolean(partnerIds) }, 'ranking snapshot refreshed');
+    return { key: rollup.key, rows, durationMs };
+  } finally {
+    await releaseLease(deps.db, lease, holder);
+  }
+}
+
+/** Rebuilds one ranking's snapshot (every partner, or only `partnerIds`); concurrent calls share one run. */
+export function refreshRanking(deps: BlocksDeps, rollup: BoundRollup, opts: { partnerIds?: readonly number[] } = {}): Promise<RefreshResult | undefined> {
+  let perDb = running.get(deps.db);
+  if (!perDb) running.set(deps.db, (perDb = new Map()));
+  const id = opts.partnerIds ? `${rollup.key}|${opts.partnerIds.join(',')}` : rollup.key;
+  const inFlight = perDb.get(id);
+  if (inFlight) return inFlight;
+  const run = refreshNow(deps, rollup, opts.partnerIds).finally(() => perDb.delete(id));
+  perDb.set(id, run);
+  return run;
+}
+
+/** Makes sure the snapshot can be read; says whether it is known to be out of date (being rebuilt). */
+export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promise<{ stale: boolean; refreshedAt: number | null }> {
+  const ctx = compileContext(deps);
+  const [info, version] = await Promise.all([repo.readSnapshotInfo(deps.db, rollup.key), repo.readDataVersion(deps.db, sources[rollup.source].table)]);
+  const asOf = rollup.relative ? localToday(ctx) : null;
+  if (info && info.data_version === version && info.as_of === asOf) return { stale: false, refreshedAt: info.refreshed_at };
+  if (!info || info.duration_ms <= SYNCHRONOUS_REFRESH_MS) {
+    await refreshRanking(deps, rollup);
+    return { stale: false, refreshedAt: ctx.now };
+  }
+  refreshRanking(deps, rollup).catch((err) => deps.logger?.error({ err, ranking: rollup.key }, 'ranking snapshot refresh failed'));
+  return { stale: true, refreshedAt: info.refreshed_at };
+}
+
+export interface RankingRowView {
+  rank: number;
+  displayName: string;
+  value: number;
+  valueText: string;
+  isViewer: boolean;
+}
+
+export interface RankingView {
+  label: string;
+  unit: 'money' | 'count';
+  rows: RankingRowView[];
+  /** The signed-in partner's own row; `outside` when it is not among `rows` (shown below them). */
+  viewer?: RankingRowView & { outside: boolean };
+  /** The viewer's program is not part of this ranking. */
+  viewerNotRanked: boolean;
+  stale: boolean;
+  refreshedAt: number | null;
+}
+
+export interface RankingRequest {
+  rollup: BoundRollup;
+  scope: Scope;
+  privacy: Privacy;
+  limit: number;
+  dir: 'asc' | 'desc';
+}
+
+/** The name other partners see: never a last name, an email or an id. */
+export function displayName(row: { alias: string | null; first_name: string }, privacy: Privacy): string {
+  const alias = row.alias?.trim();
+  if (privacy === 'alias') return alias || 'Anonymous partner';
+  return alias || row.first_name.trim() || 'Partner';
+}
+
+export function formatValue(unit: 'money' | 'count', value: number, currency: string): string {
+  return unit === 'money' ? formatMoney(value, currency) : value.toLocaleString('en-US');
+}
+
+/**
+ * A leaderboard as the viewer sees it: the top `limit` partners of the scope (competition ranking: equal values
+ * share a rank) and the viewer's own rank, even when outside the top.
+ */
+export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerId: number): Promise<RankingView> {
+  const { rollup } = req;
+  const [freshness, viewer] = await Promise.all([ensureFresh(deps, rollup), ranks.readViewer(deps.db, viewerId)]);
+  let filter: ranks.ScopeFilter = {};
+  let viewerInScope = Boolean(viewer);
+  if (req.scope.kind === 'ladder') {
+    filter = { ladder: viewer ? (viewer.tier_group ?? `#program:${viewer.program_id}`) : '#none' };
+  } else if (req.scope.kind === 'programs') {
+    const ids = await ranks.programIdsByName(deps.db, req.scope.names);
+    filter = { programIds: ids };
+    viewerInScope = Boolean(viewer && ids.includes(viewer.program_id));
+  }
+  const top = await ranks.topOfRanking(deps.db, rollup.key, filter, req.dir, req.limit);
+  const rows: RankingRowView[] = [];
+  top.forEach((r, i) => {
+    const previous = rows[i - 1];
+    const rank = previous && previous.value === r.value ? previous.rank : i + 1;
+    rows.push({ rank, displayName: displayName(r, req.privacy), value: r.value, valueText: formatValue(rollup.unit, r.value, r.currency), isViewer: r.partner_id === viewerId });
+  });
+  let viewerRow: RankingView['viewer'];
+  if (viewer && viewerInScope) {
+    const own = rows.find((r) => r.isViewer);
+    if (own) viewerRow = { ...own, outside: false };
+    else {
+      const value = (await ranks.snapshotValue(deps.db, rollup.key, viewerId)) ?? 0;
+      const rank = 1 + (await ranks.countAhead(deps.db, rollup.key, filter, req.dir, value));
+      viewerRow = { rank, displayName: displayName(viewer, req.privacy), value, valueText: formatValue(rollup.unit, value, viewer.currency), isViewer: true, outside: true };
+    }
+  }
+  return { label: rollup.label, unit: rollup.unit, rows, viewer: viewerRow, viewerNotRanked: !viewerInScope, stale: freshness.stale, refreshedAt: freshness.refreshedAt };
+}
+
+/**
+ * Rebuilds the snapshots of every ranking (after a sync, or on demand). With `partnerIds` only those partners'
+ * rows are recomputed: pass every partner whose commissions, contacts, orders or program the sync changed.
+ */
+export async function refreshRankings(deps: BlocksDeps, rankings: Iterable<BoundRollup>, opts: { partnerIds?: readonly number[] } = {}): Promise<RefreshResult[]> {
+  const out: RefreshResult[] = [];
+  for (const rollup of rankings) {
+    const r = await refreshRanking(deps, rollup, opts);
+    if (r) out.push(r);
+  }
+  return out;
+}

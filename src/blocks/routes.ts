@@ -1,0 +1,103 @@
+/**
+ * Routes of leaderboards (`/leaderboard`, `/leaderboard/:slug`), launch contests (`/contests/:slug`) and
+ * block-composed pages (`/p/:slug`), under `/partner-center` behind requirePartner. The partner id comes from
+ * the session only; the configuration decides everything else.
+ */
+import { Router, type Request, type Response } from 'express';
+import { AppError, formatLocal } from '../common/index.js';
+import { partnerIdOf } from '../auth/guards.js';
+import type { GatewayDeps } from '../deps.js';
+import { dayStartMs } from './compile.js';
+import type { BlockView } from './pages.js';
+import { pageView } from './pages.js';
+import type { BlocksConfig, BoardDef, ContestDef } from './model.js';
+import { rankingView, type BlocksDeps, type RankingView } from './rankings.js';
+import { productName, readViewer } from './rankings.repo.js';
+
+/** The partner center's navigation (same items as the other partner center pages) plus configured pages. */
+const baseNav = [
+  { href: '/partner-center/', label: 'Dashboard' },
+  { href: '/partner-center/contacts', label: 'Contacts' },
+  { href: '/partner-center/commissions/pending', label: 'Commissions' },
+  { href: '/partner-center/subscriptions', label: 'Subscriptions' },
+  { href: '/partner-center/earnings', label: 'Earnings' },
+  { href: '/partner-center/reports', label: 'Reports' },
+  { href: '/partner-center/promo-tools', label: 'Promo tools' },
+  { href: '/partner-center/links', label: 'Links' },
+  { href: '/partner-center/leaderboard', label: 'Leaderboard' },
+];
+
+function navFor(config: BlocksConfig): Array<{ href: string; label: string }> {
+  const extra = [
+    ...[...config.leaderboards.values()].filter((b) => b.nav && b.slug !== 'default').map((b) => ({ href: `/partner-center/leaderboard/${b.slug}`, label: b.title })),
+    ...[...config.contests.values()].filter((c) => c.nav).map((c) => ({ href: `/partner-center/contests/${c.slug}`, label: c.title })),
+    ...[...config.pages.values()].filter((p) => p.nav).map((p) => ({ href: `/partner-center/p/${p.slug}`, label: p.title })),
+  ];
+  const items = config.leaderboards.has('default') ? baseNav : baseNav.filter((i) => i.href !== '/partner-center/leaderboard');
+  return [...items, ...extra, { href: '/partner-center/settings', label: 'Settings' }];
+}
+
+export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: BlocksDeps): Router {
+  const router = Router();
+  const nav = navFor(config);
+
+  const send = async (req: Request, res: Response, template: string, title: string, model: Record<string, unknown>) => {
+    const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+    const layout = {
+      title,
+      signedIn: true,
+      partnerName: viewer?.first_name ?? '',
+      csrfToken: req.ctx.csrfToken,
+      nav: nav.map((i) => ({ ...i, current: i.href === req.originalUrl.split('?')[0] })),
+    };
+    res.type('html').send(deps.views.page(template, { ...layout, ...model }));
+  };
+
+  const rankingHtml = (view: RankingView, extra: { title?: string; empty?: string; columns?: string[] }) =>
+    deps.views.render('blocks/ranking', {
+      ...view,
+      ...extra,
+      showRank: (extra.columns ?? ['rank']).includes('rank'),
+      showName: (extra.columns ?? ['display_name']).includes('display_name'),
+      showValue: (extra.columns ?? ['value']).includes('value'),
+      hasRows: view.rows.length > 0 || Boolean(view.viewer),
+    });
+
+  const board = async (req: Request, res: Response, def: BoardDef | ContestDef | undefined, what: string) => {
+    if (!def) throw new AppError('not_found', `There is no ${what} at this address.`);
+    const view = await rankingView(bdeps, def, partnerIdOf(req));
+    let contest: Record<string, unknown> | undefined;
+    if ('startDate' in def) {
+      const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+      const tz = viewer?.time_zone ?? bdeps.timeZone;
+      contest = {
+        productName: (await productName(bdeps.db, def.product)) ?? 'the product',
+        start: formatLocal(dayStartMs(def.startDate, bdeps.timeZone), tz),
+        end: def.endDate ? formatLocal(dayStartMs(def.endDate, bdeps.timeZone), tz) : undefined,
+      };
+    }
+    await send(req, res, 'blocks/leaderboard', def.title, {
+      heading: def.title,
+      intro: def.intro,
+      contest,
+      rankingHtml: rankingHtml(view, { empty: contest ? 'No sales yet: be the first!' : 'No results yet.' }),
+    });
+  };
+
+  router.get('/leaderboard', (req, res) => board(req, res, config.leaderboards.get('default'), 'leaderboard'));
+  router.get('/leaderboard/:slug', (req, res) => board(req, res, config.leaderboards.get(req.params.slug), 'leaderboard'));
+  router.get('/contests/:slug', (req, res) => board(req, res, config.contests.get(req.params.slug) as ContestDef | undefined, 'contest'));
+
+  router.get('/p/:slug', async (req, res) => {
+    const page = config.pages.get(req.params.slug);
+    if (!page) throw new AppError('not_found', 'There is no page at this address.');
+    const view = await pageView(bdeps, page, partnerIdOf(req));
+    const html = (b: BlockView) =>
+      b.kind === 'ranking'
+        ? rankingHtml(b.view, { title: b.view.title, empty: b.view.empty, columns: b.view.columns })
+        : deps.views.render(`blocks/${b.kind}`, { ...b.view, name: b.name });
+    await send(req, res, 'blocks/page', page.title, { heading: page.title, intro: page.intro, blocks: view.blocks.map((b) => ({ html: html(b) })) });
+  });
+
+  return router;
+}
