@@ -73,6 +73,11 @@ export class OntraportClient {
     return this.shared.transport.limiter;
   }
 
+  /** Closes idle connections; the client stays usable (new connections are opened as needed). */
+  close(): void {
+    this.shared.transport.close();
+  }
+
   private async call<T>(req: TransportRequest) {
     return this.shared.transport.request<T>(req, this.tally);
   }

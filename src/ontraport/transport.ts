@@ -49,6 +49,7 @@ export class OntraportTransport {
   private readonly retryBaseMs: number;
   private readonly retryMaxDelayMs: number;
   private readonly maxRateLimitRetries: number;
+  private readonly agents: Array<HttpAgent | HttpsAgent>;
   /** Every request this transport sent, all callers together. */
   requestsSent = 0;
 
@@ -66,6 +67,7 @@ export class OntraportTransport {
       limit: config.ratePerWindow ?? 180,
       windowMs: config.rateWindowMs ?? 60_000,
     });
+    this.agents = [new HttpAgent({ keepAlive: true, maxSockets: 16 }), new HttpsAgent({ keepAlive: true, maxSockets: 16 })];
     this.http = axios.create({
       baseURL: baseUrl,
       headers: { 'Api-Appid': config.appId, 'Api-Key': config.apiKey, Accept: 'application/json' },
@@ -75,8 +77,8 @@ export class OntraportTransport {
       transformResponse: [(body: unknown) => body],
       maxContentLength: 64 * 1024 * 1024,
       maxRedirects: 0,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
+      httpAgent: this.agents[0],
+      httpsAgent: this.agents[1],
     });
   }
 
@@ -102,6 +104,11 @@ export class OntraportTransport {
       this.logger?.warn({ path: req.path, attempt, delayMs: delay, reason: outcome.reason }, 'ontraport request failed, retrying');
       await sleep(delay);
     }
+  }
+
+  /** Closes idle keep-alive connections (e.g. before a CLI command exits). */
+  close(): void {
+    for (const agent of this.agents) agent.destroy();
   }
 
   /** Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]. */

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import { createLogger } from '../../src/common/logger.js';
+import { runSync } from '../../src/ontraport/index.js';
 import { RollingWindowLimiter } from '../../src/ontraport/rate-limiter.js';
 import { ObjectType } from '../../src/ontraport/types.js';
 import { startOntraportEmulator } from '../support/ontraport-emulator.js';
+import { createTestStore } from '../support/store.js';
 import { clientFor } from './support.js';
 
 describe('ontraport rate limit', () => {
@@ -67,5 +70,24 @@ describe('ontraport rate limit', () => {
     (await pending)();
     expect(third).to.equal(true);
     releases[1]!();
+  });
+});
+
+describe('ontraport rate limit with several syncs at once', () => {
+  it('keeps three concurrent full syncs (three stores, one account) within the limit, counted by the emulator', async () => {
+    const emu = await startOntraportEmulator({ rateLimit: 15, rateWindowMs: 300 });
+    emu.seed({ programs: 2, partners: 5, contacts: 120, purchases: 40, openOrders: 4, promoTools: 3 });
+    const stores = await Promise.all([1, 2, 3].map(() => createTestStore('sqlite')));
+    try {
+      const logger = createLogger('silent');
+      const summaries = await Promise.all(stores.map((s) => runSync({ store: s.store, client: clientFor(emu), logger }, { full: true })));
+      expect(summaries.every((s) => s.ok)).to.equal(true);
+      expect(emu.requests({ status: 429 })).to.have.length(0);
+      expect(emu.maxRequestsInWindow()).to.be.at.most(15);
+      expect(emu.log.length).to.equal(summaries.reduce((n, s) => n + s.requests, 0));
+    } finally {
+      await Promise.all(stores.map((s) => s.dispose()));
+      await emu.stop();
+    }
   });
 });

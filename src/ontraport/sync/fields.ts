@@ -134,7 +134,8 @@ export function optionalText(v: RawValue | undefined, maxLength = 10_000): strin
 /** A decimal amount ("19.99", "-5", "12.3450") -> integer cents, rounding half away from zero. */
 export function cents(v: RawValue | undefined, what: string): number {
   if (isBlank(v)) throw new MalformedRecord(`${what} is missing`);
-  const text = String(v).trim();
+  // JSON numbers may carry float noise (0.30000000000000004): six decimals are plenty to round to cents.
+  const text = typeof v === 'number' && Number.isFinite(v) ? v.toFixed(6) : String(v).trim();
   const m = /^([+-])?(\d{1,13})(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) throw new MalformedRecord(`${what} ${JSON.stringify(text)} is not an amount`);
   const frac = (m[3] ?? '').padEnd(3, '0');
