@@ -1,2 +1,24 @@
-/** The partner center's domain: referred contacts, commissions, earnings, payouts, reports, promo tools, links. */
-export {};
+/**
+ * The partner center's domain: what one signed-in partner may see and change. Every function takes the
+ * partner id from the caller (which takes it from the session) and scopes every query to it.
+ * - profile: the partner as pages show it (name, program, currency, time zone)
+ * - dashboard: money by status, this month, all time, activity over a period, tier ladder position
+ * - lists: referred contacts, commissions (pending / paid / by status / by product), open orders
+ * - earnings: the ledger with running balance; reports: clicks, leads, sales, conversion, earnings by bucket,
+ *   promo tool or SubID; links and promo tools with the partner's tracked links
+ * - account settings: PayPal and sign-in email changes confirmed by link, time zone
+ */
+export { loadPartnerProfile, timeZoneNames, validTimeZone, type PartnerProfile } from './profile.js';
+export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
+export { buildDashboard, monthOf, moneyTotals, type Dashboard, type MoneyTotals, type PeriodActivity } from './dashboard.js';
+export { nextTierRequirement, tierStatus, type TierStatus, type TierThresholds, type TierRequirement } from './tiers.js';
+export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, commissionStatuses, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
+export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
+export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';
+export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
+export { promoToolsFor, promoToolView, type PromoToolView } from './promo-tools.js';
+export {
+  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, parseEmail, maskEmail,
+  type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
+} from './account-settings.js';
+export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';

@@ -1,7 +1,53 @@
-/** Routes of the partner center pages under `/partner-center` (behind requirePartner). */
+/**
+ * Routes of the partner center pages under `/partner-center` (mounted behind requirePartner by app.ts). One
+ * module per page in `pages/` parses input, calls a `src/partners` service and renders `templates/pages/<page>`.
+ * The partner id always comes from the session (`partnerIdOf`), never from the request.
+ * Exports (`/exports/*`), report APIs, leaderboards and contests belong to other routers; pages only link to them.
+ */
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
+import type { TierThresholds } from '../partners/index.js';
+import { loadPartner } from './pages/common.js';
+import { dashboardPage } from './pages/dashboard.js';
+import { contactsPage } from './pages/contacts.js';
+import { commissionsPage } from './pages/commissions.js';
+import { productPage } from './pages/product.js';
+import { subscriptionsPage } from './pages/subscriptions.js';
+import { earningsPage } from './pages/earnings.js';
+import { reportsPage } from './pages/reports.js';
+import { promoToolsPage } from './pages/promo-tools.js';
+import { linksPage } from './pages/links.js';
+import {
+  changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
+} from './pages/settings.js';
 
-export function createPartnerCenterRouter(_deps: GatewayDeps): Router {
-  return Router();
+export interface PartnerCenterOptions {
+  /** Earned total each tier level needs (from the tier rules); without it the dashboard shows no figure. */
+  tierThresholds?: TierThresholds;
+}
+
+export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCenterOptions = {}): Router {
+  const router = Router();
+  // The profile is read on this router's own routes only, not for every request that falls through to a 404.
+  const p = loadPartner(deps);
+  router.get('/', p, dashboardPage(deps, { tierThresholds: options.tierThresholds }));
+  router.get('/contacts', p, contactsPage(deps));
+  router.get('/commissions', p, commissionsPage(deps, 'all'));
+  router.get('/commissions/pending', p, commissionsPage(deps, 'pending'));
+  router.get('/commissions/paid', p, commissionsPage(deps, 'paid'));
+  router.get('/products/:productId', p, productPage(deps));
+  router.get('/subscriptions', p, subscriptionsPage(deps));
+  router.get('/earnings', p, earningsPage(deps));
+  router.get('/reports', p, reportsPage(deps));
+  router.get('/promo-tools', p, promoToolsPage(deps));
+  router.get('/links', p, linksPage(deps));
+  router.get('/settings', p, settingsPage(deps));
+  router.post('/settings/paypal', p, requestChangeAction(deps, 'paypal'));
+  router.get('/settings/paypal/confirm', p, confirmChangePage(deps, 'paypal'));
+  router.post('/settings/paypal/confirm', p, confirmChangeAction(deps, 'paypal'));
+  router.post('/settings/email', p, requestChangeAction(deps, 'login_email'));
+  router.get('/settings/email/confirm', p, confirmChangePage(deps, 'login_email'));
+  router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
+  router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
+  return router;
 }

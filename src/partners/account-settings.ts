@@ -1,0 +1,249 @@
+/**
+ * Settings a partner changes: PayPal email and sign-in email (each confirmed from a link sent to the new
+ * address, with a notice to the old one, an audit row, and for PayPal the Ontraport write-back queued in the
+ * same transaction as the change), and time zone. The password is changed by the auth capability
+ * (`POST /sso/password`).
+ */
+import type { Kysely } from 'kysely';
+import { AppError } from '../common/index.js';
+import { randomToken, sha256, type SessionWithAccount } from '../auth/index.js';
+import { queueEmail } from '../mail/index.js';
+import type { Database, StoreKind } from '../store/index.js';
+import type { PartnerProfile } from './profile.js';
+import { validTimeZone } from './profile.js';
+import { queueContactUpdate } from '../ontraport/index.js';
+import { findAccount, findAccountIdByEmail, updateAccountEmail, updatePartnerPaypalEmail, updatePartnerTimeZone, findPartnerProfile } from './repos/profile.repo.js';
+import { findPendingToken, findTokenByHash, findTokenForUpdate, insertAudit, insertToken, markTokenUsed, retireTokens, type ConfirmPurpose } from './repos/settings.repo.js';
+import { requireReauth, type PasswordConfirmer } from './reauth.js';
+
+export interface SettingsDeps {
+  db: Kysely<Database>;
+  storeKind: StoreKind;
+  now: () => number;
+  publicUrl: string;
+  tokenTtlMinutes: number;
+  /** Name of the OpenID Provider, for "sign in again with ...". */
+  providerName: string;
+  /** The auth capability's password check (throttled, records `reauth_at`). */
+  confirmPassword: PasswordConfirmer;
+}
+
+/** Who asks, from where: for the audit log. */
+export interface Actor {
+  session: SessionWithAccount;
+  partnerId: number;
+  ip: string | null;
+  requestId: string | null;
+}
+
+export type ChangeKind = 'paypal' | 'login_email';
+
+const purposeOf: Record<ChangeKind, ConfirmPurpose> = { paypal: 'paypal_confirm', login_email: 'email_confirm' };
+const whatOf: Record<ChangeKind, string> = { paypal: 'PayPal email', login_email: 'sign-in email' };
+const confirmPathOf: Record<ChangeKind, string> = { paypal: '/partner-center/settings/paypal/confirm', login_email: '/partner-center/settings/email/confirm' };
+
+const EMAIL = /^[^\s@<>()[\]",;:\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** A trimmed email, or undefined when it cannot be one (no spaces, one @, a dotted domain, 254 characters at most). */
+export function parseEmail(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const email = raw.trim();
+  return email.length <= 254 && EMAIL.test(email) ? email : undefined;
+}
+
+/** `n***@example.com`: enough for the owner to recognise, not enough to harvest. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+function fieldError(field: string, message: string): AppError {
+  return new AppError('request.invalid_field', message, { field });
+}
+
+interface ChangePayload {
+  partnerId: number;
+  newValue: string;
+}
+
+export interface PendingChange {
+  kind: ChangeKind;
+  newValue: string;
+  expiresAt: number;
+}
+
+/**
+ * Step 1 of a PayPal or sign-in email change: checks the address and the partner's identity, then (one
+ * transaction) retires older links, stores the new link's hash, queues the confirmation to the new address and
+ * the notice to the old one, and writes the audit row. Nothing changes until the link is confirmed.
+ * @returns the address the confirmation went to
+ */
+export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner: PartnerProfile, kind: ChangeKind, input: { email: unknown; currentPassword: unknown }): Promise<{ sentTo: string }> {
+  const field = kind === 'paypal' ? 'paypal_email' : 'login_email';
+  const label = kind === 'paypal' ? 'New PayPal email' : 'New sign-in email';
+  const parsed = parseEmail(input.email);
+  if (!parsed) throw fieldError(field, `${label}: enter an address like name@example.com.`);
+  const newValue = kind === 'login_email' ? parsed.toLowerCase() : parsed;
+  const account = await findAccount(d.db, actor.session.account_id);
+  if (!account) throw new AppError('auth.required', 'Please sign in.');
+  const current = kind === 'paypal' ? partner.paypalEmail : account.email;
+  if (current && current.toLowerCase() === newValue.toLowerCase()) throw fieldError(field, `${label}: that is already your ${whatOf[kind]}.`);
+  if (kind === 'login_email') {
+    const owner = await findAccountIdByEmail(d.db, newValue);
+    if (owner !== undefined && owner !== account.id) throw fieldError(field, `${label}: another account signs in with that address.`);
+  }
+  const now = d.now();
+  await requireReauth({ session: actor.session, hasPassword: Boolean(account.password_hash), password: input.currentPassword, now, providerName: d.providerName, confirmPassword: d.confirmPassword });
+
+  const raw = randomToken(32);
+  const expiresAt = now + d.tokenTtlMinutes * 60_000;
+  const noticeTo = kind === 'paypal' ? (partner.paypalEmail ?? account.email) : account.email;
+  await d.db.transaction().execute(async (trx) => {
+    await retireTokens(trx, account.id, purposeOf[kind], now);
+    const payload: ChangePayload = { partnerId: partner.id, newValue };
+    const tokenId = await insertToken(trx, { tokenHash: sha256(raw), purpose: purposeOf[kind], accountId: account.id, payloadJson: JSON.stringify(payload), now, expiresAt });
+    const common = { what: whatOf[kind], partnerName: partner.displayName };
+    await queueEmail(
+      trx,
+      {
+        idempotencyKey: `partner-change:${kind}:confirm:${tokenId}`,
+        to: newValue,
+        template: 'partner-change-confirm',
+        params: { ...common, newAddress: newValue, confirmUrl: `${d.publicUrl}${confirmPathOf[kind]}?token=${encodeURIComponent(raw)}`, expiresMinutes: d.tokenTtlMinutes },
+      },
+      now,
+    );
+    await queueEmail(
+      trx,
+      {
+        idempotencyKey: `partner-change:${kind}:requested:${tokenId}`,
+        to: noticeTo,
+        template: 'partner-change-notice',
+        params: { ...common, stage: 'requested', requested: true, newAddressMasked: maskEmail(newValue) },
+      },
+      now,
+    );
+    await insertAudit(trx, {
+      at: now,
+      actorAccountId: account.id,
+      partnerId: partner.id,
+      action: `partner.${kind}_change_requested`,
+      details: { tokenId, to: maskEmail(newValue) },
+      ip: actor.ip,
+      requestId: actor.requestId,
+    });
+  });
+  return { sentTo: newValue };
+}
+
+function tokenInvalid(kind: ChangeKind): AppError {
+  return new AppError('auth.token_invalid', `This ${whatOf[kind]} confirmation link has expired, was already used, or belongs to another account. Ask for a new one below.`, { field: 'token' });
+}
+
+function readPayload(json: string | null): ChangePayload | undefined {
+  try {
+    const p = JSON.parse(json ?? '') as Partial<ChangePayload>;
+    return typeof p.partnerId === 'number' && typeof p.newValue === 'string' ? { partnerId: p.partnerId, newValue: p.newValue } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validRaw(raw: unknown): raw is string {
+  return typeof raw === 'string' && raw.length > 0 && raw.length <= 200;
+}
+
+/** What a confirmation link would change, without using it (for the confirmation page). */
+export async function peekEmailChange(d: SettingsDeps, actor: Actor, kind: ChangeKind, raw: unknown): Promise<{ newValue: string; expiresAt: number }> {
+  if (!validRaw(raw)) throw tokenInvalid(kind);
+  const row = await findTokenByHash(d.db, sha256(raw));
+  const payload = readPayload(row?.payload_json ?? null);
+  if (!row || row.purpose !== purposeOf[kind] || row.used_at !== null || row.expires_at <= d.now() || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
+    throw tokenInvalid(kind);
+  }
+  return { newValue: payload.newValue, expiresAt: row.expires_at };
+}
+
+/**
+ * Step 2: applies the change from the link, once, in one transaction with its audit row, the notice to the old
+ * address and (PayPal) the Ontraport write-back. The link works only for the account that asked for it.
+ */
+export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: ChangeKind, raw: unknown): Promise<{ newValue: string }> {
+  if (!validRaw(raw)) throw tokenInvalid(kind);
+  const now = d.now();
+  return d.db.transaction().execute(async (trx) => {
+    const row = await findTokenForUpdate(trx, sha256(raw), d.storeKind);
+    const payload = readPayload(row?.payload_json ?? null);
+    if (!row || row.purpose !== purposeOf[kind] || row.used_at !== null || row.expires_at <= now || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
+      throw tokenInvalid(kind);
+    }
+    if (!(await markTokenUsed(trx, row.id, now))) throw tokenInvalid(kind);
+    const account = await findAccount(trx, row.account_id);
+    const partner = await findPartnerProfile(trx, actor.partnerId);
+    if (!account || !partner) throw tokenInvalid(kind);
+    const what = whatOf[kind];
+    const partnerName = `${partner.first_name} ${partner.last_name}`.trim();
+    let oldValue: string | null;
+    if (kind === 'paypal') {
+      oldValue = partner.paypal_email;
+      await updatePartnerPaypalEmail(trx, partner.id, payload.newValue, now);
+      if (partner.contact_ontraport_id !== null) {
+        await queueContactUpdate(trx, { idempotencyKey: `paypal:partner:${partner.id}:${row.id}`, contactOntraportId: Number(partner.contact_ontraport_id), fields: { aff_paypal: payload.newValue }, now });
+      }
+    } else {
+      oldValue = account.email;
+      const owner = await findAccountIdByEmail(trx, payload.newValue);
+      if (owner !== undefined && owner !== account.id) throw new AppError('conflict', 'Another account signs in with that address now. Choose another one.', { field: 'login_email' });
+      await updateAccountEmail(trx, account.id, payload.newValue);
+    }
+    const noticeTo = kind === 'paypal' ? (oldValue ?? account.email) : oldValue;
+    if (noticeTo) {
+      await queueEmail(
+        trx,
+        { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
+        now,
+      );
+    }
+    await insertAudit(trx, {
+      at: now,
+      actorAccountId: account.id,
+      partnerId: partner.id,
+      action: `partner.${kind}_changed`,
+      details: { tokenId: row.id, from: oldValue, to: payload.newValue, ontraportWriteBack: kind === 'paypal' ? partner.contact_ontraport_id !== null : undefined },
+      ip: actor.ip,
+      requestId: actor.requestId,
+    });
+    return { newValue: payload.newValue };
+  });
+}
+
+/** Changes still waiting for their confirmation link, for the settings page. */
+export async function pendingChanges(d: SettingsDeps, accountId: number): Promise<PendingChange[]> {
+  const now = d.now();
+  const out: PendingChange[] = [];
+  for (const kind of ['paypal', 'login_email'] as ChangeKind[]) {
+    const row = await findPendingToken(d.db, accountId, purposeOf[kind], now);
+    const payload = readPayload(row?.payload_json ?? null);
+    if (row && payload) out.push({ kind, newValue: payload.newValue, expiresAt: row.expires_at });
+  }
+  return out;
+}
+
+/** Sets the partner's time zone ('' = the configured default). */
+export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown): Promise<string | null> {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  const zone = text === '' ? null : text;
+  if (zone !== null && (zone.length > 64 || !validTimeZone(zone))) throw fieldError('time_zone', 'Time zone: choose one from the list.');
+  const now = d.now();
+  await d.db.transaction().execute(async (trx) => {
+    await updatePartnerTimeZone(trx, actor.partnerId, zone, now);
+    await insertAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.time_zone_changed', details: { to: zone }, ip: actor.ip, requestId: actor.requestId });
+  });
+  return zone;
+}
+
+export async function accountEmailOf(d: SettingsDeps, accountId: number): Promise<{ email: string; hasPassword: boolean }> {
+  const a = await findAccount(d.db, accountId);
+  return { email: a?.email ?? '', hasPassword: Boolean(a?.password_hash) };
+}

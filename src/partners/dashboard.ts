@@ -1,0 +1,81 @@
+/** The dashboard's figures: money by status, this month and all time, and activity over a chosen period. */
+import { DateTime } from 'luxon';
+import type { DateRange } from '../common/index.js';
+import type { PartnerProfile } from './profile.js';
+import type { Db, MsRange } from './repos/db.js';
+import { countLeads, countVisits } from './repos/activity.repo.js';
+import { periodCommissionStats, totalsByStatusAndKind, type StatusKindTotal } from './repos/commissions.repo.js';
+import { tierStatus, type TierStatus, type TierThresholds } from './tiers.js';
+
+export interface MoneyTotals {
+  /** Earned = sale and clawback rows, approved or paid (docs/domain.md). */
+  earnedCents: number;
+  pendingCents: number;
+  pendingCount: number;
+  /** Approved, not yet paid: what the next payout will carry (clawbacks included). */
+  approvedCents: number;
+  paidCents: number;
+  /** Sales refunded before payout (never earned; shown for the record). */
+  refundedCents: number;
+}
+
+export function moneyTotals(rows: StatusKindTotal[]): MoneyTotals {
+  const t: MoneyTotals = { earnedCents: 0, pendingCents: 0, pendingCount: 0, approvedCents: 0, paidCents: 0, refundedCents: 0 };
+  for (const r of rows) {
+    const earnedKind = r.kind === 'sale' || r.kind === 'clawback';
+    if (r.status === 'pending') {
+      t.pendingCents += r.totalCents;
+      t.pendingCount += r.count;
+    }
+    if (earnedKind && r.status === 'approved') t.approvedCents += r.totalCents;
+    if (earnedKind && r.status === 'paid') t.paidCents += r.totalCents;
+    if (earnedKind && (r.status === 'approved' || r.status === 'paid')) t.earnedCents += r.totalCents;
+    if (r.kind === 'sale' && r.status === 'refunded') t.refundedCents += r.totalCents;
+  }
+  return t;
+}
+
+export interface PeriodActivity {
+  clicks: number;
+  leads: number;
+  sales: number;
+  /** sales / clicks, undefined without clicks. */
+  conversion?: number;
+  earnedCents: number;
+  pendingCents: number;
+}
+
+export async function periodActivity(db: Db, partnerId: number, range: MsRange): Promise<PeriodActivity> {
+  const [clicks, leads, stats] = await Promise.all([countVisits(db, partnerId, range), countLeads(db, partnerId, range), periodCommissionStats(db, partnerId, range)]);
+  return { clicks, leads, sales: stats.sales, conversion: clicks > 0 ? stats.sales / clicks : undefined, earnedCents: stats.earnedCents, pendingCents: stats.pendingCents };
+}
+
+/** The calendar month containing `now` in the zone, as `[start, end)`. */
+export function monthOf(now: number, timeZone: string): MsRange & { label: string } {
+  const start = DateTime.fromMillis(now, { zone: timeZone }).startOf('month');
+  return { startMs: start.toMillis(), endMs: start.plus({ months: 1 }).toMillis(), label: start.toFormat('LLLL yyyy') };
+}
+
+export interface Dashboard {
+  totals: MoneyTotals;
+  thisMonth: { label: string; earnedCents: number; pendingCents: number };
+  period: PeriodActivity & { range: DateRange };
+  tier?: TierStatus;
+}
+
+export async function buildDashboard(db: Db, partner: PartnerProfile, period: DateRange, now: number, thresholds?: TierThresholds): Promise<Dashboard> {
+  const month = monthOf(now, partner.timeZone);
+  const [all, monthStats, activity] = await Promise.all([
+    totalsByStatusAndKind(db, partner.id),
+    periodCommissionStats(db, partner.id, month),
+    periodActivity(db, partner.id, period),
+  ]);
+  const totals = moneyTotals(all);
+  const tier = await tierStatus(db, { id: partner.programId, tierGroup: partner.tierGroup }, totals.earnedCents, thresholds);
+  return {
+    totals,
+    thisMonth: { label: month.label, earnedCents: monthStats.earnedCents, pendingCents: monthStats.pendingCents },
+    period: { ...activity, range: period },
+    tier,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Commission lists: `/commissions/pending` (total pending on top, newest first), `/commissions/paid` (history by
+ * date paid, newest first) and `/commissions?status=` (all, with a status filter).
+ */
+import type { RequestHandler } from 'express';
+import type { GatewayDeps } from '../../deps.js';
+import type { CommissionStatus } from '../../store/index.js';
+import { allTimeTotals, commissionPage, commissionStatuses } from '../../partners/index.js';
+import { exportLinks, layoutModel, pageInput, pager, partnerOf, pastEndProblem, rangeForm, render } from './common.js';
+import { queryString } from './input.js';
+
+const PAGE_SIZE = 25;
+export type CommissionView = 'pending' | 'paid' | 'all';
+
+const titles: Record<CommissionView, string> = { pending: 'Pending commissions', paid: 'Commission history', all: 'All commissions' };
+const paths: Record<CommissionView, string> = { pending: '/partner-center/commissions/pending', paid: '/partner-center/commissions/paid', all: '/partner-center/commissions' };
+
+export function commissionsPage(deps: GatewayDeps, view: CommissionView): RequestHandler {
+  return async (req, res) => {
+    const partner = partnerOf(res);
+    const input = pageInput(req, res, deps);
+    const status = view === 'all' ? input.choice('status', ['all', ...commissionStatuses] as const, 'all', 'Status') : view;
+    const range = input.range({ defaultDays: 30, optional: true });
+    const pageNo = input.page();
+    const statuses: CommissionStatus[] | undefined = status === 'all' ? undefined : [status];
+    const orderBy = view === 'paid' ? 'paid_at' : 'transaction_at';
+    const db = deps.store.db;
+    const fetch = (page: number) => commissionPage(db, { partnerId: partner.id, statuses, orderBy, range, page: { page, size: PAGE_SIZE } });
+    const [first, totals] = await Promise.all([fetch(pageNo), allTimeTotals(db, partner.id)]);
+    let list = first;
+    if (list.pastEnd) {
+      input.problems.push(pastEndProblem(pageNo));
+      list = await fetch(1);
+    }
+    const path = paths[view];
+    const params = { status: view === 'all' && status !== 'all' ? status : undefined, from: range?.from, to: range?.to };
+    render(
+      res,
+      deps,
+      'pages/commissions',
+      {
+        ...layoutModel(req, partner, { title: titles[view], current: 'commissions', problems: input.problems }),
+        heading: titles[view],
+        view,
+        isPending: view === 'pending',
+        isPaid: view === 'paid',
+        isAll: view === 'all',
+        totals,
+        tabs: [
+          { href: paths.pending, label: 'Pending', current: view === 'pending' },
+          { href: paths.paid, label: 'History (paid)', current: view === 'paid' },
+          { href: paths.all, label: 'All', current: view === 'all' },
+        ],
+        statusOptions: ['all', ...commissionStatuses].map((s) => ({ value: s, label: s === 'all' ? 'All statuses' : s[0]!.toUpperCase() + s.slice(1), selected: s === status })),
+        status,
+        rows: list.rows,
+        dateLabel: view === 'paid' ? 'Date paid' : 'Transaction date',
+        pager: pager(path, params, list),
+        rangeForm: rangeForm(path, range, input, { status: params.status }),
+        exports: exportLinks(['commissions'], range ?? input.allDatesRange()),
+        clearHref: `${path}${queryString({ status: params.status })}`,
+      },
+      input.status,
+    );
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * What every partner center page shares: the layout model (title, nav with the current item, partner name,
+ * CSRF token, signed-in flag, flash), rendering with a status, pager and export links, and the per-request
+ * partner profile (loaded once by the router, from the session's partner id only).
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import type { GatewayDeps } from '../../deps.js';
+import { partnerIdOf } from '../../auth/index.js';
+import { loadPartnerProfile, type PartnerProfile, type Paged } from '../../partners/index.js';
+import type { DateRange } from '../../common/index.js';
+import { PageInput, queryString, type Problem } from './input.js';
+
+export type NavKey = 'dashboard' | 'contacts' | 'commissions' | 'subscriptions' | 'earnings' | 'reports' | 'promo-tools' | 'links' | 'leaderboard' | 'settings';
+
+const navItems: Array<{ key: NavKey; href: string; label: string }> = [
+  { key: 'dashboard', href: '/partner-center/', label: 'Dashboard' },
+  { key: 'contacts', href: '/partner-center/contacts', label: 'Contacts' },
+  { key: 'commissions', href: '/partner-center/commissions/pending', label: 'Commissions' },
+  { key: 'subscriptions', href: '/partner-center/subscriptions', label: 'Subscriptions' },
+  { key: 'earnings', href: '/partner-center/earnings', label: 'Earnings' },
+  { key: 'reports', href: '/partner-center/reports', label: 'Reports' },
+  { key: 'promo-tools', href: '/partner-center/promo-tools', label: 'Promo tools' },
+  { key: 'links', href: '/partner-center/links', label: 'Links' },
+  { key: 'leaderboard', href: '/partner-center/leaderboard', label: 'Leaderboard' },
+  { key: 'settings', href: '/partner-center/settings', label: 'Settings' },
+];
+
+export interface Flash {
+  kind: 'ok' | 'error';
+  message: string;
+}
+
+export interface LayoutModel {
+  title: string;
+  signedIn: true;
+  partnerName: string;
+  csrfToken: string | undefined;
+  nav: Array<{ href: string; label: string; current: boolean }>;
+  flash?: Flash;
+  /** Every problem with the request, listed at the top of the page. */
+  problems: Problem[];
+  /** The first problem per field, for messages next to form fields. */
+  fieldErrors: Record<string, string>;
+  /** The partner's zone, for the `date` / `datetime` helpers (`@root.tz`). */
+  tz: string;
+  currency: string;
+}
+
+/** The one helper that builds the layout part of every page's view model. */
+export function layoutModel(req: Request, partner: PartnerProfile, opts: { title: string; current: NavKey; problems?: Problem[]; notice?: string }): LayoutModel {
+  const problems = opts.problems ?? [];
+  const flash: Flash | undefined = problems.length
+    ? { kind: 'error', message: problems.length === 1 ? problems[0]!.message : `${problems.length} problems with this request: ${problems.map((p) => p.message).join(' ')}` }
+    : opts.notice
+      ? { kind: 'ok', message: opts.notice }
+      : undefined;
+  return {
+    title: opts.title,
+    signedIn: true,
+    partnerName: partner.displayName,
+    csrfToken: req.ctx.csrfToken,
+    nav: navItems.map((i) => ({ href: i.href, label: i.label, current: i.key === opts.current })),
+    flash,
+    problems,
+    fieldErrors: Object.fromEntries([...problems].reverse().map((p) => [p.field, p.message])),
+    tz: partner.timeZone,
+    currency: partner.currency,
+  };
+}
+
+export function render(res: Response, deps: GatewayDeps, template: string, model: object, status = 200): void {
+  res.status(status).type('html').send(deps.views.page(template, model as Record<string, unknown>));
+}
+
+/** The partner of this request (loaded by {@link loadPartner}). */
+export function partnerOf(res: Response): PartnerProfile {
+  return res.locals.partner as PartnerProfile;
+}
+
+/** Loads the signed-in partner's profile once per request, from the session's partner id. */
+export function loadPartner(deps: GatewayDeps): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      res.locals.partner = await loadPartnerProfile(deps.store.db, partnerIdOf(req), deps.config.defaultTimeZone);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function pageInput(req: Request, res: Response, deps: GatewayDeps): PageInput {
+  return new PageInput(req.query as Record<string, unknown>, partnerOf(res).timeZone, deps.now(), deps.config.exportMaxRangeDays);
+}
+
+export interface PagerModel {
+  page: number;
+  prevHref?: string;
+  nextHref?: string;
+}
+
+/** Previous / next links keeping the page's other parameters. */
+export function pager(path: string, params: Record<string, string | number | undefined>, paged: Pick<Paged<unknown>, 'page' | 'hasPrev' | 'hasNext'>): PagerModel {
+  return {
+    page: paged.page,
+    prevHref: paged.hasPrev ? `${path}${queryString({ ...params, page: paged.page - 1 === 1 ? undefined : paged.page - 1 })}` : undefined,
+    nextHref: paged.hasNext ? `${path}${queryString({ ...params, page: paged.page + 1 })}` : undefined,
+  };
+}
+
+export type ExportName = 'commissions' | 'refunds' | 'payments' | 'contacts' | 'report';
+
+const exportLabels: Record<ExportName, string> = {
+  commissions: 'Commissions (CSV)',
+  refunds: 'Refunds (CSV)',
+  payments: 'Payments (CSV)',
+  contacts: 'Contacts (CSV)',
+  report: 'Report (CSV)',
+};
+
+/** Links to the reports engineer's exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range. */
+export function exportLinks(names: ExportName[], range: DateRange): Array<{ href: string; label: string }> {
+  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to })}`, label: exportLabels[name] }));
+}
+
+/** A list past its end is reported like a huge page number: the first page is shown instead. */
+export function pastEndProblem(page: number): Problem {
+  return { field: 'page', message: `Page: there is no page ${page} in this list; showing page 1.` };
+}
+
+export function rangeForm(action: string, range: DateRange | undefined, input: PageInput, hidden: Record<string, string | undefined> = {}) {
+  return {
+    action,
+    from: range?.from ?? '',
+    to: range?.to ?? '',
+    hidden: Object.entries(hidden).filter(([, v]) => v !== undefined && v !== '').map(([name, value]) => ({ name, value })),
+    fromError: input.fieldErrors.from,
+    toError: input.fieldErrors.to,
+    allDates: range === undefined,
+  };
+}

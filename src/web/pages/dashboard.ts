@@ -1,0 +1,33 @@
+/** `/partner-center/`: earnings this month and all time, totals by status, activity over a period, tier. */
+import type { RequestHandler } from 'express';
+import type { GatewayDeps } from '../../deps.js';
+import { buildDashboard, type TierThresholds } from '../../partners/index.js';
+import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
+
+export function dashboardPage(deps: GatewayDeps, opts: { tierThresholds?: TierThresholds }): RequestHandler {
+  return async (req, res) => {
+    const partner = partnerOf(res);
+    const input = pageInput(req, res, deps);
+    const period = input.range({ defaultDays: 30 });
+    const d = await buildDashboard(deps.store.db, partner, period, input.now, opts.tierThresholds);
+    render(
+      res,
+      deps,
+      'pages/dashboard',
+      {
+        ...layoutModel(req, partner, { title: 'Dashboard', current: 'dashboard', problems: input.problems }),
+        partner,
+        rate: partner.rateBp / 100,
+        d,
+        tier: d.tier && {
+          ...d.tier,
+          levels: d.tier.levels.map((l) => ({ ...l, rate: l.rateBp / 100 })),
+          nextRate: d.tier.next ? d.tier.next.rateBp / 100 : undefined,
+        },
+        rangeForm: rangeForm('/partner-center/', period, input),
+        exports: exportLinks(['commissions', 'report'], period),
+      },
+      input.status,
+    );
+  };
+}

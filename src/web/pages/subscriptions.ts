@@ -1,0 +1,33 @@
+/** `/partner-center/subscriptions`: active referred open orders with next charge and commission. */
+import type { RequestHandler } from 'express';
+import type { GatewayDeps } from '../../deps.js';
+import { activeOpenOrders } from '../../partners/index.js';
+import { layoutModel, pageInput, pager, partnerOf, pastEndProblem, render } from './common.js';
+
+const PAGE_SIZE = 25;
+
+export function subscriptionsPage(deps: GatewayDeps): RequestHandler {
+  return async (req, res) => {
+    const partner = partnerOf(res);
+    const input = pageInput(req, res, deps);
+    const pageNo = input.page();
+    const db = deps.store.db;
+    let result = await activeOpenOrders(db, { partnerId: partner.id, page: { page: pageNo, size: PAGE_SIZE } });
+    if (result.page.pastEnd) {
+      input.problems.push(pastEndProblem(pageNo));
+      result = await activeOpenOrders(db, { partnerId: partner.id, page: { page: 1, size: PAGE_SIZE } });
+    }
+    render(
+      res,
+      deps,
+      'pages/subscriptions',
+      {
+        ...layoutModel(req, partner, { title: 'Active subscriptions', current: 'subscriptions', problems: input.problems }),
+        totals: result.totals,
+        rows: result.page.rows,
+        pager: pager('/partner-center/subscriptions', {}, result.page),
+      },
+      input.status,
+    );
+  };
+}
