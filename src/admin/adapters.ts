@@ -3,10 +3,11 @@
  * here, so that a capability's API change touches one place. A capability not built yet answers with a clear
  * "not available" error instead of failing at import time.
  */
+import { createOntraportClient, runSync } from '../ontraport/index.js';
 import { CliError } from './cli/exit-codes.js';
 import type { CliRuntime } from './cli/runtime.js';
 
-function unavailable(what: string): never {
+export function unavailable(what: string): never {
   throw new CliError(`${what} is not available in this build yet`);
 }
 
@@ -15,12 +16,21 @@ export function groupMembersAdapter(_rt: CliRuntime): ((name: string) => Promise
   return undefined;
 }
 
-export interface SyncSummary {
-  objects: Record<string, { fetched?: number; upserted?: number; deleted?: number; [k: string]: unknown }>;
-  [k: string]: unknown;
+/** A full import from Ontraport for the migrations (undefined when Ontraport is not configured). */
+export function importPartnersFor(rt: CliRuntime): ((onProgress?: (done: number, total: number, object: string) => void) => Promise<ImportSummary>) | undefined {
+  if (!rt.config.ontraportEnabled) return undefined;
+  return async (onProgress) => {
+    const store = await rt.store();
+    const client = createOntraportClient(rt.config, { logger: rt.logger });
+    const summary = await runSync({ store, client, logger: rt.logger }, { full: true, defaultCurrency: rt.config.defaultCurrency, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });
+    return {
+      ok: summary.ok,
+      objects: summary.objects.map((o) => ({ object: o.object, status: o.status, fetched: o.fetched, upserted: o.upserted, deleted: o.deleted, skipped: o.skipped, error: o.error?.message })),
+    };
+  };
 }
 
-/** Runs the Ontraport sync (full or incremental) into the store. */
-export async function runSyncAdapter(_rt: CliRuntime, _opts: { full?: boolean; objects?: string[]; onProgress?: (p: { object: string; done: number; total?: number }) => void }): Promise<SyncSummary> {
-  return unavailable('the Ontraport sync');
+export interface ImportSummary {
+  ok: boolean;
+  objects: Array<{ object: string; status: string; fetched: number; upserted: number; deleted: number; skipped: number; error?: string }>;
 }

@@ -9,6 +9,7 @@ import { createMailTransport, type MailTransport } from '../../mail/index.js';
 import { migrateToLatest, openStore, type Store } from '../../store/index.js';
 import { createViews, type Views } from '../../web/views.js';
 import type { CredentialsDeps } from '../credentials/types.js';
+import type { MigrationDeps } from '../../../migration/index.js';
 import type { Output } from './output.js';
 
 export interface CliRuntime {
@@ -30,6 +31,10 @@ export interface RuntimeOverrides {
   store?: Store;
   mail?: MailTransport;
   now?: () => number;
+  /** Migrations: the Ontraport import, the legacy WordPress site and the host check's HTTP client. */
+  importPartners?: MigrationDeps['importPartners'];
+  wordpress?: MigrationDeps['wordpress'];
+  httpGet?: MigrationDeps['httpGet'];
 }
 
 export function createRuntime(out: Output, overrides: RuntimeOverrides = {}): CliRuntime {

@@ -1,0 +1,67 @@
+/**
+ * Rows of `migration_journal`: one per (situation, step, item). Only these functions touch the table.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../src/store/index.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type JournalStatus = 'done' | 'failed' | 'skipped';
+
+export interface JournalEntry {
+  step: string;
+  item_key: string;
+  status: JournalStatus;
+}
+
+export async function loadEntries(db: Db, situation: string): Promise<JournalEntry[]> {
+  return db.selectFrom('migration_journal').select(['step', 'item_key', 'status']).where('situation', '=', situation).execute();
+}
+
+export async function readDetails(db: Db, situation: string, step: string, item: string): Promise<{ status: JournalStatus; details: unknown; at: number } | undefined> {
+  const row = await db.selectFrom('migration_journal').select(['status', 'details_json', 'at']).where('situation', '=', situation).where('step', '=', step).where('item_key', '=', item).executeTakeFirst();
+  return row ? { status: row.status, details: row.details_json ? JSON.parse(row.details_json) : null, at: row.at } : undefined;
+}
+
+export async function upsertEntry(db: Db, row: { situation: string; step: string; item: string; status: JournalStatus; details: unknown; at: number }): Promise<void> {
+  const details_json = row.details === undefined ? null : JSON.stringify(row.details);
+  await db
+    .insertInto('migration_journal')
+    .values({ situation: row.situation, step: row.step, item_key: row.item, status: row.status, details_json, at: row.at })
+    .onConflict((oc) => oc.columns(['situation', 'step', 'item_key']).doUpdateSet({ status: row.status, details_json, at: row.at }))
+    .execute();
+}
+
+export async function deleteEntries(db: Db, situation: string, step: string, item?: string): Promise<number> {
+  let q = db.deleteFrom('migration_journal').where('situation', '=', situation).where('step', '=', step);
+  if (item !== undefined) q = q.where('item_key', '=', item);
+  return Number((await q.executeTakeFirst()).numDeletedRows);
+}
+
+export async function countByStatus(db: Db, situation: string, step: string): Promise<Record<JournalStatus, number>> {
+  const rows = await db
+    .selectFrom('migration_journal')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .where('situation', '=', situation)
+    .where('step', '=', step)
+    .where('item_key', '<>', '*')
+    .groupBy('status')
+    .execute();
+  const out: Record<JournalStatus, number> = { done: 0, failed: 0, skipped: 0 };
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}
+
+/** Failed and skipped items of a step with their reasons (for reports). */
+export async function problemItems(db: Db, situation: string, step: string, limit = 10_000): Promise<Array<{ item_key: string; status: JournalStatus; details: unknown }>> {
+  const rows = await db
+    .selectFrom('migration_journal')
+    .select(['item_key', 'status', 'details_json'])
+    .where('situation', '=', situation)
+    .where('step', '=', step)
+    .where('status', '<>', 'done')
+    .orderBy('item_key')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ item_key: r.item_key, status: r.status, details: r.details_json ? JSON.parse(r.details_json) : null }));
+}

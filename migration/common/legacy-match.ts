@@ -1,0 +1,93 @@
+/**
+ * Matching WordPress users to Ontraport partners by email, and reading what the old partner center held for
+ * them (PayPal email, SubIDs) out of their PilotPress usermeta. Pure functions: the plan previews with them,
+ * the apply steps store their decisions.
+ */
+import { normaliseEmail } from '../../src/admin/index.js';
+import type { LegacyWpUserTable } from '../../src/store/index.js';
+
+export interface MatchDecision {
+  partnerId: number | null;
+  status: LegacyWpUserTable['match_status'];
+  reason: string | null;
+}
+
+export interface MatchInput {
+  wpUserId: number;
+  login: string;
+  email: string | null;
+  roles: string[];
+  meta: Record<string, unknown>;
+}
+
+const PARTNER_META = /(program_id|affiliate|partner|contact_id|aff_paypal)/i;
+const NON_PARTNER_ROLES = new Set(['administrator', 'editor', 'author', 'shop_manager']);
+
+/**
+ * Whether the old site treated the user as a partner. PilotPress keeps the Ontraport contact and program of a
+ * member in usermeta; a user without any of it (an editor, a customer) is not expected among the partners.
+ */
+export function looksLikePartner(u: Pick<MatchInput, 'roles' | 'meta'>): boolean {
+  if (u.roles.some((r) => /affiliate|partner/i.test(r))) return true;
+  if (u.roles.length > 0 && u.roles.every((r) => NON_PARTNER_ROLES.has(r))) return false;
+  return Object.entries(u.meta).some(([k, v]) => PARTNER_META.test(k) && v !== null && v !== '' && v !== 0 && v !== '0' && v !== false);
+}
+
+/** Decides every user at once: duplicates can only be seen across the whole list. */
+export function matchUsers(users: readonly MatchInput[], partnersByEmail: Map<string, Array<{ partnerId: number }>>): Map<number, MatchDecision> {
+  const byEmail = new Map<string, number[]>();
+  for (const u of users) {
+    const check = normaliseEmail(u.email);
+    if (!check.ok) continue;
+    byEmail.set(check.email, [...(byEmail.get(check.email) ?? []), u.wpUserId]);
+  }
+  const out = new Map<number, MatchDecision>();
+  for (const u of users) {
+    const check = normaliseEmail(u.email);
+    const partnerLike = looksLikePartner(u);
+    if (!check.ok) {
+      out.set(u.wpUserId, { partnerId: null, status: partnerLike ? 'bad_email' : 'not_partner', reason: check.reason });
+      continue;
+    }
+    const sameEmail = byEmail.get(check.email)!;
+    if (sameEmail.length > 1) {
+      out.set(u.wpUserId, { partnerId: null, status: 'duplicate_email', reason: `email ${check.email} is also WordPress user ${sameEmail.filter((id) => id !== u.wpUserId).join(', ')}` });
+      continue;
+    }
+    const partners = partnersByEmail.get(check.email) ?? [];
+    if (partners.length === 1) {
+      out.set(u.wpUserId, { partnerId: partners[0].partnerId, status: 'matched', reason: null });
+    } else if (partners.length > 1) {
+      out.set(u.wpUserId, { partnerId: null, status: 'duplicate_email', reason: `email ${check.email} belongs to several Ontraport partners (${partners.map((p) => p.partnerId).join(', ')})` });
+    } else if (partnerLike) {
+      out.set(u.wpUserId, { partnerId: null, status: 'unmatched', reason: `no Ontraport partner has the email ${check.email}` });
+    } else {
+      out.set(u.wpUserId, { partnerId: null, status: 'not_partner', reason: 'not a partner on the old site (no PilotPress partner data)' });
+    }
+  }
+  return out;
+}
+
+/** The PayPal email the old center held for the user, if any (a usermeta key naming PayPal). */
+export function legacyPaypal(meta: Record<string, unknown>): string | null {
+  for (const [k, v] of Object.entries(meta)) {
+    if (!/paypal/i.test(k) || typeof v !== 'string') continue;
+    const check = normaliseEmail(v);
+    if (check.ok) return check.email;
+  }
+  return null;
+}
+
+/** The SubIDs the old center held for the user (a usermeta key naming SubIDs: a list or a comma-separated text). */
+export function legacySubIds(meta: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const [k, v] of Object.entries(meta)) {
+    if (!/sub_?ids?$|subids?/i.test(k)) continue;
+    const values = Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[,\n]/) : [];
+    for (const s of values) {
+      const id = String(s).trim();
+      if (id && id.length <= 200) out.add(id);
+    }
+  }
+  return [...out].sort();
+}

@@ -1,0 +1,91 @@
+/**
+ * Steps that give partners their new credentials: who (every partner, or a CSV partner list), the accounts and
+ * queued emails (one journal item per partner, in the partner's transaction), and sending. An email the SMTP
+ * server refuses turns its partner's item back to `failed`, so the next `apply` re-issues exactly those.
+ */
+import {
+  issueCredentials, resolvePartnerList, sendCredentialEmails, tally,
+  type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
+} from '../../../src/admin/index.js';
+import type { ApplyContext, MigrationDeps } from '../context.js';
+import type { JournalStatus } from '../journal.repo.js';
+import * as repo from '../migration.repo.js';
+import { onceStep, progressOf } from './runner.js';
+
+export const CREDENTIALS_STEP = 'credentials';
+
+export function credentialsDepsOf(deps: MigrationDeps): CredentialsDeps {
+  return { db: deps.store.db, config: deps.config, views: deps.views, mail: deps.mail, logger: deps.logger, now: deps.now };
+}
+
+export function journalStatusOf(outcome: CredentialOutcome): JournalStatus {
+  if (outcome === 'failed') return 'failed';
+  if (outcome === 'skipped') return 'skipped';
+  return 'done';
+}
+
+/** The partners to serve: the CSV list when given (resolved once and journaled), else every partner. */
+export async function targetPartnersStep(ctx: ApplyContext): Promise<number[]> {
+  if (!ctx.opts.csv) return repo.allPartnerIds(ctx.deps.store.db);
+  const csv = ctx.opts.csv;
+  let resolved: { partnerIds: number[]; rejected: CredentialRow[] } | undefined;
+  await onceStep(ctx, 'partner-list', async () => {
+    const list = await resolvePartnerList(ctx.deps.store.db, csv.text, csv.label);
+    resolved = list;
+    return {
+      summary: `partner list ${csv.label}: ${list.lines} lines, ${list.partnerIds.length} partners, ${list.rejected.length} lines rejected`,
+      counts: { lines: list.lines, partners: list.partnerIds.length, rejected: list.rejected.length },
+      details: { partnerIds: list.partnerIds, rejected: list.rejected },
+    };
+  });
+  // A resumed run uses the list as it was resolved the first time, even if the file changed since.
+  resolved ??= (await ctx.journal.details<{ partnerIds: number[]; rejected: CredentialRow[] }>('partner-list'))!.details;
+  ctx.rows.push(...resolved.rejected);
+  return resolved.partnerIds;
+}
+
+export function credentialsJournal(ctx: ApplyContext): ItemJournal {
+  return {
+    isDone: (item) => ctx.journal.isDone(CREDENTIALS_STEP, item),
+    record: (trx, item, row) => ctx.journal.record(CREDENTIALS_STEP, item, journalStatusOf(row.outcome), row, trx),
+    afterCommit: () => ctx.journal.checkpoint('credentials:batch-committed'),
+  };
+}
+
+export async function credentialsStep(ctx: ApplyContext, partnerIds: number[], variant: EmailVariant = {}): Promise<void> {
+  const result = await issueCredentials(credentialsDepsOf(ctx.deps), partnerIds, {
+    journal: credentialsJournal(ctx),
+    batchSize: ctx.opts.batchSize,
+    variant,
+    onProgress: progressOf(ctx, 'issuing credentials'),
+  });
+  const counts = { ...tally(result.rows), doneEarlier: result.resumed };
+  ctx.rows.push(...result.rows.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped'));
+  const created = result.rows.filter((r) => r.accountCreated).length;
+  ctx.steps.push({
+    step: CREDENTIALS_STEP,
+    status: 'done',
+    summary: `${partnerIds.length} partners: ${created} accounts created, ${counts.queued + counts.requeued} emails queued, ${counts.already_sent} already sent, ${counts.failed} failed, ${counts.skipped} skipped, ${result.resumed} done by an earlier run`,
+    counts,
+  });
+}
+
+export async function sendStep(ctx: ApplyContext): Promise<void> {
+  if (!ctx.deps.canSend || ctx.opts.send === false) {
+    ctx.steps.push({ step: 'send', status: 'skipped', summary: 'emails queued, not sent (no SMTP server configured, or --no-send): run `partnergate mail send-queued`' });
+    return;
+  }
+  ctx.journal.checkpoint('send:start');
+  const report = await sendCredentialEmails(credentialsDepsOf(ctx.deps), { onSent: (n) => ctx.opts.onProgress?.('sending emails', n, n) });
+  for (const row of report.failed) {
+    if (row.partnerId !== null) await ctx.journal.record(CREDENTIALS_STEP, `partner:${row.partnerId}`, 'failed', row);
+  }
+  ctx.rows.push(...report.failed);
+  ctx.journal.checkpoint('send:done');
+  ctx.steps.push({
+    step: 'send',
+    status: 'done',
+    summary: `${report.sent} emails sent, ${report.failed.length} refused, ${report.retrying} retrying later, ${report.interrupted} interrupted`,
+    counts: { sent: report.sent, refused: report.failed.length, retrying: report.retrying, interrupted: report.interrupted },
+  });
+}

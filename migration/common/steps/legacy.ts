@@ -1,0 +1,146 @@
+/**
+ * Situations 2 and 3: read the legacy WordPress partner center (wp-shim's export), match its users to the
+ * partners imported from Ontraport, and carry over what the old center held (PayPal email, SubIDs).
+ *
+ * The export step journals a snapshot of the legacy switches, page and plr settings *before* anything is
+ * changed on WordPress, once, and never again: rollback restores from it, even after a crash between switching
+ * WordPress and journaling the switch.
+ */
+import { queueContactUpdate } from '../../../src/ontraport/index.js';
+import { AppError } from '../../../src/common/index.js';
+import type { CredentialRow } from '../../../src/admin/index.js';
+import type { ApplyContext } from '../context.js';
+import { legacyPaypal, legacySubIds, matchUsers, type MatchInput } from '../legacy-match.js';
+import * as repo from '../migration.repo.js';
+import type { LegacyExport, LegacyPage, LegacySwitches, LegacyWordPress } from '../wordpress.js';
+import { onceStep, progressOf } from './runner.js';
+
+const BATCH = 500;
+
+export interface LegacySnapshot {
+  siteUrl: string | null;
+  switches: LegacySwitches;
+  plr: LegacyExport['plr'];
+  page: LegacyPage | null;
+  pilotpressSettings: Record<string, unknown> | null;
+}
+
+export function wordpressOf(ctx: Pick<ApplyContext, 'deps'>): LegacyWordPress {
+  if (!ctx.deps.wordpress) throw new AppError('request.invalid_field', 'wp-url: this situation reads the legacy WordPress site: give --wp-url, --wp-user and --wp-app-password', { field: 'wp-url' });
+  return ctx.deps.wordpress;
+}
+
+export function snapshotOf(exp: LegacyExport): LegacySnapshot {
+  return { siteUrl: exp.siteUrl, switches: exp.switches, plr: exp.plr, page: exp.partnerCenterPage, pilotpressSettings: exp.pilotpressSettings };
+}
+
+export async function readSnapshot(ctx: Pick<ApplyContext, 'journal'>): Promise<LegacySnapshot | undefined> {
+  return (await ctx.journal.details<{ snapshot: LegacySnapshot }>('legacy-export'))?.details?.snapshot;
+}
+
+export async function legacyExportStep(ctx: ApplyContext): Promise<LegacySnapshot> {
+  await onceStep(ctx, 'legacy-export', async (record) => {
+    const exp = await wordpressOf(ctx).exportLegacy(progressOf(ctx, 'reading WordPress users'));
+    const centerOn = exp.pilotpressSettings ? Boolean(exp.pilotpressSettings.affiliate_center) : false;
+    const result = {
+      summary: `read ${exp.users.length} WordPress users; PilotPress partner center ${centerOn ? 'enabled' : 'not enabled'}; legacy page ${exp.partnerCenterPage ? `"${exp.partnerCenterPage.title}" (${exp.partnerCenterPage.url || exp.partnerCenterPage.slug})` : 'not found'}`,
+      counts: { users: exp.users.length },
+      details: { snapshot: snapshotOf(exp) },
+      recorded: true,
+    };
+    await ctx.deps.store.db.transaction().execute(async (trx) => {
+      await repo.upsertLegacyUsers(trx, exp.users, ctx.now());
+      await record(trx, result);
+    });
+    return result;
+  });
+  return (await readSnapshot(ctx))!;
+}
+
+function inputOf(u: repo.LegacyUserRow): MatchInput {
+  return { wpUserId: u.wp_user_id, login: u.login, email: u.email, roles: JSON.parse(u.roles_json) as string[], meta: JSON.parse(u.meta_json) as Record<string, unknown> };
+}
+
+export function legacyRow(u: { wp_user_id: number; login: string; email: string | null }, partnerId: number | null, reason: string, outcome: 'failed' | 'skipped' = 'failed'): CredentialRow {
+  return { partnerId, source: `WordPress user ${u.wp_user_id} (${u.login})`, email: u.email, outcome, reason };
+}
+
+export async function matchStep(ctx: ApplyContext): Promise<void> {
+  const db = ctx.deps.store.db;
+  const users = await repo.loadLegacyUsers(db);
+  const decisions = matchUsers(users.map(inputOf), await repo.partnersByEmail(db));
+  const todo = users.filter((u) => !ctx.journal.isDone('match', `wp-user:${u.wp_user_id}`));
+  for (let i = 0; i < todo.length; i += BATCH) {
+    await db.transaction().execute(async (trx) => {
+      for (const u of todo.slice(i, i + BATCH)) {
+        const d = decisions.get(u.wp_user_id)!;
+        await repo.setLegacyMatch(trx, u.wp_user_id, d);
+        const ok = d.status === 'matched' || d.status === 'not_partner';
+        await ctx.journal.record('match', `wp-user:${u.wp_user_id}`, ok ? 'done' : 'failed', { ...d }, trx);
+      }
+    });
+    ctx.journal.checkpoint('match:batch-committed');
+    ctx.opts.onProgress?.('matching users', Math.min(i + BATCH, todo.length), todo.length);
+  }
+  const counts: Record<string, number> = { matched: 0, unmatched: 0, not_partner: 0, duplicate_email: 0, bad_email: 0 };
+  for (const u of users) {
+    const d = decisions.get(u.wp_user_id)!;
+    counts[d.status]++;
+    if (d.status !== 'matched' && d.status !== 'not_partner') ctx.rows.push(legacyRow(u, null, `${d.status.replace('_', ' ')}: ${d.reason}`));
+  }
+  ctx.steps.push({
+    step: 'match',
+    status: 'done',
+    summary: `WordPress users: ${counts.matched} matched to partners, ${counts.unmatched} partners not found in Ontraport, ${counts.duplicate_email} duplicate emails, ${counts.bad_email} bad emails, ${counts.not_partner} not partners; ${users.length - todo.length} done by an earlier run`,
+    counts,
+  });
+}
+
+/** PayPal emails the old center held go to partners who have none (and back to Ontraport); SubIDs are added. */
+export async function carryOverStep(ctx: ApplyContext): Promise<void> {
+  const db = ctx.deps.store.db;
+  const matched = (await repo.loadLegacyUsers(db)).filter((u) => u.match_status === 'matched' && u.partner_id !== null);
+  const todo = matched.filter((u) => !ctx.journal.isDone('carry-over', `wp-user:${u.wp_user_id}`));
+  const counts = { paypalSet: 0, paypalSame: 0, paypalKeptOntraport: 0, subIds: 0 };
+  for (let i = 0; i < todo.length; i += BATCH) {
+    const batch = todo.slice(i, i + BATCH);
+    const paypal = await repo.partnerPaypal(db, batch.map((u) => u.partner_id!));
+    await db.transaction().execute(async (trx) => {
+      for (const u of batch) {
+        const meta = JSON.parse(u.meta_json) as Record<string, unknown>;
+        const partnerId = u.partner_id!;
+        const legacy = legacyPaypal(meta);
+        const current = paypal.get(partnerId);
+        let outcome: 'none' | 'set' | 'same' | 'kept_ontraport' = 'none';
+        if (legacy && current && !current.paypal) {
+          await repo.setPartnerPaypal(trx, partnerId, legacy, ctx.now());
+          if (current.contactOntraportId) {
+            await queueContactUpdate(trx, { idempotencyKey: `migration:${ctx.situation}:paypal:${partnerId}`, contactOntraportId: current.contactOntraportId, fields: { aff_paypal: legacy }, now: ctx.now() });
+          }
+          outcome = 'set';
+        } else if (legacy && current?.paypal) {
+          // Ontraport is the source of truth for payouts: a different address there wins, and is reported.
+          outcome = current.paypal.toLowerCase() === legacy ? 'same' : 'kept_ontraport';
+        }
+        const subIds = legacySubIds(meta);
+        await repo.insertSubIds(trx, subIds.map((subId) => ({ partnerId, subId, source: 'wordpress' })), ctx.now());
+        await ctx.journal.record('carry-over', `wp-user:${u.wp_user_id}`, 'done', { partnerId, paypal: outcome, legacyPaypal: legacy, subIds }, trx);
+        if (outcome === 'set') counts.paypalSet++;
+        if (outcome === 'same') counts.paypalSame++;
+        if (outcome === 'kept_ontraport') {
+          counts.paypalKeptOntraport++;
+          ctx.rows.push(legacyRow(u, partnerId, `PayPal email on the old site (${legacy}) differs from Ontraport's (${current?.paypal}); Ontraport's is kept`, 'skipped'));
+        }
+        counts.subIds += subIds.length;
+      }
+    });
+    ctx.journal.checkpoint('carry-over:batch-committed');
+    ctx.opts.onProgress?.('carrying over', Math.min(i + BATCH, todo.length), todo.length);
+  }
+  ctx.steps.push({
+    step: 'carry-over',
+    status: 'done',
+    summary: `carried over from the old center: ${counts.paypalSet} PayPal emails (also queued back to Ontraport), ${counts.subIds} SubIDs; ${counts.paypalKeptOntraport} PayPal emails differ from Ontraport's (kept); ${matched.length - todo.length} users done by an earlier run`,
+    counts,
+  });
+}
