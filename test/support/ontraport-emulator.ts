@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { ConditionError, compareForSort, matches, parseCondition, type EmuRecord } from './ontraport-emulator/conditions.js';
 import { alternateCommission, buildSchemas, type CommissionSchemaVariant, type EmuObjectSchema } from './ontraport-emulator/schema.js';
 import { generateSeed, prng, type SeedOptions } from './ontraport-emulator/seed.js';
+import { HttpError, maxInWindow, mutationFor, readBody, serialise } from './ontraport-emulator/wire.js';
 import { onRunEnd } from './hooks.js';
 
 export type { SeedOptions } from './ontraport-emulator/seed.js';
@@ -51,15 +52,6 @@ interface PendingFault {
   remaining: number;
   path?: string;
   method?: string;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class OntraportEmulator {
@@ -203,30 +195,10 @@ export class OntraportEmulator {
       const n = Math.min(ids.length, Math.max(fraction > 0 ? 1 : 0, Math.round(ids.length * fraction)));
       const chosen = new Set<number>();
       while (chosen.size < n) chosen.add(ids[Math.floor(rnd() * ids.length)]!);
-      for (const id of chosen) this.update(type, id, this.mutation(type, this.table(type).get(id)!));
+      for (const id of chosen) this.update(type, id, mutationFor(type, this.table(type).get(id)!, this.commissionSchema));
       changed[type] = [...chosen].sort((a, b) => a - b);
     }
     return changed;
-  }
-
-  private mutation(type: number, r: EmuRecord): EmuRecord {
-    switch (type) {
-      case 0:
-        return { lastname: `${r.lastname ?? ''}-x` };
-      case 16:
-        return { price: (Number(r.price ?? 0) + 1).toFixed(2) };
-      case 35:
-      case 40:
-        return { name: `${r.name ?? ''}*` };
-      case 38: {
-        const field = this.commissionSchema === 'alternate' ? alternateCommission.fields.amount! : 'amount';
-        return { [field]: (Number(r[field] ?? 0) + 1).toFixed(2) };
-      }
-      case 44:
-        return { next_charge: Number(r.next_charge ?? 0) + 86_400 };
-      default:
-        return {};
-    }
   }
 
   // ---- faults, hooks, log -----------------------------------------------------------------------------
@@ -272,13 +244,7 @@ export class OntraportEmulator {
 
   /** The most requests that arrived within any rolling window of `windowMs` (default: the emulator's). */
   maxRequestsInWindow(windowMs = this.rateWindowMs, entries: RequestLogEntry[] = this.log): number {
-    const times = entries.map((e) => e.at).sort((a, b) => a - b);
-    let best = 0;
-    for (let lo = 0, hi = 0; hi < times.length; hi++) {
-      while (times[hi]! - times[lo]! >= windowMs) lo++;
-      best = Math.max(best, hi - lo + 1);
-    }
-    return best;
+    return maxInWindow(entries.map((e) => e.at), windowMs);
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
@@ -407,27 +373,6 @@ export class OntraportEmulator {
     records.sort((a, b) => dir * compareForSort(a[sortField], b[sortField]) || Number(a.id) - Number(b.id));
     const fields = typeof input.listFields === 'string' && input.listFields ? ['id', ...input.listFields.split(',')] : undefined;
     return records.slice(start, start + range).map((r) => serialise(fields ? Object.fromEntries(fields.map((f) => [f, r[f]])) : r));
-  }
-}
-
-/** Ontraport sends values as strings. */
-function serialise(record: EmuRecord): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = v === null ? null : String(v);
-  return out;
-}
-
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return {};
-  if (String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
   }
 }
 
