@@ -2,15 +2,15 @@
  * The WordPress hand-off: a partner signed in to WordPress follows a link the wp-shim plugin signs, and lands
  * signed in to the partner center. The token is a compact JWT (HS256) with iss, aud (the gateway's origin),
  * sub (WordPress user id), email, jti, iat and exp = iat + 60, optional rd; the key is
- * HKDF-SHA256(PARTNERGATE_WP_SHIM_SECRET, info "partnergate handoff"), 32 bytes, no salt
- * (PHP: `hash_hkdf('sha256', $secret, 32, 'partnergate handoff')`). Each jti is recorded (`one_time_tokens`,
+ * HKDF-SHA256(PARTNERGATE_WP_SHIM_SECRET, info "partnergate handoff"), 32 bytes, no salt (`deriveKey` in
+ * src/proxy/keys.ts; the format is in wp-shim/README.md). Each jti is recorded (`one_time_tokens`,
  * purpose `wp_handoff`, unique hash), so a token works once. Replayed, expired, forged or foreign tokens fail.
  */
-import { hkdfSync } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { AppError } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
+import { deriveKey } from '../proxy/index.js';
 import type { Account } from '../store/index.js';
 import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
@@ -28,9 +28,9 @@ function isUniqueViolation(err: unknown): boolean {
 /** Clock difference tolerated between WordPress and the gateway. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-/** The hand-off signing key (the same derivation as `deriveKey(secret, 'handoff')` in src/proxy/keys.ts). */
+/** The hand-off signing key: `deriveKey(secret, 'handoff')`, shared with the wp-shim (src/proxy/keys.ts). */
 export function handoffKey(secret: string): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from('partnergate handoff', 'utf8'), 32));
+  return deriveKey(secret, 'handoff');
 }
 
 export interface HandoffClaims {

@@ -5,15 +5,23 @@
  * The shared secret is stored in the account row (base32) while enrolling and after.
  */
 import { randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
 import * as OTPAuth from 'otpauth';
 import type { Kysely } from 'kysely';
 import type { Account, Database } from '../store/index.js';
 import * as accounts from './accounts.repo.js';
-import { hashPassword, verifyPassword } from './passwords.js';
 
 const PERIOD = 30;
 const DIGITS = 6;
 const RECOVERY_CODE_COUNT = 10;
+/**
+ * Recovery codes are random 50-bit secrets, not human passwords: they need a one-way hash, not stretching.
+ * A light argon2id cost keeps checking all ten cheap (it runs on every recovery attempt).
+ */
+const RECOVERY_HASH = { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 } as const;
+
+const hashRecoveryCode = (code: string) => argon2.hash(code, RECOVERY_HASH);
+const recoveryCodeMatches = (hash: string, code: string) => argon2.verify(hash, code).catch(() => false);
 
 function totpFor(secretBase32: string, label = 'partner', issuer = 'Partner Center'): OTPAuth.TOTP {
   return new OTPAuth.TOTP({ issuer, label, algorithm: 'SHA1', digits: DIGITS, period: PERIOD, secret: OTPAuth.Secret.fromBase32(secretBase32) });
@@ -66,7 +74,7 @@ export async function completeTotpEnrolment(db: Kysely<Database>, account: Accou
   const step = matchingStep(account.totp_secret, normaliseCode(code), now);
   if (step === undefined) return undefined;
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  const hashes = await Promise.all(codes.map((c) => hashPassword(c)));
+  const hashes = await Promise.all(codes.map(hashRecoveryCode));
   await accounts.updateAccount(db, account.id, { totp_enabled: 1, totp_recovery_json: JSON.stringify(hashes), totp_last_step: step });
   return codes;
 }
@@ -87,7 +95,7 @@ export async function verifySecondFactor(db: Kysely<Database>, account: Account,
   if (!/^[a-z0-9]{5}-?[a-z0-9]{5}$/.test(code) || !account.totp_recovery_json) return { ok: false };
   const formatted = code.includes('-') ? code : `${code.slice(0, 5)}-${code.slice(5)}`;
   const hashes = JSON.parse(account.totp_recovery_json) as string[];
-  const matches = await Promise.all(hashes.map((h) => verifyPassword(h, formatted)));
+  const matches = await Promise.all(hashes.map((h) => recoveryCodeMatches(h, formatted)));
   const index = matches.indexOf(true);
   if (index < 0) return { ok: false };
   const left = hashes.filter((_, i) => i !== index);

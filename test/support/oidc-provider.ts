@@ -9,8 +9,10 @@
  * - `op.addUser({ sub, email, emailVerified = true })`: who may sign in (login name = sub).
  * - `op.registerClient({ clientId, clientSecret, redirectUri, postLogoutRedirectUri, backchannelLogoutUri })`:
  *   a confidential web client (client_secret_basic), registered after the gateway knows its port.
- * - `await op.login(browser, url, sub)`: follows `url` (e.g. the gateway's /sso/oidc/start) through the
- *   provider's login form as `sub` and on until the browser leaves the provider; returns the last response.
+ * - `await op.login(browser, url, sub, { stopBeforeLeaving? })`: follows `url` (e.g. the gateway's
+ *   /sso/oidc/start) through the provider's login form as `sub`, then on through the relying party's redirects;
+ *   returns the last response. With `stopBeforeLeaving`, stops at the provider's redirect back to the relying
+ *   party (`res.location` is the callback URL with code and state), for tests that tamper with it.
  * - `await op.logoutAtProvider(browser)`: signs the browser out at the provider's end-session endpoint (the
  *   provider then sends back-channel logout tokens to clients the user signed in to).
  * - `await op.mintLogoutToken(claims, { foreignKey?, omit?, typ? })`: a logout token signed with the
@@ -34,7 +36,7 @@ export interface TestOidcProvider {
   port: number;
   addUser(user: OidcUser): void;
   registerClient(c: { clientId: string; clientSecret: string; redirectUri: string; postLogoutRedirectUri?: string; backchannelLogoutUri?: string }): void;
-  login(browser: CookieBrowser, url: string, sub: string): Promise<BrowserResponse>;
+  login(browser: CookieBrowser, url: string, sub: string, opts?: { stopBeforeLeaving?: boolean }): Promise<BrowserResponse>;
   logoutAtProvider(browser: CookieBrowser): Promise<BrowserResponse>;
   mintLogoutToken(claims: Record<string, unknown>, opts?: { foreignKey?: boolean; typ?: string }): Promise<string>;
   revokeRefreshTokens(): void;
@@ -228,7 +230,15 @@ export async function startOidcProvider(opts: { accessTokenTtlSeconds?: number }
     features: {
       devInteractions: { enabled: true },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx: any, form: string) {
+          ctx.body = `<!doctype html><title>Sign out</title>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>`;
+        },
+        async postLogoutSuccessSource(ctx: any) {
+          ctx.body = '<!doctype html><title>Signed out</title><p id="op-signed-out">Signed out at the provider.</p>';
+        },
+      },
       revocation: { enabled: true },
     },
     pkce: { methods: ['S256'], required: () => true },
@@ -282,13 +292,15 @@ export async function startOidcProvider(opts: { accessTokenTtlSeconds?: number }
         },
       });
     },
-    async login(browser, url, sub) {
-      let res = await browser.go(url, { stopAt: (u) => !isProvider(u) && new URL(url).origin !== u.origin });
+    async login(browser, url, sub, o = {}) {
+      const start = new URL(url).origin;
+      let res = await browser.go(url, { stopAt: (u) => !isProvider(u) && u.origin !== start });
       // Walk the provider's pages: login form, (consent form), until we are sent back to the relying party.
+      const leaving = o.stopBeforeLeaving ? (u: URL) => !isProvider(u) : undefined;
       for (let i = 0; i < 6 && isProvider(new URL(res.url)) && res.status === 200; i++) {
         const form = parseForm(res.text, res.url);
         const fields = form.fields.prompt === 'login' ? { ...form.fields, login: sub, password: 'any' } : form.fields;
-        res = await browser.go(form.action, { method: 'POST', form: fields });
+        res = await browser.go(form.action, { method: 'POST', form: fields, stopAt: leaving });
       }
       return res;
     },
