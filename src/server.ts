@@ -65,7 +65,10 @@ export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: Upst
     },
     close(graceMs = 10_000) {
       return new Promise((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+          proxy?.close(); // websockets are not HTTP connections: closeAllConnections leaves them open
+        }, graceMs);
         force.unref();
         server.close(() => {
           clearTimeout(force);
