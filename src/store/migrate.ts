@@ -9,6 +9,7 @@ import { createSignInMigration } from './migrations/2026-11-23-0400-sign-in.js';
 import { createPartnerCenterMigration } from './migrations/2026-11-23-0500-partner-center.js';
 import { createBlocksMigration } from './migrations/2026-11-23-0700-blocks.js';
 import { createAdminMigrationsMigration } from './migrations/2026-11-23-0800-admin-migrations.js';
+import { createLegacyPartnerFlagMigration } from './migrations/2026-11-23-0801-legacy-partner-flag.js';
 import type { StoreKind } from './database.js';
 
 export class SchemaError extends Error {
@@ -26,6 +27,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-11-23-0500-partner-center': createPartnerCenterMigration(),
     '2026-11-23-0700-blocks': createBlocksMigration(kind),
     '2026-11-23-0800-admin-migrations': createAdminMigrationsMigration(),
+    '2026-11-23-0801-legacy-partner-flag': createLegacyPartnerFlagMigration(),
   };
 }
 

@@ -308,6 +308,8 @@ export interface LegacyWpUserTable {
   match_status: 'matched' | 'unmatched' | 'not_partner' | 'duplicate_email' | 'bad_email';
   match_reason: string | null;
   imported_at: Ms;
+  /** wp-shim's export said the user is a partner on the old site (migration 0801). */
+  is_partner: Generated<number>;
 }
 
 /** A SubID a partner used in the legacy partner center, carried over by a migration (migration 0800). */
