@@ -47,19 +47,27 @@ export class LocalDater {
 type RawValue = unknown;
 const isBlank = (v: RawValue) => v === null || v === undefined || v === '';
 
+/** A stored number, or a failed export: a corrupt cell must not become `NaN.NaN` in somebody's books. */
+function stored(v: RawValue, header: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new Error(`export: the store holds a non-numeric ${header} (${typeof v})`);
+  return n;
+}
+
 /** A function per column turning a raw store value into a CSV cell (`null` = empty cell). */
 export function csvCellWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => string | null> {
   const dater = new LocalDater(timeZone);
   return columns.map((c) => {
+    const h = c.header;
     switch (c.kind) {
       case 'int':
-        return (v) => (isBlank(v) ? null : String(v));
+        return (v) => (isBlank(v) ? null : String(stored(v, h)));
       case 'money':
-        return (v) => (isBlank(v) ? null : centsToDecimal(Number(v)));
+        return (v) => (isBlank(v) ? null : centsToDecimal(stored(v, h)));
       case 'instant':
-        return (v) => (isBlank(v) ? null : isoUtc(Number(v)));
+        return (v) => (isBlank(v) ? null : isoUtc(stored(v, h)));
       case 'localDate':
-        return (v) => (isBlank(v) ? null : dater.format(Number(v)));
+        return (v) => (isBlank(v) ? null : dater.format(stored(v, h)));
       case 'date':
         return (v) => (isBlank(v) ? null : String(v));
       case 'text':
@@ -74,15 +82,16 @@ export type JsonValue = string | number | null;
 export function jsonValueWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => JsonValue> {
   const dater = new LocalDater(timeZone);
   return columns.map((c) => {
+    const h = c.header;
     switch (c.kind) {
       case 'int':
-        return (v) => (isBlank(v) ? null : Number(v));
+        return (v) => (isBlank(v) ? null : stored(v, h));
       case 'money':
-        return (v) => (isBlank(v) ? null : centsToDecimal(Number(v)));
+        return (v) => (isBlank(v) ? null : centsToDecimal(stored(v, h)));
       case 'instant':
-        return (v) => (isBlank(v) ? null : isoUtc(Number(v)));
+        return (v) => (isBlank(v) ? null : isoUtc(stored(v, h)));
       case 'localDate':
-        return (v) => (isBlank(v) ? null : dater.format(Number(v)));
+        return (v) => (isBlank(v) ? null : dater.format(stored(v, h)));
       case 'date':
       case 'text':
         return (v) => (v === null || v === undefined ? null : String(v));

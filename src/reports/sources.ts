@@ -52,7 +52,10 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) =>
   const conn = own ?? store.sqlite!;
   const release = trackOpen();
   let rows: IterableIterator<RawRow> | undefined;
+  let closed = false;
   const close = () => {
+    if (closed) return;
+    closed = true;
     try {
       rows?.return?.();
       own?.close();
@@ -66,23 +69,32 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) =>
     close();
     throw err;
   }
+  let scheduled = false;
   return new Readable({
     objectMode: true,
     highWaterMark: SQLITE_BATCH,
     read() {
-      try {
-        for (let i = 0; i < SQLITE_BATCH; i++) {
-          const next = rows!.next();
-          if (next.done) {
-            close();
-            this.push(null);
-            return;
+      // better-sqlite3 is synchronous and a fast client keeps the socket writable, so without a turn of the
+      // event loop between batches the whole export would run on process.nextTick and starve every other request.
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        if (this.destroyed) return;
+        try {
+          for (let i = 0; i < SQLITE_BATCH; i++) {
+            const next = rows!.next();
+            if (next.done) {
+              close();
+              this.push(null);
+              return;
+            }
+            if (!this.push(map(next.value))) return;
           }
-          if (!this.push(map(next.value))) return;
+        } catch (err) {
+          this.destroy(err as Error);
         }
-      } catch (err) {
-        this.destroy(err as Error);
-      }
+      });
     },
     destroy(err, cb) {
       close();

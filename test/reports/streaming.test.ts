@@ -1,0 +1,141 @@
+/**
+ * Streaming behaviour of the CSV exports through a real gateway: a client that stops reading parks the export
+ * (back-pressure, nothing more is read from the store); a client that disconnects stops the query and frees
+ * the connection; a database failure after the first byte ends the response as failed (no final chunk), and
+ * one before the first byte is an ordinary error response; more concurrent exports than allowed get 503.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import { expect } from 'chai';
+import { sql } from 'kysely';
+import { exportsInFlight, MAX_CONCURRENT_EXPORTS } from '../../src/reports/index.js';
+import type { Store } from '../../src/store/index.js';
+import { recordCase } from '../support/adversarial.js';
+import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
+import { forEachStore } from '../support/store.js';
+import { at, bulkCommissions, commission, insertPartner, insertProgram } from './fixtures.js';
+
+const ROWS = 60_000;
+const START = at('2026-01-01T00:00:00Z');
+const WHOLE_RANGE = 'from=2026-01-01&to=2026-12-31';
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+/** Starts a download, reads its first chunk, then stops reading (the export fills the buffers and parks). */
+async function startParkedDownload(tg: TestGateway, who: SignedIn, path: string) {
+  const req = http.get(`${tg.url}${path}`, { headers: { cookie: who.cookie } });
+  const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+  expect(res.statusCode).to.equal(200);
+  const first = (await once(res, 'data'))[0] as Buffer;
+  res.pause();
+  return { req, res, first };
+}
+
+async function copyBackends(store: Store): Promise<Array<{ pid: number; state: string }>> {
+  const { rows } = await sql<{ pid: number; state: string }>`select pid, state from pg_stat_activity where query like 'COPY (select%' and pid <> pg_backend_pid()`.execute(store.db);
+  return rows;
+}
+
+forEachStore('reports: streaming exports', (ctx) => {
+  let tg: TestGateway;
+  let big: SignedIn;
+  let broken: SignedIn;
+
+  before(async function () {
+    this.timeout(120_000);
+    const programId = await insertProgram(ctx.store.db);
+    const bigPartner = await insertPartner(ctx.store.db, { programId, code: 'BIG', timeZone: 'UTC' });
+    await bulkCommissions(ctx.store, bigPartner, ROWS, START, { wide: true });
+    const brokenPartner = await insertPartner(ctx.store.db, { programId, code: 'BROKEN', timeZone: 'UTC' });
+    await bulkCommissions(ctx.store, brokenPartner, 20_000, START);
+    if (ctx.kind === 'sqlite') {
+      // A corrupt cell after 20,000 good rows (SQLite keeps whatever it is given): the export must fail, not guess.
+      await ctx.store.db.insertInto('commissions').values(commission(brokenPartner, { transaction_at: at('2026-12-30T00:00:00Z'), amount_cents: 'corrupt' as unknown as number })).execute();
+    }
+    tg = await startTestGateway(ctx.store);
+    big = await signInAs(tg, bigPartner);
+    broken = await signInAs(tg, brokenPartner);
+  });
+  after(async () => tg?.close());
+  afterEach(async () => waitFor('exports released', () => exportsInFlight() === 0));
+
+  it('a client that stops reading parks the export; disconnecting stops the query and frees the connection', async () => {
+    const { req, first } = await startParkedDownload(tg, big, `/partner-center/exports/commissions.csv?${WHOLE_RANGE}`);
+    expect(first.toString()).to.match(/^commission_id,/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exportsInFlight(), 'still mid-way: the rest was not read from the store').to.equal(1);
+    if (ctx.kind === 'postgres') expect((await copyBackends(ctx.store)).length, 'the COPY is running').to.equal(1);
+    req.destroy();
+    await waitFor('export source released', () => exportsInFlight() === 0);
+    if (ctx.kind === 'postgres') {
+      await waitFor('COPY backend gone', async () => (await copyBackends(ctx.store)).length === 0);
+      const pool = ctx.store.pgPool!;
+      expect(pool.totalCount - pool.idleCount, 'no pool client left checked out').to.equal(0);
+    }
+    recordCase('export resource exhaustion', `${ctx.kind}: disconnect stops the query`, true);
+  });
+
+  it('a database failure after the first byte ends the response as failed (no complete-looking file)', async () => {
+    let res: http.IncomingMessage;
+    if (ctx.kind === 'postgres') {
+      const parked = await startParkedDownload(tg, big, `/partner-center/exports/commissions.csv?${WHOLE_RANGE}`);
+      res = parked.res;
+      const [backend] = await copyBackends(ctx.store);
+      expect(backend, 'the COPY is running').to.not.equal(undefined);
+      await sql`select pg_terminate_backend(${backend!.pid})`.execute(ctx.store.db);
+    } else {
+      const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: broken.cookie } });
+      [res] = (await once(req, 'response')) as [http.IncomingMessage];
+      expect(res.statusCode).to.equal(200);
+    }
+    let bytes = 0;
+    let sawEnd = false;
+    res.on('data', (c: Buffer) => (bytes += c.length));
+    res.on('end', () => (sawEnd = true));
+    res.on('error', () => {});
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    res.resume();
+    await closed;
+    expect(bytes).to.be.greaterThan(0);
+    const held = res.complete === false && !sawEnd;
+    expect(recordCase('export integrity', `${ctx.kind}: mid-stream failure is not a complete file`, held), `complete=${res.complete} end=${sawEnd}`).to.equal(true);
+  });
+
+  it('a database failure before the first byte is an ordinary error response, not a download', async () => {
+    await sql`alter table products rename to products_away`.execute(ctx.store.db);
+    try {
+      const res = await fetch(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie, accept: 'application/json' } });
+      expect(res.status).to.equal(500);
+      expect(res.headers.get('content-disposition')).to.equal(null);
+      expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('internal');
+    } finally {
+      await sql`alter table products_away rename to products`.execute(ctx.store.db);
+    }
+  });
+
+  it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one is told to retry (503)`, async () => {
+    const running = Array.from({ length: MAX_CONCURRENT_EXPORTS }, () => {
+      const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      req.on('response', (res) => res.pause());
+      req.on('error', () => {});
+      return req;
+    });
+    try {
+      await waitFor('all exports running', () => exportsInFlight() === MAX_CONCURRENT_EXPORTS);
+      const res = await fetch(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      expect(res.status).to.equal(503);
+      expect(res.headers.get('retry-after')).to.equal('30');
+      const page = await fetch(`${tg.url}/partner-center/api/reports/commissions?${WHOLE_RANGE}&limit=1`, { headers: { cookie: big.cookie } });
+      expect(page.status, 'the rest of the gateway still answers').to.equal(200);
+    } finally {
+      for (const req of running) req.destroy();
+    }
+  });
+});
