@@ -15,6 +15,7 @@ import { insertAudit } from './audit.repo.js';
 import { runInBackground } from './background.js';
 import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { purgeNowAndThen } from './purge.js';
 import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys, waitText } from './throttle.js';
 import { sha256 } from './tokens.js';
@@ -68,6 +69,7 @@ export async function signInWithPassword(
     return { kind: 'invalid' };
   }
   await attemptSucceeded(db, keys);
+  purgeNowAndThen(deps);
   const next = account.totp_enabled ? 'totp' : deps.config.totpRequired && account.role === 'partner' ? 'totp_setup' : 'done';
   const opened = await openSession(db, deps.sessionPolicy, {
     accountId: account.id,

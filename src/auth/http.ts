@@ -43,6 +43,11 @@ export function render(deps: GatewayDeps, res: Response, status: number, templat
   res.status(status).type('html').send(deps.views.page(template, params, layout));
 }
 
+/** A page for a signed-in partner: the main layout (sign-out button, scripts such as copy buttons). */
+export function renderSignedIn(deps: GatewayDeps, req: Request, res: Response, status: number, template: string, params: Record<string, unknown>): void {
+  render(deps, res, status, template, { signedIn: true, partnerName: req.ctx.session?.email, csrfToken: formToken(req), ...params }, 'layouts/main');
+}
+
 /** Sign-in pages are never cached and never framed (helmet sets frame-ancestors too). */
 export const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');

@@ -35,6 +35,7 @@ export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy 
 export { normaliseEmail } from './accounts.js';
 export { handoffKey } from './handoff.js';
 export { backgroundIdle } from './background.js';
+export { purgeExpiredSignInData } from './purge.js';
 
 /** Routes under `/sso`: sign-in, sign-out, password reset, OIDC, WordPress hand-off, two-factor. */
 export function createAuthRouter(deps: GatewayDeps): Router {

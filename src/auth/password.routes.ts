@@ -8,7 +8,7 @@ import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { findAccountById } from './accounts.repo.js';
 import { changePassword, confirmPassword, passwordTokenUsable, requestPasswordReset, setPasswordWithToken } from './credentials.js';
-import { field, formToken, nextTarget, originOf, render, setSessionCookie, wantsJson } from './http.js';
+import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie, wantsJson } from './http.js';
 import type { OidcService } from './oidc.js';
 
 type LinkPurpose = 'reset_password' | 'set_password';
@@ -89,7 +89,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
   };
 
   const showChange = (req: Request, res: Response, status: number, extra: { error?: string; changed?: boolean } = {}) =>
-    render(deps, res, status, 'auth/password', { title: 'Change your password', csrfToken: formToken(req), rd: field(req.body, 'rd') ?? field(req.query, 'rd') ?? '', ...extra });
+    renderSignedIn(deps, req, res, status, 'auth/password', { title: 'Change your password', csrfToken: formToken(req), rd: field(req.body, 'rd') ?? field(req.query, 'rd') ?? '', ...extra });
 
   router.get('/password', (req, res) => {
     if (!req.ctx.session || req.ctx.session.totp_pending) return res.redirect(303, `/sso/sign-in?rd=${encodeURIComponent('/sso/password')}`);
@@ -124,7 +124,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     const s = req.ctx.session!;
     const account = await findAccountById(deps.store.db, s.account_id);
     const rd = field(req.body, 'rd') ?? field(req.query, 'rd') ?? '';
-    render(deps, res, status, 'auth/confirm', {
+    renderSignedIn(deps, req, res, status, 'auth/confirm', {
       title: 'Confirm it is you',
       csrfToken: formToken(req),
       rd,

@@ -10,8 +10,8 @@ import type { Account } from '../store/index.js';
 import { findAccountById } from './accounts.repo.js';
 import { insertAudit } from './audit.repo.js';
 import { throttledError } from './credentials.js';
-import { field, formToken, nextTarget, originOf, render, setSessionCookie } from './http.js';
-import { openSession, type SessionWithAccount } from './sessions.js';
+import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie } from './http.js';
+import { csrfTokenFor, openSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys } from './throttle.js';
 import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpUri, verifySecondFactor } from './totp.js';
 
@@ -35,9 +35,10 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
   const rdOf = (req: Request) => field(req.body, 'rd') ?? field(req.query, 'rd') ?? '';
 
   /** The second factor is done: a new session id without the pending mark (privilege changed, id changes). */
-  const completeSignIn = async (req: Request, res: Response, s: SessionWithAccount, cookie: string) => {
+  const completeSignIn = async (req: Request, res: Response, s: SessionWithAccount, cookie: string): Promise<string> => {
     const opened = await openSession(db, deps.sessionPolicy, { accountId: s.account_id, method: s.auth_method, previousCookie: cookie, now: deps.now(), ip: req.ip, userAgent: req.get('user-agent') });
     setSessionCookie(deps, res, opened);
+    return csrfTokenFor(opened.session);
   };
 
   // --- challenge ------------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
   // --- enrolment ------------------------------------------------------------------------------------
   const showSetup = async (req: Request, res: Response, status: number, account: Account, error?: string) => {
     const secret = await beginTotpEnrolment(db, account);
-    render(deps, res, status, 'auth/two-factor-setup', {
+    renderSignedIn(deps, req, res, status, 'auth/two-factor-setup', {
       title: 'Set up two-factor sign-in',
       csrfToken: formToken(req),
       rd: rdOf(req),
@@ -96,7 +97,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const account = await accountOf(s);
     if (account.totp_enabled) {
       if (s.totp_pending) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
-      return render(deps, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !deps.config.totpRequired, disabled: false });
+      return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !deps.config.totpRequired, disabled: false });
     }
     if (!freshEnough(s)) return res.redirect(303, `/sso/confirm?rd=${encodeURIComponent(req.originalUrl)}`);
     await showSetup(req, res, 200, account);
@@ -109,8 +110,9 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const codes = await completeTotpEnrolment(db, account, field(req.body, 'code'), deps.now());
     if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
     await insertAudit(db, { action: 'auth.totp_enabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
-    if (session.totp_pending) await completeSignIn(req, res, session, cookie);
-    render(deps, res, 200, 'auth/recovery-codes', { title: 'Your recovery codes', codes, next: nextTarget(deps, rdOf(req)) });
+    // Forced enrolment right after the password: the sign-in is complete now (new id, so a new form token).
+    const csrfToken = session.totp_pending ? await completeSignIn(req, res, session, cookie) : formToken(req);
+    renderSignedIn(deps, req, res, 200, 'auth/recovery-codes', { title: 'Your recovery codes', codes, next: nextTarget(deps, rdOf(req)), csrfToken });
   });
 
   router.post('/two-factor/disable', async (req, res) => {
@@ -121,11 +123,11 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const account = await accountOf(session);
     const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
-      return render(deps, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
+      return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
     }
     await disableTotp(db, account.id);
     await insertAudit(db, { action: 'auth.totp_disabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
-    render(deps, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', disabled: true });
+    renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', disabled: true });
   });
 
   return router;

@@ -4,6 +4,9 @@
  */
 import { expect } from 'chai';
 import { consumeToken, issueToken, peekToken } from '../../src/auth/one-time-tokens.js';
+import { purgeExpiredSignInData } from '../../src/auth/purge.js';
+import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
+import { seedPartner } from './support/fixtures.js';
 import { attemptSucceeded, countAttempt, throttleKeys, THROTTLE_WINDOW_MS } from '../../src/auth/throttle.js';
 import { sha256 } from '../../src/auth/tokens.js';
 import { clearTables, forEachStore } from '../support/store.js';
@@ -69,5 +72,21 @@ forEachStore('auth: one-time tokens and throttle counters', (ctx) => {
     await attemptSucceeded(ctx.store.db, keys);
     const rows = await ctx.store.db.selectFrom('throttle').selectAll().orderBy('key').execute();
     expect(rows.map((r) => [r.key.split(':')[1], r.count])).to.deep.equal([['ip', 0]]);
+  });
+
+  it('purges expired sessions, long-expired tokens and finished throttle windows, and nothing live', async () => {
+    const now = Date.now();
+    const p = await seedPartner(ctx.store, { email: 'purge@example.test', password: null });
+    const policy = sessionPolicyFrom({ sessionIdleMinutes: 60, sessionAbsoluteHours: 12 });
+    await openSession(ctx.store.db, policy, { accountId: p.accountId!, method: 'password', now: now - 2 * 3600_000 });
+    const live = await openSession(ctx.store.db, policy, { accountId: p.accountId!, method: 'password', now });
+    await issueToken(ctx.store.db, { purpose: 'reset_password', accountId: null, ttlMs: 60_000, now: now - 3 * 24 * 3600_000 });
+    const fresh = await issueToken(ctx.store.db, { purpose: 'reset_password', accountId: null, ttlMs: 60_000, now });
+    await countAttempt(ctx.store.db, throttleKeys('signin', 'old@example.test', '192.0.2.3'), { perAccount: 5, perIp: 5 }, now - THROTTLE_WINDOW_MS - 1000);
+    await countAttempt(ctx.store.db, throttleKeys('signin', 'new@example.test', '192.0.2.4'), { perAccount: 5, perIp: 5 }, now);
+    expect(await purgeExpiredSignInData(ctx.store.db, now)).to.deep.equal({ sessions: 1, tokens: 1, counters: 2 });
+    expect((await ctx.store.db.selectFrom('sessions').select('id_hash').execute()).map((r) => r.id_hash)).to.deep.equal([live.session.id_hash]);
+    expect((await ctx.store.db.selectFrom('one_time_tokens').select('id').execute()).map((r) => r.id)).to.deep.equal([fresh.id]);
+    expect(await ctx.store.db.selectFrom('throttle').select('key').execute()).to.have.length(2);
   });
 });

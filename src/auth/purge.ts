@@ -1,0 +1,37 @@
+/**
+ * Clearing out what sign-in leaves behind: expired sessions (already refused when presented), used or expired
+ * one-time tokens, and throttle counters whose window is over. Run now and then by the gateway itself (at most
+ * every 10 minutes per instance, after a sign-in, in the background) and callable from the admin CLI.
+ */
+import type { Kysely } from 'kysely';
+import type { GatewayDeps } from '../deps.js';
+import type { Database } from '../store/index.js';
+import { runInBackground } from './background.js';
+import { purgeExpiredTokens } from './one-time-tokens.js';
+import { purgeExpiredSessions } from './sessions.js';
+import { purgeStaleCounters, THROTTLE_WINDOW_MS } from './throttle.js';
+
+const PURGE_EVERY_MS = 10 * 60_000;
+/** Expired tokens stay a day, so an audit question about a link ("was it used?") can still be answered. */
+const KEEP_EXPIRED_TOKENS_MS = 24 * 3600_000;
+
+export async function purgeExpiredSignInData(db: Kysely<Database>, now = Date.now()): Promise<{ sessions: number; tokens: number; counters: number }> {
+  return {
+    sessions: await purgeExpiredSessions(db, now),
+    tokens: await purgeExpiredTokens(db, now - KEEP_EXPIRED_TOKENS_MS),
+    counters: await purgeStaleCounters(db, now - THROTTLE_WINDOW_MS),
+  };
+}
+
+const lastPurge = new WeakMap<GatewayDeps, number>();
+
+/** Starts a background purge when this gateway has not run one for a while. */
+export function purgeNowAndThen(deps: GatewayDeps): void {
+  const now = deps.now();
+  if (now - (lastPurge.get(deps) ?? 0) < PURGE_EVERY_MS) return;
+  lastPurge.set(deps, now);
+  runInBackground(deps.logger, 'sign-in data purge', async () => {
+    const purged = await purgeExpiredSignInData(deps.store.db, now);
+    deps.logger.debug(purged, 'purged expired sign-in data');
+  });
+}
