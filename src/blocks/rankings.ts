@@ -95,8 +95,13 @@ export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promis
   const asOf = rollup.relative ? localToday(ctx) : null;
   if (info && info.data_version === version && info.as_of === asOf) return { stale: false, refreshedAt: info.refreshed_at };
   if (!info || info.duration_ms <= SYNCHRONOUS_REFRESH_MS) {
-    await refreshRanking(deps, rollup);
-    return { stale: false, refreshedAt: ctx.now };
+    if (await refreshRanking(deps, rollup)) return { stale: false, refreshedAt: ctx.now };
+    // Another instance holds the lease and is building it: wait for the first snapshot, serve an old one.
+    for (let waited = 0; !info && waited < 60_000; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (await repo.readSnapshotInfo(deps.db, rollup.key)) break;
+    }
+    return { stale: Boolean(info), refreshedAt: info?.refreshed_at ?? null };
   }
   refreshRanking(deps, rollup).catch((err) => deps.logger?.error({ err, ranking: rollup.key }, 'ranking snapshot refresh failed'));
   return { stale: true, refreshedAt: info.refreshed_at };

@@ -3,62 +3,13 @@
  * top N), privacy (first names or aliases only; never another partner's email, last name or id), rankings
  * limited to the viewer's ladder, the contest counts and the launch page scoped to the signed-in partner.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { formatMoney } from '../../src/common/index.js';
 import { forEachStore } from '../support/store.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { CONTEST_START, CONTEST_START_MS, NOW, YEAR_AGO, clearBlocksTables, expected, seedBlocksFixture, type Fixture } from './fixture.js';
-
-export const pagesConfigYaml = `
-leaderboards:
-  top3: { title: Top three, rollup: earned_last_year, limit: 3 }
-  aliases: { title: Aliases only, rollup: earned_last_year, privacy: alias, programs: all, limit: 20 }
-contests:
-  course-launch: { title: Course launch contest, product: { name: Online Course }, startDate: "${CONTEST_START}", nav: true }
-blocks:
-  launch_commissions:
-    title: Your approved launch commissions
-    source: commissions
-    where:
-      - { field: kind, op: in, value: [sale, clawback] }
-      - { field: status, op: eq, value: approved }
-      - { field: product, op: eq, value: { param: product } }
-      - { field: transaction_date, op: on_or_after, value: { param: startDate } }
-    sort: { by: transaction_date, dir: desc }
-    columns: [transaction_date, amount, status]
-  launch_stats: { source: rollups, rollups: [pending_total] }
-  my_leads: { source: referred_contacts, referrer: first, columns: [first_name, email], sort: { by: added_date, dir: asc } }
-pages:
-  launch:
-    title: Course launch
-    params: { product: { name: Online Course }, startDate: "${CONTEST_START}" }
-    blocks: [launch_stats, launch_commissions, my_leads]
-`;
-
-export function writePagesConfig(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'partnergate-blocks-pages-')), 'blocks.yaml');
-  writeFileSync(path, pagesConfigYaml);
-  return path;
-}
-
-interface Row {
-  rank: number;
-  name: string;
-  value: string;
-  highlighted: boolean;
-}
-
-/** The ranking table's rows as shown. */
-export function rankingRows(html: string): Row[] {
-  const out: Row[] = [];
-  const re = /<tr( class="highlight[^"]*" aria-current="true")?>\s*<td class="num rank">(\d+)<\/td>\s*<td class="name">([^<]*?)(?: <span class="you">\(you\)<\/span>)?<\/td>\s*<td class="num value">([^<]*)<\/td>/g;
-  for (const m of html.matchAll(re)) out.push({ rank: Number(m[2]), name: m[3]!, value: m[4]!, highlighted: Boolean(m[1]) });
-  return out;
-}
+import { CONTEST_START_MS, NOW, YEAR_AGO, clearBlocksTables, expected, seedBlocksFixture, type Fixture } from './fixture.js';
+import { rankingRows, writePagesConfig } from './pages-support.js';
 
 const decode = (s: string) => s.replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
 
