@@ -17,6 +17,6 @@ export const situations: Record<SituationName, Situation> = {
 
 export type { Situation } from './common/situation.js';
 export type * from './common/context.js';
-export { createLegacyWordPress, type LegacyWordPress, type WordPressTarget, type LegacyExport, type LegacySwitches } from './common/wordpress.js';
+export { createLegacyWordPress, type LegacyWordPress, type WordPressTarget, type LegacyExport, type ShimSwitches, type ShimStatus } from './common/wordpress.js';
 export { SimulatedCrash, CrashPlan } from './common/journal.js';
 export { checkPartnerCenterHost, defaultHttpGet } from './common/host-check.js';

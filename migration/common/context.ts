@@ -9,7 +9,7 @@ import type { MailTransport } from '../../src/mail/index.js';
 import type { Store } from '../../src/store/index.js';
 import type { Views } from '../../src/web/views.js';
 import type { Journal } from './journal.js';
-import type { LegacyWordPress } from './wordpress.js';
+import type { LegacyWordPress, ShimSwitches } from './wordpress.js';
 
 export type SituationName = 'situation-1' | 'situation-2' | 'situation-3';
 
@@ -117,7 +117,7 @@ export interface VerifyReport {
 
 export interface RollbackReport {
   situation: SituationName;
-  restored: { postLoginRedirect: string | null; legacyPageRedirect: string | null } | null;
+  restored: ShimSwitches | null;
   summary: string;
 }
 

@@ -18,16 +18,20 @@ export interface MatchInput {
   email: string | null;
   roles: string[];
   meta: Record<string, unknown>;
+  /** wp-shim's verdict when the export gave one. */
+  partner?: boolean | null;
 }
 
 const PARTNER_META = /(program_id|affiliate|partner|contact_id|aff_paypal)/i;
 const NON_PARTNER_ROLES = new Set(['administrator', 'editor', 'author', 'shop_manager']);
 
 /**
- * Whether the old site treated the user as a partner. PilotPress keeps the Ontraport contact and program of a
- * member in usermeta; a user without any of it (an editor, a customer) is not expected among the partners.
+ * Whether the old site treated the user as a partner: wp-shim's verdict when the export has one; otherwise
+ * PilotPress's usermeta (contact, program) or a partner role. Others (editors, customers) are not expected
+ * among the partners and are only counted.
  */
-export function looksLikePartner(u: Pick<MatchInput, 'roles' | 'meta'>): boolean {
+export function looksLikePartner(u: Pick<MatchInput, 'roles' | 'meta' | 'partner'>): boolean {
+  if (typeof u.partner === 'boolean') return u.partner;
   if (u.roles.some((r) => /affiliate|partner/i.test(r))) return true;
   if (u.roles.length > 0 && u.roles.every((r) => NON_PARTNER_ROLES.has(r))) return false;
   return Object.entries(u.meta).some(([k, v]) => PARTNER_META.test(k) && v !== null && v !== '' && v !== 0 && v !== '0' && v !== false);

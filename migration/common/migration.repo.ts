@@ -54,6 +54,7 @@ export async function upsertLegacyUsers(db: Db, users: readonly LegacyUser[], no
       match_status: 'unmatched' as const,
       match_reason: 'not matched yet',
       imported_at: now,
+      is_partner: u.partner ? 1 : 0,
     }));
     await db
       .insertInto('legacy_wp_users')
@@ -66,16 +67,17 @@ export async function upsertLegacyUsers(db: Db, users: readonly LegacyUser[], no
           roles_json: eb.ref('excluded.roles_json'),
           meta_json: eb.ref('excluded.meta_json'),
           imported_at: eb.ref('excluded.imported_at'),
+          is_partner: eb.ref('excluded.is_partner'),
         })),
       )
       .execute();
   }
 }
 
-export type LegacyUserRow = Pick<LegacyWpUserTable, 'wp_user_id' | 'login' | 'email' | 'roles_json' | 'meta_json' | 'partner_id' | 'match_status' | 'match_reason'>;
+export type LegacyUserRow = Pick<LegacyWpUserTable, 'wp_user_id' | 'login' | 'email' | 'roles_json' | 'meta_json' | 'partner_id' | 'match_status' | 'match_reason'> & { is_partner: number };
 
 export async function loadLegacyUsers(db: Db): Promise<LegacyUserRow[]> {
-  return db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason']).orderBy('wp_user_id').execute();
+  return db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason', 'is_partner']).orderBy('wp_user_id').execute();
 }
 
 export async function setLegacyMatch(db: Db, wpUserId: number, match: { partnerId: number | null; status: LegacyWpUserTable['match_status']; reason: string | null }): Promise<void> {

@@ -12,7 +12,7 @@ import { matchUsers } from './legacy-match.js';
 import * as repo from './migration.repo.js';
 import { credentialsDepsOf } from './steps/credentials.js';
 import { plannedPartnerCenter } from './steps/setup.js';
-import { newCenterUrl } from './steps/switch.js';
+import { handoffReadiness, newCenterUrl } from './steps/switch.js';
 import type { LegacyExport } from './wordpress.js';
 
 export async function planSituation(deps: MigrationDeps, opts: MigrationOptions, situation: SituationName): Promise<PlanReport> {
@@ -41,7 +41,7 @@ export async function planSituation(deps: MigrationDeps, opts: MigrationOptions,
     if (exp) {
       if (!exp.partnerCenterPage) report.warnings.push('the legacy "Partner Center" page (slug affiliate-center) was not found: there is no old page to redirect');
       step({ step: 'legacy-export', summary: `read the legacy site: ${exp.users.length} WordPress users, PilotPress partner center ${exp.pilotpressSettings?.affiliate_center ? 'enabled' : 'not enabled'}, page ${exp.partnerCenterPage?.url ?? 'none'}; keep its settings for rollback`, counts: { users: exp.users.length } });
-      const decisions = matchUsers(exp.users.map((u) => ({ wpUserId: u.id, login: u.login, email: u.email, roles: u.roles, meta: u.meta })), await repo.partnersByEmail(db));
+      const decisions = matchUsers(exp.users.map((u) => ({ wpUserId: u.id, login: u.login, email: u.email, roles: u.roles, meta: u.meta, partner: u.partner })), await repo.partnersByEmail(db));
       const counts: Record<string, number> = { matched: 0, unmatched: 0, duplicate_email: 0, bad_email: 0, not_partner: 0 };
       for (const u of exp.users) {
         const d = decisions.get(u.id)!;
@@ -95,8 +95,16 @@ export async function planSituation(deps: MigrationDeps, opts: MigrationOptions,
         step({ step: 'host-check', summary: `check ${host}: ${checks.map((c) => `${c.check} ${c.ok ? 'ok' : 'NOT YET'}`).join(', ')}`, done: false });
       }
     }
-    const from = exp?.switches;
-    step({ step: 'switch-wordpress', summary: `WordPress: post-login redirect ${from?.postLoginRedirect ?? 'off'} -> ${target}; legacy page redirect ${from?.legacyPageRedirect ?? 'off'} -> 301 ${target}` });
+    if (exp) {
+      const readiness = handoffReadiness(deps, opts, exp.shim);
+      report.blockers.push(...readiness.blockers);
+      report.warnings.push(...readiness.warnings);
+      const from = exp.shim.stored;
+      step({
+        step: 'switch-wordpress',
+        summary: `WordPress: after login ${from.loginRedirect === 'handoff' ? 'hand-off (already)' : 'WordPress/PilotPress decides'} -> partners handed off to the gateway; legacy page ${from.legacyPage301 ? `301 to ${from.legacyPageTarget || 'the gateway'}` : 'no redirect'} -> 301 ${target}`,
+      });
+    }
   }
   return report;
 }

@@ -9,7 +9,7 @@ import { nowOf } from './context.js';
 import { checkPartnerCenterHost, defaultHttpGet } from './host-check.js';
 import { legacyPaypal, legacySubIds } from './legacy-match.js';
 import * as repo from './verify.repo.js';
-import { newCenterUrl } from './steps/switch.js';
+import { handoffReadiness, newCenterUrl } from './steps/switch.js';
 import { countLegacyByStatus } from './migration.repo.js';
 import type { Journal } from './journal.js';
 
@@ -79,8 +79,15 @@ export async function verifySituation(deps: MigrationDeps, opts: MigrationOption
     if (deps.wordpress) {
       const target = newCenterUrl(deps, opts);
       const state = await deps.wordpress.state();
-      const redirectOk = state.switches.postLoginRedirect === target;
-      checks.push({ check: 'WordPress post-login redirect', ok: redirectOk, detail: redirectOk ? `partners go to ${target}` : `is ${state.switches.postLoginRedirect ?? 'off'}, expected ${target}` });
+      const eff = state.shim.effective;
+      const switchedOk = eff.loginRedirect === 'handoff' && eff.legacyPage301 && eff.legacyPageTarget === target;
+      checks.push({
+        check: 'WordPress switched',
+        ok: switchedOk,
+        detail: switchedOk ? `partners handed off after login; legacy page -> ${target}` : `login_redirect ${eff.loginRedirect}, legacy_page_301 ${eff.legacyPage301}, target ${eff.legacyPageTarget || '(none)'}; expected handoff, true, ${target}`,
+      });
+      const readiness = handoffReadiness(deps, opts, state.shim);
+      checks.push({ check: 'WordPress hand-off reaches this gateway', ok: readiness.blockers.length === 0, detail: [...readiness.blockers, ...readiness.warnings].join('; ') || `hand-off to ${state.shim.gatewayUrl}` });
       const pageUrl = state.page?.url;
       if (!pageUrl) checks.push({ check: 'legacy page answers 301', ok: false, detail: 'the legacy "Partner Center" page was not found in the export' });
       else {

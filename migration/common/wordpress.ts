@@ -1,12 +1,12 @@
 /**
  * The legacy WordPress site, through wp-shim's admin-only REST routes (Application Password, HTTP Basic):
- * - `GET  /wp-json/partnergate/v1/export`: users (email, roles, PilotPress usermeta), the `pilotpress-settings`
- *   option, the legacy "Partner Center" page (slug `affiliate-center`, postmeta `_pilotpress_system_page`), the
- *   plr settings and the current state of wp-shim's switches;
- * - `POST /wp-json/partnergate/v1/settings`: sets the post-login redirect and the legacy page's 301 and answers
- *   the previous values (kept by the migration for rollback).
- * The answer is read tolerantly (a few spellings of each key) and reduced to {@link LegacyExport}; secrets in
- * `pilotpress-settings` (the Ontraport API key and app id) are dropped before anything is stored.
+ * - `GET  /wp-json/partnergate/v1/export?page=&per_page=`: users (email, roles, wp-shim's partner verdict,
+ *   PilotPress usermeta), the `pilotpress-settings` option, the legacy "Partner Center" page (slug
+ *   `affiliate-center`, postmeta `_pilotpress_system_page`), the plr settings and wp-shim's own status;
+ * - `POST /wp-json/partnergate/v1/settings`: changes wp-shim's switches and answers the previous values (kept by
+ *   the migration for rollback). See wp-shim/includes/rest.php and settings.php for the contract.
+ * Secrets in `pilotpress-settings` (the Ontraport API key, already redacted by wp-shim, and the app id) are
+ * dropped before anything is stored.
  */
 import axios, { type AxiosInstance } from 'axios';
 import { AppError } from '../../src/common/index.js';
@@ -23,13 +23,32 @@ export interface LegacyUser {
   email: string | null;
   displayName: string | null;
   roles: string[];
+  /** wp-shim's verdict (usermeta `partnergate_partner`, PilotPress `program_id`, partner role...); null if not said. */
+  partner: boolean | null;
   meta: Record<string, unknown>;
 }
 
-/** wp-shim's two switches; null = off (WordPress behaves as PilotPress left it). */
-export interface LegacySwitches {
-  postLoginRedirect: string | null;
-  legacyPageRedirect: string | null;
+/**
+ * The wp-shim switches a migration changes (option `partnergate_shim_settings`):
+ * - `login_redirect`: `handoff` sends partners to the gateway after wp-login.php (signed hand-off to
+ *   PARTNERGATE_URL); `wordpress` leaves it to WordPress/PilotPress (`pilotpress_affiliate_plr`).
+ * - `legacy_page_301` + `legacy_page_target`: the legacy "Partner Center" page answers 301 to the target.
+ */
+export interface ShimSwitches {
+  loginRedirect: 'handoff' | 'wordpress';
+  legacyPage301: boolean;
+  legacyPageTarget: string;
+}
+
+export interface ShimStatus {
+  /** As stored in the option (what the migration changes and restores). */
+  stored: ShimSwitches;
+  /** As in force (a wp-config.php constant wins over the option). */
+  effective: ShimSwitches;
+  /** PARTNERGATE_URL in wp-config.php: where the hand-off sends partners. */
+  gatewayUrl: string | null;
+  /** PARTNERGATE_SHIM_SECRET is defined (the hand-off needs it). */
+  secretConfigured: boolean;
 }
 
 export interface LegacyPage {
@@ -46,16 +65,17 @@ export interface LegacyExport {
   users: LegacyUser[];
   pilotpressSettings: Record<string, unknown> | null;
   partnerCenterPage: LegacyPage | null;
-  plr: { affiliate: unknown; customer: unknown };
-  switches: LegacySwitches;
+  plr: { affiliate: unknown; affiliateUrl: string | null; customer: unknown; customerUrl: string | null };
+  shim: ShimStatus;
 }
 
 export interface LegacyWordPress {
   readonly url: string;
   exportLegacy(onProgress?: (users: number, total: number) => void): Promise<LegacyExport>;
-  /** The switches and the legacy page as they are now (the first export page only, one user). */
-  state(): Promise<{ switches: LegacySwitches; page: LegacyPage | null }>;
-  applySwitches(switches: LegacySwitches): Promise<{ previous: LegacySwitches | null }>;
+  /** The switches and the legacy page as they are now (one export page of one user). */
+  state(): Promise<{ shim: ShimStatus; page: LegacyPage | null }>;
+  /** Sets the switches; answers the values stored before (wp-shim's `previous`). */
+  applySwitches(switches: ShimSwitches): Promise<{ previous: ShimSwitches | null }>;
   /** GET without following redirects (to see the legacy page's 301). */
   probe(url: string): Promise<{ status: number; location: string | null }>;
 }
@@ -63,70 +83,75 @@ export interface LegacyWordPress {
 type Json = Record<string, unknown>;
 const SECRET_SETTINGS = /^(api_key|app_id|apikey|appid)$/i;
 
-const pick = (o: Json | undefined, ...keys: string[]): unknown => {
-  if (!o) return undefined;
-  for (const k of keys) if (o[k] !== undefined) return o[k];
-  return undefined;
-};
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
 
-export function parseSwitches(raw: unknown): LegacySwitches {
+export function parseSwitches(raw: unknown): ShimSwitches {
   const o = obj(raw) ?? {};
-  const v = (x: unknown) => (typeof x === 'string' && x.trim() !== '' ? x : null);
-  return { postLoginRedirect: v(pick(o, 'post_login_redirect', 'postLoginRedirect')), legacyPageRedirect: v(pick(o, 'legacy_page_redirect', 'legacyPageRedirect')) };
+  return {
+    loginRedirect: o.login_redirect === 'wordpress' ? 'wordpress' : 'handoff',
+    legacyPage301: o.legacy_page_301 === true || o.legacy_page_301 === 1 || o.legacy_page_301 === '1',
+    legacyPageTarget: typeof o.legacy_page_target === 'string' ? o.legacy_page_target : '',
+  };
+}
+
+export function switchesBody(s: ShimSwitches): Json {
+  return { login_redirect: s.loginRedirect, legacy_page_301: s.legacyPage301, legacy_page_target: s.legacyPageTarget };
+}
+
+function parseShim(raw: unknown): ShimStatus {
+  const o = obj(raw) ?? {};
+  return {
+    stored: parseSwitches(o.settings),
+    effective: parseSwitches(o.effective ?? o.settings),
+    gatewayUrl: str(o.gateway_url),
+    secretConfigured: o.secret_configured === true,
+  };
 }
 
 function parseUser(raw: unknown): LegacyUser | null {
   const u = obj(raw);
-  const id = Number(pick(u, 'id', 'ID', 'user_id'));
+  const id = Number(u?.id);
   if (!u || !Number.isSafeInteger(id) || id <= 0) return null;
-  const roles = pick(u, 'roles', 'role');
   return {
     id,
-    login: str(pick(u, 'login', 'user_login', 'username')) ?? String(id),
-    email: str(pick(u, 'email', 'user_email')),
-    displayName: str(pick(u, 'display_name', 'displayName', 'name')),
-    roles: Array.isArray(roles) ? roles.map(String) : typeof roles === 'string' ? [roles] : [],
-    meta: obj(pick(u, 'meta', 'usermeta', 'user_meta', 'pilotpress')) ?? {},
+    login: str(u.login) ?? String(id),
+    email: str(u.email),
+    displayName: str(u.display_name),
+    roles: Array.isArray(u.roles) ? u.roles.map(String) : [],
+    partner: typeof u.partner === 'boolean' ? u.partner : null,
+    meta: obj(u.meta) ?? {},
   };
 }
 
 function parsePage(raw: unknown): LegacyPage | null {
   const p = obj(raw);
   if (!p) return null;
-  const meta = obj(pick(p, 'meta', 'postmeta'));
   return {
-    id: Number(pick(p, 'id', 'ID')) || 0,
-    slug: str(pick(p, 'slug', 'post_name')) ?? 'affiliate-center',
-    url: str(pick(p, 'url', 'permalink', 'link')) ?? '',
-    title: str(pick(p, 'title', 'post_title')) ?? 'Partner Center',
-    systemPage: str(pick(p, 'system_page', '_pilotpress_system_page') ?? pick(meta, '_pilotpress_system_page')),
-    status: str(pick(p, 'status', 'post_status')) ?? 'publish',
+    id: Number(p.id) || 0,
+    slug: str(p.slug) ?? 'affiliate-center',
+    url: str(p.url) ?? '',
+    title: str(p.title) ?? 'Partner Center',
+    systemPage: str(p.system_page) || null,
+    status: str(p.status) ?? 'publish',
   };
 }
 
-/** Reduces one export answer (or page of one) to the shape migrations use. */
+/** Reduces one page of wp-shim's export to the shape migrations use. */
 export function parseExport(raw: unknown): LegacyExport & { page: number; pages: number } {
   const o = obj(raw);
-  if (!o) throw new AppError('upstream.unavailable', 'WordPress export: the answer is not a JSON object (is wp-shim active?)');
-  const settings = obj(pick(o, 'pilotpress_settings', 'pilotpress-settings', 'pilotpressSettings', 'settings'));
-  const cleaned = settings ? Object.fromEntries(Object.entries(settings).filter(([k]) => !SECRET_SETTINGS.test(k))) : null;
-  const plr = obj(pick(o, 'plr', 'plr_settings')) ?? {};
-  const users = pick(o, 'users');
-  const paging = obj(pick(o, 'paging', 'pagination'));
+  if (!o || !Array.isArray(o.users)) throw new AppError('upstream.unavailable', 'WordPress export: the answer is not wp-shim\'s export (is the plugin active and up to date?)');
+  const settings = obj(o.pilotpress_settings);
+  const plr = obj(o.plr) ?? {};
   return {
-    siteUrl: str(pick(o, 'site_url', 'siteUrl', 'home')),
-    users: (Array.isArray(users) ? users : []).map(parseUser).filter((u): u is LegacyUser => u !== null),
-    pilotpressSettings: cleaned,
-    partnerCenterPage: parsePage(pick(o, 'partner_center_page', 'legacy_page', 'page', 'affiliate_center_page')),
-    plr: {
-      affiliate: pick(plr, 'pilotpress_affiliate_plr', 'affiliate') ?? pick(settings, 'pilotpress_affiliate_plr') ?? null,
-      customer: pick(plr, 'pilotpress_customer_plr', 'customer') ?? pick(settings, 'pilotpress_customer_plr') ?? null,
-    },
-    switches: parseSwitches(pick(o, 'partnergate', 'switches', 'partnergate_settings')),
-    page: Number(pick(paging ?? o, 'page')) || 1,
-    pages: Number(pick(paging ?? o, 'pages', 'total_pages')) || 1,
+    siteUrl: str(obj(o.site)?.home),
+    users: o.users.map(parseUser).filter((u): u is LegacyUser => u !== null),
+    pilotpressSettings: settings ? Object.fromEntries(Object.entries(settings).filter(([k]) => !SECRET_SETTINGS.test(k))) : null,
+    partnerCenterPage: parsePage(o.legacy_partner_center),
+    plr: { affiliate: plr.affiliate_plr ?? null, affiliateUrl: str(plr.affiliate_plr_url), customer: plr.customer_plr ?? null, customerUrl: str(plr.customer_plr_url) },
+    shim: parseShim(o.shim),
+    page: Number(o.page) || 1,
+    pages: Number(o.pages) || 1,
   };
 }
 
@@ -155,7 +180,7 @@ export function createLegacyWordPress(target: WordPressTarget, opts: { timeoutMs
   return {
     url: base,
     async exportLegacy(onProgress) {
-      const perPage = opts.pageSize ?? 1000;
+      const perPage = opts.pageSize ?? 1000; // wp-shim allows up to 5000
       let first: ReturnType<typeof parseExport> | undefined;
       const users: LegacyUser[] = [];
       for (let page = 1; ; page++) {
@@ -178,14 +203,14 @@ export function createLegacyWordPress(target: WordPressTarget, opts: { timeoutMs
       try {
         const { data } = await http.get('/export', { params: { page: 1, per_page: 1 } });
         const parsed = parseExport(data);
-        return { switches: parsed.switches, page: parsed.partnerCenterPage };
+        return { shim: parsed.shim, page: parsed.partnerCenterPage };
       } catch (err) {
         throw err instanceof AppError ? err : describeHttpError(base, err);
       }
     },
     async applySwitches(switches) {
       try {
-        const { data } = await http.post('/settings', { post_login_redirect: switches.postLoginRedirect, legacy_page_redirect: switches.legacyPageRedirect });
+        const { data } = await http.post('/settings', switchesBody(switches));
         const previous = obj(data)?.previous;
         return { previous: previous === undefined ? null : parseSwitches(previous) };
       } catch (err) {

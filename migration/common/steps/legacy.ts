@@ -12,14 +12,15 @@ import type { CredentialRow } from '../../../src/admin/index.js';
 import type { ApplyContext } from '../context.js';
 import { legacyPaypal, legacySubIds, matchUsers, type MatchInput } from '../legacy-match.js';
 import * as repo from '../migration.repo.js';
-import type { LegacyExport, LegacyPage, LegacySwitches, LegacyWordPress } from '../wordpress.js';
+import type { LegacyExport, LegacyPage, LegacyWordPress, ShimStatus } from '../wordpress.js';
 import { onceStep, progressOf } from './runner.js';
 
 const BATCH = 500;
 
 export interface LegacySnapshot {
   siteUrl: string | null;
-  switches: LegacySwitches;
+  /** wp-shim's status before anything was changed: `shim.stored` is what rollback restores. */
+  shim: ShimStatus;
   plr: LegacyExport['plr'];
   page: LegacyPage | null;
   pilotpressSettings: Record<string, unknown> | null;
@@ -31,7 +32,7 @@ export function wordpressOf(ctx: Pick<ApplyContext, 'deps'>): LegacyWordPress {
 }
 
 export function snapshotOf(exp: LegacyExport): LegacySnapshot {
-  return { siteUrl: exp.siteUrl, switches: exp.switches, plr: exp.plr, page: exp.partnerCenterPage, pilotpressSettings: exp.pilotpressSettings };
+  return { siteUrl: exp.siteUrl, shim: exp.shim, plr: exp.plr, page: exp.partnerCenterPage, pilotpressSettings: exp.pilotpressSettings };
 }
 
 export async function readSnapshot(ctx: Pick<ApplyContext, 'journal'>): Promise<LegacySnapshot | undefined> {
@@ -58,7 +59,7 @@ export async function legacyExportStep(ctx: ApplyContext): Promise<LegacySnapsho
 }
 
 function inputOf(u: repo.LegacyUserRow): MatchInput {
-  return { wpUserId: u.wp_user_id, login: u.login, email: u.email, roles: JSON.parse(u.roles_json) as string[], meta: JSON.parse(u.meta_json) as Record<string, unknown> };
+  return { wpUserId: u.wp_user_id, login: u.login, email: u.email, roles: JSON.parse(u.roles_json) as string[], meta: JSON.parse(u.meta_json) as Record<string, unknown>, partner: u.is_partner === 1 };
 }
 
 export function legacyRow(u: { wp_user_id: number; login: string; email: string | null }, partnerId: number | null, reason: string, outcome: 'failed' | 'skipped' = 'failed'): CredentialRow {

@@ -8,7 +8,7 @@ import { partnerCenterOrigin } from '../../../src/admin/index.js';
 import type { ApplyContext, MigrationDeps, MigrationOptions, RollbackReport } from '../context.js';
 import { checkPartnerCenterHost, defaultHttpGet, type HostCheck } from '../host-check.js';
 import { STEP_ITEM } from '../journal.js';
-import type { LegacySwitches } from '../wordpress.js';
+import type { ShimStatus, ShimSwitches } from '../wordpress.js';
 import { readSnapshot, wordpressOf } from './legacy.js';
 import { onceStep } from './runner.js';
 
@@ -18,13 +18,48 @@ export function newCenterUrl(deps: MigrationDeps, opts: MigrationOptions): strin
   return `${partnerCenterOrigin({ publicUrl: deps.config.publicUrl, partnerCenterHost: host })}/partner-center/`;
 }
 
+/** What the switch sets in wp-shim: hand partners off to the gateway after login; the old page 301s to the new center. */
+export function wantedSwitches(target: string): ShimSwitches {
+  return { loginRedirect: 'handoff', legacyPage301: true, legacyPageTarget: target };
+}
+
+/**
+ * Whether wp-shim can hand partners to this gateway: it needs PARTNERGATE_SHIM_SECRET and PARTNERGATE_URL in
+ * wp-config.php, and that URL must be this gateway (its public URL, or the partner center's own host).
+ */
+export function handoffReadiness(deps: MigrationDeps, opts: MigrationOptions, shim: ShimStatus): { blockers: string[]; warnings: string[] } {
+  const blockers: string[] = [];
+  const warnings: string[] = [];
+  const site = new URL(deps.config.publicUrl).origin;
+  const center = new URL(newCenterUrl(deps, opts)).origin;
+  if (!shim.secretConfigured) blockers.push('wp-shim has no PARTNERGATE_SHIM_SECRET in wp-config.php: the login hand-off cannot work (define it with the value of the gateway\'s PARTNERGATE_WP_SHIM_SECRET)');
+  if (!shim.gatewayUrl) blockers.push(`wp-shim does not know the gateway: define('PARTNERGATE_URL', '${center}') in wp-config.php`);
+  else {
+    const handoff = new URL(shim.gatewayUrl).origin;
+    if (handoff !== site && handoff !== center) blockers.push(`wp-shim hands partners off to ${shim.gatewayUrl}, which is not this gateway (${center}): fix PARTNERGATE_URL in wp-config.php`);
+    else if (handoff !== center) warnings.push(`wp-shim hands partners off to ${handoff}; define PARTNERGATE_URL as ${center} in wp-config.php so that they land (and get their session cookie) on the partner center's host`);
+  }
+  if (deps.config.wpShimSecretGenerated) warnings.push('PARTNERGATE_WP_SHIM_SECRET is not set in this configuration: the gateway must have the same secret as wp-shim for the hand-off');
+  if (shim.effective.loginRedirect !== shim.stored.loginRedirect || shim.effective.legacyPage301 !== shim.stored.legacyPage301) {
+    warnings.push('a PARTNERGATE_LOGIN_REDIRECT or PARTNERGATE_LEGACY_PAGE_301 constant in wp-config.php overrides what the migration sets');
+  }
+  return { blockers, warnings };
+}
+
 export async function switchWordPressStep(ctx: ApplyContext): Promise<void> {
   const target = newCenterUrl(ctx.deps, ctx.opts);
   await onceStep(ctx, 'switch-wordpress', async () => {
-    const wanted: LegacySwitches = { postLoginRedirect: target, legacyPageRedirect: target };
-    const { previous } = await wordpressOf(ctx).applySwitches(wanted);
+    const wordpress = wordpressOf(ctx);
+    const { shim } = await wordpress.state();
+    const readiness = handoffReadiness(ctx.deps, ctx.opts, shim);
+    if (readiness.blockers.length) {
+      throw new AppError('request.invalid_field', `WordPress was not switched: ${readiness.blockers.join('; ')}. Fix it and run apply again (everything before this step is done)`, { field: 'wp-url' });
+    }
+    const wanted = wantedSwitches(target);
+    const { previous } = await wordpress.applySwitches(wanted);
     ctx.journal.checkpoint('switch-wordpress:applied');
-    return { summary: `WordPress now sends partners to ${target} after login, and the legacy partner center page answers 301 to it`, details: { applied: wanted, previousReported: previous } };
+    const notes = readiness.warnings.length ? ` (note: ${readiness.warnings.join('; ')})` : '';
+    return { summary: `WordPress now hands partners off to the new partner center after login, and the legacy page answers 301 to ${target}${notes}`, details: { applied: wanted, previousReported: previous } };
   });
 }
 
@@ -45,15 +80,15 @@ export async function rollbackWordPress(ctx: ApplyContext): Promise<RollbackRepo
   const snapshot = await readSnapshot(ctx);
   if (!snapshot) throw new AppError('not_found', `nothing to roll back: ${ctx.situation} apply has not read the legacy site yet`);
   const switched = ctx.journal.isDone('switch-wordpress');
-  await wordpressOf(ctx).applySwitches(snapshot.switches);
+  const before = snapshot.shim.stored;
+  await wordpressOf(ctx).applySwitches(before);
   ctx.journal.checkpoint('rollback:applied');
-  await ctx.journal.record('rollback', STEP_ITEM, 'done', { restored: snapshot.switches, wasSwitched: switched });
+  await ctx.journal.record('rollback', STEP_ITEM, 'done', { restored: before, wasSwitched: switched });
   // A later apply switches again.
   await ctx.journal.forget('switch-wordpress');
-  const shown = (v: string | null) => v ?? 'off (as PilotPress left it)';
   return {
     situation: ctx.situation,
-    restored: snapshot.switches,
-    summary: `WordPress restored: post-login redirect ${shown(snapshot.switches.postLoginRedirect)}, legacy page redirect ${shown(snapshot.switches.legacyPageRedirect)}${switched ? '' : ' (it had not been switched by this migration)'}`,
+    restored: before,
+    summary: `WordPress restored as it was before the migration: after login ${before.loginRedirect === 'handoff' ? 'partners are handed off to the gateway' : 'WordPress/PilotPress decides'}; legacy page ${before.legacyPage301 ? `301 to ${before.legacyPageTarget || 'the gateway'}` : 'served by WordPress (no redirect)'}${switched ? '' : ' (it had not been switched by this migration)'}`,
   };
 }
