@@ -72,15 +72,12 @@ export class RollingWindowLimiter {
       this.pauseFor(resetSeconds !== undefined ? resetSeconds * 1000 : this.windowMs);
       return;
     }
-    // Slots the server counts that we do not: other processes on the same account. Booked as phantoms that
-    // expire within one window (or at the server's reset, when it names one sooner).
+    // Slots the server counts that we do not: other processes on the same account. Booked as phantoms for a
+    // whole window (we cannot know when those requests were made; erring long is the safe side).
     const serverUsed = this.limit - remaining;
     const localUsed = this.expiries.length + this.inFlight;
     const missing = serverUsed - localUsed;
-    if (missing > 0) {
-      const horizon = resetSeconds !== undefined ? Math.min(this.windowMs, resetSeconds * 1000) : this.windowMs;
-      for (let i = 0; i < missing; i++) this.insertExpiry(now + horizon);
-    }
+    for (let i = 0; i < missing; i++) this.insertExpiry(now + this.windowMs);
     this.pump();
   }
 

@@ -3,8 +3,8 @@
  * here have none), write only the columns Ontraport owns (local ones such as a program's tier ladder or a
  * commission's payout stay untouched), and stamp `synced_at` with the run's marker. After a full run, rows
  * with an older marker were not in Ontraport any more: they are removed, except rows something still points
- * to (a program with partners, a partner's contact, a commission already in a payout), which are kept and
- * reported.
+ * to (a program with partners, a contact that is a partner or bought a stored purchase, a commission already
+ * in a payout), which are kept and reported.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../store/tables.js';
@@ -46,7 +46,7 @@ export async function countUnseenMirrored(db: Db, table: MirrorTable, marker: nu
 /** Which unseen rows must stay because something refers to them. */
 const keepWhenReferenced: Partial<Record<MirrorTable, { sql: ReturnType<typeof sql>; why: string }>> = {
   programs: { sql: sql`id in (select program_id from partners)`, why: 'programs still have partners' },
-  contacts: { sql: sql`id in (select contact_id from partners)`, why: 'contacts are partners' },
+  contacts: { sql: sql`(id in (select contact_id from partners) or id in (select contact_id from purchases))`, why: 'contacts are partners or buyers of stored purchases' },
   commissions: { sql: sql`payout_id is not null`, why: 'commissions are part of a payout' },
 };
 
