@@ -8,7 +8,9 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { captureIo, clearAll, seedPartners } from './support/fixtures.js';
 import { setPasswordAndSignIn } from './support/sign-in.js';
-import { setPasswordLinkIn, startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
+import { extractLink, startSmtpSink, type ReceivedMessage, type SmtpSink } from '../support/smtp-sink.js';
+
+const setPasswordLinkIn = (m: ReceivedMessage) => extractLink(m, '/sso/set-password?token=');
 
 forEachStore('admin CLI: issued credentials sign a partner in', (ctx) => {
   let sink: SmtpSink;

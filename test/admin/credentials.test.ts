@@ -7,7 +7,9 @@ import { runCli } from '../../src/admin/cli/program.js';
 import { sha256 } from '../../src/auth/tokens.js';
 import { forEachStore } from '../support/store.js';
 import { captureIo, clearAll, seedPartners } from './support/fixtures.js';
-import { setPasswordLinkIn, startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
+import { extractLink, startSmtpSink, type ReceivedMessage, type SmtpSink } from '../support/smtp-sink.js';
+
+const setPasswordLinkIn = (m: ReceivedMessage) => extractLink(m, '/sso/set-password?token=');
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
   beforeEach(async () => {
     await clearAll(ctx.store);
     sink.clear();
+    sink.refuseRecipients(null);
   });
 
   it('creates an account per partner and emails one single-use, hashed, expiring set-password link; a re-run sends nothing', async () => {
@@ -102,7 +105,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
 
   it('an SMTP server refusing a recipient is reported; a re-run sends only what was not sent, with a fresh link', async () => {
     const [a, b, c] = await seedPartners(ctx.store, [{ email: 'a@example.test' }, { email: 'b@example.test' }, { email: 'c@example.test' }]);
-    sink.refuse.add('b@example.test');
+    sink.refuseRecipients(/^b@example\.test$/);
     const first = await cli('--json', 'credentials', 'issue');
     expect(first.code).to.equal(4);
     const failed = first.json().send.failed;
@@ -111,7 +114,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
     expect(failed[0].reason).to.match(/SMTP refused: .*550|SMTP refused: .*unavailable/);
     expect(sink.messages.map((m) => m.to[0]).sort()).to.deep.equal(['a@example.test', 'c@example.test']);
 
-    sink.refuse.clear();
+    sink.refuseRecipients(null);
     const second = await cli('--json', 'credentials', 'issue');
     expect(second.code, second.err).to.equal(0);
     const byPartner = new Map(second.json().rows.map((r: { partnerId: number; outcome: string }) => [r.partnerId, r.outcome]));
