@@ -215,6 +215,23 @@ forEachStore('auth: local sign-in', (ctx) => {
     expect((await signInWithForm(newBrowser(), tg.url, 'gone@example.test')).status).to.equal(401);
   });
 
+  it('on https the session cookie is __Host- prefixed and Secure (and still HttpOnly, SameSite=Lax, Path=/)', async () => {
+    await seedPartner(ctx.store, { email: 'https@example.test' });
+    const secure = await startTestGateway(ctx.store, { PARTNERGATE_PUBLIC_URL: 'https://partners.example.test' });
+    try {
+      const browser = newBrowser();
+      const page = await browser.request('GET', `${secure.url}/sso/sign-in`);
+      expect(page.headers.getSetCookie().some((c) => c.startsWith('__Host-pg_csrf=') && /;\s*Secure/i.test(c))).to.equal(true);
+      const res = await browser.request('POST', `${secure.url}/sso/sign-in`, { _csrf: csrfIn(page.text), email: 'https@example.test', password: PASSWORD });
+      expect(res.status).to.equal(303);
+      expect(res.headers.get('location')).to.equal('/partner-center/');
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-pg_session='))!;
+      expect(cookie).to.match(/;\s*Secure/i).and.match(/HttpOnly/i).and.match(/SameSite=Lax/i).and.match(/Path=\//).and.not.match(/Domain=/i);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('empty fields get a clear 400 without counting as an attempt', async () => {
     const r = await submitForm(newBrowser(), tg.url, '/sso/sign-in', { email: '', password: '' });
     expect(r.status).to.equal(400);

@@ -228,12 +228,15 @@ forEachStore('auth: passwords', (ctx) => {
     void p;
   });
 
-  it('refuses forgot, reset, set-password, password and confirm posts without a valid CSRF token or from another origin', async () => {
+  it('refuses every POST route without a valid CSRF token (missing, another browser\'s or session\'s) or from another origin', async () => {
     await seedPartner(ctx.store, { email: 'csrf2@example.test' });
     const anon = newBrowser();
     await anon.request('GET', `${tg.url}/sso/forgot`);
-    for (const path of ['/sso/forgot', '/sso/reset', '/sso/set-password']) {
+    const someoneElse = newBrowser();
+    const someoneElsesToken = csrfIn((await someoneElse.request('GET', `${tg.url}/sso/forgot`)).text);
+    for (const path of ['/sso/sign-in', '/sso/forgot', '/sso/reset', '/sso/set-password']) {
       expect((await anon.request('POST', `${tg.url}${path}`, { email: 'csrf2@example.test', token: 'x' })).status, `${path} without token`).to.equal(403);
+      expect((await anon.request('POST', `${tg.url}${path}`, { _csrf: someoneElsesToken, email: 'csrf2@example.test', password: PASSWORD })).status, `${path} another browser's token`).to.equal(403);
       const page = await anon.request('GET', `${tg.url}/sso/forgot`);
       expect((await anon.request('POST', `${tg.url}${path}`, { _csrf: csrfIn(page.text), email: 'csrf2@example.test' }, { origin: 'https://evil.example' })).status, `${path} cross-origin`).to.equal(403);
     }
@@ -242,7 +245,7 @@ forEachStore('auth: passwords', (ctx) => {
     await signInWithForm(a, tg.url, 'csrf2@example.test');
     await signInWithForm(other, tg.url, 'csrf2@example.test');
     const otherToken = csrfIn((await other.request('GET', `${tg.url}/sso/password`)).text);
-    for (const path of ['/sso/password', '/sso/confirm', '/sso/two-factor/setup', '/sso/two-factor/disable']) {
+    for (const path of ['/sso/password', '/sso/confirm', '/sso/two-factor', '/sso/two-factor/setup', '/sso/two-factor/disable', '/sso/sign-out']) {
       expect((await a.request('POST', `${tg.url}${path}`, { current_password: PASSWORD, password: PASSWORD, new_password: NEW_PASSWORD })).status, `${path} without token`).to.equal(403);
       expect((await a.request('POST', `${tg.url}${path}`, { _csrf: otherToken, current_password: PASSWORD, password: PASSWORD, new_password: NEW_PASSWORD })).status, `${path} other session's token`).to.equal(403);
       const own = csrfIn((await a.request('GET', `${tg.url}/sso/password`)).text);
