@@ -4,7 +4,22 @@
  * parse a CSV with csv-parse, an independent parser.
  */
 import { parse } from 'csv-parse/sync';
+import request from 'supertest';
 import type { Store } from '../../src/store/index.js';
+import type { SignedIn, TestGateway } from '../support/gateway.js';
+
+/** GET as the signed-in partner, body as a Buffer whatever the content type. */
+export async function download(tg: TestGateway, who: SignedIn, path: string) {
+  return request(tg.url)
+    .get(path)
+    .set('Cookie', who.cookie)
+    .buffer(true)
+    .parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+}
 
 export const iso = (ms: number | null) => (ms === null ? '' : new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
 export const localDay = (ms: number | null, timeZone: string) =>

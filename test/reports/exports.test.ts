@@ -8,6 +8,7 @@ import { forEachStore } from '../support/store.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
 import { at, RANGE, seedReportWorld, type ReportWorld } from './fixtures.js';
 import {
+  download,
   expectedCommissions,
   expectedContacts,
   expectedPayments,
@@ -16,18 +17,6 @@ import {
   parseCsv,
   type Range,
 } from './expected.js';
-
-export async function download(tg: TestGateway, who: SignedIn, path: string) {
-  return request(tg.url)
-    .get(path)
-    .set('Cookie', who.cookie)
-    .buffer(true)
-    .parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
-}
 
 /** Partner A's range: 2026-01-01..2026-03-31 in America/New_York. */
 const rangeA: Range = { startMs: at('2026-01-01T05:00:00Z'), endMs: at('2026-04-01T04:00:00Z'), timeZone: 'America/New_York' };
