@@ -16,7 +16,7 @@ export type SituationName = 'situation-1' | 'situation-2' | 'situation-3';
 /** What the import step reports (the Ontraport sync's summary, reduced). */
 export interface ImportSummary {
   ok: boolean;
-  objects: Array<{ object: string; status: string; fetched: number; upserted: number; deleted: number; skipped: number; error?: string }>;
+  objects: Array<{ object: string; status: string; fetched: number; upserted: number; deleted: number; skipped: number; skippedRecords?: Array<{ id: number | string; reason: string }>; error?: string }>;
 }
 
 export interface MigrationDeps {

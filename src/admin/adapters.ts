@@ -3,7 +3,10 @@
  * here, so that a capability's API change touches one place. A capability not built yet answers with a clear
  * "not available" error instead of failing at import time.
  */
+import type { Logger } from '../common/index.js';
+import type { Config } from '../config/index.js';
 import { createOntraportClient, runSync } from '../ontraport/index.js';
+import type { Store } from '../store/index.js';
 import { CliError } from './cli/exit-codes.js';
 import type { CliRuntime } from './cli/runtime.js';
 
@@ -17,20 +20,26 @@ export function groupMembersAdapter(_rt: CliRuntime): ((name: string) => Promise
 }
 
 /** A full import from Ontraport for the migrations (undefined when Ontraport is not configured). */
-export function importPartnersFor(rt: CliRuntime): ((onProgress?: (done: number, total: number, object: string) => void) => Promise<ImportSummary>) | undefined {
+export function importPartnersFor(rt: CliRuntime): ImportPartners | undefined {
   if (!rt.config.ontraportEnabled) return undefined;
+  return async (onProgress) => ontraportImporter({ store: await rt.store(), config: rt.config, logger: rt.logger })(onProgress);
+}
+
+export type ImportPartners = (onProgress?: (done: number, total: number, object: string) => void) => Promise<ImportSummary>;
+
+/** The migrations' import step: a full Ontraport sync into the store, its summary reduced to what they report. */
+export function ontraportImporter(deps: { store: Pick<Store, 'db' | 'kind'>; config: Config; logger: Logger }): ImportPartners {
   return async (onProgress) => {
-    const store = await rt.store();
-    const client = createOntraportClient(rt.config, { logger: rt.logger });
-    const summary = await runSync({ store, client, logger: rt.logger }, { full: true, defaultCurrency: rt.config.defaultCurrency, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });
+    const client = createOntraportClient(deps.config, { logger: deps.logger });
+    const summary = await runSync({ store: deps.store, client, logger: deps.logger }, { full: true, defaultCurrency: deps.config.defaultCurrency, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });
     return {
       ok: summary.ok,
-      objects: summary.objects.map((o) => ({ object: o.object, status: o.status, fetched: o.fetched, upserted: o.upserted, deleted: o.deleted, skipped: o.skipped, error: o.error?.message })),
+      objects: summary.objects.map((o) => ({ object: o.object, status: o.status, fetched: o.fetched, upserted: o.upserted, deleted: o.deleted, skipped: o.skipped, skippedRecords: o.skippedRecords, error: o.error?.message })),
     };
   };
 }
 
 export interface ImportSummary {
   ok: boolean;
-  objects: Array<{ object: string; status: string; fetched: number; upserted: number; deleted: number; skipped: number; error?: string }>;
+  objects: Array<{ object: string; status: string; fetched: number; upserted: number; deleted: number; skipped: number; skippedRecords?: Array<{ id: number | string; reason: string }>; error?: string }>;
 }

@@ -18,3 +18,4 @@ export {
 export { selectPartners, type PartnerSelector, type Selection } from './selection.js';
 export { resolvePartnerList, parseCsv } from './partner-list.js';
 export { ExitCode, CliError } from './cli/exit-codes.js';
+export { ontraportImporter, type ImportPartners, type ImportSummary } from './adapters.js';

@@ -56,7 +56,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
 
     const ann = sink.messagesTo('ann@example.test');
     expect(ann).to.have.length(1);
-    expect(ann[0].subject).to.equal('Your sign-in for the Acme & Co Partners partner center');
+    expect(ann[0].subject).to.equal('Acme & Co Partners: your sign-in for the new partner center');
     expect(ann[0].text).to.contain('Hello Ann,').and.contain('Sign-in email: ann@example.test');
     const link = setPasswordLinkIn(ann[0]);
     expect(link).to.match(/^https:\/\/partners\.example\.test\/sso\/set-password\?token=/);

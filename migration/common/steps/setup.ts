@@ -22,6 +22,10 @@ export async function importStep(ctx: ApplyContext): Promise<void> {
     if (essential.length) {
       throw new AppError('ontraport.failed', `the Ontraport import failed for ${essential.map((o) => `${o.object} (${o.error ?? o.status})`).join(', ')}; nothing else was changed, run apply again`);
     }
+    // Records the sync could not store (a contact whose email is not an address...) are partners missing here.
+    for (const o of summary.objects.filter((x) => ['contacts', 'partners'].includes(x.object))) {
+      for (const r of o.skippedRecords ?? []) ctx.rows.push({ partnerId: null, source: `Ontraport ${o.object === 'contacts' ? 'contact' : 'partner'} #${r.id}`, email: null, outcome: 'failed', reason: `not imported: ${r.reason}` });
+    }
     ctx.journal.checkpoint('import-partners:synced');
     const counts = Object.fromEntries(summary.objects.map((o) => [o.object, o.upserted]));
     const partners = await repo.countPartners(ctx.deps.store.db);
