@@ -182,9 +182,9 @@ export async function seedPartnerCenter(store: Store, now = FIXED_NOW): Promise<
 
 /** The text of the element carrying `data-testid="<id>"` (first match), tags stripped. */
 export function testId(html: string, id: string): string {
-  const m = new RegExp(`data-testid="${id}"[^>]*>([\\s\\S]*?)</`).exec(html);
+  const m = new RegExp(`<(\\w+)[^>]*data-testid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
   if (!m) throw new Error(`no data-testid="${id}" in page`);
-  return m[1]!.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').trim();
+  return m[2]!.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/&#x3D;/g, '=').replace(/\s+/g, ' ').trim();
 }
 
 /** `$1,234.56` the way pages show cents in USD. */
