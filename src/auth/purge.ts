@@ -31,7 +31,8 @@ export function purgeNowAndThen(deps: GatewayDeps): void {
   if (now - (lastPurge.get(deps) ?? 0) < PURGE_EVERY_MS) return;
   lastPurge.set(deps, now);
   runInBackground(deps.logger, 'sign-in data purge', async () => {
-    const purged = await purgeExpiredSignInData(deps.store.db, now);
+    // The wall clock, like the session loader that judges expiry (deps.now may be a test's fixed clock).
+    const purged = await purgeExpiredSignInData(deps.store.db, Date.now());
     deps.logger.debug(purged, 'purged expired sign-in data');
   });
 }
