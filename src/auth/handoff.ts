@@ -45,13 +45,19 @@ export interface HandoffClaims {
 const invalid = (why: string) => new AppError('auth.handoff_invalid', `This sign-in link from the website cannot be used: ${why}. Go back to the website and open the partner center again.`);
 
 /** Checks signature, audience, lifetime and claims (not the replay record). */
-export async function verifyHandoffToken(config: Pick<Config, 'wpShimSecret' | 'publicUrl'>, token: unknown, now: number): Promise<HandoffClaims> {
+/** Origins the wp-shim may name as audience: the public URL, and the partner center's own host (situation 3). */
+function handoffAudiences(config: Pick<Config, 'publicUrl' | 'partnerCenterHost'>): string[] {
+  const pub = new URL(config.publicUrl);
+  return config.partnerCenterHost ? [pub.origin, new URL(`${pub.protocol}//${config.partnerCenterHost}`).origin] : [pub.origin];
+}
+
+export async function verifyHandoffToken(config: Pick<Config, 'wpShimSecret' | 'publicUrl' | 'partnerCenterHost'>, token: unknown, now: number): Promise<HandoffClaims> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw invalid('it is missing');
   let payload;
   try {
     ({ payload } = await jwtVerify(token, handoffKey(config.wpShimSecret), {
       algorithms: ['HS256'],
-      audience: new URL(config.publicUrl).origin,
+      audience: handoffAudiences(config),
       requiredClaims: ['iss', 'sub', 'jti', 'iat', 'exp'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(now),

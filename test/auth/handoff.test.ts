@@ -124,6 +124,19 @@ forEachStore('auth: WordPress hand-off', (ctx) => {
     expect(browser.cookie(tg.url, 'pg_session')).to.not.equal(first);
     expect(await count('sessions')).to.equal(1);
   });
+
+  it('situation 3: a token addressed to the partner center host is accepted, any other host is not', async () => {
+    await seedPartner(ctx.store, { email: 'wp@example.test' });
+    const pc = await startTestGateway(ctx.store, { PARTNERGATE_WP_SHIM_SECRET: SECRET, PARTNERGATE_PARTNER_CENTER_HOST: 'partners.example.test' });
+    try {
+      const ok = await newBrowser().request('GET', `${pc.url}/sso/wordpress?token=${mintHandoffToken(SECRET, { iss: WP, aud: 'http://partners.example.test', sub: '42', email: 'wp@example.test' })}`);
+      expect(ok.status).to.equal(303);
+      const other = await newBrowser().request('GET', `${pc.url}/sso/wordpress?token=${mintHandoffToken(SECRET, { iss: WP, aud: 'http://elsewhere.example.test', sub: '42', email: 'wp@example.test' })}`);
+      expect(other.status).to.equal(400);
+    } finally {
+      await pc.close();
+    }
+  });
 });
 
 function tamper(token: string): string {
