@@ -2,7 +2,7 @@
  * Rankings: leaderboards, contests and "partners of a program" blocks read a per-partner snapshot of their
  * rollup (`rollup_values`), refreshed by one GROUP BY. A snapshot is fresh while the data version (max ids and
  * updated_at of the source and partners, plus the sync's marker) and, for "N days before today" rollups, the
- * local date are unchanged. When it is not: a snapshot that was cheap to build (small store) is rebuilt before
+ * local date are unchanged. When it is not: a snapshot that was small and quick to build is rebuilt before
  * answering, so the page is exact; an expensive one is served as is and rebuilt in the background
  * (stale-while-revalidate), so no partner waits seconds for a page. After each sync `refreshRankings` rebuilds.
  */
@@ -15,6 +15,7 @@ import { sources } from './fields.js';
 import type { BoundRollup, Privacy, Scope } from './model.js';
 import * as repo from './rollups.repo.js';
 import * as ranks from './rankings.repo.js';
+import { fillInWorker, purgeInWorker } from './sqlite-worker.js';
 
 /** What the blocks services need: the store, the business's time zone and a clock. */
 export interface BlocksDeps {
@@ -23,10 +24,15 @@ export interface BlocksDeps {
   timeZone: string;
   now: () => number;
   logger?: Logger;
+  /** The SQLite file, when the store is one: snapshots are then built by a worker thread (sqlite-worker.ts). */
+  sqliteFile?: string;
 }
 
-/** A snapshot that took longer than this to build is rebuilt in the background instead of before answering. */
-export const SYNCHRONOUS_REFRESH_MS = 50;
+/**
+ * A snapshot is rebuilt before answering when the last build was small and quick (a small store: the page is
+ * then always exact); otherwise it is served as is while a rebuild runs in the background.
+ */
+export const SYNCHRONOUS_REFRESH = { maxRows: 5_000, maxMs: 1_000 };
 
 const holder = `blocks-${process.pid}-${randomUUID()}`;
 const running = new WeakMap<object, Map<string, Promise<RefreshResult | undefined>>>();
@@ -41,6 +47,27 @@ function compileContext(deps: BlocksDeps): CompileContext {
   return { timeZone: deps.timeZone, now: deps.now() };
 }
 
+/** Rows of a snapshot generation are stored under `<ranking key>@<generation>`. */
+export function rowsKeyOf(key: string, generation: number): string {
+  return `${key}@${generation}`;
+}
+
+async function buildGeneration(deps: BlocksDeps, rollup: BoundRollup, ctx: CompileContext, current: number | undefined): Promise<{ generation: number; rows: number }> {
+  // Generations only grow, also when the clock is held still (tests) or goes back.
+  const generation = Math.max(Date.now(), (current ?? 0) + 1);
+  const rowsKey = rowsKeyOf(rollup.key, generation);
+  const [from, to] = repo.generationRange(rollup.key);
+  const keep = current === undefined ? '' : rowsKeyOf(rollup.key, current);
+  const select = repo.snapshotSelect(deps.db, rollup, rowsKey, ctx);
+  if (deps.sqliteFile) {
+    await purgeInWorker(deps.sqliteFile, repo.purgeGenerationsChunkSql, [from, to, keep]);
+    const compiled = select.compile();
+    return { generation, rows: await fillInWorker(deps.sqliteFile, { sql: compiled.sql, parameters: compiled.parameters }, repo.snapshotInsertSql) };
+  }
+  await repo.purgeGenerations(deps.db, rollup.key, keep);
+  return { generation, rows: await repo.insertSnapshotRows(deps.db, select) };
+}
+
 async function refreshNow(deps: BlocksDeps, rollup: BoundRollup, partnerIds?: readonly number[]): Promise<RefreshResult | undefined> {
   const lease = `blocks.refresh:${rollup.key}`;
   // One builder per ranking across gateway instances; the others keep serving the current snapshot.
@@ -53,18 +80,30 @@ async function refreshNow(deps: BlocksDeps, rollup: BoundRollup, partnerIds?: re
     if (partnerIds && (!previous || previous.as_of !== asOf)) partnerIds = undefined;
     const started = Date.now();
     const version = await repo.readDataVersion(deps.db, sources[rollup.source].table);
-    await deps.db.transaction().execute(async (trx) => {
-      if (!partnerIds) await repo.writeSnapshotRows(trx, rollup, ctx);
-      else for (let i = 0; i < partnerIds.length; i += 500) await repo.writeSnapshotRows(trx, rollup, ctx, partnerIds.slice(i, i + 500));
-    });
+    let generation: number;
+    let rows: number;
+    if (partnerIds && previous) {
+      generation = previous.refreshed_at;
+      const rowsKey = rowsKeyOf(rollup.key, generation);
+      const ids = partnerIds;
+      await deps.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          await repo.deleteSnapshotRows(trx, rowsKey, chunk);
+          await repo.insertSnapshotRows(trx, repo.snapshotSelect(trx, rollup, rowsKey, ctx, chunk));
+        }
+      });
+      rows = await repo.countSnapshotRows(deps.db, rowsKey);
+    } else {
+      ({ generation, rows } = await buildGeneration(deps, rollup, ctx, previous?.refreshed_at));
+    }
     const durationMs = Date.now() - started;
-    const rows = await repo.countSnapshotRows(deps.db, rollup.key);
     await repo.writeSnapshotInfo(deps.db, {
       ranking_key: rollup.key,
       rollup: rollup.name,
       as_of: asOf,
       data_version: version,
-      refreshed_at: ctx.now,
+      refreshed_at: generation,
       // A partial refresh says nothing about the cost of a full one: keep the last full duration.
       duration_ms: partnerIds && previous ? previous.duration_ms : durationMs,
       row_count: rows,
@@ -88,23 +127,34 @@ export function refreshRanking(deps: BlocksDeps, rollup: BoundRollup, opts: { pa
   return run;
 }
 
-/** Makes sure the snapshot can be read; says whether it is known to be out of date (being rebuilt). */
-export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promise<{ stale: boolean; refreshedAt: number | null }> {
+export interface Freshness {
+  /** Where the rows of the snapshot to read are (`rollup_values.ranking_key`); none yet: no rows. */
+  rowsKey: string | null;
+  /** Known to be out of date (a rebuild is running). */
+  stale: boolean;
+  refreshedAt: number | null;
+}
+
+/** Makes sure the snapshot can be read; says where its rows are and whether it is being rebuilt. */
+export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promise<Freshness> {
   const ctx = compileContext(deps);
   const [info, version] = await Promise.all([repo.readSnapshotInfo(deps.db, rollup.key), repo.readDataVersion(deps.db, sources[rollup.source].table)]);
   const asOf = rollup.relative ? localToday(ctx) : null;
-  if (info && info.data_version === version && info.as_of === asOf) return { stale: false, refreshedAt: info.refreshed_at };
-  if (!info || info.duration_ms <= SYNCHRONOUS_REFRESH_MS) {
-    if (await refreshRanking(deps, rollup)) return { stale: false, refreshedAt: ctx.now };
-    // Another instance holds the lease and is building it: wait for the first snapshot, serve an old one.
-    for (let waited = 0; !info && waited < 60_000; waited += 200) {
-      await new Promise((r) => setTimeout(r, 200));
-      if (await repo.readSnapshotInfo(deps.db, rollup.key)) break;
+  const current = (stale: boolean, i = info): Freshness => ({ rowsKey: i ? rowsKeyOf(rollup.key, i.refreshed_at) : null, stale, refreshedAt: i?.refreshed_at ?? null });
+  if (info && info.data_version === version && info.as_of === asOf) return current(false);
+  if (!info || (info.row_count <= SYNCHRONOUS_REFRESH.maxRows && info.duration_ms <= SYNCHRONOUS_REFRESH.maxMs)) {
+    if (!(await refreshRanking(deps, rollup))) {
+      // Another instance holds the lease and is building it: wait for a first snapshot, else serve the old one.
+      for (let waited = 0; !info && waited < 60_000; waited += 200) {
+        await new Promise((r) => setTimeout(r, 200));
+        if (await repo.readSnapshotInfo(deps.db, rollup.key)) break;
+      }
+      if (info) return current(true);
     }
-    return { stale: Boolean(info), refreshedAt: info?.refreshed_at ?? null };
+    return current(false, await repo.readSnapshotInfo(deps.db, rollup.key));
   }
   refreshRanking(deps, rollup).catch((err) => deps.logger?.error({ err, ranking: rollup.key }, 'ranking snapshot refresh failed'));
-  return { stale: true, refreshedAt: info.refreshed_at };
+  return current(true);
 }
 
 export interface RankingRowView {
@@ -162,7 +212,8 @@ export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerI
     filter = { programIds: ids };
     viewerInScope = Boolean(viewer && ids.includes(viewer.program_id));
   }
-  const top = await ranks.topOfRanking(deps.db, rollup.key, filter, req.dir, req.limit);
+  const rowsKey = freshness.rowsKey ?? '#none';
+  const top = await ranks.topOfRanking(deps.db, rowsKey, filter, req.dir, req.limit);
   const rows: RankingRowView[] = [];
   top.forEach((r, i) => {
     const previous = rows[i - 1];
@@ -174,8 +225,8 @@ export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerI
     const own = rows.find((r) => r.isViewer);
     if (own) viewerRow = { ...own, outside: false };
     else {
-      const value = (await ranks.snapshotValue(deps.db, rollup.key, viewerId)) ?? 0;
-      const rank = 1 + (await ranks.countAhead(deps.db, rollup.key, filter, req.dir, value));
+      const value = (await ranks.snapshotValue(deps.db, rowsKey, viewerId)) ?? 0;
+      const rank = 1 + (await ranks.countAhead(deps.db, rowsKey, filter, req.dir, value));
       viewerRow = { rank, displayName: displayName(viewer, req.privacy), value, valueText: formatValue(rollup.unit, value, viewer.currency), isViewer: true, outside: true };
     }
   }

@@ -62,29 +62,52 @@ export async function valuesForAll(db: Db, rollup: BoundRollup, ctx: CompileCont
 }
 
 /**
- * Recomputes the snapshot rows of `rollup` (all partners, or only `partnerIds`) with one INSERT ... SELECT.
- * Run inside a transaction: readers keep seeing the previous rows until it commits.
+ * The rows of a snapshot generation: one per partner with a matching row, with its program and ladder, as
+ * `(ranking_key, partner_id, program_id, ladder, value)` (the column order of `rollup_values`).
  */
-export async function writeSnapshotRows(trx: Db, rollup: BoundRollup, ctx: CompileContext, partnerIds?: readonly number[]): Promise<void> {
-  let del = trx.deleteFrom('rollup_values').where('ranking_key', '=', rollup.key);
-  if (partnerIds) del = del.where('partner_id', 'in', partnerIds);
-  await del.execute();
-  const select = (trx as unknown as Kysely<any>)
-    .selectFrom(groupedQuery(trx, rollup, ctx, partnerIds).as('a'))
+export function snapshotSelect(db: Db, rollup: BoundRollup, rowsKey: string, ctx: CompileContext, partnerIds?: readonly number[]) {
+  return (db as unknown as Kysely<any>)
+    .selectFrom(groupedQuery(db, rollup, ctx, partnerIds).as('a'))
     .innerJoin('partners as p', 'p.id', 'a.partner_id')
     .innerJoin('programs as pr', 'pr.id', 'p.program_id')
     .select([
-      sql<string>`cast(${rollup.key} as text)`.as('ranking_key'),
+      sql<string>`cast(${rowsKey} as text)`.as('ranking_key'),
       'p.id as partner_id',
       'p.program_id',
       sql<string>`coalesce(pr.tier_group, '#program:' || cast(pr.id as text))`.as('ladder'),
       'a.v as value',
     ]);
-  await trx.insertInto('rollup_values').columns(['ranking_key', 'partner_id', 'program_id', 'ladder', 'value']).expression(select).execute();
 }
 
-export async function countSnapshotRows(db: Db, key: string): Promise<number> {
-  const row = await db.selectFrom('rollup_values').select((eb) => eb.fn.countAll<number>().as('n')).where('ranking_key', '=', key).executeTakeFirst();
+export const snapshotInsertSql = 'insert into rollup_values (ranking_key, partner_id, program_id, ladder, value) values (?, ?, ?, ?, ?)';
+
+/** INSERT ... SELECT of a snapshot generation (or of some partners' rows); returns the rows written. */
+export async function insertSnapshotRows(db: Db, select: ReturnType<typeof snapshotSelect>): Promise<number> {
+  const r = await db.insertInto('rollup_values').columns(['ranking_key', 'partner_id', 'program_id', 'ladder', 'value']).expression(select).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0);
+}
+
+export async function deleteSnapshotRows(db: Db, rowsKey: string, partnerIds: readonly number[]): Promise<void> {
+  await db.deleteFrom('rollup_values').where('ranking_key', '=', rowsKey).where('partner_id', 'in', partnerIds).execute();
+}
+
+/** Key range of every generation of a ranking: `<key>@<stamp>` sorts between `<key>@` and `<key>A`. */
+export function generationRange(key: string): [string, string] {
+  return [`${key}@`, `${key}A`];
+}
+
+/** Deletes every generation of the ranking but `keep` (PostgreSQL: one statement, off the event loop). */
+export async function purgeGenerations(db: Db, key: string, keep: string): Promise<void> {
+  const [from, to] = generationRange(key);
+  await db.deleteFrom('rollup_values').where('ranking_key', '>=', from).where('ranking_key', '<', to).where('ranking_key', '<>', keep).execute();
+}
+
+/** The same for the SQLite worker, a chunk at a time (parameters: from, to, keep, then the chunk size). */
+export const purgeGenerationsChunkSql =
+  'delete from rollup_values where rowid in (select rowid from rollup_values where ranking_key >= ? and ranking_key < ? and ranking_key <> ? limit ?)';
+
+export async function countSnapshotRows(db: Db, rowsKey: string): Promise<number> {
+  const row = await db.selectFrom('rollup_values').select((eb) => eb.fn.countAll<number>().as('n')).where('ranking_key', '=', rowsKey).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 

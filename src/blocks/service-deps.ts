@@ -10,7 +10,7 @@ import type { BlocksConfig } from './model.js';
 import type { BlocksDeps } from './rankings.js';
 
 export interface ServiceDeps {
-  store: { db: Kysely<Database> };
+  store: { db: Kysely<Database>; kind?: string; sqlite?: { name: string; memory?: boolean } };
   now?: () => number;
   logger?: Logger;
   config?: { defaultTimeZone?: string; publicUrl?: string };
@@ -20,6 +20,7 @@ export interface ServiceDeps {
 export function blocksDepsOf(deps: ServiceDeps): BlocksDeps {
   return {
     db: deps.store.db,
+    sqliteFile: deps.store.kind === 'sqlite' && deps.store.sqlite && !deps.store.sqlite.memory ? deps.store.sqlite.name : undefined,
     timeZone: deps.config?.defaultTimeZone ?? activeBlocksConfig().timeZone,
     now: deps.now ?? Date.now,
     logger: deps.logger,

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { forEachStore } from '../support/store.js';
 import { parseBlocksConfig } from '../../src/blocks/index.js';
 import { daysAgoStartMs } from '../../src/blocks/compile.js';
-import { refreshRanking, rankingView, type BlocksDeps } from '../../src/blocks/rankings.js';
+import { refreshRanking, rankingView, rowsKeyOf, type BlocksDeps } from '../../src/blocks/rankings.js';
 import { valueForPartner } from '../../src/blocks/rollups.repo.js';
 import type { BlocksConfig, BoundRollup } from '../../src/blocks/model.js';
 import { CONTEST_START, CONTEST_START_MS, DAY, NOW, YEAR_AGO, clearBlocksTables, expected, seedBlocksFixture, type Fixture } from './fixture.js';
@@ -53,7 +53,7 @@ forEachStore('blocks: preset rollups', (ctx) => {
     await clearBlocksTables(ctx.store);
     fx = await seedBlocksFixture(ctx.store);
     config = configFor(fx);
-    deps = { db: ctx.store.db, timeZone: 'UTC', now: () => NOW };
+    deps = { db: ctx.store.db, timeZone: 'UTC', now: () => NOW, sqliteFile: ctx.store.sqlite?.name };
   });
 
   const cases: Array<[string, string, (fx: Fixture, partnerId: number) => number]> = [
@@ -80,7 +80,8 @@ forEachStore('blocks: preset rollups', (ctx) => {
       expect([...want.values()].some((v) => v !== 0), 'some partner has a value').to.equal(true);
       for (const p of fx.partners) expect(await valueForPartner(ctx.store.db, rollup, p.id, { timeZone: 'UTC', now: NOW }), `${p.firstName}`).to.equal(want.get(p.id));
       await refreshRanking(deps, rollup);
-      const rows = await ctx.store.db.selectFrom('rollup_values').select(['partner_id', 'value']).where('ranking_key', '=', rollup.key).execute();
+      const { refreshed_at } = await ctx.store.db.selectFrom('rollup_snapshots').select('refreshed_at').where('ranking_key', '=', rollup.key).executeTakeFirstOrThrow();
+      const rows = await ctx.store.db.selectFrom('rollup_values').select(['partner_id', 'value']).where('ranking_key', '=', rowsKeyOf(rollup.key, refreshed_at)).execute();
       const got = new Map(rows.map((r) => [r.partner_id, Number(r.value)]));
       for (const p of fx.partners) expect(got.get(p.id) ?? 0, `snapshot of ${p.firstName}`).to.equal(want.get(p.id));
     });
@@ -113,6 +114,27 @@ forEachStore('blocks: preset rollups', (ctx) => {
     const top = await rankingView(deps, board, values[0]!.id);
     expect(top.rows[0]!.isViewer).to.equal(true);
     expect(top.viewer?.outside).to.equal(false);
+  });
+
+  it('rebuilds a snapshot when a row changes, patches only the partners a sync names, and keeps at most two generations', async () => {
+    const board = config.leaderboards.get('pending')!;
+    const alice = fx.partners[0]!;
+    const pending = fx.commissions.find((c) => c.partner_id === alice.id && c.status === 'pending')!;
+    const valueOfAlice = async () => (await rankingView(deps, { ...board, scope: { kind: 'all' } }, alice.id)).viewer!.value;
+    expect(await valueOfAlice()).to.equal(expected.pendingTotal(fx.commissions, alice.id));
+    // A sync approves it and bumps updated_at: the next page view sees it (small store: rebuilt before answering).
+    await ctx.store.db.updateTable('commissions').set({ status: 'approved', updated_at: NOW }).where('id', '=', pending.id).execute();
+    pending.status = 'approved';
+    expect(await valueOfAlice()).to.equal(expected.pendingTotal(fx.commissions, alice.id));
+    // A change the data version cannot see (same updated_at): patched by the after-sync refresh of that partner.
+    await ctx.store.db.updateTable('commissions').set({ status: 'pending' }).where('id', '=', pending.id).execute();
+    pending.status = 'pending';
+    await refreshRanking(deps, board.rollup, { partnerIds: [alice.id] });
+    expect(await valueOfAlice()).to.equal(expected.pendingTotal(fx.commissions, alice.id));
+    for (let i = 0; i < 3; i++) await refreshRanking(deps, board.rollup);
+    const generations = await ctx.store.db.selectFrom('rollup_values').select('ranking_key').distinct().where('ranking_key', '>=', `${board.rollup.key}@`).where('ranking_key', '<', `${board.rollup.key}A`).execute();
+    expect(generations.length).to.be.within(1, 2);
+    expect(await valueOfAlice()).to.equal(expected.pendingTotal(fx.commissions, alice.id));
   });
 
   it('resolves "N days before today" in the business time zone', () => {
