@@ -72,7 +72,7 @@ describe('browser: leaderboard and contest pages', function () {
     expect((await highlighted.locator('td.value').textContent())?.trim()).to.equal(formatMoney(third.v, 'USD'));
     expect(await highlighted.locator('.you').isVisible()).to.equal(true);
     // The highlight is visible, not only a class: its background differs from an ordinary row's.
-    const bg = (sel: string) => page.locator(sel).first().evaluate((el) => getComputedStyle(el.querySelector('td')!).backgroundColor);
+    const bg = (sel: string) => page.locator(sel).first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el.querySelector('td')).backgroundColor);
     expect(await bg('tr.highlight')).not.to.equal(await bg('tbody tr:not(.highlight)'));
     expect(await page.locator('nav a[aria-current="page"]').textContent()).to.equal('Leaderboard');
     await page.screenshot({ path: join(screenshots, 'leaderboard.png'), fullPage: true });
