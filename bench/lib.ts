@@ -160,3 +160,45 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     },
   };
 }
+
+export interface WrkPercentiles extends WrkResult {
+  p95ms: number;
+}
+
+/**
+ * wrk with a Lua script that rotates through `cookies` (one per simulated partner) and prints p50/p95/p99.
+ */
+export async function wrkAsPartners(url: string, cookies: string[], opts: { connections: number; seconds: number }): Promise<WrkPercentiles> {
+  const dir = mkdtempSync(join(tmpdir(), 'partnergate-wrk-'));
+  const script = join(dir, 'partners.lua');
+  const path = new URL(url).pathname + new URL(url).search;
+  writeFileSync(
+    script,
+    `local cookies = { ${cookies.map((c) => JSON.stringify(c)).join(', ')} }
+local i = math.random(#cookies)
+request = function()
+  i = i + 1
+  return wrk.format("GET", ${JSON.stringify(path)}, { ["Cookie"] = cookies[(i % #cookies) + 1] })
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P50 %d\\nP95 %d\\nP99 %d\\n", latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+`,
+  );
+  try {
+    const { stdout } = await execFileP('wrk', ['-t', '2', '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '10s', '-s', script, url], { timeout: (opts.seconds + 30) * 1000 });
+    const us = (k: string) => Number(new RegExp(`${k} (\\d+)`).exec(stdout)?.[1] ?? NaN) / 1000;
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+    const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0),
+      p50ms: us('P50'),
+      p95ms: us('P95'),
+      p99ms: us('P99'),
+      non2xx,
+      errors: errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Benchmark 4, partner pages at scale: the dashboard, the pending-commissions list and the leaderboard on the
+ * 100k partner / 5M commission demo store, 16 concurrent signed-in partners (the 16 busiest: the worst case),
+ * on SQLite and PostgreSQL. Reference: the latency budget (p95 50 ms for pages, 100 ms for the leaderboard).
+ * The generated SQLite store is kept in bench/.work/ so later runs skip the load.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
+import { generateDemoData } from '../src/demo/index.js';
+import { migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
+import { startPostgres } from '../test/support/postgres.js';
+import { repoRoot, result, startGatewayProcess, wrkAsPartners, type BenchResult } from './lib.js';
+
+const pages = [
+  { name: 'dashboard', path: '/partner-center/', budgetMs: 50 },
+  { name: 'commissions', path: '/partner-center/commissions/pending', budgetMs: 50 },
+  { name: 'leaderboard', path: '/partner-center/leaderboard', budgetMs: 100 },
+];
+
+async function loadStore(config: StoreConfig, size: { partners: number; commissions: number }): Promise<void> {
+  const store = await openStore(config);
+  try {
+    await migrateToLatest(store.db, store.kind);
+    const has = await store.db.selectFrom('partners').select(store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (Number(has.n) === 0) {
+      process.stderr.write(`  generating ${size.partners} partners / ${size.commissions} commissions into ${store.kind}...\n`);
+      const s = await generateDemoData(store, { seed: 42, partners: size.partners, commissions: size.commissions });
+      process.stderr.write(`  ${s.totalRows} rows in ${s.seconds.toFixed(1)} s\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** Sessions for the 16 busiest partners, opened as a sign-in would. */
+async function partnerCookies(config: StoreConfig, n: number): Promise<string[]> {
+  const store: Store = await openStore(config);
+  try {
+    const busiest = await store.db
+      .selectFrom('commissions')
+      .select(['partner_id', store.db.fn.countAll<number>().as('n')])
+      .groupBy('partner_id')
+      .orderBy('n', 'desc')
+      .limit(n)
+      .execute();
+    const policy = sessionPolicyFrom({ sessionIdleMinutes: 600, sessionAbsoluteHours: 24 });
+    const cookies: string[] = [];
+    for (const { partner_id } of busiest) {
+      let account = await store.db.selectFrom('accounts').select('id').where('partner_id', '=', partner_id).executeTakeFirst();
+      account ??= await store.db
+        .insertInto('accounts')
+        .values({ partner_id, email: `bench${partner_id}@bench.invalid`, role: 'partner', password_hash: null, totp_secret: null, totp_enabled: 0, totp_recovery_json: null, oidc_subject: null, created_at: Date.now(), password_changed_at: null, disabled_at: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const { cookieValue } = await openSession(store.db, policy, { accountId: account.id, method: 'password' });
+      cookies.push(`pg_session=${cookieValue}`);
+    }
+    return cookies;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function benchPages(opts: { smoke: boolean }): Promise<BenchResult[]> {
+  const size = opts.smoke ? { partners: 500, commissions: 20_000 } : { partners: 100_000, commissions: 5_000_000 };
+  const seconds = opts.smoke ? 2 : 10;
+  const out: BenchResult[] = [];
+  const work = join(repoRoot, 'bench/.work');
+  mkdirSync(work, { recursive: true });
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    let config: StoreConfig;
+    let cleanup = async () => {};
+    if (kind === 'sqlite') {
+      const file = join(work, `pages-${size.partners}-${size.commissions}.sqlite`);
+      if (!existsSync(file)) {
+        const partial = `${file}.loading`;
+        rmSync(partial, { force: true });
+        await loadStore({ kind: 'sqlite', path: partial }, size);
+        renameSync(partial, file);
+        for (const ext of ['-wal', '-shm']) rmSync(`${partial}${ext}`, { force: true });
+      }
+      config = { kind: 'sqlite', path: file };
+    } else {
+      const pg = await startPostgres();
+      config = { kind: 'postgres', url: await pg.createDatabase('pages') };
+      cleanup = () => pg.stop();
+      await loadStore(config, size);
+    }
+    try {
+      const cookies = await partnerCookies(config, 16);
+      const gateway = await startGatewayProcess({
+        ...(config.kind === 'sqlite' ? { PARTNERGATE_SQLITE_PATH: config.path } : { DATABASE_URL: config.url }),
+        PARTNERGATE_WORKERS: 'auto',
+        PARTNERGATE_SESSION_IDLE_MINUTES: '600',
+      });
+      try {
+        for (const page of pages) {
+          await wrkAsPartners(`${gateway.url}${page.path}`, cookies, { connections: 16, seconds: 1 }); // warm-up
+          const r = await wrkAsPartners(`${gateway.url}${page.path}`, cookies, { connections: 16, seconds });
+          const note = r.non2xx || r.errors ? `${r.non2xx} non-2xx, ${r.errors} socket errors` : undefined;
+          out.push(result(`pages.${kind}.${page.name}.p95`, r.p95ms, 'ms', { name: `budget ${page.budgetMs} ms`, value: page.budgetMs, higherIsBetter: false }, note));
+          out.push(result(`pages.${kind}.${page.name}.p50`, r.p50ms, 'ms'));
+          out.push(result(`pages.${kind}.${page.name}.rps`, r.rps, 'req/s'));
+        }
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      await cleanup();
+    }
+  }
+  return out;
+}
