@@ -28,18 +28,28 @@ const WIDTH = 720;
 const HEIGHT = 260;
 const PAD = { left: 64, right: 12, top: 28, bottom: 40 };
 
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
+function niceMax(v: number, integer: boolean): number {
+  if (v <= 0) return integer ? 2 : 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  let max = 10 * p;
+  for (const m of [1, 2, 2.5, 5, 10]) {
+    if (m * p >= v) {
+      max = m * p;
+      break;
+    }
+  }
+  // Counts get whole-number ticks at 0, max/2 and max.
+  return integer ? Math.max(2, 2 * Math.ceil(max / 2)) : max;
 }
+
+const MAX_X_LABELS = 8;
 
 /** Grouped vertical bars, one group per label. */
 export function barChart(id: string, title: string, labels: string[], series: ChartSeries[]): BarChartModel {
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  const integer = series.every((s) => !s.format);
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)), integer);
   const n = Math.max(1, labels.length);
   const groupW = plotW / n;
   const barW = Math.max(1, (groupW * 0.8) / series.length);
@@ -51,7 +61,7 @@ export function barChart(id: string, title: string, labels: string[], series: Ch
       bars.push({ x: round(x), y: round(PAD.top + plotH - h), w: round(Math.max(1, barW - 1)), h: round(h), className: s.className, title: `${labels[i]}: ${s.name} ${s.format ? s.format(v) : v}` });
     });
   });
-  const step = Math.ceil(n / 12);
+  const step = Math.ceil(n / MAX_X_LABELS);
   const xLabels = labels
     .map((text, i) => ({ text, i }))
     .filter(({ i }) => i % step === 0)
@@ -78,7 +88,11 @@ function round(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
+/** Axis labels stay short: `2026-03-14` and `Week of 2026-03-09` become `Mar 14` and `Mar 9`; names are cut. */
 function shortLabel(text: string): string {
-  const t = text.replace(/^Week of /, '');
-  return t.length > 14 ? `${t.slice(0, 13)}…` : t;
+  const date = /^(?:Week of )?(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date) return `${months[Number(date[2]) - 1]} ${Number(date[3])}`;
+  return text.length > 14 ? `${text.slice(0, 13)}…` : text;
 }
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
