@@ -2,7 +2,7 @@
  * Routes: OpenID Connect sign-in (`/sso/oidc/start`, `/sso/oidc/callback`) and back-channel logout
  * (`POST /sso/oidc/backchannel-logout`, server to server, exempt from CSRF: see `authCsrfExempt`).
  */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { clearCookie, readCookies, setCookie } from '../web/middleware.js';
@@ -12,11 +12,16 @@ import { OIDC_STATE_TTL_MS, oidcCookieName, type OidcService } from './oidc.js';
 export function oidcRoutes(deps: GatewayDeps, oidc: OidcService): Router {
   const router = Router();
   const cookieName = oidcCookieName(deps.config.cookieSecure);
+  /** The partner center host's origin when the browser is on it (situation 3), else the public URL. */
+  const browserOrigin = (req: Request): string | undefined => {
+    const pcHost = deps.config.partnerCenterHost?.toLowerCase();
+    return pcHost && req.headers.host?.toLowerCase() === pcHost ? `${new URL(deps.config.publicUrl).protocol}//${pcHost}` : undefined;
+  };
   const notConfigured = () => new AppError('not_found', 'Signing in with an external account is not set up here.');
 
   router.get('/oidc/start', async (req, res) => {
     if (!oidc.enabled) throw notConfigured();
-    const { url, handle } = await oidc.start({ rd: field(req.query, 'rd'), reauth: field(req.query, 'reauth') === '1' });
+    const { url, handle } = await oidc.start({ rd: field(req.query, 'rd'), reauth: field(req.query, 'reauth') === '1', origin: browserOrigin(req) });
     setCookie(res, cookieName, handle, { secure: deps.config.cookieSecure, maxAgeSeconds: OIDC_STATE_TTL_MS / 1000 });
     res.redirect(303, url);
   });
@@ -25,8 +30,7 @@ export function oidcRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     if (!oidc.enabled) throw notConfigured();
     const handle = readCookies(req)[cookieName];
     clearCookie(res, cookieName, deps.config.cookieSecure);
-    const currentUrl = new URL(req.originalUrl, deps.config.publicUrl);
-    const { opened, rd } = await oidc.finish({ handle, currentUrl, previousCookie: previousCookieOf(deps, req), ...originOf(req) });
+    const { opened, rd } = await oidc.finish({ handle, callbackPath: req.originalUrl, previousCookie: previousCookieOf(deps, req), ...originOf(req) });
     setSessionCookie(deps, res, opened);
     res.redirect(303, nextTarget(deps, rd));
   });

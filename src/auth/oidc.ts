@@ -29,6 +29,8 @@ export function oidcCookieName(secure: boolean): string {
 }
 
 interface PendingSignIn {
+  /** The callback URL sent to the provider (the public URL's, or the partner center host's in situation 3). */
+  redirectUri: string;
   state: string;
   nonce: string;
   verifier: string;
@@ -49,8 +51,10 @@ interface StoredTokens {
 export interface OidcService {
   readonly enabled: boolean;
   readonly providerName: string;
-  start(input: { rd?: string; reauth?: boolean }): Promise<{ url: string; handle: string }>;
-  finish(input: { handle: string | undefined; currentUrl: URL; previousCookie?: string | null } & RequestOrigin): Promise<{ opened: OpenedSession; account: Account; rd?: string }>;
+  /** @param origin the origin the browser uses (callbacks must come back to the host that set the cookie) */
+  start(input: { rd?: string; reauth?: boolean; origin?: string }): Promise<{ url: string; handle: string }>;
+  /** @param callbackPath the callback's path and query as received (`/sso/oidc/callback?code=...`) */
+  finish(input: { handle: string | undefined; callbackPath: string; previousCookie?: string | null } & RequestOrigin): Promise<{ opened: OpenedSession; account: Account; rd?: string }>;
   endSessionUrl(session: SessionWithAccount): Promise<string | undefined>;
   refreshIfDue(session: SessionWithAccount): Promise<boolean>;
   backchannelLogout(logoutToken: unknown): Promise<number>;
@@ -63,7 +67,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
   const providerName = config.oidcProviderName;
   let discovered: Promise<client.Configuration> | undefined;
   let jwks: { uri: string; getKey: JWTVerifyGetKey } | undefined;
-  const redirectUri = () => `${config.publicUrl}/sso/oidc/callback`;
+  const redirectUriFor = (origin?: string) => `${origin ?? config.publicUrl}/sso/oidc/callback`;
   const subjectKey = (iss: string, sub: string) => `${iss}#${sub}`;
 
   function configuration(): Promise<client.Configuration> {
@@ -135,6 +139,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
     async start(input) {
       const cfg = await configuration();
       const pending: PendingSignIn = {
+        redirectUri: redirectUriFor(input.origin),
         state: client.randomState(),
         nonce: client.randomNonce(),
         verifier: client.randomPKCECodeVerifier(),
@@ -144,7 +149,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       const scopes = ['openid', 'email', 'profile'];
       if (cfg.serverMetadata().scopes_supported?.includes('offline_access')) scopes.push('offline_access');
       const params: Record<string, string> = {
-        redirect_uri: redirectUri(),
+        redirect_uri: pending.redirectUri,
         scope: scopes.join(' '),
         state: pending.state,
         nonce: pending.nonce,
@@ -167,13 +172,14 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       if (!row?.payload_json) throw notStartedHere;
       const pending = JSON.parse(row.payload_json) as PendingSignIn;
       const cfg = await configuration();
-      const idpError = input.currentUrl.searchParams.get('error');
+      const currentUrl = new URL(input.callbackPath, pending.redirectUri);
+      const idpError = currentUrl.searchParams.get('error');
       if (idpError) {
         throw failed(idpError === 'access_denied' ? `Signing in with ${providerName} was cancelled.` : `${providerName} refused the sign-in (${idpError.slice(0, 60)}). Try again.`);
       }
       let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
       try {
-        tokens = await client.authorizationCodeGrant(cfg, input.currentUrl, {
+        tokens = await client.authorizationCodeGrant(cfg, currentUrl, {
           pkceCodeVerifier: pending.verifier,
           expectedState: pending.state,
           expectedNonce: pending.nonce,

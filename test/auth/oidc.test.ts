@@ -4,6 +4,7 @@
  * refresh, RP-initiated logout and back-channel logout (real, from the provider, and forged tokens).
  */
 import { expect } from 'chai';
+import request from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { CookieBrowser, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { clearTables, forEachStore } from '../support/store.js';
@@ -268,6 +269,18 @@ forEachStore('auth: OpenID Connect', (ctx) => {
     const refused = await probe();
     expect(refused.status).to.equal(401);
     expect(await sessions()).to.have.length(0);
+  });
+
+  it('situation 3: a sign-in started on the partner center host comes back to that host', async () => {
+    const pc = await startTestGateway(ctx.store, { PARTNERGATE_OIDC_ISSUER: op.issuer, PARTNERGATE_OIDC_CLIENT_ID: CLIENT_ID, PARTNERGATE_OIDC_CLIENT_SECRET: CLIENT_SECRET, PARTNERGATE_PARTNER_CENTER_HOST: 'partners.example.test' });
+    try {
+      const onHost = await request(pc.url).get('/sso/oidc/start').set('Host', 'partners.example.test').redirects(0);
+      expect(new URL(onHost.headers.location).searchParams.get('redirect_uri')).to.equal('http://partners.example.test/sso/oidc/callback');
+      const onPublic = await request(pc.url).get('/sso/oidc/start').redirects(0);
+      expect(new URL(onPublic.headers.location).searchParams.get('redirect_uri')).to.equal(`${pc.url}/sso/oidc/callback`);
+    } finally {
+      await pc.close();
+    }
   });
 
   it('re-authentication through the provider asks it for a fresh login (prompt=login, max_age)', async () => {
