@@ -29,6 +29,8 @@ export interface FakeUpstream {
   server: Server;
   /** Sockets currently open to this upstream. */
   openSockets(): number;
+  /** Upstream sockets of websocket connections still open. */
+  openWebsockets(): number;
   /** Resolves when a request for this path has arrived. */
   arrived(path: string): Promise<IncomingMessage>;
   releaseStream(): void;
@@ -98,7 +100,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     s.on('close', () => sockets.delete(s));
   });
   const wss = new WebSocketServer({ server });
+  const wsSockets = new Set<Socket>();
   wss.on('connection', (ws, req) => {
+    wsSockets.add(req.socket);
+    req.socket.once('close', () => wsSockets.delete(req.socket));
     ws.send(JSON.stringify({ url: req.url, headers: req.headers, rawHeaders: req.rawHeaders }));
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   });
@@ -109,6 +114,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     port,
     server,
     openSockets: () => sockets.size,
+    openWebsockets: () => wsSockets.size,
     arrived: (path) => new Promise((r) => waiters.set(path, [...(waiters.get(path) ?? []), r])),
     releaseStream() {
       for (const res of streams.splice(0)) res.end('second\n');
