@@ -18,4 +18,5 @@ if ! npx tsc -p tsconfig.test.json --noEmit >test-typecheck.log 2>&1 || ! npx ts
   exit 1
 fi
 rm -f test-install.log test-typecheck.log
+export PARTNERGATE_TEST_BUILT=1
 exec npx mocha "$@"
