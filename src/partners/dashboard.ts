@@ -4,7 +4,8 @@ import type { DateRange } from '../common/index.js';
 import type { PartnerProfile } from './profile.js';
 import type { Db, MsRange } from './repos/db.js';
 import { countLeads, countVisits } from './repos/activity.repo.js';
-import { periodCommissionStats, totalsByStatusAndKind, type StatusKindTotal } from './repos/commissions.repo.js';
+import { periodCommissionStats, type StatusKindTotal } from './repos/commissions.repo.js';
+import { allTimeTotalsByStatus } from './totals-cache.js';
 import { tierStatus, type TierStatus, type TierThresholds } from './tiers.js';
 
 export interface MoneyTotals {
@@ -66,7 +67,7 @@ export interface Dashboard {
 export async function buildDashboard(db: Db, partner: PartnerProfile, period: DateRange, now: number, thresholds?: TierThresholds): Promise<Dashboard> {
   const month = monthOf(now, partner.timeZone);
   const [all, monthStats, activity] = await Promise.all([
-    totalsByStatusAndKind(db, partner.id),
+    allTimeTotalsByStatus(db, partner.id),
     periodCommissionStats(db, partner.id, month),
     periodActivity(db, partner.id, period),
   ]);

@@ -9,7 +9,7 @@
  */
 import type { Db, MsRange } from './repos/db.js';
 import { earnedSince, ledgerCommissionsIn, namesFor, paidOutBefore, payoutsIn } from './repos/ledger.repo.js';
-import { totalsByStatusAndKind } from './repos/commissions.repo.js';
+import { allTimeTotalsByStatus } from './totals-cache.js';
 import { moneyTotals } from './dashboard.js';
 import type { PageRequest } from './paging.js';
 import { MAX_PAGE } from './paging.js';
@@ -50,7 +50,7 @@ const typeOrder: Record<LedgerEntryType, number> = { commission: 0, refund: 1, c
 
 export async function earningsLedger(db: Db, q: { partnerId: number; range: MsRange; page: PageRequest }): Promise<Ledger> {
   const [allTime, earnedFromStart, paidOut, commissions, payouts] = await Promise.all([
-    totalsByStatusAndKind(db, q.partnerId),
+    allTimeTotalsByStatus(db, q.partnerId),
     earnedSince(db, q.partnerId, q.range.startMs),
     paidOutBefore(db, q.partnerId, q.range.startMs),
     ledgerCommissionsIn(db, q.partnerId, q.range, LEDGER_MAX_ROWS + 1),

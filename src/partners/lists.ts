@@ -4,7 +4,8 @@ import { AppError } from '../common/index.js';
 import type { Db, MsRange } from './repos/db.js';
 import { readPage, type PageRequest, type Paged } from './paging.js';
 import { listReferredContacts } from './repos/contacts.repo.js';
-import { listCommissions, periodCommissionStats, saleCountsByContact, totalsByStatusAndKind, type CommissionListRow } from './repos/commissions.repo.js';
+import { listCommissions, periodCommissionStats, saleCountsByContact, type CommissionListRow } from './repos/commissions.repo.js';
+import { allTimeTotalsByStatus } from './totals-cache.js';
 import { activeOpenOrderTotals, findProduct, listActiveOpenOrders, type OpenOrderRow } from './repos/catalog.repo.js';
 import { moneyTotals, type MoneyTotals } from './dashboard.js';
 
@@ -69,7 +70,7 @@ export async function commissionPage(
 
 /** All-time money totals (for the "total pending" line above the pending list). */
 export async function allTimeTotals(db: Db, partnerId: number): Promise<MoneyTotals> {
-  return moneyTotals(await totalsByStatusAndKind(db, partnerId));
+  return moneyTotals(await allTimeTotalsByStatus(db, partnerId));
 }
 
 /** The product (404 when unknown) and the partner's figures for it over a range. */
