@@ -18,7 +18,7 @@ import { queueContactUpdate, writeBackStatus } from './ontraport-writeback.js';
 
 export interface LevelRef {
   programId: number;
-  name: string;
+  programName: string;
   level: number;
 }
 
@@ -66,7 +66,7 @@ export function targetLevel(ladder: repo.LadderLevel[], startIndex: number, grou
   }
 }
 
-const levelRef = (l: repo.LadderLevel): LevelRef => ({ programId: l.id, name: l.name, level: l.level_order });
+const levelRef = (l: repo.LadderLevel): LevelRef => ({ programId: l.id, programName: l.name, level: l.level_order });
 
 async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: TierChange, to: repo.LadderLevel, ctx: { now: number; actor: number | null; publicUrl?: string; currency: string; rule: TierRule }): Promise<'moved' | 'reapplied' | string> {
   const ontraportKey = `tier-upgrade:partner:${p.id}:program:${to.id}`;
@@ -91,7 +91,7 @@ async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: 
         idempotencyKey: emailKey,
         to: p.email,
         template: 'tier-upgrade',
-        params: { firstName: p.first_name, fromProgram: change.from.name, toProgram: change.to.name, ruleLabel: ctx.rule.label, valueText, partnerCenterUrl: ctx.publicUrl ? `${ctx.publicUrl}/partner-center/` : undefined },
+        params: { firstName: p.first_name, fromProgram: change.from.programName, toProgram: change.to.programName, ruleLabel: ctx.rule.label, valueText, partnerCenterUrl: ctx.publicUrl ? `${ctx.publicUrl}/partner-center/` : undefined },
       }, ctx.now);
     }
     await repo.insertUpgrade(trx, {

@@ -113,7 +113,7 @@ forEachStore('blocks: tier rules', (ctx) => {
       const need = await nextTierRequirement(ctx.store.db, below.id, { blocks, now: NOW, timeZone: 'UTC' });
       const earned = expected.earnedTotal(fx.commissions, below.id);
       expect(need).to.deep.include({ tierGroup: 'main', rule: 'earned_10000_next_level', unit: 'money', requiredValue: THRESHOLD, currentValue: earned, remainingValue: THRESHOLD - earned, currency: 'USD' });
-      expect(need!.next).to.deep.equal({ programId: fx.programs.silver, name: 'Silver Partner', level: 2 });
+      expect(need!.next).to.deep.equal({ programId: fx.programs.silver, programName: 'Silver Partner', level: 2 });
       const hank = fx.partners.find((p) => p.firstName === 'Hank')!;
       expect(await nextTierRequirement(ctx.store.db, hank.id, { blocks })).to.equal(null); // no rule from level 2
       const omar = fx.partners.find((p) => p.firstName === 'Omar')!;
