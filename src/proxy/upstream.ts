@@ -137,12 +137,20 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     res.end(body);
   }
 
+  function hasGatewayCookie(cookie: string): boolean {
+    for (const marker of cookieMarkers) if (cookie.includes(marker)) return true;
+    return false;
+  }
+
   /** Hygiene and the gateway's cookies; returns the Partnergate session cookie value when the request carries one. */
   function prepare(req: IncomingMessage, upgrade: boolean): string | undefined {
     const headers = req.headers;
-    hygiene.clean(headers, req.rawHeaders, upgrade, { for: req.socket.remoteAddress ?? '', proto: publicProto(), host: headers.host ?? publicHost() });
+    const address = req.socket.remoteAddress ?? '';
+    // An IPv4 client of a dual-stack listener shows as ::ffff:a.b.c.d; PHP code expects the plain address.
+    const client = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    hygiene.clean(headers, req.rawHeaders, upgrade, { for: client, proto: publicProto(), host: headers.host ?? publicHost() });
     const cookie = headers.cookie;
-    if (cookie === undefined || !cookieMarkers.some((m) => cookie.includes(m))) return undefined;
+    if (cookie === undefined || !hasGatewayCookie(cookie)) return undefined;
     const { session, rest } = takeGatewayCookies(cookie, sessionCookie, otherCookies);
     if (rest === undefined) delete headers.cookie;
     else headers.cookie = rest;
