@@ -1,22 +1,31 @@
 /**
- * The CLI's doors into other capabilities (Ontraport sync, demo data, blocks, reports). Each is one small function
- * here, so that a capability's API change touches one place. A capability not built yet answers with a clear
- * "not available" error instead of failing at import time.
+ * The CLI's doors into other capabilities (Ontraport sync, blocks): each is one small function here, so that a
+ * capability's API change touches one place.
  */
 import type { Logger } from '../common/index.js';
 import type { Config } from '../config/index.js';
+import { groupMembers, loadBlocksConfig, type BlocksConfig, type ServiceDeps } from '../blocks/index.js';
 import { createOntraportClient, runSync } from '../ontraport/index.js';
 import type { Store } from '../store/index.js';
-import { CliError } from './cli/exit-codes.js';
 import type { CliRuntime } from './cli/runtime.js';
 
-export function unavailable(what: string): never {
-  throw new CliError(`${what} is not available in this build yet`);
+
+/** The blocks services' dependencies, from the CLI runtime (the same configuration file as the gateway). */
+export async function blocksDeps(rt: CliRuntime): Promise<ServiceDeps> {
+  return { store: await rt.store(), logger: rt.logger, config: rt.config };
+}
+
+export function blocksConfigOf(rt: CliRuntime): BlocksConfig {
+  return loadBlocksConfig(rt.config.blocksConfig);
 }
 
 /** Members (partner ids) of a named group, from the blocks configuration. */
-export function groupMembersAdapter(_rt: CliRuntime): ((name: string) => Promise<number[]>) | undefined {
-  return undefined;
+export function groupMembersAdapter(rt: CliRuntime): (name: string) => Promise<number[]> {
+  return async (name) => {
+    const ids: number[] = [];
+    for await (const m of groupMembers(await blocksDeps(rt), name, { blocks: blocksConfigOf(rt) })) ids.push(m.partnerId);
+    return ids;
+  };
 }
 
 /** A full import from Ontraport for the migrations (undefined when Ontraport is not configured). */

@@ -37,6 +37,8 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
     return ExitCode.failure;
   }
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  // A blocks configuration file (PARTNERGATE_BLOCKS_CONFIG) with problems is a configuration error.
+  if (err instanceof Error && err.name === 'BlocksConfigError') return ExitCode.usage;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ECONNREFUSED' && /postgres|5432/i.test(String((err as Error).message))) return ExitCode.storeUnreachable;
   return ExitCode.failure;

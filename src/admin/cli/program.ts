@@ -7,6 +7,7 @@ import { reportFailure, type CliIo, type RunState } from './command.js';
 import { configCommand, dbCommand } from './commands/basics.js';
 import { credentialsCommand, mailCommand } from './commands/credentials.js';
 import { migrateCommand } from './commands/migrate.js';
+import { demoDataCommand, groupsCommand, payoutsCommand, syncCommand, tiersCommand } from './commands/operations.js';
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
 import { createOutput } from './output.js';
 
@@ -17,7 +18,10 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  const commands = [dbCommand(io, state), configCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state)];
+  const commands = [
+    dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
+    payoutsCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state),
+  ];
   for (const c of commands) program.addCommand(c);
   // Every (sub)command: errors thrown instead of exiting, output to our streams, usage shown after an error.
   const configure = (c: Command) => {
