@@ -64,6 +64,8 @@ const result = {
   partners: Number(o.partners),
   commissions: Number(o.commissions),
   seconds: summary.seconds,
+  indexSeconds: summary.indexSeconds,
+  cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e5) / 10,
   totalRows: summary.totalRows,
   rowsPerSecond: summary.rowsPerSecond,
   commissionsPerSecond: Math.round(summary.rows.commissions / summary.seconds),
@@ -72,6 +74,7 @@ const result = {
   rows: summary.rows,
   sqliteFileMiB: dir ? Math.round(statSync(join(dir, 'demo.sqlite')).size / 1048576) : undefined,
   cpus: (await import('node:os')).cpus().length,
+  loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
   node: process.version,
 };
 console.log(JSON.stringify(result, null, 2));

@@ -38,7 +38,7 @@ export interface BulkSink {
   checkpoint(): Promise<void>;
   /** Ends a phase: everything written so far is committed and visible to the next phase (foreign keys). */
   endPhase(): Promise<void>;
-  /** Drops (`before`) or rebuilds (`after`) the secondary indexes of the bulk tables. */
+  /** Drops (`before`) or rebuilds (`after`) the secondary indexes (and on PostgreSQL the foreign keys) of the bulk tables. */
   rebuildIndexes(stage: 'before' | 'after'): Promise<void>;
   /** After the load: sequences past the explicit ids, planner statistics, normal durability. */
   finish(): Promise<void>;

@@ -87,12 +87,19 @@ interface SavedIndex {
   definition: string;
 }
 
+interface SavedForeignKey {
+  table: string;
+  name: string;
+  definition: string;
+}
+
 export function createPostgresSink(pool: pg.Pool): BulkSink {
   const open = new Map<DemoTable, CopyWriter>();
   /** Writers stay the same objects across phases; each forwards to the COPY stream of the current phase. */
   const facades = new Map<DemoTable, TableWriter & { rows: number }>();
   const starting: Promise<void>[] = [];
   let dropped: SavedIndex[] = [];
+  let droppedKeys: SavedForeignKey[] = [];
 
   const startCopy = async (table: DemoTable): Promise<CopyWriter> => {
     const client = await pool.connect();
@@ -142,9 +149,16 @@ export function createPostgresSink(pool: pg.Pool): BulkSink {
     await Promise.all(writers.map((w) => w.end()));
   };
 
+  /** Indexes are built in parallel (two at a time: the server has few cores); foreign keys are checked once each. */
   const recreate = async () => {
-    for (const index of dropped) await pool.query(index.definition);
+    const queue = dropped;
     dropped = [];
+    const worker = async () => {
+      for (let index = queue.shift(); index; index = queue.shift()) await pool.query(index.definition);
+    };
+    await Promise.all([worker(), worker()]);
+    for (const key of droppedKeys) await pool.query(`alter table "${key.table}" add constraint "${key.name}" ${key.definition}`);
+    droppedKeys = [];
   };
 
   return {
@@ -170,6 +184,17 @@ export function createPostgresSink(pool: pg.Pool): BulkSink {
       for (const r of rows) {
         await pool.query(`drop index "${r.indexname}"`);
         dropped.push({ name: r.indexname, definition: r.indexdef });
+      }
+      // A foreign-key check per row costs more than the row itself; one validation at the end is a single join.
+      const keys = await pool.query<{ table: string; name: string; definition: string }>(
+        `select c.conrelid::regclass::text as table, c.conname as name, pg_get_constraintdef(c.oid) as definition
+           from pg_constraint c
+          where c.contype = 'f' and c.connamespace = current_schema()::regnamespace and c.conrelid::regclass::text = any($1)`,
+        [bulkTables],
+      );
+      for (const k of keys.rows) {
+        await pool.query(`alter table "${k.table}" drop constraint "${k.name}"`);
+        droppedKeys.push({ table: k.table.replace(/^"|"$/g, ''), name: k.name, definition: k.definition });
       }
     },
     async finish() {

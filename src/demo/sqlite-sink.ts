@@ -60,7 +60,8 @@ interface SavedIndex {
   sql: string;
 }
 
-export function createSqliteSink(db: BetterSqlite3.Database): BulkSink {
+/** `large`: a big load, worth leaving WAL mode for (when no other connection holds the file) to write each page once. */
+export function createSqliteSink(db: BetterSqlite3.Database, opts: { large: boolean }): BulkSink {
   const writers = new Map<DemoTable, SqliteTableWriter>();
   let uncommitted = 0;
   let inTransaction = false;
@@ -69,7 +70,11 @@ export function createSqliteSink(db: BetterSqlite3.Database): BulkSink {
     synchronous: db.pragma('synchronous', { simple: true }) as number,
     foreignKeys: db.pragma('foreign_keys', { simple: true }) as number,
     cacheSize: db.pragma('cache_size', { simple: true }) as number,
+    journalMode: db.pragma('journal_mode', { simple: true }) as string,
   };
+  // In WAL mode every page is written twice (log, then checkpoint). A rollback journal kept in memory writes it
+  // once and still allows rollback; SQLite refuses the switch (and we stay in WAL) while another connection is open.
+  if (opts.large && saved.journalMode === 'wal') db.pragma('journal_mode = MEMORY');
   // Durability is pointless while loading generated rows; a crash means generating again.
   db.pragma('synchronous = OFF');
   db.pragma('foreign_keys = OFF');
@@ -91,6 +96,7 @@ export function createSqliteSink(db: BetterSqlite3.Database): BulkSink {
     db.pragma(`synchronous = ${saved.synchronous}`);
     db.pragma(`foreign_keys = ${saved.foreignKeys}`);
     db.pragma(`cache_size = ${saved.cacheSize}`);
+    if (db.pragma('journal_mode', { simple: true }) !== saved.journalMode) db.pragma(`journal_mode = ${saved.journalMode}`);
   };
   const recreate = () => {
     for (const index of dropped) db.exec(index.sql);

@@ -195,12 +195,15 @@ forEachStore('demo generator: determinism and reloading', (ctx) => {
     const indexes = async () => {
       const q = ctx.kind === 'sqlite'
         ? sql<{ name: string }>`select name from sqlite_master where type = 'index' and sql is not null order by name`
-        : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
+        : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()
+            union all select conname || ' ' || pg_get_constraintdef(oid) from pg_constraint where contype = 'f' and connamespace = current_schema()::regnamespace
+            order by name`;
       return (await q.execute(ctx.store.db)).rows.map((r) => r.name);
     };
     await clearTables(ctx.store);
     const before = await indexes();
     expect(before).to.include('commissions_partner_id_transaction_at_ix');
+    if (ctx.kind === 'postgres') expect(before).to.include('commissions_partner_id_fkey FOREIGN KEY (partner_id) REFERENCES partners(id)');
     const progress: Array<{ table: string; rows: number }> = [];
     const summary = await generateDemoData(ctx.store, { ...small, rebuildIndexes: true, onProgress: (p) => progress.push(p) });
     expect(await indexes()).to.deep.equal(before);
