@@ -140,7 +140,7 @@ export function tiersCommand(io: CliIo, state: RunState): Command {
         const result = await evaluateTiers(await blocksDeps(rt), { dryRun: opts.dryRun, partnerIds: opts.partner, blocks: blocksConfigOf(rt) });
         rt.out.result({ ok: true, ...result }, () => [
           `${result.dryRun ? '[dry run] ' : ''}tiers: ${result.evaluated} partners evaluated, ${result.changes.length} ${result.dryRun ? 'would move' : 'moved'}, ${result.skipped.length} skipped`,
-          ...result.changes.slice(0, 50).map((c) => `  partner ${c.partnerId}: ${c.from.name} -> ${c.to.name} (${c.rule}: ${c.value})`),
+          ...result.changes.slice(0, 50).map((c) => `  partner ${c.partnerId}: ${c.from.programName} -> ${c.to.programName} (${c.rule}: ${c.value})`),
           ...result.skipped.slice(0, 50).map((s) => `  partner ${s.partnerId}: skipped — ${s.reason}`),
         ]);
         return result.skipped.length ? ExitCode.partial : ExitCode.ok;
