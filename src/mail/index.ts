@@ -49,6 +49,8 @@ export async function queueEmail(db: Kysely<Database> | Transaction<Database>, i
 
 export const findEmail = repo.findByKey;
 export const requeueEmail = repo.requeue;
+/** Drops a secret parameter (e.g. a set-password link) from sent emails of a key prefix; such rows cannot be requeued usefully. */
+export const redactSentEmailParam = repo.redactSentParam;
 
 export interface OutboxResult {
   sent: number;
