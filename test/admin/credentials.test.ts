@@ -73,6 +73,10 @@ forEachStore('admin CLI: credentials', (ctx) => {
     expect(tokens[0].token_hash).to.not.contain(token);
     expect(tokens[0].expires_at - tokens[0].created_at).to.equal(168 * 3_600_000);
     expect(tokens[0].created_at).to.be.at.least(before - 1000);
+    // Once sent, the store holds no usable copy of the link: only the token's hash.
+    const outbox = await ctx.store.db.selectFrom('email_outbox').select('params_json').execute();
+    expect(outbox).to.have.length(2);
+    for (const row of outbox) expect(row.params_json).to.not.contain('set-password');
 
     const again = await cli('--json', 'credentials', 'issue');
     expect(again.code).to.equal(0);

@@ -3,10 +3,11 @@
  * - `resendCredentials`: an explicit admin action: every earlier link of the account stops working and a fresh
  *   one is queued under the next version of the outbox key (so it is sent even though one was sent before).
  * - `revokeCredentials`: disables the account, voids its links and ends its sessions.
- * - `sendCredentialEmails`: sends the outbox and names, per partner, each email the SMTP server refused.
+ * - `sendCredentialEmails`: sends the outbox and names, per partner, each email the SMTP server refused; the
+ *   raw set-password link is then removed from sent rows (only its hash stays, in one_time_tokens).
  */
 import type { Transaction } from 'kysely';
-import { processEmailOutbox } from '../../mail/index.js';
+import { processEmailOutbox, redactSentEmailParam } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
 import { queueCredentialsEmail } from './issue.js';
@@ -99,6 +100,8 @@ export interface SendReport {
 /** Sends every due email in the outbox and reports the refused ones by partner. */
 export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void } = {}): Promise<SendReport> {
   const result = await processEmailOutbox({ db: deps.db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: opts.onSent });
+  // The store keeps tokens hashed; once a credentials email is out, its copy of the raw link goes too.
+  await redactSentEmailParam(deps.db, 'credentials:account:', 'setPasswordUrl');
   const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);
   const partnerOf = await repo.partnerIdsOfAccounts(deps.db, accountIds);
   const failed: CredentialRow[] = result.failed.map((f) => {
