@@ -10,6 +10,7 @@ import { createApp, type AppOptions } from './app.js';
 import { sessionPolicyFrom } from './auth/sessions.js';
 import { authCsrfExempt, createAccessRules } from './auth/index.js';
 import { createMailTransport, type MailTransport } from './mail/index.js';
+import { startBackgroundJobs, type JobOptions } from './jobs/index.js';
 import { createUpstreamProxy } from './proxy/index.js';
 import { createGatewayServer, type GatewayServer } from './server.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
@@ -29,6 +30,8 @@ export interface GatewayOptions extends AppOptions {
   store?: Store;
   mail?: MailTransport;
   now?: () => number;
+  /** Run the outbox senders and the sync schedule in this process (main.ts does; tests drive them by hand). */
+  backgroundJobs?: boolean | JobOptions;
 }
 
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -64,11 +67,13 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       })
     : undefined;
   const http = createGatewayServer(deps, app, proxy);
+  const jobs = opts.backgroundJobs ? startBackgroundJobs(deps, opts.backgroundJobs === true ? {} : opts.backgroundJobs) : undefined;
   return {
     deps,
     http,
     async close() {
       await http.close(5_000);
+      await jobs?.stop();
       deps.mail.close();
       if (ownsStore) await store.close();
     },

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './common/index.js';
 import { createGateway } from './gateway.js';
 import { migrateToLatest, openStore, SchemaError, StoreError } from './store/index.js';
 import { seedIfEmpty, DEMO_LOGIN } from './demo/index.js';
+import { BlocksConfigError } from './blocks/index.js';
 
 function fail(code: number, message: string): never {
   process.stderr.write(`partnergate: ${message}\n`);
@@ -51,9 +52,10 @@ async function prepareStore(config: Config, logger: Logger): Promise<boolean> {
 async function serve(config: Config, logger: Logger): Promise<number> {
   let gateway;
   try {
-    gateway = await createGateway(config, { logger });
+    gateway = await createGateway(config, { logger, backgroundJobs: true });
   } catch (err) {
     if (err instanceof StoreError || err instanceof SchemaError) fail(3, `store: ${err.message}`);
+    if (err instanceof BlocksConfigError) fail(2, `blocks configuration: ${err.message}`);
     throw err;
   }
   let port: number;
