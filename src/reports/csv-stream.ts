@@ -5,6 +5,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { stringify, type Options as StringifyOptions, type Stringifier } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 
 /** UTF-8 byte order mark: lets Excel on Windows read the file as UTF-8. */
 export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -25,6 +26,13 @@ export function csvStringifier(headers: readonly string[], opts: { bom: boolean;
   return stringify(options);
 }
 
+const BATCH_OPTIONS: StringifyOptions = { header: false, record_delimiter: '\r\n', quote_record_delimiter: true };
+
+/** CSV text of a batch of records (cells: string or null), each ending with CRLF; same rules as {@link csvStringifier}. */
+export function stringifyRecords(records: Array<Array<string | null>>): string {
+  return stringifySync(records, BATCH_OPTIONS);
+}
+
 /** The header line as csv-stringify writes it (headers are plain `snake_case` names: no quoting needed). */
 export function csvHeaderLine(headers: readonly string[]): string {
   for (const h of headers) if (!/^[a-z0-9_]+$/.test(h)) throw new Error(`column header ${h} needs quoting`);
@@ -42,10 +50,13 @@ const CR = 0x0d;
  */
 export class LfToCrlf extends Transform {
   private inQuotes = false;
+  /** Reused between chunks: one array, not one per chunk. */
+  private readonly recordEnds: number[] = [];
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     const len = chunk.length;
-    const recordEnds: number[] = [];
+    const recordEnds = this.recordEnds;
+    recordEnds.length = 0;
     let pos = 0;
     let inQuotes = this.inQuotes;
     let nextQuote = -2; // -2: not looked up yet; -1: none left in this chunk

@@ -9,7 +9,7 @@ import { AppError, type DateRange } from '../common/index.js';
 import type { CommissionStatus, Database, Store } from '../store/index.js';
 import { BUCKET_MS, reportBucketsQuery, reportByPromoQuery, reportBySubIdQuery, type ReportGrouping } from './affiliate-report.repo.js';
 import { csvCellWriters, jsonValueWriters, LocalDater, type ColumnSpec, type JsonValue } from './columns.js';
-import { csvHeaderLine, csvStringifier, firstBytes, LfToCrlf, PrefixOnce, UTF8_BOM } from './csv-stream.js';
+import { csvHeaderLine, firstBytes, LfToCrlf, PrefixOnce, stringifyRecords, UTF8_BOM } from './csv-stream.js';
 import {
   commissionsQuery,
   compileReportQuery,
@@ -22,7 +22,7 @@ import {
   type ReportQuery,
   type ReportScope,
 } from './report-queries.repo.js';
-import { exportsInFlight, openCopySource, openRowSource, type RawRow } from './sources.js';
+import { exportsInFlight, inlinePostgresParameters, openCopySource, openRowSource, type RawRow } from './sources.js';
 
 export const REPORT_NAMES = ['commissions', 'refunds', 'payments', 'contacts', 'report'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -102,7 +102,7 @@ export function reportColumns(db: Kysely<Database>, r: ReportRequest): readonly 
 async function* dailyRows(store: Store, query: ReportQuery, timeZone: string): AsyncGenerator<RawRow> {
   const dater = new LocalDater(timeZone);
   const days = new Map<string, { date: string; currency: string; sums: number[] }>();
-  for await (const row of openRowSource(store, compileReportQuery(query, 'raw'), (r) => r) as AsyncIterable<RawRow>) {
+  for await (const batch of openRowSource(store, compileReportQuery(query, 'raw'), (rows) => rows) as AsyncIterable<RawRow[]>) for (const row of batch) {
     const date = dater.format(Number(row[0]) * BUCKET_MS);
     const currency = String(row[6]);
     const key = `${date}\u0000${currency}`;
@@ -128,27 +128,36 @@ function tooManyExports(): AppError {
   return new AppError('store.unavailable', 'Too many exports are running right now. Please try again in a minute.', { headers: { 'Retry-After': '30' } });
 }
 
-function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable {
-  const prefix = Buffer.concat([r.options.bom ? UTF8_BOM : Buffer.alloc(0), Buffer.from(csvHeaderLine(query.columns.map((c) => c.header)))]);
-  const source = openCopySource(store, compileReportQuery(query, 'pg-csv'), r.range.timeZone);
-  return pipeline(source, new LfToCrlf(), new PrefixOnce(prefix), () => {});
+function csvPrefix(columns: readonly ColumnSpec[], bom: boolean | undefined): Buffer {
+  return Buffer.concat([bom ? UTF8_BOM : Buffer.alloc(0), Buffer.from(csvHeaderLine(columns.map((c) => c.header)))]);
 }
 
+function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable {
+  const source = openCopySource(store, compileReportQuery(query, 'pg-csv'), r.range.timeZone);
+  return pipeline(source, new LfToCrlf(), new PrefixOnce(csvPrefix(query.columns, r.options.bom)), () => {});
+}
+
+/** csv-stringify, one batch of rows (a few hundred) at a time: the header and BOM come from PrefixOnce. */
 function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
   const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
   const writers = csvCellWriters(columns, r.range.timeZone);
-  const toCells = (row: RawRow) => {
-    const cells = new Array<string | null>(writers.length);
-    for (let i = 0; i < writers.length; i++) cells[i] = writers[i]!(row[i]);
-    return cells;
+  const toCsv = (rows: RawRow[]): string => {
+    const records = rows.map((row) => {
+      const cells = new Array<string | null>(writers.length);
+      for (let i = 0; i < writers.length; i++) cells[i] = writers[i]!(row[i]);
+      return cells;
+    });
+    return stringifyRecords(records);
   };
   const source =
     plan.kind === 'daily'
       ? Readable.from((async function* () {
-          for await (const row of dailyRows(store, plan.query, r.range.timeZone)) yield toCells(row);
+          const rows: RawRow[] = [];
+          for await (const row of dailyRows(store, plan.query, r.range.timeZone)) rows.push(row);
+          if (rows.length) yield toCsv(rows); // at most one row per day and currency
         })())
-      : openRowSource(store, compileReportQuery(plan.query, 'raw'), toCells);
-  return pipeline(source, csvStringifier(columns.map((c) => c.header), { bom: Boolean(r.options.bom) }), () => {});
+      : openRowSource(store, compileReportQuery(plan.query, 'raw'), toCsv);
+  return pipeline(source, new PrefixOnce(csvPrefix(columns, r.options.bom)), () => {});
 }
 
 /**
@@ -231,4 +240,14 @@ export async function reportPage(store: Store, r: ReportRequest, page: { cursor?
     rows: rows.map(toJson),
     nextCursor: more ? encodeCursor(keyOf(rows[rows.length - 1]!)) : null,
   };
+}
+
+/**
+ * The SQL a PostgreSQL export runs, for benchmarks and diagnostics: `formatted` is the SELECT inside the COPY
+ * (needs `DateStyle = ISO, YMD` and `TimeZone` = the partner's zone), `raw` the same rows and order with the
+ * stored values (what `COPY (SELECT same columns)` would give without any formatting).
+ */
+export function reportSqlForCopy(db: Kysely<Database>, r: ReportRequest): { raw: string; formatted: string } {
+  const plan = planOf(db, r);
+  return { raw: inlinePostgresParameters(compileReportQuery(plan.query, 'raw')), formatted: inlinePostgresParameters(compileReportQuery(plan.query, 'pg-csv')) };
 }

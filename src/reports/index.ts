@@ -21,6 +21,7 @@ export {
   reportPage,
   reportColumns,
   exportFileName,
+  reportSqlForCopy,
   REPORT_NAMES,
   MAX_CONCURRENT_EXPORTS,
   type ReportName,

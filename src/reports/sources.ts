@@ -37,15 +37,19 @@ function trackOpen(): () => void {
   };
 }
 
-const SQLITE_BATCH = 256;
+const SQLITE_BATCH = 500;
 const PG_BATCH = 1000;
 
-/** Rows of a compiled query, each passed through `map`, as an object-mode stream. */
-export function openRowSource<T>(store: Store, query: CompiledQuery, map: (row: RawRow) => T): Readable {
-  return store.kind === 'sqlite' ? sqliteRows(store, query, map) : postgresRows(store, query, map);
+/**
+ * Rows of a compiled query in batches, each batch passed through `mapBatch` (e.g. to one CSV text chunk), as an
+ * object-mode stream of its results. Batches keep per-row objects short-lived: they die in the young generation
+ * instead of queueing in stream buffers long enough to be promoted (which made memory grow with the row count).
+ */
+export function openRowSource<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawRow[]) => T): Readable {
+  return store.kind === 'sqlite' ? sqliteRows(store, query, mapBatch) : postgresRows(store, query, mapBatch);
 }
 
-function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) => T): Readable {
+function sqliteRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawRow[]) => T): Readable {
   const file = store.sqlite?.name;
   // An in-memory database cannot be opened twice: fall back to the store's own handle.
   const own = !file || file === ':memory:' ? undefined : new BetterSqlite3(file, { readonly: true, fileMustExist: true });
@@ -72,7 +76,7 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) =>
   let scheduled = false;
   return new Readable({
     objectMode: true,
-    highWaterMark: SQLITE_BATCH,
+    highWaterMark: 2,
     read() {
       // better-sqlite3 is synchronous and a fast client keeps the socket writable, so without a turn of the
       // event loop between batches the whole export would run on process.nextTick and starve every other request.
@@ -82,15 +86,19 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) =>
         scheduled = false;
         if (this.destroyed) return;
         try {
-          for (let i = 0; i < SQLITE_BATCH; i++) {
+          const batch: RawRow[] = [];
+          let done = false;
+          while (batch.length < SQLITE_BATCH) {
             const next = rows!.next();
             if (next.done) {
-              close();
-              this.push(null);
-              return;
+              done = true;
+              break;
             }
-            if (!this.push(map(next.value))) return;
+            batch.push(next.value);
           }
+          if (done) close();
+          if (batch.length) this.push(mapBatch(batch));
+          if (done) this.push(null);
         } catch (err) {
           this.destroy(err as Error);
         }
@@ -103,7 +111,7 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) =>
   });
 }
 
-function postgresRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) => T): Readable {
+function postgresRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawRow[]) => T): Readable {
   const release = trackOpen();
   let client: pg.PoolClient | undefined;
   let cursor: Cursor<RawRow> | undefined;
@@ -122,7 +130,7 @@ function postgresRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) 
   };
   return new Readable({
     objectMode: true,
-    highWaterMark: PG_BATCH,
+    highWaterMark: 2,
     async construct(cb) {
       try {
         client = await store.pgPool!.connect();
@@ -139,15 +147,15 @@ function postgresRows<T>(store: Store, query: CompiledQuery, map: (row: RawRow) 
       cursor!.read(PG_BATCH).then(
         async (batch) => {
           reading = false;
-          if (batch.length === 0) {
-            await letGo(false);
-            this.push(null);
-            return;
-          }
           try {
-            for (const row of batch) this.push(map(row));
+            if (batch.length) this.push(mapBatch(batch));
           } catch (err) {
             this.destroy(err as Error);
+            return;
+          }
+          if (batch.length < PG_BATCH) {
+            await letGo(false);
+            this.push(null);
           }
         },
         (err: Error) => {
