@@ -5,13 +5,14 @@
  * by refreshing it). `createGateway` passes these to `createApp`.
  */
 import type { GatewayDeps } from '../deps.js';
-import { findPartnerProgramName } from './accounts.repo.js';
+import { findPartnerProgramName, isPartnerActive } from './accounts.repo.js';
 import type { AccessRules } from './guards.js';
 import { oidcServiceFor } from './oidc.js';
 
 export function createAccessRules(deps: GatewayDeps): AccessRules {
   const allowed = new Set(deps.config.accessPrograms.map((p) => p.trim().toLowerCase()));
-  const rules: AccessRules = {};
+  // An inactive partner (deactivated in Ontraport, or a full sync found them gone) keeps no access.
+  const rules: AccessRules = { partnerActive: (partnerId) => isPartnerActive(deps.store.db, partnerId) };
   if (allowed.size > 0) {
     rules.programAllowed = async (partnerId) => {
       const name = await findPartnerProgramName(deps.store.db, partnerId);

@@ -92,6 +92,11 @@ export async function findPartnerProgramName(db: Db, partnerId: number): Promise
   return row?.name;
 }
 
+export async function isPartnerActive(db: Db, partnerId: number): Promise<boolean> {
+  const row = await db.selectFrom('partners').select('status').where('id', '=', partnerId).executeTakeFirst();
+  return row?.status === 'active';
+}
+
 export async function findPartnerDisplayName(db: Db, partnerId: number): Promise<string | undefined> {
   const row = await db
     .selectFrom('partners')

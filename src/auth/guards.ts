@@ -20,6 +20,8 @@ function signInRedirect(req: Request, res: Response): void {
 export interface AccessRules {
   /** Resolves whether the partner's program may use the partner center (admin's "program name equal to X"). */
   programAllowed?: (partnerId: number) => Promise<boolean>;
+  /** Whether the partner is still active in the program (Ontraport can deactivate partners). */
+  partnerActive?: (partnerId: number) => Promise<boolean>;
   /** False when the session must end now (its OpenID Provider no longer accepts the sign-in). */
   sessionStillValid?: (session: NonNullable<Request['ctx']['session']>) => Promise<boolean>;
 }
@@ -42,6 +44,9 @@ export function requirePartner(rules: AccessRules = {}): RequestHandler {
         req.ctx.session = undefined;
         if (wantsHtml) return signInRedirect(req, res);
         return next(new AppError('auth.required', 'Your session has ended. Please sign in again.'));
+      }
+      if (rules.partnerActive && !(await rules.partnerActive(s.partner_id))) {
+        return next(new AppError('auth.forbidden', 'Your partner account is inactive. Contact the program manager if you think this is a mistake.'));
       }
       if (rules.programAllowed && !(await rules.programAllowed(s.partner_id))) {
         return next(new AppError('auth.program_not_allowed', 'Your partner program does not have access to this partner center. Contact the program manager if you think this is a mistake.'));
