@@ -4,7 +4,6 @@
  * may show leaves here for other partners: value, alias, first name and currency (the id stays server-side
  * to mark the viewer's own row).
  */
-import { sql } from 'kysely';
 import type { ProductRef } from './conditions.js';
 import type { Db } from './rollups.repo.js';
 
@@ -32,17 +31,12 @@ export async function topOfRanking(db: Db, key: string, scope: ScopeFilter, dir:
   return rows.map((r) => ({ ...r, value: Number(r.value) }));
 }
 
-/** Partners of the scope strictly ahead of `value` (desc: greater; asc: smaller). */
-export async function countAhead(db: Db, key: string, scope: ScopeFilter, dir: 'asc' | 'desc', value: number): Promise<number> {
-  let q = db
-    .selectFrom('rollup_values')
-    .select(sql<number>`count(*)`.as('n'))
-    .where('ranking_key', '=', key)
-    .where('value', dir === 'desc' ? '>' : '<', value);
+/** Every value of the scope, highest first (for the per-process rank index). */
+export async function scopeValues(db: Db, key: string, scope: ScopeFilter): Promise<number[]> {
+  let q = db.selectFrom('rollup_values').select('value').where('ranking_key', '=', key);
   if ('ladder' in scope) q = q.where('ladder', '=', scope.ladder);
   if ('programIds' in scope) q = q.where('program_id', 'in', scope.programIds.length ? scope.programIds : [-1]);
-  const row = await q.executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return (await q.orderBy('value', 'desc').execute()).map((r) => Number(r.value));
 }
 
 export async function snapshotValue(db: Db, key: string, partnerId: number): Promise<number | undefined> {

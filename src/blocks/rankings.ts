@@ -130,6 +130,8 @@ export function refreshRanking(deps: BlocksDeps, rollup: BoundRollup, opts: { pa
 export interface Freshness {
   /** Where the rows of the snapshot to read are (`rollup_values.ranking_key`); none yet: no rows. */
   rowsKey: string | null;
+  /** Changes whenever the rows do (new generation, or partners patched in place). */
+  version: string;
   /** Known to be out of date (a rebuild is running). */
   stale: boolean;
   refreshedAt: number | null;
@@ -140,7 +142,7 @@ export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promis
   const ctx = compileContext(deps);
   const [info, version] = await Promise.all([repo.readSnapshotInfo(deps.db, rollup.key), repo.readDataVersion(deps.db, sources[rollup.source].table)]);
   const asOf = rollup.relative ? localToday(ctx) : null;
-  const current = (stale: boolean, i = info): Freshness => ({ rowsKey: i ? rowsKeyOf(rollup.key, i.refreshed_at) : null, stale, refreshedAt: i?.refreshed_at ?? null });
+  const current = (stale: boolean, i = info): Freshness => ({ rowsKey: i ? rowsKeyOf(rollup.key, i.refreshed_at) : null, version: i ? `${i.refreshed_at}:${i.data_version}` : '', stale, refreshedAt: i?.refreshed_at ?? null });
   if (info && info.data_version === version && info.as_of === asOf) return current(false);
   if (!info || (info.row_count <= SYNCHRONOUS_REFRESH.maxRows && info.duration_ms <= SYNCHRONOUS_REFRESH.maxMs)) {
     if (!(await refreshRanking(deps, rollup))) {
@@ -155,6 +157,35 @@ export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promis
   }
   refreshRanking(deps, rollup).catch((err) => deps.logger?.error({ err, ranking: rollup.key }, 'ranking snapshot refresh failed'));
   return current(true);
+}
+
+/**
+ * How many partners of the scope are ahead of `value`. Each process keeps the scope's values sorted (one read per
+ * snapshot version, then a binary search), so a partner far down a 100k ranking costs no more than the leader.
+ */
+const rankIndexes = new WeakMap<object, Map<string, Float64Array>>();
+const RANK_INDEXES_KEPT = 16;
+
+async function partnersAhead(deps: BlocksDeps, freshness: Freshness, filter: ranks.ScopeFilter, dir: 'asc' | 'desc', value: number): Promise<number> {
+  if (!freshness.rowsKey) return 0;
+  let perDb = rankIndexes.get(deps.db);
+  if (!perDb) rankIndexes.set(deps.db, (perDb = new Map()));
+  const cacheKey = `${freshness.rowsKey}|${freshness.version}|${JSON.stringify(filter)}`;
+  let values = perDb.get(cacheKey);
+  if (!values) {
+    values = Float64Array.from(await ranks.scopeValues(deps.db, freshness.rowsKey, filter));
+    perDb.set(cacheKey, values);
+    if (perDb.size > RANK_INDEXES_KEPT) perDb.delete(perDb.keys().next().value!);
+  }
+  // values are highest first: find the first index whose value is <= (desc) or < (asc) the viewer's.
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (dir === 'desc' ? values[mid]! > value : values[mid]! >= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return dir === 'desc' ? lo : values.length - lo;
 }
 
 export interface RankingRowView {
@@ -226,7 +257,7 @@ export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerI
     if (own) viewerRow = { ...own, outside: false };
     else {
       const value = (await ranks.snapshotValue(deps.db, rowsKey, viewerId)) ?? 0;
-      const rank = 1 + (await ranks.countAhead(deps.db, rowsKey, filter, req.dir, value));
+      const rank = 1 + (await partnersAhead(deps, freshness, filter, req.dir, value));
       viewerRow = { rank, displayName: displayName(viewer, req.privacy), value, valueText: formatValue(rollup.unit, value, viewer.currency), isViewer: true, outside: true };
     }
   }

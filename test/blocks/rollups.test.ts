@@ -116,6 +116,25 @@ forEachStore('blocks: preset rollups', (ctx) => {
     expect(top.viewer?.outside).to.equal(false);
   });
 
+  it('gives every viewer the rank 1 + partners strictly ahead, highest or lowest first (ties share a rank)', async () => {
+    const board = config.leaderboards.get('course-sales')!;
+    const ranked = fx.partners.filter((p) => fx.commissions.some((c) => c.partner_id === p.id && c.kind === 'sale' && c.status !== 'declined' && c.product_id === fx.products.course));
+    const valueOf = (id: number) => expected.productSales(fx.commissions, id, fx.products.course);
+    const values = ranked.map((p) => valueOf(p.id));
+    expect(new Set(values).size).to.be.lessThan(values.length); // ties exist
+    for (const dir of ['desc', 'asc'] as const) {
+      for (const p of fx.partners) {
+        const view = await rankingView(deps, { ...board, limit: 3, dir }, p.id);
+        const mine = valueOf(p.id);
+        const ahead = values.filter((v) => (dir === 'desc' ? v > mine : v < mine)).length;
+        expect(view.viewer, `${p.firstName} ${dir}`).to.include({ rank: 1 + ahead, value: mine });
+        const top = [...values].sort((a, b) => (dir === 'desc' ? b - a : a - b)).slice(0, 3);
+        expect(view.rows.map((r) => r.value)).to.deep.equal(top);
+        expect(view.rows.map((r) => r.rank)).to.deep.equal(top.map((v) => 1 + values.filter((x) => (dir === 'desc' ? x > v : x < v)).length));
+      }
+    }
+  });
+
   it('rebuilds a snapshot when a row changes, patches only the partners a sync names, and keeps at most two generations', async () => {
     const board = config.leaderboards.get('pending')!;
     const alice = fx.partners[0]!;
