@@ -63,6 +63,8 @@ export interface ApplyContext {
   /** Problems found on the way, by row, for the report. */
   rows: CredentialRow[];
   steps: StepReport[];
+  /** When the previous step ended (performance.now()), for each step's duration. */
+  stepClock: { last: number };
 }
 
 export interface StepReport {
@@ -71,6 +73,8 @@ export interface StepReport {
   status: 'done' | 'earlier' | 'failed' | 'skipped';
   summary: string;
   counts?: Record<string, number>;
+  /** How long the step took, in ms. */
+  ms?: number;
 }
 
 export interface PlanStep {

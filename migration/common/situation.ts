@@ -22,7 +22,7 @@ export interface Situation {
 export async function openContext(deps: MigrationDeps, opts: MigrationOptions, situation: SituationName): Promise<ApplyContext> {
   const now = nowOf(deps);
   const journal = await Journal.open(deps.store.db, situation, { crash: new CrashPlan(opts.crashAfterWrites), now });
-  return { deps, opts, situation, journal, now, rows: [], steps: [] };
+  return { deps, opts, situation, journal, now, rows: [], steps: [], stepClock: { last: performance.now() } };
 }
 
 export async function runApply(deps: MigrationDeps, opts: MigrationOptions, situation: SituationName, steps: (ctx: ApplyContext) => Promise<void>): Promise<ApplyReport> {

@@ -10,7 +10,7 @@ import {
 import type { ApplyContext, MigrationDeps } from '../context.js';
 import type { JournalStatus } from '../journal.repo.js';
 import * as repo from '../migration.repo.js';
-import { onceStep, progressOf } from './runner.js';
+import { onceStep, progressOf, pushStep } from './runner.js';
 
 export const CREDENTIALS_STEP = 'credentials';
 
@@ -62,7 +62,7 @@ export async function credentialsStep(ctx: ApplyContext, partnerIds: number[], v
   const counts = { ...tally(result.rows), doneEarlier: result.resumed };
   ctx.rows.push(...result.rows.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped'));
   const created = result.rows.filter((r) => r.accountCreated).length;
-  ctx.steps.push({
+  pushStep(ctx, {
     step: CREDENTIALS_STEP,
     status: 'done',
     summary: `${partnerIds.length} partners: ${created} accounts created, ${counts.queued + counts.requeued} emails queued, ${counts.already_sent} already sent, ${counts.failed} failed, ${counts.skipped} skipped, ${result.resumed} done by an earlier run`,
@@ -72,7 +72,7 @@ export async function credentialsStep(ctx: ApplyContext, partnerIds: number[], v
 
 export async function sendStep(ctx: ApplyContext): Promise<void> {
   if (!ctx.deps.canSend || ctx.opts.send === false) {
-    ctx.steps.push({ step: 'send', status: 'skipped', summary: 'emails queued, not sent (no SMTP server configured, or --no-send): run `partnergate mail send-queued`' });
+    pushStep(ctx, { step: 'send', status: 'skipped', summary: 'emails queued, not sent (no SMTP server configured, or --no-send): run `partnergate mail send-queued`' });
     return;
   }
   ctx.journal.checkpoint('send:start');
@@ -82,7 +82,7 @@ export async function sendStep(ctx: ApplyContext): Promise<void> {
   }
   ctx.rows.push(...report.failed);
   ctx.journal.checkpoint('send:done');
-  ctx.steps.push({
+  pushStep(ctx, {
     step: 'send',
     status: 'done',
     summary: `${report.sent} emails sent, ${report.failed.length} refused, ${report.retrying} retrying later, ${report.interrupted} interrupted`,

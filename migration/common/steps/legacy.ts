@@ -13,7 +13,7 @@ import type { ApplyContext } from '../context.js';
 import { legacyPaypal, legacySubIds, matchUsers, type MatchInput } from '../legacy-match.js';
 import * as repo from '../migration.repo.js';
 import type { LegacyExport, LegacyPage, LegacyWordPress, ShimStatus } from '../wordpress.js';
-import { onceStep, progressOf } from './runner.js';
+import { onceStep, progressOf, pushStep } from './runner.js';
 
 const BATCH = 500;
 
@@ -89,7 +89,7 @@ export async function matchStep(ctx: ApplyContext): Promise<void> {
     counts[d.status]++;
     if (d.status !== 'matched' && d.status !== 'not_partner') ctx.rows.push(legacyRow(u, null, `${d.status.replace('_', ' ')}: ${d.reason}`));
   }
-  ctx.steps.push({
+  pushStep(ctx, {
     step: 'match',
     status: 'done',
     summary: `WordPress users: ${counts.matched} matched to partners, ${counts.unmatched} partners not found in Ontraport, ${counts.duplicate_email} duplicate emails, ${counts.bad_email} bad emails, ${counts.not_partner} not partners; ${users.length - todo.length} done by an earlier run`,
@@ -138,7 +138,7 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
     ctx.journal.checkpoint('carry-over:batch-committed');
     ctx.opts.onProgress?.('carrying over', Math.min(i + BATCH, todo.length), todo.length);
   }
-  ctx.steps.push({
+  pushStep(ctx, {
     step: 'carry-over',
     status: 'done',
     summary: `carried over from the old center: ${counts.paypalSet} PayPal emails (also queued back to Ontraport), ${counts.subIds} SubIDs; ${counts.paypalKeptOntraport} PayPal emails differ from Ontraport's (kept); ${matched.length - todo.length} users done by an earlier run`,

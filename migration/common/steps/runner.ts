@@ -19,17 +19,20 @@ export interface OnceResult {
 export async function onceStep(ctx: ApplyContext, step: string, fn: (record: (trx: Kysely<Database> | Transaction<Database>, r: OnceResult) => Promise<void>) => Promise<OnceResult>): Promise<void> {
   if (ctx.journal.isDone(step)) {
     const earlier = await ctx.journal.details<{ summary?: string; counts?: Record<string, number> }>(step);
-    ctx.steps.push({ step, status: 'earlier', summary: earlier?.details?.summary ?? 'done by an earlier run', counts: earlier?.details?.counts });
+    pushStep(ctx, { step, status: 'earlier', summary: earlier?.details?.summary ?? 'done by an earlier run', counts: earlier?.details?.counts });
     return;
   }
   const record = (trx: Kysely<Database> | Transaction<Database>, r: OnceResult) => ctx.journal.record(step, STEP_ITEM, 'done', { summary: r.summary, counts: r.counts, ...r.details }, trx);
   const result = await fn(record);
   if (!result.recorded) await ctx.journal.record(step, STEP_ITEM, 'done', { summary: result.summary, counts: result.counts, ...result.details });
-  ctx.steps.push({ step, status: 'done', summary: result.summary, counts: result.counts });
+  pushStep(ctx, { step, status: 'done', summary: result.summary, counts: result.counts });
 }
 
-export function pushStep(ctx: ApplyContext, report: StepReport): void {
-  ctx.steps.push(report);
+/** Adds a step to the report with the time it took (since the previous step ended). */
+export function pushStep(ctx: ApplyContext, report: Omit<StepReport, 'ms'>): void {
+  const now = performance.now();
+  ctx.steps.push({ ...report, ms: Math.round(now - ctx.stepClock.last) });
+  ctx.stepClock.last = now;
 }
 
 export function progressOf(ctx: ApplyContext, label: string): (done: number, total: number) => void {

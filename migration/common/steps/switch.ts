@@ -10,7 +10,7 @@ import { checkPartnerCenterHost, defaultHttpGet, type HostCheck } from '../host-
 import { STEP_ITEM } from '../journal.js';
 import type { ShimStatus, ShimSwitches } from '../wordpress.js';
 import { readSnapshot, wordpressOf } from './legacy.js';
-import { onceStep } from './runner.js';
+import { onceStep, pushStep } from './runner.js';
 
 /** The new partner center's address: on its own host in situation 3, else on the gateway's public URL. */
 export function newCenterUrl(deps: MigrationDeps, opts: MigrationOptions): string {
@@ -68,7 +68,7 @@ export async function hostCheckStep(ctx: ApplyContext): Promise<HostCheck[]> {
   if (!host) throw new AppError('request.invalid_field', 'partner-center-host: situation 3 needs the partner center\'s own host (e.g. partners.example.com)', { field: 'partner-center-host' });
   const checks = await checkPartnerCenterHost(ctx.deps.httpGet ?? defaultHttpGet, host, { checkUrl: ctx.opts.checkUrl, secure: ctx.deps.config.cookieSecure });
   const failed = checks.filter((c) => !c.ok);
-  ctx.steps.push({ step: 'host-check', status: failed.length ? 'failed' : 'done', summary: checks.map((c) => `${c.ok ? 'ok' : 'FAILED'}: ${c.check} (${c.detail})`).join('; ') });
+  pushStep(ctx, { step: 'host-check', status: failed.length ? 'failed' : 'done', summary: checks.map((c) => `${c.ok ? 'ok' : 'FAILED'}: ${c.check} (${c.detail})`).join('; ') });
   if (failed.length) {
     // Sending partners to a host that does not answer would lock them out: stop before switching WordPress.
     throw new AppError('upstream.unavailable', `the partner center host ${host} is not ready: ${failed.map((c) => `${c.check}: ${c.detail}`).join('; ')}. WordPress was not switched; fix it and run apply again`);

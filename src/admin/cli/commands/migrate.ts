@@ -145,7 +145,7 @@ export function migrateCommand(io: CliIo, state: RunState): Command {
             bars.stop();
             rt.out.result(report, () => [
               `${name} apply — ${situation.title}`,
-              ...report.steps.map((s) => `  ${s.status === 'earlier' ? '[earlier]' : s.status === 'done' ? '[done]   ' : `[${s.status}]`} ${s.step}: ${s.summary}`),
+              ...report.steps.map((s) => `  ${s.status === 'earlier' ? '[earlier]' : s.status === 'done' ? '[done]   ' : `[${s.status}]`} ${s.step}: ${s.summary}${s.ms !== undefined && s.ms >= 1000 ? ` (${(s.ms / 1000).toFixed(1)} s)` : ''}`),
               ...(report.rows.length ? ['rows needing attention:', ...rowLines(report.rows, () => true)] : []),
               report.ok ? 'done.' : 'done, with rows that failed (above): fix them and run apply again; it only redoes what is not done.',
             ]);
