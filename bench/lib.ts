@@ -129,10 +129,10 @@ export interface GatewayProcess {
 }
 
 /** Starts the built gateway (`dist/src/main.js`) in its own process so its CPU and memory are measured alone. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const port = await freePort();
+export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProcess> {
+  const port = env.PARTNERGATE_PORT ? Number(env.PARTNERGATE_PORT) : await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'partnergate-bench-'));
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/main.js')], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',

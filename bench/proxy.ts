@@ -1,51 +1,89 @@
 /**
  * Benchmark 1, the pass-through proxy: an upstream (nginx serving a 12 KB page with two Set-Cookie headers),
  * then wrk with 64 keep-alive connections against (a) the upstream directly, (b) nginx as a reverse proxy with
- * upstream keepalive, (c) Partnergate's pass-through. Three rounds each, median.
+ * upstream keepalive (2 workers), (c) Partnergate's pass-through with one worker per core
+ * (`PARTNERGATE_WORKERS=auto`, as deployed; partner-center routes still on express), and (d) Partnergate in a
+ * single process. Three rounds each, interleaved, median.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, median, result, startGatewayProcess, startNginx, wrk, type BenchResult } from './lib.js';
+import { freePort, median, result, startGatewayProcess, startNginx, wrk, type BenchResult, type GatewayProcess } from './lib.js';
 
-export async function benchProxy(opts: { seconds: number; rounds: number }): Promise<BenchResult[]> {
+export interface ProxyUpstream {
+  /** The upstream origin (nginx serving `/page`). */
+  url: string;
+  /** nginx as a reverse proxy in front of it, with upstream keepalive. */
+  nginxProxyUrl: string;
+  stop(): Promise<void>;
+}
+
+/** nginx serving the 12 KB page with two Set-Cookie headers, and a second nginx server block proxying to it. */
+export async function startProxyUpstream(): Promise<ProxyUpstream> {
   const upstreamPort = await freePort();
   const nginxProxyPort = await freePort();
+  const www = mkdtempSync(join(tmpdir(), 'partnergate-bench-www-'));
+  mkdirSync(join(www, 'www'));
   const page = `<!doctype html><html><body>${'<p>Partnergate benchmark page. '.repeat(400).slice(0, 12_000)}</p></body></html>`;
+  writeFileSync(join(www, 'www', 'page.html'), page);
   const nginx = await startNginx(`
   upstream wp { server 127.0.0.1:${upstreamPort}; keepalive 64; }
-  server { listen 127.0.0.1:${upstreamPort}; root __DIR__/www;
+  server { listen 127.0.0.1:${upstreamPort}; root ${www}/www;
     location / { add_header Set-Cookie "a=1; Path=/"; add_header Set-Cookie "b=2; Path=/; HttpOnly"; try_files /page.html =404; } }
   server { listen 127.0.0.1:${nginxProxyPort};
-    location / { proxy_pass http://wp; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; } }`.replaceAll('__DIR__', '/tmp/partnergate-bench-www'));
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync('/tmp/partnergate-bench-www/www', { recursive: true });
-  writeFileSync(join('/tmp/partnergate-bench-www/www', 'page.html'), page);
-  const gateway = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: `http://127.0.0.1:${upstreamPort}` });
+    location / { proxy_pass http://wp; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; } }`);
+  return {
+    url: `http://127.0.0.1:${upstreamPort}`,
+    nginxProxyUrl: `http://127.0.0.1:${nginxProxyPort}`,
+    async stop() {
+      await nginx.stop();
+      rmSync(www, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function benchProxy(opts: { seconds: number; rounds: number }): Promise<BenchResult[]> {
+  const upstream = await startProxyUpstream();
+  const gateways: GatewayProcess[] = [];
   try {
+    const cluster = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: 'auto' });
+    gateways.push(cluster);
+    const single = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1' });
+    gateways.push(single);
     const targets = {
-      direct: `http://127.0.0.1:${upstreamPort}/page`,
-      nginx: `http://127.0.0.1:${nginxProxyPort}/page`,
-      partnergate: `${gateway.url}/page`,
+      direct: `${upstream.url}/page`,
+      nginx: `${upstream.nginxProxyUrl}/page`,
+      partnergate: `${cluster.url}/page`,
+      partnergate1: `${single.url}/page`,
     };
-    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number }>> = { direct: [], nginx: [], partnergate: [] };
-    // Warm up the gateway's JIT and keep-alive pool before measuring.
-    await wrk(targets.partnergate, { connections: 64, seconds: Math.min(3, opts.seconds) });
+    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], partnergate: [], partnergate1: [] };
+    // Warm up the gateways' JIT and keep-alive pools before measuring.
+    for (const g of [targets.partnergate, targets.partnergate1]) await wrk(g, { connections: 64, seconds: Math.min(3, opts.seconds) });
     for (let round = 0; round < opts.rounds; round++) {
       for (const [name, url] of Object.entries(targets)) runs[name]!.push(await wrk(url, { connections: 64, seconds: opts.seconds }));
     }
     const m = (name: string, key: 'rps' | 'p50ms' | 'p99ms') => median(runs[name]!.map((r) => r[key]));
-    const errors = runs.partnergate!.reduce((a, r) => a + r.errors, 0);
+    const faults = (name: string) => {
+      const errors = runs[name]!.reduce((a, r) => a + r.errors, 0);
+      const non2xx = runs[name]!.reduce((a, r) => a + r.non2xx, 0);
+      return errors || non2xx ? `${errors} socket errors, ${non2xx} non-2xx` : undefined;
+    };
+    const nginxRps = { name: 'nginx reverse proxy', value: m('nginx', 'rps') };
     return [
       result('proxy.direct.rps', m('direct', 'rps'), 'req/s'),
       result('proxy.nginx.rps', m('nginx', 'rps'), 'req/s', { name: 'direct upstream', value: m('direct', 'rps') }),
-      result('proxy.partnergate.rps', m('partnergate', 'rps'), 'req/s', { name: 'nginx reverse proxy', value: m('nginx', 'rps') }, errors ? `${errors} socket errors` : undefined),
+      result('proxy.partnergate.rps', m('partnergate', 'rps'), 'req/s', nginxRps, ['PARTNERGATE_WORKERS=auto (one per core, like nginx)', faults('partnergate')].filter(Boolean).join('; ')),
+      result('proxy.partnergate-1-process.rps', m('partnergate1', 'rps'), 'req/s', nginxRps, ['PARTNERGATE_WORKERS=1', faults('partnergate1')].filter(Boolean).join('; ')),
+      result('proxy.direct.p50', m('direct', 'p50ms'), 'ms'),
       result('proxy.nginx.p50', m('nginx', 'p50ms'), 'ms'),
       result('proxy.nginx.p99', m('nginx', 'p99ms'), 'ms'),
       result('proxy.partnergate.p50', m('partnergate', 'p50ms'), 'ms', { name: 'nginx p50', value: m('nginx', 'p50ms'), higherIsBetter: false }),
       result('proxy.partnergate.p99', m('partnergate', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
+      result('proxy.partnergate-1-process.p50', m('partnergate1', 'p50ms'), 'ms', { name: 'nginx p50', value: m('nginx', 'p50ms'), higherIsBetter: false }),
+      result('proxy.partnergate-1-process.p99', m('partnergate1', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
     ];
   } finally {
-    await gateway.stop();
-    await nginx.stop();
+    for (const g of gateways) await g.stop();
+    await upstream.stop();
   }
 }

@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { leaderboardFigures, generatorFigures } from './adapters.js';
 import { repoRoot, type BenchResult } from './lib.js';
 
 type Bench = { name: string; what: string; run(smoke: boolean): Promise<BenchResult[]> };
@@ -42,7 +44,10 @@ async function main(): Promise<void> {
   await optional('pages', 'benchPages', 'Partner pages on the 100k partner / 5M commission store, 16 concurrent partners', 'pages');
   await optional('migration', 'benchMigration', 'Situation 2 for 100,000 partners with emails to an SMTP sink; re-run', 'migration');
   await optional('sync', 'benchSync', 'Ontraport full and 1% incremental sync of 100,000 contacts against the rate-limited emulator', 'sync');
-  await optional('demo-generator', 'benchDemoGenerator', 'Demo-data generator: 100k partners / 5M commissions into SQLite', 'generator');
+  benches.push(
+    { name: 'leaderboard', what: 'Leaderboard page on the 100k partner / 5M commission SQLite store (one request at a time, a different partner each), the snapshot refresh after a sync and the live GROUP BY it replaces', run: leaderboardFigures },
+    { name: 'generator', what: 'Demo-data generator (bench/demo-generator.ts) into a fresh SQLite file', run: generatorFigures },
+  );
   const selected = only.length ? benches.filter((b) => only.includes(b.name)) : benches;
   if (only.length && selected.length !== only.length) {
     process.stderr.write(`unknown benchmark; known: ${benches.map((b) => b.name).join(', ')}\n`);
@@ -57,9 +62,11 @@ async function main(): Promise<void> {
   for (const b of selected) {
     process.stderr.write(`bench ${b.name}${smoke ? ' (smoke)' : ''}...\n`);
     const started = Date.now();
+    const loadBefore = loadavg()[0]!.toFixed(1);
     const results = await b.run(smoke);
     fresh.push(...results);
-    sections.push(`## ${b.name}\n\n${b.what}. (${Math.round((Date.now() - started) / 1000)} s)\n\n${table(results)}\n`);
+    const load = `load average (1 min) ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} after, on ${cpus().length} cores`;
+    sections.push(`## ${b.name}\n\n${b.what}. (${Math.round((Date.now() - started) / 1000)} s; ${load})\n\n${table(results)}\n`);
     process.stdout.write(`\n${b.name}\n${table(results)}\n`);
   }
   if (smoke) {

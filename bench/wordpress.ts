@@ -1,0 +1,57 @@
+/**
+ * Benchmark 2, in front of a real WordPress: Debian's WordPress 6.1 on MariaDB and `php -S` (4 workers, the
+ * test harness in test/support/wordpress.ts), the front page (PHP) and a static asset, each through the gateway
+ * (`PARTNERGATE_WORKERS=auto`) and directly, with wrk; rounds interleaved, median. Direct requests carry the
+ * Host header the gateway would send (WordPress lives at the gateway's origin), so both sides get the same page.
+ * Targets: >= 0.95x direct for the PHP page; the asset at about the pass-through ratio of benchmark 1.
+ */
+import { median, result, startGatewayProcess, wrk, type BenchResult, type WrkResult } from './lib.js';
+import { startWordPress } from '../test/support/wordpress.js';
+
+const ASSET = '/wp-includes/css/dashicons.min.css';
+
+export async function benchWordpress({ smoke }: { smoke: boolean }): Promise<BenchResult[]> {
+  const seconds = smoke ? 2 : 10;
+  const rounds = smoke ? 1 : 3;
+  const wp = await startWordPress();
+  try {
+    const gateway = await startGatewayProcess(wp.gatewayEnv({ PARTNERGATE_WORKERS: 'auto' }));
+    try {
+      const host = new URL(wp.publicOrigin).host;
+      const cases = [
+        { name: 'front page', path: '/', connections: 8 },
+        { name: 'static asset', path: ASSET, connections: 32 },
+      ];
+      const out: BenchResult[] = [];
+      for (const c of cases) {
+        for (const url of [`${wp.url}${c.path}`, `${gateway.url}${c.path}`]) {
+          const probe = await fetch(url, { headers: { host }, redirect: 'manual' });
+          await probe.arrayBuffer();
+          if (probe.status !== 200) throw new Error(`${url} answered ${probe.status}`);
+        }
+        const direct: WrkResult[] = [];
+        const via: WrkResult[] = [];
+        await wrk(`${gateway.url}${c.path}`, { connections: c.connections, seconds: 2 }); // warm-up (JIT, opcache)
+        for (let r = 0; r < rounds; r++) {
+          direct.push(await wrk(`${wp.url}${c.path}`, { connections: c.connections, seconds, headers: { Host: host } }));
+          via.push(await wrk(`${gateway.url}${c.path}`, { connections: c.connections, seconds }));
+        }
+        const m = (runs: WrkResult[], k: 'rps' | 'p50ms' | 'p99ms') => median(runs.map((x) => x[k]));
+        const faults = [...direct, ...via].reduce((a, x) => a + x.errors + x.non2xx, 0);
+        const note = `${c.connections} keep-alive connections${faults ? `; ${faults} errors or non-2xx` : ''}`;
+        const target = c.name === 'front page' ? '; target >= 0.95' : '';
+        out.push(
+          result(`wordpress ${c.name}: direct`, m(direct, 'rps'), 'req/s', undefined, note),
+          result(`wordpress ${c.name}: through the gateway`, m(via, 'rps'), 'req/s', { name: 'direct', value: m(direct, 'rps') }, `${note}${target}`),
+          result(`wordpress ${c.name}: p50 through the gateway`, m(via, 'p50ms'), 'ms', { name: 'direct p50', value: m(direct, 'p50ms'), higherIsBetter: false }),
+          result(`wordpress ${c.name}: p99 through the gateway`, m(via, 'p99ms'), 'ms', { name: 'direct p99', value: m(direct, 'p99ms'), higherIsBetter: false }),
+        );
+      }
+      return out;
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await wp.stop();
+  }
+}
