@@ -4,8 +4,8 @@ import type { DateRange } from '../common/index.js';
 import type { PartnerProfile } from './profile.js';
 import type { Db, MsRange } from './repos/db.js';
 import { countLeads, countVisits } from './repos/activity.repo.js';
-import { periodCommissionStats, type StatusKindTotal } from './repos/commissions.repo.js';
-import { allTimeTotalsByStatus } from './totals-cache.js';
+import { periodCommissionStats, totalsByStatusAndKind, type StatusKindTotal } from './repos/commissions.repo.js';
+import { BIG_PARTNER_ROWS, memoForBigPartners } from './slow-memo.js';
 import { tierStatus, type TierStatus, type TierThresholds } from './tiers.js';
 
 export interface MoneyTotals {
@@ -64,12 +64,20 @@ export interface Dashboard {
   tier?: TierStatus;
 }
 
+const rowCount = (rows: StatusKindTotal[]) => rows.reduce((n, r) => n + r.count, 0);
+
+/** All-time totals by status (kept a minute for the busiest partners, see slow-memo.ts). */
+export function allTimeTotalsByStatus(db: Db, partnerId: number): Promise<StatusKindTotal[]> {
+  return memoForBigPartners(db, `totals:${partnerId}`, () => totalsByStatusAndKind(db, partnerId), (rows) => rowCount(rows) >= BIG_PARTNER_ROWS);
+}
+
 export async function buildDashboard(db: Db, partner: PartnerProfile, period: DateRange, now: number, thresholds?: TierThresholds): Promise<Dashboard> {
   const month = monthOf(now, partner.timeZone);
-  const [all, monthStats, activity] = await Promise.all([
-    allTimeTotalsByStatus(db, partner.id),
-    periodCommissionStats(db, partner.id, month),
-    periodActivity(db, partner.id, period),
+  const all = await allTimeTotalsByStatus(db, partner.id);
+  const big = rowCount(all) >= BIG_PARTNER_ROWS;
+  const [monthStats, activity] = await Promise.all([
+    memoForBigPartners(db, `month:${partner.id}:${month.startMs}`, () => periodCommissionStats(db, partner.id, month), () => big),
+    memoForBigPartners(db, `period:${partner.id}:${period.startMs}:${period.endMs}`, () => periodActivity(db, partner.id, period), () => big),
   ]);
   const totals = moneyTotals(all);
   const tier = await tierStatus(db, { id: partner.programId, tierGroup: partner.tierGroup }, totals.earnedCents, thresholds);

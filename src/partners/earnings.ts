@@ -9,8 +9,7 @@
  */
 import type { Db, MsRange } from './repos/db.js';
 import { earnedSince, ledgerCommissionsIn, namesFor, paidOutBefore, payoutsIn } from './repos/ledger.repo.js';
-import { allTimeTotalsByStatus } from './totals-cache.js';
-import { moneyTotals } from './dashboard.js';
+import { allTimeTotalsByStatus, moneyTotals } from './dashboard.js';
 import type { PageRequest } from './paging.js';
 import { MAX_PAGE } from './paging.js';
 

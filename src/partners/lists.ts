@@ -5,9 +5,8 @@ import type { Db, MsRange } from './repos/db.js';
 import { readPage, type PageRequest, type Paged } from './paging.js';
 import { listReferredContacts } from './repos/contacts.repo.js';
 import { listCommissions, periodCommissionStats, saleCountsByContact, type CommissionListRow } from './repos/commissions.repo.js';
-import { allTimeTotalsByStatus } from './totals-cache.js';
 import { activeOpenOrderTotals, findProduct, listActiveOpenOrders, type OpenOrderRow } from './repos/catalog.repo.js';
-import { moneyTotals, type MoneyTotals } from './dashboard.js';
+import { allTimeTotalsByStatus, moneyTotals, type MoneyTotals } from './dashboard.js';
 
 export const commissionStatuses: CommissionStatus[] = ['pending', 'approved', 'paid', 'declined', 'refunded'];
 
