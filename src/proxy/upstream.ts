@@ -113,7 +113,7 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
   const refusal = opts.refusalPage ?? defaultRefusal;
   const pages = {
     400: Buffer.from(refusal(400, 'This address is not valid.')),
-    413: Buffer.from(refusal(413, `The upload is larger than this site accepts (${Math.floor(maxUpload / 1_048_576)} MiB at most).`)),
+    413: Buffer.from(refusal(413, `The upload is larger than this site accepts (${maxUpload >= 1_048_576 ? `${Math.floor(maxUpload / 1_048_576)} MiB` : `${Math.floor(maxUpload / 1024)} KiB`} at most).`)),
     502: page(502),
     504: page(504),
   };
