@@ -47,7 +47,13 @@ export async function queueEmail(db: Kysely<Database> | Transaction<Database>, i
   return repo.insertIfAbsent(db, { idempotency_key: input.idempotencyKey, to_address: input.to, template: input.template, params_json: JSON.stringify(input.params), now });
 }
 
+/** Queues many emails in one statement (a migration's batch); returns the keys this call queued. */
+export async function queueEmails(db: Kysely<Database> | Transaction<Database>, inputs: readonly QueueEmailInput[], now = Date.now()): Promise<Set<string>> {
+  return repo.insertManyIfAbsent(db, inputs.map((i) => ({ idempotency_key: i.idempotencyKey, to_address: i.to, template: i.template, params_json: JSON.stringify(i.params), now })));
+}
+
 export const findEmail = repo.findByKey;
+export const findEmails = repo.findByKeys;
 export const requeueEmail = repo.requeue;
 /** Drops a secret parameter (e.g. a set-password link) from sent emails of a key prefix; such rows cannot be requeued usefully. */
 export const redactSentEmailParam = repo.redactSentParam;

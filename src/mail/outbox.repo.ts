@@ -14,6 +14,27 @@ export async function insertIfAbsent(db: Db, row: { idempotency_key: string; to_
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
+/** Inserts many rows at once, skipping keys already queued; returns the keys this call queued. */
+export async function insertManyIfAbsent(db: Db, rows: ReadonlyArray<{ idempotency_key: string; to_address: string; template: string; params_json: string; now: number }>): Promise<Set<string>> {
+  const queued = new Set<string>();
+  for (let i = 0; i < rows.length; i += 500) {
+    const values = rows.slice(i, i + 500).map((row) => ({ idempotency_key: row.idempotency_key, to_address: row.to_address, template: row.template, params_json: row.params_json, status: 'queued' as const, attempts: 0, created_at: row.now, next_attempt_at: row.now, last_error: null, message_id: null, sent_at: null }));
+    if (!values.length) continue;
+    const inserted = await db.insertInto('email_outbox').values(values).onConflict((oc) => oc.column('idempotency_key').doNothing()).returning('idempotency_key').execute();
+    for (const r of inserted) queued.add(r.idempotency_key);
+  }
+  return queued;
+}
+
+export async function findByKeys(db: Db, keys: readonly string[]): Promise<EmailOutbox[]> {
+  const out: EmailOutbox[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const part = keys.slice(i, i + 500);
+    if (part.length) out.push(...(await db.selectFrom('email_outbox').selectAll().where('idempotency_key', 'in', part).execute()));
+  }
+  return out;
+}
+
 export async function findByKey(db: Db, key: string): Promise<EmailOutbox | undefined> {
   return db.selectFrom('email_outbox').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 }
