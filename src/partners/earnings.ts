@@ -47,17 +47,19 @@ export const LEDGER_MAX_ROWS = 20_000;
 
 const typeOrder: Record<LedgerEntryType, number> = { commission: 0, refund: 1, clawback: 2, payment: 3 };
 
-export async function earningsLedger(db: Db, q: { partnerId: number; range: MsRange; page: PageRequest }): Promise<Ledger> {
+/** @param q.maxRows rows read at most (default LEDGER_MAX_ROWS); more makes `truncated` with no entries. */
+export async function earningsLedger(db: Db, q: { partnerId: number; range: MsRange; page: PageRequest; maxRows?: number }): Promise<Ledger> {
+  const maxRows = q.maxRows ?? LEDGER_MAX_ROWS;
   const [allTime, earnedFromStart, paidOut, commissions, payouts] = await Promise.all([
     allTimeTotalsByStatus(db, q.partnerId),
     earnedSince(db, q.partnerId, q.range.startMs),
     paidOutBefore(db, q.partnerId, q.range.startMs),
-    ledgerCommissionsIn(db, q.partnerId, q.range, LEDGER_MAX_ROWS + 1),
-    payoutsIn(db, q.partnerId, q.range, LEDGER_MAX_ROWS + 1),
+    ledgerCommissionsIn(db, q.partnerId, q.range, maxRows + 1),
+    payoutsIn(db, q.partnerId, q.range, maxRows + 1),
   ]);
   const openingCents = moneyTotals(allTime).earnedCents - earnedFromStart - paidOut;
   const totals = { commissionsCents: 0, refundsCents: 0, clawbacksCents: 0, paymentsCents: 0 };
-  if (commissions.length > LEDGER_MAX_ROWS || payouts.length > LEDGER_MAX_ROWS) {
+  if (commissions.length > maxRows || payouts.length > maxRows) {
     // A partial ledger would show wrong balances: show none and ask for a shorter range.
     return { openingCents, closingCents: openingCents, totals, entries: [], entryCount: 0, page: 1, hasPrev: false, hasNext: false, pastEnd: false, truncated: true };
   }

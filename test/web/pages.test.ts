@@ -239,8 +239,8 @@ forEachStore('partner center pages', (ctx) => {
       return { opening, closing: balance, rows: rows.reverse() };
     }
 
-    it('shows the last 90 days newest first with a running balance', async () => {
-      const res = await get('/partner-center/earnings');
+    it('shows a range newest first with a running balance', async () => {
+      const res = await get('/partner-center/earnings?from=2025-12-16&to=2026-03-15');
       expect(res.status).to.equal(200);
       const want = expectedLedger(nyMidnight('2025-12-16'), nyMidnight('2026-03-16'));
       expect(testId(res.text, 'opening')).to.equal(usd(want.opening));
@@ -251,6 +251,14 @@ forEachStore('partner center pages', (ctx) => {
       expect(want.closing).to.equal(sum(p.commissions.filter(isEarned).map((c) => c.amount_cents)) - sum(p.payouts.map((x) => x.amount_cents)));
       expect(decode(res.text)).to.contain('/partner-center/exports/refunds.csv?from=2025-12-16&to=2026-03-15');
       expect(decode(res.text)).to.contain('/partner-center/exports/payments.csv?from=2025-12-16&to=2026-03-15');
+    });
+
+    it('defaults to the last 30 local days', async () => {
+      const res = await get('/partner-center/earnings');
+      const want = expectedLedger(nyMidnight('2026-02-14'), nyMidnight('2026-03-16'));
+      expect(testId(res.text, 'opening')).to.equal(usd(want.opening));
+      expect(tableRows(res.text)).to.have.length(want.rows.length);
+      expect(decode(res.text)).to.contain('/partner-center/exports/payments.csv?from=2026-02-14&to=2026-03-15');
     });
 
     it('starts a later range from the balance carried over', async () => {

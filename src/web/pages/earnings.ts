@@ -10,10 +10,18 @@ export function earningsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
-    const range = input.range({ defaultDays: 90 });
+    const chosen = input.text('from') !== undefined || input.text('to') !== undefined;
+    let range = input.range({ defaultDays: 30 });
     const pageNo = input.page();
     const db = deps.store.db;
+    let notice: string | undefined;
     let ledger = await earningsLedger(db, { partnerId: partner.id, range, page: { page: pageNo, size: PAGE_SIZE } });
+    if (ledger.truncated && !chosen) {
+      // The busiest partners have more entries in a month than one page view reads: show their last week.
+      range = input.defaultRange(7);
+      ledger = await earningsLedger(db, { partnerId: partner.id, range, page: { page: pageNo, size: PAGE_SIZE } });
+      notice = 'Your ledger is busy: showing the last 7 days. Choose dates to see another period, or download the CSV files.';
+    }
     if (ledger.pastEnd) {
       input.problems.push(pastEndProblem(pageNo));
       ledger = await earningsLedger(db, { partnerId: partner.id, range, page: { page: 1, size: PAGE_SIZE } });
@@ -26,7 +34,7 @@ export function earningsPage(deps: GatewayDeps): RequestHandler {
       deps,
       'pages/earnings',
       {
-        ...layoutModel(req, partner, { title: 'Earnings', current: 'earnings', problems: input.problems }),
+        ...layoutModel(req, partner, { title: 'Earnings', current: 'earnings', problems: input.problems, notice }),
         ledger,
         range,
         pager: pager('/partner-center/earnings', { from: range.from, to: range.to }, ledger),
