@@ -6,7 +6,7 @@ import type { Db, MsRange } from './repos/db.js';
 import { countLeads, countVisits } from './repos/activity.repo.js';
 import { periodCommissionStats, totalsByStatusAndKind, type StatusKindTotal } from './repos/commissions.repo.js';
 import { BIG_PARTNER_ROWS, memoForBigPartners } from './slow-memo.js';
-import { tierStatus, type TierStatus, type TierThresholds } from './tiers.js';
+import { tierStatus, type TierRequirementSource, type TierStatus } from './tiers.js';
 
 export interface MoneyTotals {
   /** Earned = sale and clawback rows, approved or paid (docs/domain.md). */
@@ -71,16 +71,17 @@ export function allTimeTotalsByStatus(db: Db, partnerId: number): Promise<Status
   return memoForBigPartners(db, `totals:${partnerId}`, () => totalsByStatusAndKind(db, partnerId), (rows) => rowCount(rows) >= BIG_PARTNER_ROWS);
 }
 
-export async function buildDashboard(db: Db, partner: PartnerProfile, period: DateRange, now: number, thresholds?: TierThresholds): Promise<Dashboard> {
+export async function buildDashboard(db: Db, partner: PartnerProfile, period: DateRange, now: number, tierRequirement?: TierRequirementSource): Promise<Dashboard> {
   const month = monthOf(now, partner.timeZone);
   const all = await allTimeTotalsByStatus(db, partner.id);
   const big = rowCount(all) >= BIG_PARTNER_ROWS;
-  const [monthStats, activity] = await Promise.all([
+  const [monthStats, activity, requirement] = await Promise.all([
     memoForBigPartners(db, `month:${partner.id}:${month.startMs}`, () => periodCommissionStats(db, partner.id, month), () => big),
     memoForBigPartners(db, `period:${partner.id}:${period.startMs}:${period.endMs}`, () => periodActivity(db, partner.id, period), () => big),
+    partner.tierGroup && tierRequirement ? memoForBigPartners(db, `tier:${partner.id}:${partner.programId}`, () => tierRequirement(partner.id), () => big) : Promise.resolve(undefined),
   ]);
   const totals = moneyTotals(all);
-  const tier = await tierStatus(db, { id: partner.programId, tierGroup: partner.tierGroup }, totals.earnedCents, thresholds);
+  const tier = await tierStatus(db, { id: partner.programId, tierGroup: partner.tierGroup }, requirement);
   return {
     totals,
     thisMonth: { label: month.label, earnedCents: monthStats.earnedCents, pendingCents: monthStats.pendingCents },

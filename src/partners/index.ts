@@ -11,7 +11,7 @@
 export { loadPartnerProfile, timeZoneNames, validTimeZone, type PartnerProfile } from './profile.js';
 export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
 export { buildDashboard, monthOf, moneyTotals, type Dashboard, type MoneyTotals, type PeriodActivity } from './dashboard.js';
-export { nextTierRequirement, tierStatus, type TierStatus, type TierThresholds, type TierRequirement } from './tiers.js';
+export { tierStatus, type TierStatus, type TierRequirement, type TierRequirementSource } from './tiers.js';
 export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, commissionStatuses, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
 export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';

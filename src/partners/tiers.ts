@@ -1,14 +1,11 @@
 /**
- * Where the partner stands on its tier ladder (programs sharing `tier_group`, ordered by `level_order`).
- * How much a partner must earn to move up is not in the store: the blocks engineer's tier rules will supply
- * it through a {@link TierThresholds} function; until then the next level is shown without a figure.
+ * Where the partner stands on its tier ladder (programs sharing `tier_group`, ordered by `level_order`), and
+ * what the next level needs. The requirement comes from the tier rules (src/blocks `nextTierRequirement`),
+ * passed in as a {@link TierRequirementSource} so this capability does not depend on the rules engine; without
+ * one, or when no rule applies, the next level is shown without a figure.
  */
-import type { Program } from '../store/index.js';
 import type { Db } from './repos/db.js';
 import { listTierLadder } from './repos/profile.repo.js';
-
-/** Earned total (cents) a partner needs to reach a program's level; undefined when no rule says. */
-export type TierThresholds = (program: Program) => number | undefined;
 
 export interface TierLevel {
   programId: number;
@@ -18,11 +15,20 @@ export interface TierLevel {
   current: boolean;
 }
 
+/** What a tier rule needs to move the partner up (values in cents for money rules). */
 export interface TierRequirement {
-  thresholdCents: number;
-  /** Still to earn (approved + paid); 0 when already reached (the level change is the program manager's). */
-  remainingCents: number;
+  /** The rule's label, e.g. "Commissions earned reached $10,000". */
+  label: string;
+  unit: 'money' | 'count';
+  requiredValue: number;
+  currentValue: number;
+  remainingValue: number;
+  /** The level the rule moves to (may skip levels). */
+  nextProgramId: number;
 }
+
+/** The requirement of the partner's next level, or undefined when unknown (no rule, top level, no ladder). */
+export type TierRequirementSource = (partnerId: number) => Promise<TierRequirement | undefined>;
 
 export interface TierStatus {
   group: string;
@@ -32,29 +38,19 @@ export interface TierStatus {
   requirement?: TierRequirement;
 }
 
-/**
- * What the next level needs, or undefined when there is no next level or no known threshold.
- * @param earnedCents the partner's earned total (sale + clawback, approved or paid)
- */
-export function nextTierRequirement(next: Program | undefined, earnedCents: number, thresholdFor?: TierThresholds): TierRequirement | undefined {
-  if (!next || !thresholdFor) return undefined;
-  const threshold = thresholdFor(next);
-  if (threshold === undefined || !Number.isFinite(threshold)) return undefined;
-  return { thresholdCents: threshold, remainingCents: Math.max(0, threshold - earnedCents) };
-}
-
-export async function tierStatus(db: Db, program: { id: number; tierGroup: string | null }, earnedCents: number, thresholdFor?: TierThresholds): Promise<TierStatus | undefined> {
+export async function tierStatus(db: Db, program: { id: number; tierGroup: string | null }, requirement?: TierRequirement): Promise<TierStatus | undefined> {
   if (!program.tierGroup) return undefined;
   const ladder = await listTierLadder(db, program.tierGroup);
   const index = ladder.findIndex((p) => p.id === program.id);
   if (index < 0) return undefined;
   const levels = ladder.map((p) => ({ programId: p.id, name: p.name, rateBp: p.rate_bp, levelOrder: p.level_order, current: p.id === program.id }));
-  const nextProgram = ladder[index + 1];
+  // A rule may move past the next level; the level it names is the one shown.
+  const ruleTarget = requirement ? levels.findIndex((l, i) => i > index && l.programId === requirement.nextProgramId) : -1;
   return {
     group: program.tierGroup,
     levels,
     current: levels[index]!,
-    next: levels[index + 1],
-    requirement: nextTierRequirement(nextProgram, earnedCents, thresholdFor),
+    next: levels[ruleTarget > index ? ruleTarget : index + 1],
+    requirement: ruleTarget > index ? requirement : undefined,
   };
 }

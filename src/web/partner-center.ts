@@ -6,7 +6,8 @@
  */
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
-import type { TierThresholds } from '../partners/index.js';
+import { nextTierRequirement } from '../blocks/index.js';
+import type { PartnerProfile, TierRequirementSource } from '../partners/index.js';
 import { loadPartner } from './pages/common.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { contactsPage } from './pages/contacts.js';
@@ -22,15 +23,23 @@ import {
 } from './pages/settings.js';
 
 export interface PartnerCenterOptions {
-  /** Earned total each tier level needs (from the tier rules); without it the dashboard shows no figure. */
-  tierThresholds?: TierThresholds;
+  /** What the next tier level needs; default: the tier rules of the blocks configuration. */
+  tierRequirement?: (partner: PartnerProfile, now: number) => TierRequirementSource;
+}
+
+/** The tier rules' requirement (src/blocks), in the partner's zone and at the gateway's "now". */
+export function tierRulesRequirement(deps: GatewayDeps): (partner: PartnerProfile, now: number) => TierRequirementSource {
+  return (partner, now) => async (partnerId) => {
+    const r = await nextTierRequirement(deps.store.db, partnerId, { timeZone: partner.timeZone, now });
+    return r ? { label: r.label, unit: r.unit, requiredValue: r.requiredValue, currentValue: r.currentValue, remainingValue: r.remainingValue, nextProgramId: r.next.programId } : undefined;
+  };
 }
 
 export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCenterOptions = {}): Router {
   const router = Router();
   // The profile is read on this router's own routes only, not for every request that falls through to a 404.
   const p = loadPartner(deps);
-  router.get('/', p, dashboardPage(deps, { tierThresholds: options.tierThresholds }));
+  router.get('/', p, dashboardPage(deps, { tierRequirement: options.tierRequirement ?? tierRulesRequirement(deps) }));
   router.get('/contacts', p, contactsPage(deps));
   router.get('/commissions', p, commissionsPage(deps, 'all'));
   router.get('/commissions/pending', p, commissionsPage(deps, 'pending'));

@@ -1,9 +1,8 @@
-/** Pure rules of the partner center: report buckets in the partner's zone, totals by status, tiers, paging. */
+/** Pure rules of the partner center: report buckets in the partner's zone, totals by status, paging. */
 import { expect } from 'chai';
 import { parseDateRange } from '../../src/common/index.js';
-import { buildBuckets, moneyTotals, nextTierRequirement, slotSizeFor } from '../../src/partners/index.js';
+import { buildBuckets, moneyTotals, slotSizeFor } from '../../src/partners/index.js';
 import { readPage } from '../../src/partners/paging.js';
-import type { Program } from '../../src/store/index.js';
 
 describe('partners: report buckets', () => {
   it('cuts local days across a DST change (New York, 8 March 2026 has 23 hours)', () => {
@@ -49,19 +48,6 @@ describe('partners: money totals by status (docs/domain.md)', () => {
       { status: 'approved', kind: 'refund', totalCents: 123, count: 1 },
     ]);
     expect(t).to.deep.equal({ earnedCents: 12_800, pendingCents: 1000, pendingCount: 2, approvedCents: 4300, paidCents: 8500, refundedCents: 3000 });
-  });
-});
-
-describe('partners: next tier requirement', () => {
-  const next = { id: 2, name: 'Silver', rate_bp: 2500 } as Program;
-  it('is unknown without a next level or a threshold rule', () => {
-    expect(nextTierRequirement(undefined, 100, () => 5000)).to.equal(undefined);
-    expect(nextTierRequirement(next, 100)).to.equal(undefined);
-    expect(nextTierRequirement(next, 100, () => undefined)).to.equal(undefined);
-  });
-  it('says how much is still to earn, never below zero', () => {
-    expect(nextTierRequirement(next, 1200, () => 5000)).to.deep.equal({ thresholdCents: 5000, remainingCents: 3800 });
-    expect(nextTierRequirement(next, 9000, () => 5000)).to.deep.equal({ thresholdCents: 5000, remainingCents: 0 });
   });
 });
 

@@ -74,6 +74,14 @@ forEachStore('partner center pages', (ctx) => {
       expect(res.text).to.match(/aria-current="step"[^>]*>\s*<span class="tier-name">Affiliate/);
     });
 
+    it('says what the next level needs under the tier rules (shipped preset: $10,000 earned moves level 1 up)', async () => {
+      const res = await get('/partner-center/');
+      const earned = sum(of(fx, fx.a.id).commissions.filter(isEarned).map((c) => c.amount_cents));
+      expect(testId(res.text, 'tier-rule')).to.equal('Commissions earned reached $10,000');
+      expect(testId(res.text, 'tier-needs')).to.equal(usd(1_000_000 - earned));
+      expect(testId(res.text, 'next-tier')).to.contain(`you are at ${usd(earned)} of $10,000.00`);
+    });
+
     for (const [query, message] of [
       ['from=2026-03-10&to=2026-03-01', /2026-03-10 is after to: 2026-03-01/],
       ['from=1850-01-01', /not a real date between 1970 and 2100/],

@@ -1,15 +1,16 @@
 /** `/partner-center/`: earnings this month and all time, totals by status, activity over a period, tier. */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import { buildDashboard, type TierThresholds } from '../../partners/index.js';
+import { buildDashboard, type PartnerProfile, type TierRequirementSource } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
 
-export function dashboardPage(deps: GatewayDeps, opts: { tierThresholds?: TierThresholds }): RequestHandler {
+/** `source(partner, now)`: the next level's requirement for this partner (the tier rules, wired by the router). */
+export function dashboardPage(deps: GatewayDeps, opts: { tierRequirement?: (partner: PartnerProfile, now: number) => TierRequirementSource }): RequestHandler {
   return async (req, res) => {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
     const period = input.range({ defaultDays: 30 });
-    const d = await buildDashboard(deps.store.db, partner, period, input.now, opts.tierThresholds);
+    const d = await buildDashboard(deps.store.db, partner, period, input.now, opts.tierRequirement?.(partner, input.now));
     render(
       res,
       deps,
@@ -23,6 +24,7 @@ export function dashboardPage(deps: GatewayDeps, opts: { tierThresholds?: TierTh
           ...d.tier,
           levels: d.tier.levels.map((l) => ({ ...l, rate: l.rateBp / 100 })),
           nextRate: d.tier.next ? d.tier.next.rateBp / 100 : undefined,
+          money: d.tier.requirement?.unit === 'money',
         },
         rangeForm: rangeForm('/partner-center/', period, input),
         exports: exportLinks(['commissions', 'report'], period),
