@@ -20,6 +20,7 @@ export interface SettingsDeps {
   db: Kysely<Database>;
   storeKind: StoreKind;
   now: () => number;
+  /** Origin of the partner center, for the confirmation links. */
   publicUrl: string;
   tokenTtlMinutes: number;
   /** Name of the OpenID Provider, for "sign in again with ...". */

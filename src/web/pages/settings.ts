@@ -16,12 +16,18 @@ import {
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
 
+/** Where confirmation links go: the host that holds the session cookie (the partner center's own host when set). */
+export function partnerCenterOrigin(config: { publicUrl: string; partnerCenterHost?: string }): string {
+  if (!config.partnerCenterHost) return config.publicUrl.replace(/\/+$/, '');
+  return `${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`;
+}
+
 function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
   return {
     db: deps.store.db,
     storeKind: deps.store.kind,
     now: deps.now,
-    publicUrl: deps.config.publicUrl,
+    publicUrl: partnerCenterOrigin(deps.config),
     tokenTtlMinutes: deps.config.tokenTtlMinutes,
     providerName: deps.config.oidcProviderName,
     confirmPassword: (session, password) => confirmPassword(deps, { session, password, ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: req.ctx.id }),
