@@ -286,4 +286,22 @@ forEachStore('partner center pages', (ctx) => {
       expect(testId(res.text, 'opening')).to.equal(testId(res.text, 'closing'));
     });
   });
+
+  describe('export links', () => {
+    it('every CSV link on a page that lists money answers a CSV of the reports engineer', async () => {
+      const links = new Set<string>();
+      const pages = ['/partner-center/', '/partner-center/contacts', '/partner-center/commissions/pending', '/partner-center/commissions/paid', '/partner-center/commissions', `/partner-center/products/${fx.products.course}`, '/partner-center/earnings', '/partner-center/reports', '/partner-center/links'];
+      for (const path of pages) {
+        const found = [...decode((await get(path)).text).matchAll(/href="(\/partner-center\/exports\/[a-z]+\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]!);
+        expect(found.length, path).to.be.greaterThan(0);
+        for (const l of found) links.add(l);
+      }
+      expect([...links].map((l) => /exports\/([a-z]+)\.csv/.exec(l)![1]).sort()).to.include.members(['commissions', 'contacts', 'payments', 'refunds', 'report']);
+      for (const link of links) {
+        const res = await get(link);
+        expect(res.status, link).to.equal(200);
+        expect(res.headers['content-type'], link).to.match(/^text\/csv/);
+      }
+    });
+  });
 });
