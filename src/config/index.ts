@@ -48,7 +48,8 @@ function readConfigFile(path: string): Record<string, unknown> {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('not an object');
     return data as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError([`${CONFIG_FILE_ENV}: ${path} is not a JSON/YAML object (${(err as Error).message})`]);
+    // Parser messages quote the file (YAML: a code frame of the line; JSON: a snippet), secrets included: keep neither.
+    throw new ConfigError([`${CONFIG_FILE_ENV}: ${path} is not a JSON/YAML object (${(err as Error).message.split('\n')[0]!.replace(/, \.{0,3}".*"\.{0,3} is not valid JSON$/, '')})`]);
   }
 }
 
