@@ -12,8 +12,10 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { launchChromium, saveScreenshot, signedInPage, type SignedInPage } from '../support/browser.js';
 import { FIXED_NOW, PASSWORD_A, seedPartnerCenter, type Fixture } from '../web/fixture.js';
 
+/** The site's public origin in links and emails: fixed, so screenshots do not change with the test port. */
+const SITE = 'http://acme.example';
 /** Banner images live on the WordPress site, which these tests do not run. */
-const notServedHere = (url: string) => new URL(url).pathname.startsWith('/wp-content/');
+const notServedHere = (url: string) => url.startsWith(SITE) || new URL(url).pathname.startsWith('/wp-content/');
 
 describe('browser: partner center pages', function () {
   this.timeout(120_000);
@@ -28,7 +30,7 @@ describe('browser: partner center pages', function () {
     ts = await createTestStore('sqlite');
     fx = await seedPartnerCenter(ts.store);
     sink = await startSmtpSink();
-    tg = await startTestGateway(ts.store, { PARTNERGATE_SMTP_URL: sink.url, PARTNERGATE_BRAND_NAME: 'Acme Partners' }, { now: () => FIXED_NOW });
+    tg = await startTestGateway(ts.store, { PARTNERGATE_SMTP_URL: sink.url, PARTNERGATE_BRAND_NAME: 'Acme Partners', PARTNERGATE_PUBLIC_URL: SITE }, { now: () => FIXED_NOW });
     browser = await launchChromium();
     s = await signedInPage(browser, tg, fx.a.id, { ignore: notServedHere });
   });
@@ -117,7 +119,7 @@ describe('browser: partner center pages', function () {
     await page.keyboard.type('youtube');
     await page.keyboard.press('Enter');
     await page.waitForURL(/path=%2Fcourse%2F&sid=youtube/);
-    expect(await page.locator('#built-link').inputValue()).to.equal(`${tg.url}/course/?orid=9001&sid=youtube`);
+    expect(await page.locator('#built-link').inputValue()).to.equal(`${SITE}/course/?orid=9001&sid=youtube`);
   });
 
   it('copies a link with the copy button', async () => {
@@ -126,7 +128,7 @@ describe('browser: partner center pages', function () {
     await page.goto(`${tg.url}/partner-center/links`);
     await page.locator('button[data-copy-target="referral-link"]').click();
     await page.waitForFunction(`document.querySelector('button[data-copy-target="referral-link"]')?.textContent === 'Copied'`);
-    expect(await page.evaluate('navigator.clipboard.readText()')).to.equal(`${tg.url}/?orid=9001`);
+    expect(await page.evaluate('navigator.clipboard.readText()')).to.equal(`${SITE}/?orid=9001`);
   });
 
   it('fits a phone screen', async () => {
@@ -158,8 +160,10 @@ describe('browser: partner center pages', function () {
     await saveScreenshot(page, 'partner-center-settings-paypal-sent');
 
     const link = await sink.waitForLink(NEW, '/partner-center/settings/paypal/confirm?token=');
+    expect(link.startsWith(`${SITE}/partner-center/settings/paypal/confirm?token=`)).to.equal(true);
     await sink.waitForMessage(fx.a.paypal, { subject: /was requested/ });
-    await page.goto(link);
+    // The link names the public origin; this test reaches the same gateway on its loopback port.
+    await page.goto(link.replace(SITE, tg.url));
     expect(await page.getByTestId('confirm-new-value').textContent()).to.equal(NEW);
     await saveScreenshot(page, 'partner-center-paypal-confirm');
     await page.getByRole('button', { name: 'Confirm the change' }).click();
