@@ -37,6 +37,8 @@ export interface ExportBenchOptions {
   runs?: number;
   workDir?: string;
   databaseUrl?: string;
+  /** NODE_OPTIONS for the gateway process, e.g. `--max-semi-space-size=2` (caps V8's young generation). */
+  gatewayNodeOptions?: string;
 }
 
 interface Run {
@@ -66,6 +68,7 @@ export interface ExportFigure {
 
 export interface ExportBenchResult {
   node: string;
+  gatewayNodeOptions: string | null;
   cpus: number;
   loadAverageBefore: number[];
   loadAverageAfter: number[];
@@ -170,7 +173,7 @@ function psqlCopy(url: string, select: string, settings: string[] = []): Promise
   });
 }
 
-async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pgUrl: string | undefined, o: Required<Pick<ExportBenchOptions, 'sizes' | 'runs'>>, out: ExportBenchResult): Promise<void> {
+async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pgUrl: string | undefined, o: Required<Pick<ExportBenchOptions, 'sizes' | 'runs'>> & ExportBenchOptions, out: ExportBenchResult): Promise<void> {
   const store = await openStore(config);
   try {
     await migrateToLatest(store.db, store.kind);
@@ -181,7 +184,7 @@ async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pg
       (await store.db.insertInto('accounts').values({ partner_id: partnerId, email: 'bench@partners.test', role: 'partner', password_hash: null, totp_secret: null, totp_enabled: 0, totp_recovery_json: null, oidc_subject: null, created_at: Date.now(), password_changed_at: null, disabled_at: null }).returning('id').executeTakeFirstOrThrow());
     const { cookieValue } = await openSession(store.db, sessionPolicyFrom({ sessionIdleMinutes: 600, sessionAbsoluteHours: 24 }), { accountId: account.id, method: 'password' });
     const cookie = `${cookieNames(false).session}=${cookieValue}`;
-    const env: Record<string, string> = { PARTNERGATE_WORKERS: '1', PARTNERGATE_SESSION_IDLE_MINUTES: '600', ...(kind === 'postgres' ? { DATABASE_URL: pgUrl! } : { PARTNERGATE_SQLITE_PATH: (config as { path: string }).path }) };
+    const env: Record<string, string> = { PARTNERGATE_WORKERS: '1', PARTNERGATE_SESSION_IDLE_MINUTES: '600', ...(o.gatewayNodeOptions ? { NODE_OPTIONS: o.gatewayNodeOptions } : {}), ...(kind === 'postgres' ? { DATABASE_URL: pgUrl! } : { PARTNERGATE_SQLITE_PATH: (config as { path: string }).path }) };
     for (const rows of o.sizes) {
       const range = rangeOf(rows);
       const request: ReportRequest = { report: 'commissions', partnerId, range: parseDateRange(range, 'UTC', { maxDays: 36_600 }), currency: 'USD', options: {} };
@@ -229,11 +232,11 @@ async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pg
 }
 
 export async function runExportBenchmark(options: ExportBenchOptions = {}): Promise<ExportBenchResult> {
-  const o = { stores: options.stores ?? ['postgres', 'sqlite'], sizes: options.sizes ?? [100_000, 1_000_000], runs: options.runs ?? 3, workDir: resolve(options.workDir ?? join(repoRoot, 'bench/.work/export')) };
+  const o = { ...options, stores: options.stores ?? ['postgres', 'sqlite'], sizes: options.sizes ?? [100_000, 1_000_000], runs: options.runs ?? 3, workDir: resolve(options.workDir ?? join(repoRoot, 'bench/.work/export')) };
   for (const s of o.sizes) if (s % PER_DAY !== 0 || s <= 0) throw new Error(`sizes must be multiples of ${PER_DAY}`);
   if (!existsSync(join(repoRoot, 'dist/src/main.js'))) throw new Error('build first (npm run build): the gateway runs from dist/src/main.js');
   mkdirSync(o.workDir, { recursive: true });
-  const out: ExportBenchResult = { node: process.version, cpus: cpus().length, loadAverageBefore: loadavg().map((l) => round(l)), loadAverageAfter: [], seedSeconds: {}, figures: [] };
+  const out: ExportBenchResult = { node: process.version, gatewayNodeOptions: options.gatewayNodeOptions ?? null, cpus: cpus().length, loadAverageBefore: loadavg().map((l) => round(l)), loadAverageAfter: [], seedSeconds: {}, figures: [] };
   let pg: PostgresServer | undefined;
   try {
     for (const kind of o.stores) {
@@ -278,10 +281,11 @@ async function main(): Promise<void> {
     .option('--runs <n>', 'runs per size (median reported)', '3')
     .option('--work-dir <dir>', 'where the SQLite store is kept and reused', join(repoRoot, 'bench/.work/export'))
     .option('--database-url <url>', 'a PostgreSQL database to use (seeded when empty) instead of a throw-away server')
+    .option('--gateway-node-options <flags>', 'NODE_OPTIONS for the gateway process, e.g. --max-semi-space-size=2')
     .option('--no-build', 'do not run tsc first (dist/src/main.js must be current)')
     .option('--out <file>', 'also write the JSON here')
     .parse();
-  const opts = cmd.opts<{ stores: string; sizes: string; runs: string; workDir: string; databaseUrl?: string; build: boolean; out?: string }>();
+  const opts = cmd.opts<{ stores: string; sizes: string; runs: string; workDir: string; databaseUrl?: string; gatewayNodeOptions?: string; build: boolean; out?: string }>();
   if (opts.build) execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.json')], { stdio: 'inherit' });
   const res = await runExportBenchmark({
     stores: opts.stores.split(',') as ExportBenchOptions['stores'],
@@ -289,6 +293,7 @@ async function main(): Promise<void> {
     runs: Number(opts.runs),
     workDir: opts.workDir,
     databaseUrl: opts.databaseUrl,
+    gatewayNodeOptions: opts.gatewayNodeOptions,
   });
   const json = JSON.stringify(res, null, 2);
   if (opts.out) writeFileSync(opts.out, `${json}\n`);

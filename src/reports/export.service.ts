@@ -141,13 +141,14 @@ function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable 
 function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
   const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
   const writers = csvCellWriters(columns, r.range.timeZone);
-  const toCsv = (rows: RawRow[]): string => {
+  // A Buffer per batch: the batch's strings die at once (young generation) instead of waiting in stream queues.
+  const toCsv = (rows: RawRow[]): Buffer => {
     const records = rows.map((row) => {
       const cells = new Array<string | null>(writers.length);
       for (let i = 0; i < writers.length; i++) cells[i] = writers[i]!(row[i]);
       return cells;
     });
-    return stringifyRecords(records);
+    return Buffer.from(stringifyRecords(records));
   };
   const source =
     plan.kind === 'daily'
