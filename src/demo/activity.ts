@@ -229,7 +229,8 @@ export class ActivityWriter {
           continue;
         }
       }
-      if (buyers === 0 || rng() < 0.78) {
+      // Six sales in ten come from new buyers; the rest are returning buyers (memberships, upsells).
+      if (buyers === 0 || rng() < 0.6) {
         const addedAt = Math.max(w.createdAt[i]!, p.t[j]! - Math.floor((rng() * 10 * DAY) / SECOND) * SECOND);
         p.buyers[buyers++] = p.contact[j] = this.writeContact(rng, partnerId, addedAt, isTop && firstBuyer);
         firstBuyer = false;
@@ -240,7 +241,7 @@ export class ActivityWriter {
     await this.writeCommissions(rng, partnerId, n);
 
     // Leads: referred contacts who never bought, each after a click.
-    const leads = Math.floor(n * 0.3 + rng());
+    const leads = Math.floor(n * 0.15 + rng());
     for (let k = 0; k < leads; k++) {
       const at = Math.floor((from + rng() * span) / SECOND) * SECOND;
       const promo = rng() < 0.4 ? Math.floor(rng() * PROMO_COUNT) : -1;
