@@ -5,7 +5,7 @@
  * (`PARTNERGATE_WORKERS=auto`, as deployed; partner-center routes still on express), and (d) Partnergate in a
  * single process. Three rounds each, interleaved, median.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, median, result, startGatewayProcess, startNginx, wrk, type BenchResult, type GatewayProcess } from './lib.js';
@@ -23,6 +23,7 @@ export async function startProxyUpstream(): Promise<ProxyUpstream> {
   const upstreamPort = await freePort();
   const nginxProxyPort = await freePort();
   const www = mkdtempSync(join(tmpdir(), 'partnergate-bench-www-'));
+  chmodSync(www, 0o755); // nginx's workers run as www-data; mkdtemp makes the folder private
   mkdirSync(join(www, 'www'));
   const page = `<!doctype html><html><body>${'<p>Partnergate benchmark page. '.repeat(400).slice(0, 12_000)}</p></body></html>`;
   writeFileSync(join(www, 'www', 'page.html'), page);
@@ -69,9 +70,10 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
       return errors || non2xx ? `${errors} socket errors, ${non2xx} non-2xx` : undefined;
     };
     const nginxRps = { name: 'nginx reverse proxy', value: m('nginx', 'rps') };
+    if (runs.direct!.some((r) => r.non2xx > 0)) throw new Error('the upstream answered non-2xx: the benchmark page is not being served');
     return [
-      result('proxy.direct.rps', m('direct', 'rps'), 'req/s'),
-      result('proxy.nginx.rps', m('nginx', 'rps'), 'req/s', { name: 'direct upstream', value: m('direct', 'rps') }),
+      result('proxy.direct.rps', m('direct', 'rps'), 'req/s', undefined, faults('direct')),
+      result('proxy.nginx.rps', m('nginx', 'rps'), 'req/s', { name: 'direct upstream', value: m('direct', 'rps') }, faults('nginx')),
       result('proxy.partnergate.rps', m('partnergate', 'rps'), 'req/s', nginxRps, ['PARTNERGATE_WORKERS=auto (one per core, like nginx)', faults('partnergate')].filter(Boolean).join('; ')),
       result('proxy.partnergate-1-process.rps', m('partnergate1', 'rps'), 'req/s', nginxRps, ['PARTNERGATE_WORKERS=1', faults('partnergate1')].filter(Boolean).join('; ')),
       result('proxy.direct.p50', m('direct', 'p50ms'), 'ms'),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME...] [-- --smoke]`: runs the benchmarks, prints a table, rewrites BENCHMARKS.md and
+ * `npm run bench [-- NAME...] [-- --smoke] [-- --no-build]`: runs the benchmarks, prints a table, rewrites BENCHMARKS.md and
  * bench/results.json (one entry per figure: name, value, unit, reference, referenceValue, ratio, date).
  * Each benchmark starts and stops its own loopback servers and is bounded in time. `--smoke` runs every
  * benchmark briefly on small data, to keep the scripts working in CI; its figures are not written to
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     process.stderr.write(`unknown benchmark; known: ${benches.map((b) => b.name).join(', ')}\n`);
     process.exit(2);
   }
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.json')], { stdio: 'inherit' });
+  // The gateway runs from dist/: build it first unless told it is current (`--no-build`).
+  if (!args.includes('--no-build')) execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.json')], { stdio: 'inherit' });
 
   const resultsFile = join(repoRoot, 'bench/results.json');
   const previous: BenchResult[] = !smoke && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   const merged = [...previous.filter((r) => !freshNames.has(r.name)), ...fresh];
   writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
   const mdFile = join(repoRoot, 'BENCHMARKS.md');
-  const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Each figure is set against a reference measured in the same run on the same machine; a ratio above 1 means better than the reference.\n`;
+  const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Each figure is set against a reference measured in the same run on the same machine; a ratio above 1 means better than the reference. Each section names the load average before and after it: above the core count, other work shared the CPU during the measurement and absolute figures are low (references were measured interleaved in the same run, so ratios suffer less).\n`;
   const analysisFile = join(repoRoot, 'bench/analysis.md');
   const analysis = existsSync(analysisFile) ? `\n${readFileSync(analysisFile, 'utf8')}` : '';
   const prevMd = existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : '';
