@@ -49,6 +49,8 @@ export interface MigrationOptions {
   send?: boolean;
   /** Tests: throw a simulated crash at the Nth checkpoint (journal write or declared crash point). */
   crashAfterWrites?: number;
+  /** Outbox workers sending side by side (default 4). */
+  sendConcurrency?: number;
   /** Partners per transaction in the credentials step (default 200). */
   batchSize?: number;
   onProgress?: (label: string, done: number, total: number) => void;

@@ -32,6 +32,19 @@ export async function upsertEntry(db: Db, row: { situation: string; step: string
     .execute();
 }
 
+/** Many items of one step in one statement per 300 rows. */
+export async function upsertEntries(db: Db, situation: string, step: string, rows: ReadonlyArray<{ item: string; status: JournalStatus; details?: unknown }>, at: number): Promise<void> {
+  for (let i = 0; i < rows.length; i += 300) {
+    const values = rows.slice(i, i + 300).map((r) => ({ situation, step, item_key: r.item, status: r.status, details_json: r.details === undefined ? null : JSON.stringify(r.details), at }));
+    if (!values.length) continue;
+    await db
+      .insertInto('migration_journal')
+      .values(values)
+      .onConflict((oc) => oc.columns(['situation', 'step', 'item_key']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), details_json: eb.ref('excluded.details_json'), at: eb.ref('excluded.at') })))
+      .execute();
+  }
+}
+
 export async function deleteEntries(db: Db, situation: string, step: string, item?: string): Promise<number> {
   let q = db.deleteFrom('migration_journal').where('situation', '=', situation).where('step', '=', step);
   if (item !== undefined) q = q.where('item_key', '=', item);

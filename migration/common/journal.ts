@@ -71,6 +71,15 @@ export class Journal {
     this.crash.hit(`${step}/${item}`);
   }
 
+  /** Records many items of a step at once (a batch, in its transaction); each item is still a crash point. */
+  async recordMany(step: string, entries: ReadonlyArray<{ item: string; status: repo.JournalStatus; details?: unknown }>, db: Db = this.db): Promise<void> {
+    await repo.upsertEntries(db, this.situation, step, entries, this.now());
+    for (const e of entries) {
+      if (db === this.db) this.status.set(`${step}\u0000${e.item}`, e.status);
+      this.crash.hit(`${step}/${e.item}`);
+    }
+  }
+
   /** A crash point that is not a journal write (e.g. after a batch commits, or after an HTTP call). */
   checkpoint(label: string): void {
     this.crash.hit(label);

@@ -74,14 +74,26 @@ export async function upsertLegacyUsers(db: Db, users: readonly LegacyUser[], no
   }
 }
 
-export type LegacyUserRow = Pick<LegacyWpUserTable, 'wp_user_id' | 'login' | 'email' | 'roles_json' | 'meta_json' | 'partner_id' | 'match_status' | 'match_reason'> & { is_partner: number };
+export type LegacyUserRow = Pick<LegacyWpUserTable, 'wp_user_id' | 'login' | 'email' | 'roles_json' | 'meta_json' | 'partner_id' | 'match_status' | 'match_reason' | 'imported_at'> & { is_partner: number };
 
 export async function loadLegacyUsers(db: Db): Promise<LegacyUserRow[]> {
-  return db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason', 'is_partner']).orderBy('wp_user_id').execute();
+  return db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason', 'imported_at', 'is_partner']).orderBy('wp_user_id').execute();
 }
 
-export async function setLegacyMatch(db: Db, wpUserId: number, match: { partnerId: number | null; status: LegacyWpUserTable['match_status']; reason: string | null }): Promise<void> {
-  await db.updateTable('legacy_wp_users').set({ partner_id: match.partnerId, match_status: match.status, match_reason: match.reason }).where('wp_user_id', '=', wpUserId).execute();
+/** Stores many match decisions in one statement per 300 users (an upsert over rows that exist). */
+export async function setLegacyMatches(db: Db, rows: ReadonlyArray<{ user: LegacyUserRow; partnerId: number | null; status: LegacyWpUserTable['match_status']; reason: string | null }>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 300) {
+    const values = rows.slice(i, i + 300).map(({ user: u, partnerId, status, reason }) => ({
+      wp_user_id: u.wp_user_id, login: u.login, email: u.email, display_name: null, roles_json: u.roles_json, meta_json: u.meta_json,
+      partner_id: partnerId, match_status: status, match_reason: reason, imported_at: u.imported_at, is_partner: u.is_partner,
+    }));
+    if (!values.length) continue;
+    await db
+      .insertInto('legacy_wp_users')
+      .values(values)
+      .onConflict((oc) => oc.column('wp_user_id').doUpdateSet((eb) => ({ partner_id: eb.ref('excluded.partner_id'), match_status: eb.ref('excluded.match_status'), match_reason: eb.ref('excluded.match_reason') })))
+      .execute();
+  }
 }
 
 export async function countLegacyByStatus(db: Db): Promise<Record<string, number>> {

@@ -47,7 +47,7 @@ export async function targetPartnersStep(ctx: ApplyContext): Promise<number[]> {
 export function credentialsJournal(ctx: ApplyContext): ItemJournal {
   return {
     isDone: (item) => ctx.journal.isDone(CREDENTIALS_STEP, item),
-    record: (trx, item, row) => ctx.journal.record(CREDENTIALS_STEP, item, journalStatusOf(row.outcome), row, trx),
+    recordAll: (trx, entries) => ctx.journal.recordMany(CREDENTIALS_STEP, entries.map((e) => ({ item: e.itemKey, status: journalStatusOf(e.row.outcome), details: e.row })), trx),
     afterCommit: () => ctx.journal.checkpoint('credentials:batch-committed'),
   };
 }
@@ -76,7 +76,8 @@ export async function sendStep(ctx: ApplyContext): Promise<void> {
     return;
   }
   ctx.journal.checkpoint('send:start');
-  const report = await sendCredentialEmails(credentialsDepsOf(ctx.deps), { onSent: (n) => ctx.opts.onProgress?.('sending emails', n, n) });
+  const expected = (await ctx.journal.counts(CREDENTIALS_STEP)).done;
+  const report = await sendCredentialEmails(credentialsDepsOf(ctx.deps), { concurrency: ctx.opts.sendConcurrency ?? 4, onSent: (n) => ctx.opts.onProgress?.('sending emails', n, Math.max(n, expected)) });
   for (const row of report.failed) {
     if (row.partnerId !== null) await ctx.journal.record(CREDENTIALS_STEP, `partner:${row.partnerId}`, 'failed', row);
   }

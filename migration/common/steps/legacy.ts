@@ -72,13 +72,15 @@ export async function matchStep(ctx: ApplyContext): Promise<void> {
   const decisions = matchUsers(users.map(inputOf), await repo.partnersByEmail(db));
   const todo = users.filter((u) => !ctx.journal.isDone('match', `wp-user:${u.wp_user_id}`));
   for (let i = 0; i < todo.length; i += BATCH) {
+    const batch = todo.slice(i, i + BATCH).map((u) => ({ user: u, ...decisions.get(u.wp_user_id)! }));
     await db.transaction().execute(async (trx) => {
-      for (const u of todo.slice(i, i + BATCH)) {
-        const d = decisions.get(u.wp_user_id)!;
-        await repo.setLegacyMatch(trx, u.wp_user_id, d);
-        const ok = d.status === 'matched' || d.status === 'not_partner';
-        await ctx.journal.record('match', `wp-user:${u.wp_user_id}`, ok ? 'done' : 'failed', { ...d }, trx);
-      }
+      await repo.setLegacyMatches(trx, batch);
+      const entries = batch.map((b) => ({
+        item: `wp-user:${b.user.wp_user_id}`,
+        status: b.status === 'matched' || b.status === 'not_partner' ? ('done' as const) : ('failed' as const),
+        details: { partnerId: b.partnerId, status: b.status, reason: b.reason },
+      }));
+      await ctx.journal.recordMany('match', entries, trx);
     });
     ctx.journal.checkpoint('match:batch-committed');
     ctx.opts.onProgress?.('matching users', Math.min(i + BATCH, todo.length), todo.length);
@@ -107,6 +109,8 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
     const batch = todo.slice(i, i + BATCH);
     const paypal = await repo.partnerPaypal(db, batch.map((u) => u.partner_id!));
     await db.transaction().execute(async (trx) => {
+      const subIdRows: Array<{ partnerId: number; subId: string; source: string }> = [];
+      const entries: Array<{ item: string; status: 'done'; details: unknown }> = [];
       for (const u of batch) {
         const meta = JSON.parse(u.meta_json) as Record<string, unknown>;
         const partnerId = u.partner_id!;
@@ -124,8 +128,8 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
           outcome = current.paypal.toLowerCase() === legacy ? 'same' : 'kept_ontraport';
         }
         const subIds = legacySubIds(meta);
-        await repo.insertSubIds(trx, subIds.map((subId) => ({ partnerId, subId, source: 'wordpress' })), ctx.now());
-        await ctx.journal.record('carry-over', `wp-user:${u.wp_user_id}`, 'done', { partnerId, paypal: outcome, legacyPaypal: legacy, subIds }, trx);
+        subIdRows.push(...subIds.map((subId) => ({ partnerId, subId, source: 'wordpress' })));
+        entries.push({ item: `wp-user:${u.wp_user_id}`, status: 'done', details: { partnerId, paypal: outcome, legacyPaypal: legacy, subIds } });
         if (outcome === 'set') counts.paypalSet++;
         if (outcome === 'same') counts.paypalSame++;
         if (outcome === 'kept_ontraport') {
@@ -134,6 +138,8 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
         }
         counts.subIds += subIds.length;
       }
+      await repo.insertSubIds(trx, subIdRows, ctx.now());
+      await ctx.journal.recordMany('carry-over', entries, trx);
     });
     ctx.journal.checkpoint('carry-over:batch-committed');
     ctx.opts.onProgress?.('carrying over', Math.min(i + BATCH, todo.length), todo.length);

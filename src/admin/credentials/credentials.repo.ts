@@ -92,6 +92,46 @@ export async function insertPartnerAccount(db: Db, row: { partnerId: number; ema
   return r.id;
 }
 
+/** Creates partner accounts in one statement; returns account id by partner id. */
+export async function insertPartnerAccounts(db: Db, rows: ReadonlyArray<{ partnerId: number; email: string }>, now: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const part of chunks(rows, 200)) {
+    if (!part.length) continue;
+    const inserted = await db
+      .insertInto('accounts')
+      .values(part.map((r) => ({ partner_id: r.partnerId, email: r.email, role: 'partner' as const, password_hash: null, totp_secret: null, totp_enabled: 0, totp_recovery_json: null, oidc_subject: null, created_at: now, password_changed_at: null, disabled_at: null })))
+      .returning(['id', 'partner_id'])
+      .execute();
+    for (const r of inserted) out.set(r.partner_id!, r.id);
+  }
+  return out;
+}
+
+/** Moves these accounts to the next generation of their credentials email (the caller knows the new numbers). */
+export async function bumpCredentialsVersions(db: Db, accountIds: readonly number[]): Promise<void> {
+  for (const part of chunks(accountIds)) {
+    if (part.length) await db.updateTable('accounts').set((eb) => ({ credentials_version: eb('credentials_version', '+', 1) })).where('id', 'in', part).execute();
+  }
+}
+
+/** Voids the unused set-password links of these accounts (fresh ones are about to be issued). */
+export async function expireSetPasswordTokens(db: Db, accountIds: readonly number[], now: number): Promise<void> {
+  for (const part of chunks(accountIds)) {
+    if (part.length) await db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', 'in', part).where('purpose', '=', 'set_password').where('used_at', 'is', null).execute();
+  }
+}
+
+export async function insertSetPasswordTokens(db: Db, rows: ReadonlyArray<{ accountId: number; tokenHash: string }>, now: number, expiresAt: number): Promise<void> {
+  for (const part of chunks(rows, 200)) {
+    if (part.length) {
+      await db
+        .insertInto('one_time_tokens')
+        .values(part.map((r) => ({ token_hash: r.tokenHash, purpose: 'set_password' as const, account_id: r.accountId, payload_json: null, created_at: now, expires_at: expiresAt, used_at: null })))
+        .execute();
+    }
+  }
+}
+
 /** Moves the account to the next generation of its credentials email; returns the new version. */
 export async function bumpCredentialsVersion(db: Db, accountId: number): Promise<number> {
   await db.updateTable('accounts').set((eb) => ({ credentials_version: eb('credentials_version', '+', 1) })).where('id', '=', accountId).execute();

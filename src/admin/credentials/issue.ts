@@ -8,11 +8,11 @@
  * reason and the others go on. A dry run takes the same decisions inside a transaction that is rolled back.
  */
 import type { Transaction } from 'kysely';
-import { findEmail, queueEmail } from '../../mail/index.js';
+import { findEmails, queueEmails } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
 import { normaliseEmail } from './emails.js';
-import { issueSetPasswordToken, partnerCenterOrigin, setPasswordLinkFor } from './set-password.js';
+import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from './set-password.js';
 import {
   CREDENTIALS_TEMPLATE, RunAborted, credentialsEmailKey, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
 } from './types.js';
@@ -47,99 +47,116 @@ interface BatchContext {
   sharedEmails: Map<string, number[]>;
 }
 
-/** Queues the credentials email of an account under `key`, with a fresh token (issuing it voids older links). */
-export async function queueCredentialsEmail(
-  trx: Transaction<Database>,
-  ctx: Pick<BatchContext, 'deps' | 'now' | 'ttlMs' | 'variant'>,
-  input: { accountId: number; to: string; key: string; firstName: string; lastName: string },
-): Promise<void> {
-  const token = await issueSetPasswordToken(trx, input.accountId, ctx.ttlMs, ctx.now);
-  const origin = partnerCenterOrigin(ctx.deps.config);
-  await queueEmail(
-    trx,
-    {
-      idempotencyKey: input.key,
-      to: input.to,
-      template: CREDENTIALS_TEMPLATE,
-      params: {
-        firstName: input.firstName || null,
-        fullName: `${input.firstName} ${input.lastName}`.trim() || null,
-        email: input.to,
-        setPasswordUrl: setPasswordLinkFor(ctx.deps.config, token),
-        signInUrl: `${origin}/sso/sign-in`,
-        partnerCenterUrl: `${origin}/partner-center/`,
-        expiresAt: ctx.now + ctx.ttlMs,
-        validDays: Math.round((ctx.ttlMs / 86_400_000) * 10) / 10,
-        legacyUrl: ctx.variant.legacyUrl ?? null,
-        moved: Boolean(ctx.variant.legacyUrl),
-      },
-    },
-    ctx.now,
-  );
+export interface QueueItem {
+  accountId: number;
+  to: string;
+  key: string;
+  firstName: string;
+  lastName: string;
 }
 
-async function issueOne(trx: Transaction<Database>, row: repo.PartnerCredentialRow, owners: Map<string, { id: number; partner_id: number | null }>, ctx: BatchContext): Promise<CredentialRow> {
+function paramsFor(ctx: Pick<BatchContext, 'deps' | 'now' | 'ttlMs' | 'variant'>, item: QueueItem, token: string): Record<string, unknown> {
+  const origin = partnerCenterOrigin(ctx.deps.config);
+  return {
+    firstName: item.firstName || null,
+    fullName: `${item.firstName} ${item.lastName}`.trim() || null,
+    email: item.to,
+    setPasswordUrl: setPasswordLinkFor(ctx.deps.config, token),
+    signInUrl: `${origin}/sso/sign-in`,
+    partnerCenterUrl: `${origin}/partner-center/`,
+    expiresAt: ctx.now + ctx.ttlMs,
+    validDays: Math.round((ctx.ttlMs / 86_400_000) * 10) / 10,
+    legacyUrl: ctx.variant.legacyUrl ?? null,
+    moved: Boolean(ctx.variant.legacyUrl),
+  };
+}
+
+/** Queues credentials emails, each with a fresh token (issuing voids the account's older links). */
+export async function queueCredentialsEmails(trx: Transaction<Database>, ctx: Pick<BatchContext, 'deps' | 'now' | 'ttlMs' | 'variant'>, items: readonly QueueItem[]): Promise<void> {
+  if (!items.length) return;
+  const tokens = await issueSetPasswordTokens(trx, items.map((i) => i.accountId), ctx.ttlMs, ctx.now);
+  await queueEmails(trx, items.map((i) => ({ idempotencyKey: i.key, to: i.to, template: CREDENTIALS_TEMPLATE, params: paramsFor(ctx, i, tokens.get(i.accountId)!) })), ctx.now);
+}
+
+/** Decides one partner before any write: a final row (skipped, failed) or the account to create or use. */
+function decide(row: repo.PartnerCredentialRow, owners: Map<string, { id: number; partner_id: number | null }>, ctx: BatchContext): CredentialRow | { create?: string; accountId?: number; to: string } {
   const base = { partnerId: row.partner_id, email: row.account_email ?? row.contact_email };
   if (row.partner_status !== 'active') return { ...base, outcome: 'skipped', reason: 'partner is inactive in Ontraport' };
   if (row.disabled_at !== null) return { ...base, accountId: row.account_id!, outcome: 'skipped', reason: 'account revoked; `credentials resend --reinstate` gives access back' };
-
-  let accountId = row.account_id;
-  let to = row.account_email;
-  let created = false;
-  if (accountId === null || to === null) {
-    const check = normaliseEmail(row.contact_email);
-    if (!check.ok) return { ...base, outcome: 'failed', reason: check.reason };
-    const sharers = ctx.sharedEmails.get(check.email) ?? [];
-    if (sharers.length > 1) {
-      const others = sharers.filter((id) => id !== row.partner_id).join(', ');
-      return { ...base, email: check.email, outcome: 'failed', reason: `email ${check.email} is shared with partner ${others}: give each partner their own address in Ontraport` };
-    }
-    const owner = owners.get(check.email);
-    if (owner && owner.partner_id !== row.partner_id) {
-      const who = owner.partner_id === null ? 'an administrator account' : `the account of partner ${owner.partner_id}`;
-      return { ...base, email: check.email, outcome: 'failed', reason: `email ${check.email} already belongs to ${who}` };
-    }
-    accountId = await repo.insertPartnerAccount(trx, { partnerId: row.partner_id, email: check.email, now: ctx.now });
-    owners.set(check.email, { id: accountId, partner_id: row.partner_id });
-    to = check.email;
-    created = true;
+  if (row.account_id !== null && row.account_email !== null) return { accountId: row.account_id, to: row.account_email };
+  const check = normaliseEmail(row.contact_email);
+  if (!check.ok) return { ...base, outcome: 'failed', reason: check.reason };
+  const sharers = ctx.sharedEmails.get(check.email) ?? [];
+  if (sharers.length > 1) {
+    const others = sharers.filter((id) => id !== row.partner_id).join(', ');
+    return { ...base, email: check.email, outcome: 'failed', reason: `email ${check.email} is shared with partner ${others}: give each partner their own address in Ontraport` };
   }
-  const version = row.credentials_version ?? 1;
-  const key = credentialsEmailKey(accountId, version);
-  const existing = await findEmail(trx, key);
-  const names = { firstName: row.first_name, lastName: row.last_name };
-  const done = { ...base, email: to, accountId, accountCreated: created };
-  if (!existing) {
-    if (!created && (row.has_password || row.oidc_subject)) {
-      return { ...done, outcome: 'skipped', reason: 'already signs in (password or company account); `credentials resend` sends a new link anyway' };
-    }
-    await queueCredentialsEmail(trx, ctx, { accountId, to, key, ...names });
-    return { ...done, outcome: 'queued' };
+  const owner = owners.get(check.email);
+  if (owner && owner.partner_id !== row.partner_id) {
+    const who = owner.partner_id === null ? 'an administrator account' : `the account of partner ${owner.partner_id}`;
+    return { ...base, email: check.email, outcome: 'failed', reason: `email ${check.email} already belongs to ${who}` };
   }
-  if (existing.status === 'sent') return { ...done, outcome: 'already_sent' };
-  if (existing.status === 'queued' || existing.status === 'sending') return { ...done, outcome: 'pending' };
-  if (/^interrupted/.test(existing.last_error ?? '')) {
-    return { ...done, outcome: 'failed', reason: `the earlier email was interrupted while sending and may have arrived; \`credentials resend --partner ${row.partner_id}\` sends a fresh link` };
-  }
-  // Refused by the SMTP server: it never arrived, so a fresh link under the next version is not a duplicate.
-  const next = await repo.bumpCredentialsVersion(trx, accountId);
-  await queueCredentialsEmail(trx, ctx, { accountId, to, key: credentialsEmailKey(accountId, next), ...names });
-  return { ...done, outcome: 'requeued', reason: `earlier email refused: ${(existing.last_error ?? 'unknown error').slice(0, 200)}` };
+  owners.set(check.email, { id: 0, partner_id: row.partner_id });
+  return { create: check.email, to: check.email };
 }
 
+/**
+ * One batch in one transaction, in a handful of statements whatever its size: accounts, outbox look-up, version
+ * bumps, tokens, emails and journal rows are each written for the whole batch at once.
+ */
 async function runBatch(ids: number[], rowsById: Map<number, repo.PartnerCredentialRow>, ctx: BatchContext, opts: IssueOptions): Promise<CredentialRow[]> {
   const { db } = ctx.deps;
-  const out: CredentialRow[] = [];
+  let out: CredentialRow[] = [];
   try {
     await db.transaction().execute(async (trx) => {
+      const results = new Map<number, CredentialRow>();
       const emails = ids.map((id) => normaliseEmail(rowsById.get(id)?.contact_email)).flatMap((c) => (c.ok ? [c.email] : []));
       const owners = new Map((await repo.accountsByEmail(trx, emails)).map((a) => [a.email, a]));
+      const ready: Array<{ row: repo.PartnerCredentialRow; accountId?: number; to: string; create?: string }> = [];
       for (const id of ids) {
         const row = rowsById.get(id);
-        const result: CredentialRow = row ? await issueOne(trx, row, owners, ctx) : { partnerId: id, email: null, outcome: 'failed', reason: `partner ${id} not found` };
-        if (opts.journal && !opts.dryRun) await opts.journal.record(trx, partnerItemKey(id), result);
-        out.push(result);
+        if (!row) {
+          results.set(id, { partnerId: id, email: null, outcome: 'failed', reason: `partner ${id} not found` });
+          continue;
+        }
+        const d = decide(row, owners, ctx);
+        if ('outcome' in d) results.set(id, d);
+        else ready.push({ row, ...d });
       }
+      const created = await repo.insertPartnerAccounts(trx, ready.filter((r) => r.create).map((r) => ({ partnerId: r.row.partner_id, email: r.create! })), ctx.now);
+      for (const r of ready) if (r.create) r.accountId = created.get(r.row.partner_id);
+
+      const keyOf = (r: (typeof ready)[number]) => credentialsEmailKey(r.accountId!, r.row.credentials_version ?? 1);
+      const existing = new Map((await findEmails(trx, ready.map(keyOf))).map((e) => [e.idempotency_key, e]));
+      const toQueue: QueueItem[] = [];
+      const bumps: number[] = [];
+      for (const r of ready) {
+        const accountId = r.accountId!;
+        const done = { partnerId: r.row.partner_id, email: r.to, accountId, accountCreated: Boolean(r.create) };
+        const item = { accountId, to: r.to, key: keyOf(r), firstName: r.row.first_name, lastName: r.row.last_name };
+        const e = existing.get(item.key);
+        if (!e) {
+          if (!r.create && (r.row.has_password || r.row.oidc_subject)) {
+            results.set(r.row.partner_id, { ...done, outcome: 'skipped', reason: 'already signs in (password or company account); `credentials resend` sends a new link anyway' });
+          } else {
+            toQueue.push(item);
+            results.set(r.row.partner_id, { ...done, outcome: 'queued' });
+          }
+        } else if (e.status === 'sent') results.set(r.row.partner_id, { ...done, outcome: 'already_sent' });
+        else if (e.status === 'queued' || e.status === 'sending') results.set(r.row.partner_id, { ...done, outcome: 'pending' });
+        else if (/^interrupted/.test(e.last_error ?? '')) {
+          results.set(r.row.partner_id, { ...done, outcome: 'failed', reason: `the earlier email was interrupted while sending and may have arrived; \`credentials resend --partner ${r.row.partner_id}\` sends a fresh link` });
+        } else {
+          // Refused by the SMTP server: it never arrived, so a fresh link under the next version is not a duplicate.
+          bumps.push(accountId);
+          toQueue.push({ ...item, key: credentialsEmailKey(accountId, (r.row.credentials_version ?? 1) + 1) });
+          results.set(r.row.partner_id, { ...done, outcome: 'requeued', reason: `earlier email refused: ${(e.last_error ?? 'unknown error').slice(0, 200)}` });
+        }
+      }
+      await repo.bumpCredentialsVersions(trx, bumps);
+      await queueCredentialsEmails(trx, ctx, toQueue);
+      out = ids.map((id) => results.get(id)!);
+      if (opts.journal && !opts.dryRun) await opts.journal.recordAll(trx, out.map((row, i) => ({ itemKey: partnerItemKey(ids[i]), row })));
       if (opts.dryRun) throw new DryRunRollback();
     });
   } catch (err) {

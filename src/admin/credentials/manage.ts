@@ -10,7 +10,7 @@ import type { Transaction } from 'kysely';
 import { processEmailOutbox, redactSentEmailParam } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
-import { queueCredentialsEmail } from './issue.js';
+import { queueCredentialsEmails } from './issue.js';
 import { RunAborted, accountIdOfKey, credentialsEmailKey, type CredentialRow, type CredentialsDeps, type EmailVariant } from './types.js';
 
 class DryRunRollback extends Error {}
@@ -66,9 +66,9 @@ export async function resendCredentials(deps: CredentialsDeps, partnerIds: reado
       await repo.setAccountDisabled(trx, row.account_id, null);
     }
     const version = await repo.bumpCredentialsVersion(trx, row.account_id);
-    await queueCredentialsEmail(trx, { deps, now, ttlMs, variant: opts.variant ?? {} }, {
-      accountId: row.account_id, to: row.account_email, key: credentialsEmailKey(row.account_id, version), firstName: row.first_name, lastName: row.last_name,
-    });
+    await queueCredentialsEmails(trx, { deps, now, ttlMs, variant: opts.variant ?? {} }, [
+      { accountId: row.account_id, to: row.account_email, key: credentialsEmailKey(row.account_id, version), firstName: row.first_name, lastName: row.last_name },
+    ]);
     await repo.insertAudit(trx, { partnerId: row.partner_id, action: 'credentials.resent', details: { version, reinstated: row.disabled_at !== null, by: opts.actor ?? 'cli' }, now });
     return { ...base, accountId: row.account_id, outcome: 'queued' };
   });
@@ -97,9 +97,24 @@ export interface SendReport {
   interrupted: number;
 }
 
-/** Sends every due email in the outbox and reports the refused ones by partner. */
-export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void } = {}): Promise<SendReport> {
-  const result = await processEmailOutbox({ db: deps.db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: opts.onSent });
+/**
+ * Sends every due email in the outbox and reports the refused ones by partner. `concurrency` outbox workers run
+ * side by side (each claims a row before sending it, so none is sent twice); with a pooled SMTP URL
+ * (`?pool=true&maxConnections=N`) they share N connections.
+ */
+export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void; concurrency?: number } = {}): Promise<SendReport> {
+  let sentSoFar = 0;
+  const runs = await Promise.all(
+    Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () =>
+      processEmailOutbox({ db: deps.db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: () => opts.onSent?.(++sentSoFar) }),
+    ),
+  );
+  const result = {
+    sent: runs.reduce((n, r) => n + r.sent, 0),
+    failed: runs.flatMap((r) => r.failed),
+    retrying: runs.reduce((n, r) => n + r.retrying, 0),
+    interrupted: runs.reduce((n, r) => n + r.interrupted, 0),
+  };
   // The store keeps tokens hashed; once a credentials email is out, its copy of the raw link goes too.
   await redactSentEmailParam(deps.db, 'credentials:account:', 'setPasswordUrl');
   const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);

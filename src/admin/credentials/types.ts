@@ -45,7 +45,8 @@ export interface CredentialRow {
 /** Journal hook for migrations: items already done are skipped; new outcomes are written inside the batch transaction. */
 export interface ItemJournal {
   isDone(itemKey: string): boolean;
-  record(trx: Transaction<Database>, itemKey: string, row: CredentialRow): Promise<void>;
+  /** Writes the outcomes of a batch (one statement), inside the batch's transaction. */
+  recordAll(trx: Transaction<Database>, entries: ReadonlyArray<{ itemKey: string; row: CredentialRow }>): Promise<void>;
   /** Called after each batch commits (a crash-injection point in tests). */
   afterCommit?(): Promise<void> | void;
 }

@@ -65,7 +65,7 @@ export async function sendIfPossible(rt: CliRuntime, opts: { send?: boolean; dry
   const bar = rt.out.progress('sending emails');
   bar.update(0, expected);
   try {
-    return await sendCredentialEmails(deps, { onSent: (n) => bar.update(n, Math.max(n, expected)) });
+    return await sendCredentialEmails(deps, { concurrency: 4, onSent: (n) => bar.update(n, Math.max(n, expected)) });
   } finally {
     bar.stop();
   }

@@ -26,6 +26,7 @@ interface MigrateOpts {
   csv?: string;
   send?: boolean;
   batchSize?: number;
+  sendConcurrency?: number;
   crashAfterWrites?: number;
 }
 
@@ -70,6 +71,7 @@ function optionsFor(opts: MigrateOpts, onProgress: MigrationOptions['onProgress'
     checkUrl: opts.checkUrl,
     send: opts.send,
     batchSize: opts.batchSize,
+    sendConcurrency: opts.sendConcurrency,
     crashAfterWrites: opts.crashAfterWrites,
     onProgress,
   };
@@ -108,6 +110,7 @@ export function migrateCommand(io: CliIo, state: RunState): Command {
     .option('--csv <file>', 'situation 1: a partner list (CSV naming partner_id, contact_id or email); only these partners get credentials')
     .option('--no-send', 'queue the emails but do not send them')
     .option('--batch-size <n>', 'partners per transaction (default 200)', parsePositiveInt('batch-size', 1))
+    .option('--send-concurrency <n>', 'emails sent side by side (default 4; give the SMTP URL ?pool=true&maxConnections=<n> to reuse connections)', parsePositiveInt('send-concurrency', 1))
     .addOption(new Option('--crash-after-writes <n>', 'tests: simulate a crash at the Nth journal write').argParser(parsePositiveInt('crash-after-writes', 1)).hideHelp())
     .action(
       action<MigrateOpts>(io, state, async (rt, opts, [name, verb]) => {

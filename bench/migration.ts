@@ -1,0 +1,241 @@
+/**
+ * The migration at scale: situation 2 for N partners (default 100,000) on a SQLite store filled by the demo-data
+ * generator, with the legacy site served by a stand-in speaking wp-shim's REST contract (N WordPress users, one
+ * per partner email, paged by 1000) and every email really sent over SMTP to a counting sink. The migration runs
+ * in a child process so its peak memory (max RSS) is its own; then a second apply (nothing to do) and a verify.
+ * The Ontraport import is not part of the figure (the store is filled beforehand; the sync has its own bench).
+ *
+ *   npx tsx bench/migration.ts [--partners 100000] [--out result.json]      prints the figures as JSON
+ *   benchMigration({ smoke })                                               for bench/run.ts
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { SMTPServer } from 'smtp-server';
+import { createLogger } from '../src/common/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { generateDemoData } from '../src/demo/index.js';
+import { createMailTransport } from '../src/mail/index.js';
+import { migrateToLatest, openStore } from '../src/store/index.js';
+import { createViews } from '../src/web/views.js';
+import { createLegacyWordPress, situations } from '../migration/index.js';
+import { result, round, type BenchResult } from './lib.js';
+
+const HERE = fileURLToPath(import.meta.url);
+
+export interface MigrationFigures {
+  partners: number;
+  wordpressUsers: number;
+  applySeconds: number;
+  steps: Array<{ step: string; seconds: number; summary: string }>;
+  emailsSent: number;
+  emailsPerSecond: number;
+  rerunSeconds: number;
+  verifySeconds: number;
+  verifyOk: boolean;
+  peakRssMb: number;
+  setupSeconds: number;
+}
+
+/** An SMTP server that accepts everything and only counts (parsing would cost more than the migration). */
+async function countingSink(): Promise<{ url: string; count(): number; close(): Promise<void> }> {
+  let n = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    disableReverseLookup: true,
+    onData(stream, _s, cb) {
+      stream.on('end', () => {
+        n++;
+        cb();
+      });
+      stream.resume();
+    },
+  });
+  // A mail relay answers without waiting for Nagle (Postfix, for one, sets TCP_NODELAY on its SMTP sockets).
+  server.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as AddressInfo).port;
+  return { url: `smtp://127.0.0.1:${port}/?pool=true&maxConnections=4&maxMessages=1000000`, count: () => n, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Answers wp-shim's export (paged) and settings routes for the given users, as the plugin does. */
+async function legacySite(emails: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  let settings: Record<string, unknown> = { login_redirect: 'wordpress', legacy_page_301: false, legacy_page_target: '', assertion_login: false, partner_role: '', partner_meta_key: '' };
+  let origin = '';
+  const shim = () => ({ settings, effective: settings, gateway_url: 'https://partners.bench.test', secret_configured: true, legacy_page_target: settings.legacy_page_target || null });
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', origin);
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/wp-json/partnergate/v1/export') {
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const perPage = Math.min(5000, Number(url.searchParams.get('per_page') ?? 500));
+      const slice = emails.slice((page - 1) * perPage, page * perPage);
+      return json(200, {
+        site: { home: origin, siteurl: origin },
+        users: slice.map((email, i) => {
+          const id = (page - 1) * perPage + i + 2;
+          return { id, login: `user${id}`, email, display_name: `User ${id}`, roles: ['subscriber'], partner: true, meta: { program_id: '1', contact_id: String(id) } };
+        }),
+        users_total: emails.length,
+        page,
+        per_page: perPage,
+        pages: Math.ceil(emails.length / perPage),
+        pilotpress_settings: { affiliate_center: 'on', pilotpress_affiliate_plr: '7', api_key: '[redacted]' },
+        legacy_partner_center: { id: 7, title: 'Partner Center', slug: 'affiliate-center', status: 'publish', url: `${origin}/affiliate-center/`, system_page: 'affiliate_center' },
+        plr: { affiliate_plr: '7', affiliate_plr_url: `${origin}/affiliate-center/`, customer_plr: '-1', customer_plr_url: `${origin}/` },
+        shim: shim(),
+      });
+    }
+    if (url.pathname === '/wp-json/partnergate/v1/settings' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const previous = settings;
+        settings = { ...settings, ...(JSON.parse(body) as Record<string, unknown>) };
+        json(200, { previous, current: settings });
+      });
+      return;
+    }
+    if (url.pathname === '/affiliate-center/') {
+      if (settings.legacy_page_301) {
+        res.writeHead(301, { location: String(settings.legacy_page_target) });
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end('<h1>Partner Center</h1>');
+    }
+    json(404, { code: 'rest_no_route' });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: origin, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** In the child: runs apply, apply again and verify; prints the figures as one JSON line. */
+async function child(opts: { store: string; smtp: string; wp: string; concurrency: number }): Promise<void> {
+  const config = loadConfig({
+    PARTNERGATE_ENV: 'test',
+    PARTNERGATE_LOG_LEVEL: 'warn',
+    PARTNERGATE_PUBLIC_URL: 'https://partners.bench.test',
+    PARTNERGATE_SMTP_URL: opts.smtp,
+    PARTNERGATE_WP_SHIM_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    PARTNERGATE_DEMO_DATA: 'off',
+  });
+  const logger = createLogger(config.logLevel, process.stderr);
+  const store = await openStore({ kind: 'sqlite', path: opts.store });
+  const mail = createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const deps = {
+    store,
+    config,
+    views: createViews({ brand: { name: 'Bench Partners', primaryColor: '#1d4ed8' } }),
+    mail,
+    logger,
+    canSend: true,
+    importPartners: async () => ({ ok: true, objects: [] }),
+    wordpress: createLegacyWordPress({ url: opts.wp, user: 'admin', appPassword: 'bench' }),
+  };
+  const t0 = performance.now();
+  const report = await situations['situation-2'].apply(deps, { sendConcurrency: opts.concurrency });
+  const t1 = performance.now();
+  await situations['situation-2'].apply(deps);
+  const t2 = performance.now();
+  const verify = await situations['situation-2'].verify(deps);
+  const t3 = performance.now();
+  mail.close();
+  await store.close();
+  const sent = report.steps.find((s) => s.step === 'send')?.counts?.sent ?? 0;
+  process.stdout.write(
+    `${JSON.stringify({
+      applySeconds: round((t1 - t0) / 1000, 1),
+      steps: report.steps.map((s) => ({ step: s.step, seconds: round((s.ms ?? 0) / 1000, 1), summary: s.summary })),
+      emailsSent: sent,
+      rerunSeconds: round((t2 - t1) / 1000, 1),
+      verifySeconds: round((t3 - t2) / 1000, 1),
+      verifyOk: verify.ok,
+      verifyProblems: verify.partners.length,
+      peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+    })}\n`,
+  );
+}
+
+export async function measureMigration(opts: { partners: number; sendConcurrency?: number }): Promise<MigrationFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'partnergate-migration-bench-'));
+  const path = join(dir, 'bench.sqlite');
+  const sink = await countingSink();
+  let site: { url: string; close(): Promise<void> } | undefined;
+  try {
+    const setupStart = performance.now();
+    const store = await openStore({ kind: 'sqlite', path });
+    await migrateToLatest(store.db, store.kind);
+    await generateDemoData(store, { seed: 1, partners: opts.partners, commissions: opts.partners, visitsPerCommission: 1 });
+    const rows = await store.db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select('c.email').orderBy('p.id').execute();
+    await store.close();
+    site = await legacySite(rows.map((r) => r.email ?? ''));
+    const setupSeconds = round((performance.now() - setupStart) / 1000, 1);
+
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', HERE, '--child', '--store', path, '--smtp', sink.url.replace('maxConnections=4', `maxConnections=${opts.sendConcurrency ?? 4}`), '--wp', site!.url, '--send-concurrency', String(opts.sendConcurrency ?? 4)], { maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`migration child failed: ${err.message}\n${stderr.slice(-2000)}`));
+        else resolve(stdout);
+      });
+    });
+    const child = JSON.parse(out.trim().split('\n').at(-1)!) as Omit<MigrationFigures, 'partners' | 'wordpressUsers' | 'emailsPerSecond' | 'setupSeconds'>;
+    const send = child.steps.find((s) => s.step === 'send');
+    return {
+      partners: opts.partners,
+      wordpressUsers: rows.length,
+      ...child,
+      emailsSent: sink.count(),
+      emailsPerSecond: send && send.seconds > 0 ? round(sink.count() / send.seconds, 0) : 0,
+      setupSeconds,
+    };
+  } finally {
+    await site?.close();
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchMigration(opts: { smoke: boolean }): Promise<BenchResult[]> {
+  const f = await measureMigration({ partners: opts.smoke ? 2_000 : 100_000 });
+  const label = opts.smoke ? '2k' : '100k';
+  const note = `${f.emailsSent} emails over SMTP; steps: ${f.steps.map((s) => `${s.step} ${s.seconds}s`).join(', ')}`;
+  return [
+    result(`migration situation-2 apply, ${label} partners`, f.applySeconds, 's', undefined, note),
+    result(`migration situation-2 peak memory, ${label} partners`, f.peakRssMb, 'MB'),
+    result(`migration emails sent per second, ${label} partners`, f.emailsPerSecond, 'emails/s'),
+    result(`migration situation-2 re-run (nothing to do), ${label} partners`, f.rerunSeconds, 's'),
+    result(`migration situation-2 verify, ${label} partners`, f.verifySeconds, 's'),
+  ];
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const program = new Command()
+    .option('--partners <n>', 'partners (and WordPress users)', '100000')
+    .option('--out <file>', 'also write the JSON here')
+    .option('--child', 'internal: run the migration')
+    .option('--store <file>')
+    .option('--smtp <url>')
+    .option('--wp <url>')
+    .option('--send-concurrency <n>', 'outbox workers (and pooled SMTP connections)', '4')
+    .parse();
+  const o = program.opts<{ partners: string; out?: string; child?: boolean; store?: string; smtp?: string; wp?: string; sendConcurrency: string }>();
+  if (o.child) {
+    await child({ store: o.store!, smtp: o.smtp!, wp: o.wp!, concurrency: Number(o.sendConcurrency) });
+  } else {
+    const figures = await measureMigration({ partners: Number(o.partners), sendConcurrency: Number(o.sendConcurrency) });
+    const text = JSON.stringify(figures, null, 2);
+    if (o.out) writeFileSync(o.out, `${text}\n`);
+    process.stdout.write(`${text}\n`);
+  }
+}
