@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { AppError, type DateRange } from '../common/index.js';
 import type { CommissionStatus, Database, Store } from '../store/index.js';
 import { BUCKET_MS, reportBucketsQuery, reportByPromoQuery, reportBySubIdQuery, type ReportGrouping } from './affiliate-report.repo.js';
-import { csvCellWriters, jsonValueWriters, LocalDater, type ColumnSpec, type JsonValue } from './columns.js';
+import { csvCellWriters, jsonValueWriters, LocalDater, type ColumnKind, type ColumnSpec, type JsonValue } from './columns.js';
 import { csvHeaderLine, firstBytes, LfToCrlf, PrefixOnce, stringifyRecords, UTF8_BOM } from './csv-stream.js';
 import {
   commissionsQuery,
@@ -199,7 +199,14 @@ function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-function decodeCursor(cursor: string, length: number): unknown[] {
+/** Largest value of a PostgreSQL `integer` (ids); a bigger one in a cursor would make the query fail, not page. */
+const INT4_MAX = 2_147_483_647;
+
+/**
+ * Reads a cursor back, checking each value against the kind of its key column, so a crafted cursor is a 400
+ * rather than a database error (text where a number is compared, an id beyond PostgreSQL's integer range).
+ */
+function decodeCursor(cursor: string, kinds: readonly (ColumnKind | 'text')[]): unknown[] {
   const bad = () => new AppError('request.invalid_field', 'cursor: not a cursor given by this report', { field: 'cursor' });
   let values: unknown;
   try {
@@ -207,8 +214,17 @@ function decodeCursor(cursor: string, length: number): unknown[] {
   } catch {
     throw bad();
   }
-  if (!Array.isArray(values) || values.length !== length) throw bad();
-  for (const v of values) if (!(typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v)))) throw bad();
+  if (!Array.isArray(values) || values.length !== kinds.length) throw bad();
+  values.forEach((v, i) => {
+    const kind = kinds[i];
+    if (kind === 'int') {
+      if (!(typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= INT4_MAX)) throw bad();
+    } else if (kind === 'instant' || kind === 'money') {
+      if (!(typeof v === 'number' && Number.isSafeInteger(v))) throw bad();
+    } else if (typeof v !== 'string') {
+      throw bad();
+    }
+  });
   return values;
 }
 
@@ -221,7 +237,7 @@ export async function reportPage(store: Store, r: ReportRequest, page: { cursor?
   let rows: RawRow[];
   let keyOf: (row: RawRow) => unknown[];
   if (plan.kind === 'daily') {
-    const after = page.cursor ? decodeCursor(page.cursor, 2) : undefined;
+    const after = page.cursor ? decodeCursor(page.cursor, ['text', 'text']) : undefined;
     keyOf = (row) => [row[0], row[6]];
     rows = [];
     for await (const row of dailyRows(store, plan.query, r.range.timeZone)) {
@@ -230,7 +246,7 @@ export async function reportPage(store: Store, r: ReportRequest, page: { cursor?
       if (rows.length > page.limit) break;
     }
   } else {
-    const after = page.cursor ? decodeCursor(page.cursor, plan.query.keys.length) : undefined;
+    const after = page.cursor ? decodeCursor(page.cursor, plan.query.keys.map((k) => plan.query.columns[k.column]!.kind)) : undefined;
     keyOf = (row) => keyOfRow(plan.query, row);
     rows = await fetchReportRows(store.db, compileReportQuery(plan.query, 'raw', { after, limit: page.limit + 1 }), columns.length);
   }
