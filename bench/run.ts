@@ -57,7 +57,6 @@ async function main(): Promise<void> {
   if (!args.includes('--no-build')) execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.json')], { stdio: 'inherit' });
 
   const resultsFile = join(repoRoot, 'bench/results.json');
-  const previous: BenchResult[] = !smoke && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
   const fresh: BenchResult[] = [];
   const sections: string[] = [];
   for (const b of selected) {
@@ -74,6 +73,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\nsmoke run: ${fresh.length} figures from ${selected.length} benchmarks (not written)\n`);
     return;
   }
+  // Read now, not at the start: another benchmark run may have written its figures meanwhile.
+  const previous: BenchResult[] = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
   const freshNames = new Set(fresh.map((r) => r.name));
   const merged = [...previous.filter((r) => !freshNames.has(r.name)), ...fresh];
   writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
