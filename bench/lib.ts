@@ -146,7 +146,14 @@ export async function startGatewayProcess(env: Record<string, string>, nodeArgs:
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
+  try {
+    // Generous: a cluster start on a loaded 2-core machine loads every module three times.
+    await waitForHttp(`${url}/healthz`, 90_000);
+  } catch (err) {
+    child.kill('SIGKILL'); // a primary killed this way takes its workers with it (they exit on disconnect)
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     pid: child.pid!,
