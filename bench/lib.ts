@@ -25,7 +25,8 @@ export interface BenchResult {
 }
 
 export function result(name: string, value: number, unit: string, reference?: { name: string; value: number; higherIsBetter?: boolean }, note?: string): BenchResult {
-  const ratio = reference && reference.value > 0 ? round((reference.higherIsBetter ?? true) ? value / reference.value : reference.value / value, 3) : null;
+  // No ratio when nothing was measured (0: e.g. no request completed in the window), rather than Infinity.
+  const ratio = reference && reference.value > 0 && value > 0 ? round((reference.higherIsBetter ?? true) ? value / reference.value : reference.value / value, 3) : null;
   return { name, value: round(value, 3), unit, reference: reference?.name ?? null, referenceValue: reference ? round(reference.value, 3) : null, ratio, date: new Date().toISOString(), ...(note ? { note } : {}) };
 }
 
