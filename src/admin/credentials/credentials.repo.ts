@@ -71,27 +71,6 @@ export async function accountsByEmail(db: Db, emails: readonly string[]): Promis
   return out;
 }
 
-export async function insertPartnerAccount(db: Db, row: { partnerId: number; email: string; now: number }): Promise<number> {
-  const r = await db
-    .insertInto('accounts')
-    .values({
-      partner_id: row.partnerId,
-      email: row.email,
-      role: 'partner',
-      password_hash: null,
-      totp_secret: null,
-      totp_enabled: 0,
-      totp_recovery_json: null,
-      oidc_subject: null,
-      created_at: row.now,
-      password_changed_at: null,
-      disabled_at: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
-}
-
 /** Creates partner accounts in one statement; returns account id by partner id. */
 export async function insertPartnerAccounts(db: Db, rows: ReadonlyArray<{ partnerId: number; email: string }>, now: number): Promise<Map<number, number>> {
   const out = new Map<number, number>();
@@ -162,6 +141,12 @@ export async function deleteAccountSessions(db: Db, accountId: number): Promise<
 
 export async function insertAudit(db: Db, row: { partnerId: number; action: string; details: Record<string, unknown>; now: number }): Promise<void> {
   await db.insertInto('audit_log').values({ at: row.now, actor_account_id: null, partner_id: row.partnerId, action: row.action, details_json: JSON.stringify(row.details), ip: null, request_id: null }).execute();
+}
+
+/** Emails waiting in the outbox that are due now (read-only; for `mail send-queued --dry-run`). */
+export async function countDueEmails(db: Db, now: number): Promise<number> {
+  const r = await db.selectFrom('email_outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').where('next_attempt_at', '<=', now).executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 // ---- selection -------------------------------------------------------------------------------------------

@@ -1,22 +1,19 @@
 /**
- * Set-password links for new credentials. Tokens are the sign-in capability's (src/auth: 32 random bytes, only
- * the SHA-256 stored, purpose `set_password`, older unused links of the account voided, single use on
- * `/sso/set-password?token=`). This file only decides the origin of the link: in situation 3 the partner center
- * has its own host, and the link must open there so the session cookie is set for that host.
+ * Set-password links for new credentials. Tokens follow the sign-in capability's rules (src/auth: 32 random
+ * bytes, only the SHA-256 stored, purpose `set_password`, older unused links of the account voided, single use on
+ * `/sso/set-password?token=`), issued here in batches. The link's origin is the partner center's: in situation 3
+ * it has its own host, and the link must open there so the session cookie is set for that host.
  */
-import { issueSetPasswordToken as issueToken, randomToken, setPasswordLinkFor as authLinkFor, sha256 } from '../../auth/index.js';
+import { randomToken, setPasswordLinkFor as authLinkFor, sha256 } from '../../auth/index.js';
 import * as repo from './credentials.repo.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/index.js';
 
-/** Creates a single-use set-password token for the account (voiding older ones) and returns the raw token. */
-export function issueSetPasswordToken(db: Kysely<Database> | Transaction<Database>, accountId: number, ttlMs: number, now = Date.now()): Promise<string> {
-  return issueToken(db, accountId, ttlMs, now);
-}
-
 /**
- * The same for many accounts in two statements (a migration's batch of 200): older unused links voided, one new
- * token each, stored as the sign-in capability stores them (SHA-256 of 32 random bytes, purpose set_password).
+ * Set-password tokens for many accounts in two statements (a batch of 200 partners): older unused links voided,
+ * one new token each, stored exactly as the sign-in capability's `issueSetPasswordToken` stores one (SHA-256 of 32
+ * random bytes, purpose set_password) and consumed by its `/sso/set-password` page. One row at a time would cost
+ * two statements per partner: minutes for 100,000 partners.
  * @returns raw token by account id
  */
 export async function issueSetPasswordTokens(db: Kysely<Database> | Transaction<Database>, accountIds: readonly number[], ttlMs: number, now = Date.now()): Promise<Map<number, string>> {

@@ -8,6 +8,7 @@ import { AppError } from '../../../common/index.js';
 import { issueCredentials } from '../../credentials/issue.js';
 import { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from '../../credentials/manage.js';
 import { tally, type CredentialRow } from '../../credentials/types.js';
+import { countDueEmails } from '../../credentials/credentials.repo.js';
 import { readPartnerListFile } from '../../partner-list.js';
 import { isEmptySelector, selectPartners, type PartnerSelector } from '../../selection.js';
 import { groupMembersAdapter } from '../../adapters.js';
@@ -161,8 +162,14 @@ export function mailCommand(io: CliIo, state: RunState): Command {
   cmd
     .command('send-queued')
     .description('send every queued email that is due (refused ones are reported; temporary errors retried later)')
+    .option('--dry-run', 'count what is due, send nothing')
     .action(
-      action<object>(io, state, async (rt) => {
+      action<{ dryRun?: boolean }>(io, state, async (rt, opts) => {
+        if (opts.dryRun) {
+          const due = await countDueEmails((await rt.store()).db, Date.now());
+          rt.out.result({ ok: true, dryRun: true, due }, () => `[dry run] ${due} emails are due and would be sent`);
+          return ExitCode.ok;
+        }
         const send = await sendIfPossible(rt, { send: true }, 0);
         rt.out.result({ ok: true, send }, () => sendLines(send));
         return send && send.failed.length ? ExitCode.partial : ExitCode.ok;
