@@ -80,6 +80,8 @@ async function openPostgres(url: string): Promise<Store> {
   pool.on('error', () => {
     /* an idle client died (e.g. the server restarted); the pool replaces it on next use */
   });
+  // pg-pool drops that listener while a client is checked out: a server restart then emitted 'error' with no listener (process crash).
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();
