@@ -12,7 +12,7 @@
  * `benchLeaderboard(options)` returns the same JSON for the benchmarks runner.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -22,7 +22,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/common/index.js';
 import { createGateway } from '../src/gateway.js';
 import { loadBlocksConfig } from '../src/blocks/index.js';
-import { refreshRanking, rowsKeyOf } from '../src/blocks/rankings.js';
+import { rankingView, refreshRanking, rowsKeyOf } from '../src/blocks/rankings.js';
 import { blocksDepsOf } from '../src/blocks/service-deps.js';
 import { valuesForAll } from '../src/blocks/rollups.repo.js';
 import { migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
@@ -53,6 +53,16 @@ export interface LeaderboardBenchResult {
   p99Ms: number;
   maxMs: number;
   non200: number;
+  /** Status and page heading of each kind of failed request. */
+  failures: Record<string, number>;
+  /** The same gateway's `/healthz` (no session, no store), for calibration: the floor on this machine, ms. */
+  healthzP50Ms: number;
+  healthzP95Ms: number;
+  /** The leaderboard service alone (freshness check, top 10, viewer rank; no HTTP, session or template), ms. */
+  serviceP50Ms: number;
+  serviceP95Ms: number;
+  /** Load average (1 min) when the run ended: other work on the machine inflates every figure. */
+  loadAverage: number;
   /** Rebuilding the snapshot of the ranking (one INSERT ... SELECT ... GROUP BY), ms: after each sync. */
   snapshotRefreshMs: number;
   snapshotRows: number;
@@ -139,7 +149,8 @@ export async function benchLeaderboard(o: LeaderboardBenchOptions): Promise<Lead
     const { port } = await gateway.http.listen();
     try {
       // Viewers: random partners, a third of them without any commission in the last year (longest rank count).
-      const ids = (await store.db.selectFrom('partners').select('id').orderBy('id').execute()).map((r) => r.id);
+      // Active partners only: an inactive partner is refused the partner center (403) by design.
+      const ids = (await store.db.selectFrom('partners').select('id').where('status', '=', 'active').orderBy('id').execute()).map((r) => r.id);
       const { refreshed_at } = await store.db.selectFrom('rollup_snapshots').select('refreshed_at').where('ranking_key', '=', rollup.key).executeTakeFirstOrThrow();
       const ranked = new Set((await store.db.selectFrom('rollup_values').select('partner_id').where('ranking_key', '=', rowsKeyOf(rollup.key, refreshed_at)).execute()).map((r) => r.partner_id));
       const unranked = ids.filter((id) => !ranked.has(id));
@@ -159,11 +170,16 @@ export async function benchLeaderboard(o: LeaderboardBenchOptions): Promise<Lead
       }
       const url = `http://127.0.0.1:${port}/partner-center/leaderboard`;
       let non200 = 0;
+      const failures: Record<string, number> = {};
       const hit = async (i: number) => {
         const t = performance.now();
         const res = await fetch(url, { headers: { cookie: cookies[i % cookies.length]! } });
-        await res.text();
-        if (res.status !== 200) non200++;
+        const body = await res.text();
+        if (res.status !== 200) {
+          non200++;
+          const what = `${res.status} ${/<h1>([^<]*)/.exec(body)?.[1] ?? res.headers.get('location') ?? ''}`.trim();
+          failures[what] = (failures[what] ?? 0) + 1;
+        }
         return performance.now() - t;
       };
       for (let i = 0; i < 30; i++) await hit(i); // warm-up: JIT, caches, prepared statements
@@ -175,10 +191,27 @@ export async function benchLeaderboard(o: LeaderboardBenchOptions): Promise<Lead
         }),
       );
       times.sort((a, b) => a - b);
+      // Calibration on the same gateway and machine: the cheapest own route, and the leaderboard's service alone.
+      const health: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const t = performance.now();
+        await (await fetch(`http://127.0.0.1:${port}/healthz`)).text();
+        health.push(performance.now() - t);
+      }
+      health.sort((a, b) => a - b);
+      const board = blocks.leaderboards.get('default')!;
+      const service: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const t = performance.now();
+        await rankingView(bdeps, board, viewers[i % viewers.length]!);
+        service.push(performance.now() - t);
+      }
+      service.sort((a, b) => a - b);
       return {
-        store: store.kind, partners: ids.length, commissions: Number((await store.db.selectFrom('commissions').select(store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+        store: store.kind, partners: Number((await store.db.selectFrom('partners').select(store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), commissions: Number((await store.db.selectFrom('commissions').select(store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
         requests: times.length, concurrency,
-        p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), p99Ms: round(percentile(times, 99)), maxMs: round(times.at(-1)!), non200,
+        p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), p99Ms: round(percentile(times, 99)), maxMs: round(times.at(-1)!), non200, failures,
+        healthzP50Ms: round(percentile(health, 50)), healthzP95Ms: round(percentile(health, 95)), serviceP50Ms: round(percentile(service, 50)), serviceP95Ms: round(percentile(service, 95)), loadAverage: round(loadavg()[0]!),
         snapshotRefreshMs: round(snapshotRefreshMs), snapshotRows: refreshed?.rows ?? 0, refreshLoopStallMs: round(refreshLoopStallMs), liveGroupByMs: round(live[1]!),
         loadSeconds: loadSeconds === null ? null : round(loadSeconds), node: process.version,
       };
@@ -210,4 +243,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const text = JSON.stringify(result, null, 2);
   console.log(text);
   if (o.out) (await import('node:fs')).writeFileSync(o.out, `${text}\n`);
+  process.exit(0);
 }

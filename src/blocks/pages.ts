@@ -94,15 +94,15 @@ async function blockView(deps: BlocksDeps, block: PageBlock, viewer: ViewerRow):
     case 'stats':
       return { kind: 'stats', name: block.name, view: await statsView(deps, block, viewer) };
     case 'ranking': {
-      const view = await rankingView(deps, block, viewer.partner_id);
+      const view = await rankingView(deps, block, viewer.partner_id, viewer);
       return { kind: 'ranking', name: block.name, view: { ...view, title: block.title, empty: block.empty, columns: block.columns } };
     }
   }
 }
 
 /** Every block of the page, for the signed-in partner `viewerId`. */
-export async function pageView(deps: BlocksDeps, page: PageDef, viewerId: number): Promise<PageView> {
-  const viewer = await readViewer(deps.db, viewerId);
+export async function pageView(deps: BlocksDeps, page: PageDef, viewerId: number, known?: ViewerRow): Promise<PageView> {
+  const viewer = known?.partner_id === viewerId ? known : await readViewer(deps.db, viewerId);
   if (!viewer) return { title: page.title, intro: page.intro, blocks: [] };
   const blocks: BlockView[] = [];
   for (const block of page.blocks) blocks.push(await blockView(deps, block, viewer));

@@ -231,9 +231,9 @@ export function formatValue(unit: 'money' | 'count', value: number, currency: st
  * A leaderboard as the viewer sees it: the top `limit` partners of the scope (competition ranking: equal values
  * share a rank) and the viewer's own rank, even when outside the top.
  */
-export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerId: number): Promise<RankingView> {
+export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerId: number, known?: ranks.ViewerRow): Promise<RankingView> {
   const { rollup } = req;
-  const [freshness, viewer] = await Promise.all([ensureFresh(deps, rollup), ranks.readViewer(deps.db, viewerId)]);
+  const [freshness, viewer] = await Promise.all([ensureFresh(deps, rollup), known?.partner_id === viewerId ? known : ranks.readViewer(deps.db, viewerId)]);
   let filter: ranks.ScopeFilter = {};
   let viewerInScope = Boolean(viewer);
   if (req.scope.kind === 'ladder') {

@@ -12,7 +12,7 @@ import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
 import type { BlocksConfig, BoardDef, ContestDef } from './model.js';
 import { rankingView, type BlocksDeps, type RankingView } from './rankings.js';
-import { productName, readViewer } from './rankings.repo.js';
+import { productName, readViewer, type ViewerRow } from './rankings.repo.js';
 
 /** The partner center's navigation (same items as the other partner center pages) plus configured pages. */
 const baseNav = [
@@ -41,8 +41,7 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
   const router = Router();
   const nav = navFor(config);
 
-  const send = async (req: Request, res: Response, template: string, title: string, model: Record<string, unknown>) => {
-    const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+  const send = (req: Request, res: Response, viewer: ViewerRow | undefined, template: string, title: string, model: Record<string, unknown>) => {
     const layout = {
       title,
       signedIn: true,
@@ -65,10 +64,10 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
 
   const board = async (req: Request, res: Response, def: BoardDef | ContestDef | undefined, what: string) => {
     if (!def) throw new AppError('not_found', `There is no ${what} at this address.`);
-    const view = await rankingView(bdeps, def, partnerIdOf(req));
+    const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+    const view = await rankingView(bdeps, def, partnerIdOf(req), viewer);
     let contest: Record<string, unknown> | undefined;
     if ('startDate' in def) {
-      const viewer = await readViewer(bdeps.db, partnerIdOf(req));
       const tz = viewer?.time_zone ?? bdeps.timeZone;
       contest = {
         productName: (await productName(bdeps.db, def.product)) ?? 'the product',
@@ -76,7 +75,7 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
         end: def.endDate ? formatLocal(dayStartMs(def.endDate, bdeps.timeZone), tz) : undefined,
       };
     }
-    await send(req, res, 'blocks/leaderboard', def.title, {
+    send(req, res, viewer, 'blocks/leaderboard', def.title, {
       heading: def.title,
       intro: def.intro,
       contest,
@@ -91,12 +90,13 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
   router.get('/p/:slug', async (req, res) => {
     const page = config.pages.get(req.params.slug);
     if (!page) throw new AppError('not_found', 'There is no page at this address.');
-    const view = await pageView(bdeps, page, partnerIdOf(req));
+    const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+    const view = await pageView(bdeps, page, partnerIdOf(req), viewer);
     const html = (b: BlockView) =>
       b.kind === 'ranking'
         ? rankingHtml(b.view, { title: b.view.title, empty: b.view.empty, columns: b.view.columns })
         : deps.views.render(`blocks/${b.kind}`, { ...b.view, name: b.name });
-    await send(req, res, 'blocks/page', page.title, { heading: page.title, intro: page.intro, blocks: view.blocks.map((b) => ({ html: html(b) })) });
+    send(req, res, viewer, 'blocks/page', page.title, { heading: page.title, intro: page.intro, blocks: view.blocks.map((b) => ({ html: html(b) })) });
   });
 
   return router;
