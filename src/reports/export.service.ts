@@ -9,7 +9,7 @@ import { AppError, type DateRange } from '../common/index.js';
 import type { CommissionStatus, Database, Store } from '../store/index.js';
 import { BUCKET_MS, reportBucketsQuery, reportByPromoQuery, reportBySubIdQuery, type ReportGrouping } from './affiliate-report.repo.js';
 import { csvCellWriters, jsonValueWriters, LocalDater, type ColumnKind, type ColumnSpec, type JsonValue } from './columns.js';
-import { csvHeaderLine, firstBytes, LfToCrlf, PrefixOnce, stringifyRecords, UTF8_BOM } from './csv-stream.js';
+import { CsvRowEncoder, csvHeaderLine, firstBytes, LfToCrlf, PrefixOnce, UTF8_BOM } from './csv-stream.js';
 import {
   commissionsQuery,
   compileReportQuery,
@@ -102,7 +102,9 @@ export function reportColumns(db: Kysely<Database>, r: ReportRequest): readonly 
 async function* dailyRows(store: Store, query: ReportQuery, timeZone: string): AsyncGenerator<RawRow> {
   const dater = new LocalDater(timeZone);
   const days = new Map<string, { date: string; currency: string; sums: number[] }>();
-  for await (const batch of openRowSource(store, compileReportQuery(query, 'raw'), (rows) => rows) as AsyncIterable<RawRow[]>) for (const row of batch) {
+  const pending: RawRow[] = [];
+  const collect = { add: (row: RawRow) => void pending.push(row), take: () => (pending.length ? pending.splice(0) : undefined) };
+  for await (const batch of openRowSource(store, compileReportQuery(query, 'raw'), collect) as AsyncIterable<RawRow[]>) for (const row of batch) {
     const date = dater.format(Number(row[0]) * BUCKET_MS);
     const currency = String(row[6]);
     const key = `${date}\u0000${currency}`;
@@ -141,23 +143,20 @@ function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable 
 function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
   const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
   const writers = csvCellWriters(columns, r.range.timeZone);
-  // A Buffer per batch: the batch's strings die at once (young generation) instead of waiting in stream queues.
-  const toCsv = (rows: RawRow[]): Buffer => {
-    const records = rows.map((row) => {
-      const cells = new Array<string | null>(writers.length);
-      for (let i = 0; i < writers.length; i++) cells[i] = writers[i]!(row[i]);
-      return cells;
-    });
-    return Buffer.from(stringifyRecords(records));
+  const cells = (row: RawRow) => {
+    const out = new Array<string | null>(writers.length);
+    for (let i = 0; i < writers.length; i++) out[i] = writers[i]!(row[i]);
+    return out;
   };
   const source =
     plan.kind === 'daily'
       ? Readable.from((async function* () {
-          const rows: RawRow[] = [];
-          for await (const row of dailyRows(store, plan.query, r.range.timeZone)) rows.push(row);
-          if (rows.length) yield toCsv(rows); // at most one row per day and currency
+          const encoder = new CsvRowEncoder(cells); // at most one row per day and currency: one chunk
+          for await (const row of dailyRows(store, plan.query, r.range.timeZone)) encoder.add(row);
+          const chunk = encoder.take();
+          if (chunk) yield chunk;
         })())
-      : openRowSource(store, compileReportQuery(plan.query, 'raw'), toCsv);
+      : openRowSource(store, compileReportQuery(plan.query, 'raw'), new CsvRowEncoder(cells));
   return pipeline(source, new PrefixOnce(csvPrefix(columns, r.options.bom)), () => {});
 }
 

@@ -41,15 +41,22 @@ const SQLITE_BATCH = 500;
 const PG_BATCH = 1000;
 
 /**
- * Rows of a compiled query in batches, each batch passed through `mapBatch` (e.g. to one CSV text chunk), as an
- * object-mode stream of its results. Batches keep per-row objects short-lived: they die in the young generation
- * instead of queueing in stream buffers long enough to be promoted (which made memory grow with the row count).
+ * Turns rows into stream chunks. `add` is called for each row as it comes (the row can be dropped right
+ * after), `take` once per batch for the chunk to push (undefined: nothing to push). Keeping per-row objects
+ * short-lived matters: rows that wait in a batch long enough to survive two scavenges get promoted, and the old
+ * generation's garbage then grows with the row count.
  */
-export function openRowSource<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawRow[]) => T): Readable {
-  return store.kind === 'sqlite' ? sqliteRows(store, query, mapBatch) : postgresRows(store, query, mapBatch);
+export interface RowEncoder<T> {
+  add(row: RawRow): void;
+  take(): T | undefined;
 }
 
-function sqliteRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawRow[]) => T): Readable {
+/** Rows of a compiled query, encoded batch by batch, as an object-mode stream of the encoder's chunks. */
+export function openRowSource<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
+  return store.kind === 'sqlite' ? sqliteRows(store, query, encoder) : postgresRows(store, query, encoder);
+}
+
+function sqliteRows<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
   const file = store.sqlite?.name;
   // An in-memory database cannot be opened twice: fall back to the store's own handle.
   const own = !file || file === ':memory:' ? undefined : new BetterSqlite3(file, { readonly: true, fileMustExist: true });
@@ -86,18 +93,18 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawR
         scheduled = false;
         if (this.destroyed) return;
         try {
-          const batch: RawRow[] = [];
           let done = false;
-          while (batch.length < SQLITE_BATCH) {
+          for (let i = 0; i < SQLITE_BATCH; i++) {
             const next = rows!.next();
             if (next.done) {
               done = true;
               break;
             }
-            batch.push(next.value);
+            encoder.add(next.value);
           }
           if (done) close();
-          if (batch.length) this.push(mapBatch(batch));
+          const chunk = encoder.take();
+          if (chunk !== undefined) this.push(chunk);
           if (done) this.push(null);
         } catch (err) {
           this.destroy(err as Error);
@@ -111,7 +118,7 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawR
   });
 }
 
-function postgresRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: RawRow[]) => T): Readable {
+function postgresRows<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
   const release = trackOpen();
   let client: pg.PoolClient | undefined;
   let cursor: Cursor<RawRow> | undefined;
@@ -148,7 +155,9 @@ function postgresRows<T>(store: Store, query: CompiledQuery, mapBatch: (rows: Ra
         async (batch) => {
           reading = false;
           try {
-            if (batch.length) this.push(mapBatch(batch));
+            for (const row of batch) encoder.add(row);
+            const chunk = encoder.take();
+            if (chunk !== undefined) this.push(chunk);
           } catch (err) {
             this.destroy(err as Error);
             return;
