@@ -49,7 +49,8 @@ export async function migrateToLatest(db: Kysely<any>, kind: StoreKind): Promise
       `the store was written by a newer Partnergate (schema ${unknown.sort().at(-1)}); upgrade Partnergate or point it at another store`,
     );
   }
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Capabilities add migrations side by side; a store that ran a later-numbered one first must still take the others.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
   const { error, results } = (await migrator.migrateToLatest()) as MigrationResultSet;
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
