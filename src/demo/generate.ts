@@ -99,7 +99,10 @@ async function writePartners(world: World, sink: BulkSink): Promise<void> {
 /**
  * Generates demo data into `store`. Same `seed`, sizes and `now` give identical rows (on an empty store, identical
  * ids too). Uses the raw SQLite handle or PostgreSQL COPY, not the query builder: meant for empty or demo stores.
- * On failure the rows of the transaction in flight are rolled back; rows committed before stay.
+ * On failure the rows of the transaction in flight are rolled back; rows committed before stay, and dropped
+ * indexes are rebuilt. A large load drops the big tables' secondary indexes (and PostgreSQL foreign keys) while it
+ * runs: if the process is killed meanwhile they stay dropped; load into a fresh store again.
+ * Leaderboard snapshots (blocks) are not refreshed here: callers run the blocks refresh after a load.
  */
 export async function generateDemoData(store: Store, opts: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
