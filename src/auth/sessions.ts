@@ -75,7 +75,8 @@ export async function resolveSession(db: Kysely<Database>, policy: SessionPolicy
   }
   if (now - s.last_seen_at >= policy.touchEveryMs) {
     const idle = Math.min(now + policy.idleMs, s.absolute_expires_at);
-    await repo.touchSession(db, idHash, now, idle);
+    // A failed "last seen" write (disk full, read-only store) must not fail a read: the old idle expiry stands.
+    await repo.touchSession(db, idHash, now, idle).catch(() => undefined);
     s.last_seen_at = now;
     s.idle_expires_at = idle;
   }
