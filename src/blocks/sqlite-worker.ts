@@ -63,22 +63,42 @@ function workerFor(file: string) {
   const fail = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
-    workers.delete(file);
+    if (workers.get(file)?.worker === worker) workers.delete(file);
   };
   worker.on('error', fail);
-  worker.on('exit', () => fail(new Error('the SQLite snapshot worker stopped')));
+  worker.on('exit', () => {
+    if (workers.get(file)?.worker === worker) fail(new Error('the SQLite snapshot worker stopped'));
+  });
   entry = { worker, pending };
   workers.set(file, entry);
   return entry;
 }
 
+/** An idle worker (and its connection) is stopped after this long; the next build starts a new one. */
+const IDLE_MS = 60_000;
+const idleTimers = new Map<string, NodeJS.Timeout>();
+
 function run(file: string, job: Job): Promise<number> {
   const { worker, pending } = workerFor(file);
+  clearTimeout(idleTimers.get(file));
   const id = nextId++;
-  return new Promise((resolve, reject) => {
+  const done = new Promise<number>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     worker.postMessage({ id, job });
   });
+  const stopWhenIdle = () => {
+    if (pending.size > 0) return;
+    const timer = setTimeout(() => {
+      if (pending.size === 0 && workers.get(file)?.worker === worker) {
+        workers.delete(file);
+        void worker.terminate();
+      }
+    }, IDLE_MS);
+    timer.unref();
+    idleTimers.set(file, timer);
+  };
+  done.then(stopWhenIdle, stopWhenIdle);
+  return done;
 }
 
 /** Runs `select` (rows in `insertSql`'s column order) and inserts its rows, `chunk` per transaction. */
