@@ -8,6 +8,8 @@
  * Secrets in `pilotpress-settings` (the Ontraport API key, already redacted by wp-shim, and the app id) are
  * dropped before anything is stored.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { AppError } from '../../src/common/index.js';
 
@@ -174,6 +176,10 @@ export function createLegacyWordPress(target: WordPressTarget, opts: { timeoutMs
     auth: { username: target.user, password: target.appPassword },
     headers: { 'user-agent': 'partnergate-migration', accept: 'application/json' },
     maxRedirects: 0,
+    // A migration talks to WordPress, then sends emails for minutes: a kept-alive socket would be stale by then
+    // (the server closed it), and reusing it fails with ECONNRESET. One connection per request.
+    httpAgent: new HttpAgent({ keepAlive: false }),
+    httpsAgent: new HttpsAgent({ keepAlive: false }),
     // WordPress answers JSON errors with a body; we map the status ourselves.
     validateStatus: (s) => s >= 200 && s < 300,
   });
@@ -219,7 +225,8 @@ export function createLegacyWordPress(target: WordPressTarget, opts: { timeoutMs
     },
     async probe(url) {
       try {
-        const res = await axios.get(url, { maxRedirects: 0, validateStatus: () => true, timeout: opts.timeoutMs ?? 30_000, responseType: 'text', headers: { 'user-agent': 'partnergate-migration' } });
+        // A plain request (no Application Password: the page may be served through the gateway, another origin).
+        const res = await axios.get(url, { maxRedirects: 0, validateStatus: () => true, timeout: opts.timeoutMs ?? 30_000, responseType: 'text', headers: { 'user-agent': 'partnergate-migration' }, httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) });
         return { status: res.status, location: typeof res.headers.location === 'string' ? res.headers.location : null };
       } catch (err) {
         throw describeHttpError(url, err);

@@ -29,18 +29,22 @@ export function groupMembersAdapter(rt: CliRuntime): (name: string) => Promise<n
 }
 
 /** A full import from Ontraport for the migrations (undefined when Ontraport is not configured). */
-export function importPartnersFor(rt: CliRuntime): ImportPartners | undefined {
+export function importPartnersFor(rt: CliRuntime, leaseHolder?: string): ImportPartners | undefined {
   if (!rt.config.ontraportEnabled) return undefined;
-  return async (onProgress) => ontraportImporter({ store: await rt.store(), config: rt.config, logger: rt.logger })(onProgress);
+  return async (onProgress) => ontraportImporter({ store: await rt.store(), config: rt.config, logger: rt.logger, leaseHolder })(onProgress);
 }
 
 export type ImportPartners = (onProgress?: (done: number, total: number, object: string) => void) => Promise<ImportSummary>;
 
-/** The migrations' import step: a full Ontraport sync into the store, its summary reduced to what they report. */
-export function ontraportImporter(deps: { store: Pick<Store, 'db' | 'kind'>; config: Config; logger: Logger }): ImportPartners {
+/**
+ * The migrations' import step: a full Ontraport sync into the store, its summary reduced to what they report.
+ * `leaseHolder`: a name that stays the same across runs (e.g. `migration:situation-1`), so that a run resumed
+ * after a crash takes back its own sync lease instead of waiting for it to expire.
+ */
+export function ontraportImporter(deps: { store: Pick<Store, 'db' | 'kind'>; config: Config; logger: Logger; leaseHolder?: string }): ImportPartners {
   return async (onProgress) => {
     const client = createOntraportClient(deps.config, { logger: deps.logger });
-    const summary = await runSync({ store: deps.store, client, logger: deps.logger }, { full: true, defaultCurrency: deps.config.defaultCurrency, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });
+    const summary = await runSync({ store: deps.store, client, logger: deps.logger }, { full: true, defaultCurrency: deps.config.defaultCurrency, leaseHolder: deps.leaseHolder, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });
     return {
       ok: summary.ok,
       objects: summary.objects.map((o) => ({ object: o.object, status: o.status, fetched: o.fetched, upserted: o.upserted, deleted: o.deleted, skipped: o.skipped, skippedRecords: o.skippedRecords, error: o.error?.message })),

@@ -105,6 +105,11 @@ forEachStore('admin CLI: operations', (ctx) => {
       expect(exp.code, exp.err).to.equal(0);
       expect(readFileSync(file, 'utf8').split('\n')[0]).to.match(/^partner_id,first_name,last_name,email,program,status,currency/);
     }
+    const viaGroup = await cli('--json', 'credentials', 'issue', '--group', 'top_partners_last_year', '--dry-run');
+    expect(viaGroup.code, viaGroup.err).to.be.oneOf([0, 4]);
+    expect(viaGroup.json().selection).to.equal('group top_partners_last_year');
+    const members = await cli('--json', 'groups', 'export', 'top_partners_last_year', '--output', join(dir, `top-${ctx.kind}.csv`));
+    expect(viaGroup.json().rows.length).to.equal(members.json().members);
     const unknown = await cli('groups', 'export', 'no-such-group');
     expect(unknown.code).to.equal(2);
 

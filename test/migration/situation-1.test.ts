@@ -95,6 +95,26 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
     expect(duplicates(sink)).to.deep.equal([]);
   });
 
+  it('an SMTP server refusing a recipient is reported; the next apply sends only that one', async () => {
+    sink.refuseRecipients(/^cy@example\.test$/);
+    try {
+      const first = await cli('--json', 'migrate', 'situation-1', 'apply');
+      expect(first.code).to.equal(4);
+      const refused = first.json().rows.filter((r: { reason: string }) => r.reason.startsWith('SMTP refused'));
+      expect(refused.map((r: { email: string; partnerId: number }) => r.email)).to.deep.equal(['cy@example.test']);
+      expect(sink.messages.map((m) => m.to[0]).sort()).to.deep.equal(GOOD.filter((e) => e !== 'cy@example.test').sort());
+    } finally {
+      sink.refuseRecipients(null);
+    }
+    const second = await cli('--json', 'migrate', 'situation-1', 'apply');
+    const cy = second.json().rows.find((r: { email: string }) => r.email === 'cy@example.test');
+    expect(cy, 'cy is no longer a problem').to.equal(undefined);
+    expect(sink.messages.map((m) => m.to[0]).sort()).to.deep.equal([...GOOD].sort());
+    expect(duplicates(sink)).to.deep.equal([]);
+    const verify = await cli('--json', 'migrate', 'situation-1', 'verify');
+    expect(verify.json().counts.signInReady).to.equal(GOOD.length);
+  });
+
   it('a CSV partner list limits who gets credentials and reports its bad lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-s1-'));
     const file = join(dir, 'partners.csv');

@@ -41,7 +41,7 @@ function appPassword(opts: MigrateOpts): string | undefined {
   return opts.wpAppPassword;
 }
 
-async function depsFor(rt: CliRuntime, io: CliIo, opts: MigrateOpts): Promise<MigrationDeps> {
+async function depsFor(rt: CliRuntime, io: CliIo, opts: MigrateOpts, situation: string): Promise<MigrationDeps> {
   const store = await rt.store();
   let wordpress;
   if (opts.wpUrl) {
@@ -58,7 +58,7 @@ async function depsFor(rt: CliRuntime, io: CliIo, opts: MigrateOpts): Promise<Mi
     logger: rt.logger,
     now: io.overrides?.now,
     canSend: rt.canSend(),
-    importPartners: io.overrides?.importPartners ?? importPartnersFor(rt),
+    importPartners: io.overrides?.importPartners ?? importPartnersFor(rt, `migration:${situation}`),
     wordpress: io.overrides?.wordpress ?? wordpress,
     httpGet: io.overrides?.httpGet,
   };
@@ -118,7 +118,7 @@ export function migrateCommand(io: CliIo, state: RunState): Command {
         if (!['plan', 'apply', 'verify'].includes(verb)) throw new AppError('request.invalid_field', `action: ${JSON.stringify(verb)} is not one of plan, apply, verify`, { field: 'action' });
         if (opts.rollback && verb !== 'apply') throw new AppError('request.invalid_field', 'rollback: --rollback goes with apply', { field: 'rollback' });
         const situation = situations[name as SituationName];
-        const deps = await depsFor(rt, io, opts);
+        const deps = await depsFor(rt, io, opts, name);
         const bars = progressBars(rt);
         const options = optionsFor(opts, bars.onProgress);
         try {
