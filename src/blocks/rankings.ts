@@ -34,6 +34,9 @@ export interface BlocksDeps {
  */
 export const SYNCHRONOUS_REFRESH = { maxRows: 5_000, maxMs: 1_000 };
 
+/** Least time between two background rebuilds of one big snapshot (its generation stamp is the build's start). */
+export const BACKGROUND_REBUILD_EVERY_MS = 5 * 60_000;
+
 const holder = `blocks-${process.pid}-${randomUUID()}`;
 const running = new WeakMap<object, Map<string, Promise<RefreshResult | undefined>>>();
 
@@ -155,7 +158,11 @@ export async function ensureFresh(deps: BlocksDeps, rollup: BoundRollup): Promis
     }
     return current(false, await repo.readSnapshotInfo(deps.db, rollup.key));
   }
-  refreshRanking(deps, rollup).catch((err) => deps.logger?.error({ err, ranking: rollup.key }, 'ranking snapshot refresh failed'));
+  // Big snapshots are rebuilt at most every few minutes: a store that changes all the time (no after-sync patch)
+  // gets figures at most that old rather than a rebuild running back to back.
+  if (Date.now() - info.refreshed_at >= BACKGROUND_REBUILD_EVERY_MS || info.as_of !== asOf) {
+    refreshRanking(deps, rollup).catch((err) => deps.logger?.error({ err, ranking: rollup.key }, 'ranking snapshot refresh failed'));
+  }
   return current(true);
 }
 
@@ -270,9 +277,23 @@ export async function rankingView(deps: BlocksDeps, req: RankingRequest, viewerI
  */
 export async function refreshRankings(deps: BlocksDeps, rankings: Iterable<BoundRollup>, opts: { partnerIds?: readonly number[] } = {}): Promise<RefreshResult[]> {
   const out: RefreshResult[] = [];
+  const wanted = new Set<string>();
   for (const rollup of rankings) {
+    wanted.add(rollup.key);
     const r = await refreshRanking(deps, rollup, opts);
     if (r) out.push(r);
   }
+  if (!opts.partnerIds) await pruneRankings(deps, wanted);
   return out;
+}
+
+/** Drops the snapshots of rankings no longer configured (a changed definition has a new key). */
+async function pruneRankings(deps: BlocksDeps, wanted: Set<string>): Promise<void> {
+  for (const key of await repo.snapshotKeys(deps.db)) {
+    if (wanted.has(key)) continue;
+    const [from, to] = repo.generationRange(key);
+    if (deps.sqliteFile) await purgeInWorker(deps.sqliteFile, repo.purgeGenerationsChunkSql, [from, to, '']);
+    else await repo.purgeGenerations(deps.db, key, '');
+    await repo.deleteSnapshotInfo(deps.db, key);
+  }
 }

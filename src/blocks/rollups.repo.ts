@@ -111,6 +111,14 @@ export async function countSnapshotRows(db: Db, rowsKey: string): Promise<number
   return Number(row?.n ?? 0);
 }
 
+export async function snapshotKeys(db: Db): Promise<string[]> {
+  return (await db.selectFrom('rollup_snapshots').select('ranking_key').execute()).map((r) => r.ranking_key);
+}
+
+export async function deleteSnapshotInfo(db: Db, key: string): Promise<void> {
+  await db.deleteFrom('rollup_snapshots').where('ranking_key', '=', key).execute();
+}
+
 export async function readSnapshotInfo(db: Db, key: string) {
   return db.selectFrom('rollup_snapshots').selectAll().where('ranking_key', '=', key).executeTakeFirst();
 }

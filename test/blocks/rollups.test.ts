@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { forEachStore } from '../support/store.js';
 import { parseBlocksConfig } from '../../src/blocks/index.js';
 import { daysAgoStartMs } from '../../src/blocks/compile.js';
-import { refreshRanking, rankingView, rowsKeyOf, type BlocksDeps } from '../../src/blocks/rankings.js';
+import { refreshRanking, refreshRankings, rankingView, rowsKeyOf, type BlocksDeps } from '../../src/blocks/rankings.js';
 import { valueForPartner } from '../../src/blocks/rollups.repo.js';
 import type { BlocksConfig, BoundRollup } from '../../src/blocks/model.js';
 import { CONTEST_START, CONTEST_START_MS, DAY, NOW, YEAR_AGO, clearBlocksTables, expected, seedBlocksFixture, type Fixture } from './fixture.js';
@@ -154,6 +154,15 @@ forEachStore('blocks: preset rollups', (ctx) => {
     const generations = await ctx.store.db.selectFrom('rollup_values').select('ranking_key').distinct().where('ranking_key', '>=', `${board.rollup.key}@`).where('ranking_key', '<', `${board.rollup.key}A`).execute();
     expect(generations.length).to.be.within(1, 2);
     expect(await valueOfAlice()).to.equal(expected.pendingTotal(fx.commissions, alice.id));
+  });
+
+  it('drops the snapshots of rankings that are no longer configured when all rankings are rebuilt', async () => {
+    const keep = config.leaderboards.get('approved')!.rollup;
+    expect((await ctx.store.db.selectFrom('rollup_snapshots').select('ranking_key').execute()).length).to.be.greaterThan(1);
+    await refreshRankings(deps, [keep]);
+    expect((await ctx.store.db.selectFrom('rollup_snapshots').select('ranking_key').execute()).map((r) => r.ranking_key)).to.deep.equal([keep.key]);
+    const keys = await ctx.store.db.selectFrom('rollup_values').select('ranking_key').distinct().execute();
+    expect(keys.every((k) => k.ranking_key.startsWith(`${keep.key}@`))).to.equal(true);
   });
 
   it('resolves "N days before today" in the business time zone', () => {
