@@ -91,6 +91,12 @@ const defaultColumns: Record<SourceName, string[]> = {
   open_orders: ['product', 'status', 'commission', 'next_charge_date'],
 };
 
+const defaultTitles: Record<SourceName, string> = {
+  commissions: 'Your commissions',
+  referred_contacts: 'Your referred contacts',
+  open_orders: 'Your subscriptions',
+};
+
 type UnboundBlock =
   | { kind: 'records'; input: BlockInput; source: SourceName; where: Condition[] }
   | { kind: 'ranking'; input: BlockInput }
@@ -154,7 +160,7 @@ function bindBlock(name: string, block: UnboundBlock, params: Record<string, unk
     return {
       kind: 'records',
       name,
-      title: input.title ?? name,
+      title: input.title ?? defaultTitles[block.source],
       source: block.source,
       referrer: input.referrer ?? 'first',
       where,
