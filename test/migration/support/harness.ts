@@ -97,7 +97,7 @@ export async function stateOf(store: Store): Promise<Record<string, unknown>> {
 }
 
 /** Recipients that received more than one message. */
-export function duplicates(sink: SmtpSink): string[] {
+export function duplicates(sink: { messages: ReadonlyArray<{ to: string[] }> }): string[] {
   const seen = new Map<string, number>();
   for (const m of sink.messages) for (const to of m.to) seen.set(to, (seen.get(to) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([to]) => to);
