@@ -64,7 +64,6 @@ export function createRuntime(out: Output, overrides: RuntimeOverrides = {}): Cl
     },
     mail() {
       if (!mail) {
-        if (!config.smtpUrl) out.note('note: PARTNERGATE_SMTP_URL is not set; emails are logged, not sent.');
         mail = createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
       }
       return mail;
