@@ -16,7 +16,7 @@ import { freePort } from '../support/postgres.js';
 import { expectAllHeld, type CaseResult } from './support.js';
 
 const CLASS = 'faults: WordPress down or hanging';
-const TIMEOUT_MS = 2000;
+const TIMEOUT_MS = 3000;
 
 /** A request with its own deadline: the gateway must answer well before it. */
 async function get(url: string, cookie?: string, deadlineMs = TIMEOUT_MS + 10_000): Promise<{ status: number; text: string; error?: string }> {
