@@ -146,7 +146,7 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
     expect(total).to.be.greaterThan(10);
 
     const random = prng(ctx.kind === 'sqlite' ? 9 : 11);
-    const points = new Set([1, total, ...Array.from({ length: ctx.kind === 'sqlite' ? 5 : 3 }, () => 1 + Math.floor(random() * total))]);
+    const points = new Set([1, total, ...Array.from({ length: ctx.kind === 'sqlite' ? 4 : 2 }, () => 1 + Math.floor(random() * total))]);
     for (const point of points) {
       await clearAll(ctx.store);
       sink.clear();

@@ -192,7 +192,7 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
       const expected = { store: await stateOf(ctx.store), wordpress: (await site.client.state()).shim.stored };
       const total = reference.checkpoints;
       const random = prng(ctx.kind === 'sqlite' ? 5 : 6);
-      const points = [total - 1, ...Array.from({ length: ctx.kind === 'sqlite' ? 3 : 1 }, () => 1 + Math.floor(random() * total))];
+      const points = [total - 1, ...Array.from({ length: ctx.kind === 'sqlite' ? 2 : 1 }, () => 1 + Math.floor(random() * total))];
       for (const point of points) {
         await clearAll(ctx.store);
         sink.clear();
