@@ -13,13 +13,11 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.js
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { expectAllHeld, type CaseResult } from './support.js';
+import { expectAllHeld, figuresPrinter, type CaseResult } from './support.js';
 
 const CLASS = 'faults: PostgreSQL restarted mid-request';
 const BULK = 30_000;
-const figures: string[] = [];
-(globalThis as { __partnergateSummaries?: Array<() => string> }).__partnergateSummaries ??= [];
-(globalThis as { __partnergateSummaries?: Array<() => string> }).__partnergateSummaries!.push(() => (figures.length ? ['Fault figures: PostgreSQL restart', ...figures].join('\n') : ''));
+const figure = figuresPrinter('Fault figures: PostgreSQL restart');
 
 describe('adversarial faults: PostgreSQL restarted mid-request', function () {
   this.timeout(120_000);
@@ -118,7 +116,7 @@ describe('adversarial faults: PostgreSQL restarted mid-request', function () {
     const count = await sql<{ n: string }>`select count(*) as n from commissions where partner_id = ${fx.a.partnerId}`.execute(store.db);
     results.push({ name: 'after restart: the store is intact', held: Number(count.rows[0]!.n) === BULK + fx.a.totals.commissions, why: count.rows[0]!.n });
     const statuses = during.map(String);
-    figures.push(`  restart took ${restartMs} ms; in-flight answers: ${[...new Set(statuses)].map((s) => `${s} x${statuses.filter((x) => x === s).length}`).join(', ')}; export ${complete ? 'completed' : `broke off (${broke})`}; ${tries} failed tries before serving again`);
+    figure(`  restart took ${restartMs} ms; in-flight answers: ${[...new Set(statuses)].map((s) => `${s} x${statuses.filter((x) => x === s).length}`).join(', ')}; export ${complete ? 'completed' : `broke off (${broke})`}; ${tries} failed tries before serving again`);
     expectAllHeld(CLASS, results);
   });
 });

@@ -20,7 +20,7 @@ import { generateDemoData } from '../../src/demo/index.js';
 import { migrateToLatest, openStore } from '../../src/store/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../proxy/fake-upstream.js';
 import { freePort } from '../support/postgres.js';
-import { expectAllHeld, type CaseResult } from './support.js';
+import { expectAllHeld, figuresPrinter, type CaseResult } from './support.js';
 
 const CLASS = 'load';
 const SECONDS = Number(process.env.PARTNERGATE_LOAD_SECONDS ?? 60);
@@ -31,9 +31,7 @@ const RSS_GROWTH_MB = 150;
 const RSS_PEAK_MB = 700;
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-const figures: string[] = [];
-(globalThis as { __partnergateSummaries?: Array<() => string> }).__partnergateSummaries ??= [];
-(globalThis as { __partnergateSummaries?: Array<() => string> }).__partnergateSummaries!.push(() => (figures.length ? ['Load figures', ...figures].join('\n') : ''));
+const figure = figuresPrinter('Load figures');
 
 /** One request on a keep-alive agent (100 clients need 100 sockets, reused). */
 function call(agent: Agent, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string; setCookies: string[] }> {
@@ -239,12 +237,12 @@ describe('adversarial: load (100 concurrent clients, mixed traffic)', function (
       const errors = [...t.errors].map(([e, n]) => `${e}x${n}`).join(' ');
       const five = [...t.statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
       fiveXx += five;
-      figures.push(`  ${kind}: ${t.count} requests, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, statuses ${statuses}${errors ? `, errors ${errors}` : ''}`);
+      figure(`  ${kind}: ${t.count} requests, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, statuses ${statuses}${errors ? `, errors ${errors}` : ''}`);
       results.push({ name: `load: ${kind}: zero 5xx`, held: five === 0, why: statuses });
       results.push({ name: `load: ${kind}: no failed connection`, held: t.errors.size === 0, why: errors });
       results.push({ name: `load: ${kind}: expected statuses only`, held: [...t.statuses.keys()].every((s) => expected[kind].includes(s)), why: `${statuses}; ${[...samples].filter(([k]) => k.startsWith(`${kind} `)).map(([k, v]) => `${k}: ${v}`).join(' | ')}` });
     }
-    figures.unshift(`  ${CLIENTS} clients for ${elapsed.toFixed(1)} s: ${total} requests (${Math.round(total / elapsed)}/s), ${fiveXx} answered 5xx; gateway RSS ${warm.rss} MB after warm-up, ${end.rss} MB at the end (growth ${end.rss - warm.rss} MB, bound ${RSS_GROWTH_MB}), peak ${end.peak} MB (bound ${RSS_PEAK_MB})`);
+    figure(`  ${CLIENTS} clients for ${elapsed.toFixed(1)} s: ${total} requests (${Math.round(total / elapsed)}/s), ${fiveXx} answered 5xx; gateway RSS ${warm.rss} MB after warm-up, ${end.rss} MB at the end (growth ${end.rss - warm.rss} MB, bound ${RSS_GROWTH_MB}), peak ${end.peak} MB (bound ${RSS_PEAK_MB})`, true);
     results.push({ name: 'load: every kind of traffic was exercised', held: tallies.size === Object.keys(expected).length, why: [...tallies.keys()].join(', ') });
     results.push({ name: `load: RSS growth after warm-up under ${RSS_GROWTH_MB} MB`, held: end.rss - warm.rss < RSS_GROWTH_MB, why: `${warm.rss} -> ${end.rss} MB` });
     results.push({ name: `load: peak RSS under ${RSS_PEAK_MB} MB`, held: end.peak < RSS_PEAK_MB, why: `${end.peak} MB` });

@@ -152,3 +152,19 @@ export function routesOf(router: Router, prefix = ''): RouteEntry[] {
 export const decodeHtml = (s: string) =>
   s.replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/&#(\d+);/g, (_m, d: string) => String.fromCharCode(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
+
+/**
+ * Lines printed after the run under `title` (next to the summary table), registered only once a line exists so
+ * that a skipped file prints nothing.
+ */
+export function figuresPrinter(title: string): (line: string, first?: boolean) => void {
+  const lines: string[] = [];
+  return (line, first = false) => {
+    if (lines.length === 0) {
+      const g = globalThis as { __partnergateSummaries?: Array<() => string> };
+      (g.__partnergateSummaries ??= []).push(() => [title, ...lines].join('\n'));
+    }
+    if (first) lines.unshift(line);
+    else lines.push(line);
+  };
+}
