@@ -1,10 +1,11 @@
 /**
- * Open redirects end to end: every published bypass string for `rd` (test/auth/fixtures/redirect-attacks.txt plus
- * look-alikes of the gateway's own origin) at every place the gateway follows one: the password sign-in form,
- * the sign-in page when already signed in, the two-factor page, re-authentication and password change, the
- * WordPress hand-off (`rd` claim and `?rd=`), the OpenID Connect callback (the return path bound to `state`),
- * and sign-out (which must ignore any `rd`/`redirect_to`). Each answer must keep the browser on the gateway's
- * origin (read the WHATWG way, as a browser does); positive controls prove a legitimate `rd` is followed.
+ * Open redirects end to end: the published bypass strings for `rd` (test/auth/fixtures/redirect-attacks.txt plus
+ * look-alikes of the gateway's own origin, ~120) at every place the gateway follows one. All of them at the
+ * password sign-in form, the sign-in and two-factor pages when already signed in, the WordPress hand-off (`rd`
+ * claim and `?rd=`) and sign-out (which must ignore any `rd`/`redirect_to`); a representative subset where each
+ * try is costly or repeats the same rule (re-authentication, password change, and a quarter plus the subset at the
+ * OpenID Connect callback, whose return path is bound to `state`). Each answer must keep the browser on the
+ * gateway's origin, read the WHATWG way as a browser does; positive controls prove a legitimate `rd` is followed.
  */
 import argon2 from 'argon2';
 import { expect } from 'chai';
