@@ -1,10 +1,10 @@
 /**
  * Export benchmark: the commissions CSV of one partner with 100k and 1M rows, downloaded through a real gateway
- * (the built `dist/src/main.js` in its own process, so its peak memory is its own) by a client that counts and
- * discards the bytes (after a one-day warm-up export); rows per second and the gateway's peak RSS (VmHWM, start-up
- * included), on PostgreSQL and SQLite. On PostgreSQL, psql's `COPY (SELECT ...) TO STDOUT WITH CSV` of the same
- * rows runs in the same run as the reference: the same SELECT with raw columns (the target: export >= 0.5x), and the export's own formatted
- * SELECT (how much of the time is PostgreSQL's).
+ * (the built `dist/src/main.js` in its own process, so its peak memory is its own) by curl into `wc -l` (native
+ * code, like psql into /dev/null), after a one-day warm-up export; rows per second and the gateway's peak RSS
+ * (VmHWM, start-up included), on PostgreSQL and SQLite. On PostgreSQL, psql's `COPY (SELECT ...) TO STDOUT WITH
+ * CSV` of the same rows runs in the same run as the reference: the same SELECT with raw columns (the target:
+ * export >= 0.5x), and the export's own formatted SELECT (how much of the time is PostgreSQL's).
  *
  *   npx tsx bench/export.ts [--stores postgres,sqlite] [--sizes 100000,1000000] [--runs 3]
  *        [--work-dir bench/.work/export] [--database-url postgres://...] [--gateway-node-options=--max-semi-space-size=4]
@@ -17,7 +17,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -143,22 +142,26 @@ function rangeOf(rows: number) {
   return { from: '2024-01-01', to: last };
 }
 
-/** GETs the export and discards it, counting bytes and lines. */
+/**
+ * GETs the export with curl into `wc -l` (native code on both ends, like psql into /dev/null): wall time, bytes
+ * and lines. pipefail makes an incomplete transfer (curl exit 18) a failure.
+ */
 function download(url: string, cookie: string): Promise<{ bytes: number; lines: number; seconds: number }> {
   return new Promise((resolvePromise, reject) => {
+    const script = 'set -o pipefail; curl -sS --fail -H "Cookie: $COOKIE" -w "%{stderr}%{size_download}\\n" "$URL" | wc -l';
     const started = process.hrtime.bigint();
-    const req = http.get(url, { headers: { cookie } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`export answered ${res.statusCode}`));
-      let bytes = 0;
-      let lines = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines++;
-      });
-      res.on('end', () => (res.complete ? resolvePromise({ bytes, lines, seconds: Number(process.hrtime.bigint() - started) / 1e9 }) : reject(new Error('export incomplete'))));
-      res.on('error', reject);
+    const child = spawn('bash', ['-c', script], { env: { ...process.env, COOKIE: cookie, URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const lines = Number(out.trim());
+      const bytes = Number(err.trim());
+      if (code !== 0 || !Number.isFinite(lines) || !Number.isFinite(bytes)) return reject(new Error(`download failed (${code}): ${err.trim()}`));
+      resolvePromise({ bytes, lines, seconds });
     });
-    req.on('error', reject);
   });
 }
 
