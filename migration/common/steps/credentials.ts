@@ -60,7 +60,7 @@ export async function credentialsStep(ctx: ApplyContext, partnerIds: number[], v
     onProgress: progressOf(ctx, 'issuing credentials'),
   });
   const counts = { ...tally(result.rows), doneEarlier: result.resumed };
-  ctx.rows.push(...result.rows.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped'));
+  ctx.rows.push(...result.rows.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped' || (r.outcome === 'pending' && r.reason)));
   const created = result.rows.filter((r) => r.accountCreated).length;
   pushStep(ctx, {
     step: CREDENTIALS_STEP,
@@ -81,12 +81,16 @@ export async function sendStep(ctx: ApplyContext): Promise<void> {
   for (const row of report.failed) {
     if (row.partnerId !== null) await ctx.journal.record(CREDENTIALS_STEP, `partner:${row.partnerId}`, 'failed', row);
   }
-  ctx.rows.push(...report.failed);
+  // Cut off mid-send by an earlier run: not done; the next run looks at them again (by then flagged interrupted).
+  for (const row of report.inFlight) {
+    if (row.partnerId !== null) await ctx.journal.record(CREDENTIALS_STEP, `partner:${row.partnerId}`, 'skipped', row);
+  }
+  ctx.rows.push(...report.failed, ...report.inFlight);
   ctx.journal.checkpoint('send:done');
   pushStep(ctx, {
     step: 'send',
     status: 'done',
-    summary: `${report.sent} emails sent, ${report.failed.length} refused, ${report.retrying} retrying later, ${report.interrupted} interrupted`,
-    counts: { sent: report.sent, refused: report.failed.length, retrying: report.retrying, interrupted: report.interrupted },
+    summary: `${report.sent} emails sent, ${report.failed.length} refused, ${report.retrying} retrying later, ${report.interrupted} interrupted, ${report.inFlight.length} cut off mid-send by an earlier run`,
+    counts: { sent: report.sent, refused: report.failed.length, retrying: report.retrying, interrupted: report.interrupted, inFlight: report.inFlight.length },
   });
 }

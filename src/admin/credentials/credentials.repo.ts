@@ -149,6 +149,14 @@ export async function countDueEmails(db: Db, now: number): Promise<number> {
   return Number(r.n);
 }
 
+/**
+ * Credentials emails left claimed ("sending") with no worker of this process on them: cut off by a crash (they
+ * may have arrived), or being sent right now by another process. Read-only look at the outbox.
+ */
+export async function credentialEmailsInFlight(db: Db): Promise<Array<{ idempotency_key: string; to_address: string }>> {
+  return db.selectFrom('email_outbox').select(['idempotency_key', 'to_address']).where('status', '=', 'sending').where('idempotency_key', 'like', 'credentials:account:%').execute();
+}
+
 // ---- selection -------------------------------------------------------------------------------------------
 
 export async function allPartnerIds(db: Db): Promise<number[]> {

@@ -143,7 +143,10 @@ async function runBatch(ids: number[], rowsById: Map<number, repo.PartnerCredent
             results.set(r.row.partner_id, { ...done, outcome: 'queued' });
           }
         } else if (e.status === 'sent') results.set(r.row.partner_id, { ...done, outcome: 'already_sent' });
-        else if (e.status === 'queued' || e.status === 'sending') results.set(r.row.partner_id, { ...done, outcome: 'pending' });
+        else if (e.status === 'queued') results.set(r.row.partner_id, { ...done, outcome: 'pending' });
+        else if (e.status === 'sending') {
+          results.set(r.row.partner_id, { ...done, outcome: 'pending', reason: 'was being sent when a run stopped (or is being sent by another process): it may have arrived; ten minutes after, the outbox flags it interrupted' });
+        }
         else if (/^interrupted/.test(e.last_error ?? '')) {
           results.set(r.row.partner_id, { ...done, outcome: 'failed', reason: `the earlier email was interrupted while sending and may have arrived; \`credentials resend --partner ${r.row.partner_id}\` sends a fresh link` });
         } else {

@@ -95,6 +95,11 @@ export interface SendReport {
   retrying: number;
   /** Left mid-send by a crash: not sent again automatically (it may have arrived). */
   interrupted: number;
+  /**
+   * Credentials emails still claimed by a worker that is gone (a run killed mid-send) or by another process:
+   * reported now (outcome `pending`), flagged "interrupted" by the outbox ten minutes after the claim.
+   */
+  inFlight: CredentialRow[];
 }
 
 /**
@@ -130,5 +135,18 @@ export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent
       reason: `SMTP refused: ${f.error.slice(0, 300)}`,
     };
   });
-  return { sent: result.sent, failed, retrying: result.retrying, interrupted: result.interrupted };
+  const stuck = await repo.credentialEmailsInFlight(deps.db);
+  const stuckPartner = await repo.partnerIdsOfAccounts(deps.db, stuck.map((s) => accountIdOfKey(s.idempotency_key)!).filter(Boolean));
+  const inFlight: CredentialRow[] = stuck.map((s) => {
+    const accountId = accountIdOfKey(s.idempotency_key);
+    const partnerId = accountId === undefined ? null : (stuckPartner.get(accountId) ?? null);
+    return {
+      partnerId,
+      email: s.to_address,
+      accountId,
+      outcome: 'pending',
+      reason: `was being sent when a run stopped (or is being sent by another process): it may have arrived; ten minutes after, the outbox flags it interrupted, then \`credentials resend --partner ${partnerId ?? '?'}\` sends a fresh link`,
+    };
+  });
+  return { sent: result.sent, failed, retrying: result.retrying, interrupted: result.interrupted, inFlight };
 }
