@@ -88,7 +88,7 @@ forEachStore('reports: scoping and JSON', (ctx) => {
   }
 
   it('JSON bad paging input: 400 naming the field', async () => {
-    for (const [query, field] of [['limit=0', 'limit'], ['limit=5000', 'limit'], ['limit=abc', 'limit'], ['cursor=!!!', 'cursor'], [`cursor=${Buffer.from('[1]').toString('base64url')}`, 'cursor'], [`cursor=${Buffer.from('[{"a":1},2]').toString('base64url')}`, 'cursor']]) {
+    for (const [query, field] of [['limit=0', 'limit'], ['limit=5000', 'limit'], ['limit=abc', 'limit'], ['cursor=!!!', 'cursor'], [`cursor=${Buffer.from('[1]').toString('base64url')}`, 'cursor'], [`cursor=${Buffer.from('[{"a":1},2]').toString('base64url')}`, 'cursor'], [`cursor=${Buffer.from('["x",1]').toString('base64url')}`, 'cursor'], [`cursor=${Buffer.from('[0,99999999999]').toString('base64url')}`, 'cursor']]) {
       const res = await request(tg.url).get(`/partner-center/api/reports/commissions?${q}&${query}`).set('Cookie', a.cookie);
       expect(res.status, query).to.equal(400);
       expect(res.body.error.field, query).to.equal(field);
