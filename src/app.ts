@@ -9,7 +9,7 @@ import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createAuthRouter, requirePartner, type AccessRules } from './auth/index.js';
 import { createBlocksRouter } from './blocks/index.js';
-import { createReportsRouter } from './reports/index.js';
+import { createAdminReportsRouter, createReportsRouter } from './reports/index.js';
 import { createHealthRouter } from './web/health.js';
 import { csrfProtection, errorHandler, requestContext, sessionLoader } from './web/middleware.js';
 import { createPartnerCenterRouter } from './web/partner-center.js';
@@ -64,6 +64,10 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   app.use(csrfProtection({ publicOrigins: [new URL(config.publicUrl).origin, ...(config.partnerCenterHost ? [`${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`] : [])], exempt: options.csrfExempt ?? [] }));
 
   app.use('/sso', createAuthRouter(deps));
+  app.use('/partner-center/admin', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'private, no-store');
+    next();
+  }, createAdminReportsRouter(deps));
   app.use('/partner-center', requirePartner(options.accessRules));
   app.use('/partner-center', (_req, res, next) => {
     // Private pages: never cached by the browser or a shared cache.

@@ -60,7 +60,8 @@ export function requirePartner(rules: AccessRules = {}): RequestHandler {
 
 export function requireAdmin(): RequestHandler {
   return (req, _res, next) => {
-    if (req.ctx.session?.role !== 'admin' || req.ctx.session.totp_pending) return next(new AppError('auth.forbidden', 'Administrators only.'));
+    if (!req.ctx.session) return next(new AppError('auth.required', 'Please sign in.'));
+    if (req.ctx.session.role !== 'admin' || req.ctx.session.totp_pending) return next(new AppError('auth.forbidden', 'Administrators only.'));
     next();
   };
 }

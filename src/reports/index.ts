@@ -7,7 +7,7 @@
  * Routes (mounted at `/partner-center` behind requirePartner by app.ts):
  *   /exports/<name>.csv, /api/reports/<name>, /admin/exports/masspay.csv, /admin/exports/masspay-skipped.csv
  */
-export { createReportsRouter } from './routes.js';
+export { createAdminReportsRouter, createReportsRouter } from './routes.js';
 export {
   massPayExport,
   massPaySkippedExport,

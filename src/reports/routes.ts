@@ -124,6 +124,17 @@ export function createReportsRouter(deps: GatewayDeps): Router {
     });
   });
 
+  return router;
+}
+
+/**
+ * Admin exports under `/partner-center/admin` (mounted by the app ahead of the partner guard, behind
+ * `requireAdmin`): an administrator needs no partner of their own to download the payout file.
+ */
+export function createAdminReportsRouter(deps: GatewayDeps): Router {
+  const router = Router();
+  router.use(requireAdmin());
+
   const massPayInput = (req: Request) => {
     const currency = (one(req, 'currency') ?? deps.config.defaultCurrency).toUpperCase();
     if (!/^[A-Z]{3}$/.test(currency)) throw invalidField('currency', 'must be an ISO 4217 code such as USD');
@@ -134,7 +145,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
   };
   const today = () => new Date(deps.now()).toISOString().slice(0, 10);
 
-  router.get('/admin/exports/masspay.csv', requireAdmin(), async (req, res) => {
+  router.get('/exports/masspay.csv', async (req, res) => {
     const input = massPayInput(req);
     await recordMassPayExport(deps.store.db, { accountId: req.ctx.session!.account_id, at: deps.now(), requestId: req.ctx.id, ...input });
     csvHeaders(res, `partnergate-masspay-${input.currency}-${today()}.csv`);
@@ -143,7 +154,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
     await massPayExport(deps.store.db, input, res).catch(notADownload(res));
   });
 
-  router.get('/admin/exports/masspay-skipped.csv', requireAdmin(), async (req, res) => {
+  router.get('/exports/masspay-skipped.csv', async (req, res) => {
     const input = massPayInput(req);
     csvHeaders(res, `partnergate-masspay-skipped-${input.currency}-${today()}.csv`);
     await massPaySkippedExport(deps.store.db, input, res).catch(notADownload(res));

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
+import { openSession } from '../../src/auth/sessions.js';
 import { massPayExport } from '../../src/reports/index.js';
 import { recordCase } from '../support/adversarial.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -116,6 +117,19 @@ forEachStore('reports: PayPal MassPay export', (ctx) => {
       expect(res.status, query).to.equal(400);
       expect(res.body.error.field).to.equal(field);
     }
+
+    // An administrator with no partner of their own (the usual case) gets the same file.
+    const soloAdmin = await ctx.store.db
+      .insertInto('accounts')
+      .values({ partner_id: null, email: 'ops@partners.test', role: 'admin', password_hash: null, totp_secret: null, totp_enabled: 0, totp_recovery_json: null, oidc_subject: null, created_at: Date.now(), password_changed_at: null, disabled_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const solo = await openSession(ctx.store.db, tg.gateway.deps.sessionPolicy, { accountId: soloAdmin.id, method: 'password' });
+    const soloFile = await request(tg.url).get('/partner-center/admin/exports/masspay.csv?threshold=50.00&currency=USD').set('Cookie', `${tg.gateway.deps.cookies.session}=${solo.cookieValue}`);
+    expect(soloFile.status).to.equal(200);
+    expect(parseCsv(soloFile.text)).to.deep.equal(parseCsv(file.body));
+    const anonymous = await request(tg.url).get('/partner-center/admin/exports/masspay.csv').set('Accept', 'application/json');
+    expect(anonymous.status).to.equal(401);
 
     const partner = await signInAs(tg, ids.p1!);
     for (const path of ['masspay.csv', 'masspay-skipped.csv']) {
