@@ -87,6 +87,7 @@ export const settings = {
   defaultTimeZone: { env: 'PARTNERGATE_DEFAULT_TIME_ZONE', schema: timeZone.default('UTC'), default: 'UTC', doc: 'Time zone for partners who have not chosen one.' },
   defaultCurrency: { env: 'PARTNERGATE_DEFAULT_CURRENCY', schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'), default: 'USD', doc: 'Currency of programs that do not name one.' },
   exportMaxRangeDays: { env: 'PARTNERGATE_EXPORT_MAX_RANGE_DAYS', schema: int(1, 36_600).default(3_660), default: '3660', doc: 'Longest date range a report or export accepts.' },
+  exportQueueSeconds: { env: 'PARTNERGATE_EXPORT_QUEUE_SECONDS', schema: int(0, 300).default(20), default: '20', doc: 'How long an export waits for one of the 4 export slots before answering 503 with Retry-After.' },
   blocksConfig: { env: 'PARTNERGATE_BLOCKS_CONFIG', schema: z.string().min(1).optional(), doc: 'YAML or JSON file of rollups, blocks, pages, tiers and groups. Unset: the shipped presets.' },
   themeDir: { env: 'PARTNERGATE_THEME_DIR', schema: z.string().min(1).optional(), doc: 'Folder of templates that override the shipped ones file by file.' },
   brandName: { env: 'PARTNERGATE_BRAND_NAME', schema: z.string().min(1).default('Partner Center'), default: 'Partner Center', doc: 'Business name shown on pages and in emails.' },

@@ -22,7 +22,7 @@ import {
   type ReportQuery,
   type ReportScope,
 } from './report-queries.repo.js';
-import { exportsInFlight, inlinePostgresParameters, openCopySource, openRowSource, type RawRow } from './sources.js';
+import { inlinePostgresParameters, waitForExportSlot, openCopySource, openRowSource, type RawRow } from './sources.js';
 
 export const REPORT_NAMES = ['commissions', 'refunds', 'payments', 'contacts', 'report'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -165,9 +165,14 @@ function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
  * still answer with an error status); a failure later makes `body` emit 'error' (the caller must then abort
  * the response so the file cannot look complete). Destroying `body` stops the query and frees the connection.
  * @param opts.engine `stringify` forces csv-stringify on PostgreSQL too (tests compare the two engines).
+ * @param opts.queueMs how long to wait for a free export slot before refusing (503); `signal` ends the wait early.
  */
-export async function openCsvExport(store: Store, r: ReportRequest, opts: { engine?: 'auto' | ExportEngine } = {}): Promise<CsvExport> {
-  if (exportsInFlight() >= MAX_CONCURRENT_EXPORTS) throw tooManyExports();
+export async function openCsvExport(
+  store: Store,
+  r: ReportRequest,
+  opts: { engine?: 'auto' | ExportEngine; queueMs?: number; signal?: AbortSignal } = {},
+): Promise<CsvExport> {
+  if (!(await waitForExportSlot(MAX_CONCURRENT_EXPORTS, opts.queueMs ?? 0, opts.signal))) throw tooManyExports();
   const plan = planOf(store.db, r);
   const useCopy = store.kind === 'postgres' && plan.kind === 'rows' && !plan.query.groupBy && opts.engine !== 'stringify';
   if (useCopy) {

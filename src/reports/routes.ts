@@ -102,7 +102,10 @@ export function createReportsRouter(deps: GatewayDeps): Router {
       res.end();
       return;
     }
-    const { body } = await openCsvExport(deps.store, request);
+    // Queued behind busy export slots for a while rather than refused; a client that leaves stops waiting.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const { body } = await openCsvExport(deps.store, request, { queueMs: deps.config.exportQueueSeconds * 1000, signal: gone.signal });
     csvHeaders(res, exportFileName(request));
     sendBody(req, res, body, request.report);
   });

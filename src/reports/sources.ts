@@ -26,6 +26,9 @@ export function exportsInFlight(): number {
   return inFlight;
 }
 
+/** Exports waiting for a slot, woken one at a time as slots free up (first come, first served). */
+const slotWaiters: Array<() => void> = [];
+
 function trackOpen(): () => void {
   inFlight++;
   let released = false;
@@ -33,8 +36,34 @@ function trackOpen(): () => void {
     if (!released) {
       released = true;
       inFlight--;
+      slotWaiters.shift()?.();
     }
   };
+}
+
+/**
+ * Waits until fewer than `max` exports hold a connection, for at most `waitMs`. Resolves true when a slot is
+ * free, false on timeout or when `signal` aborts (the client went away while queued).
+ */
+export async function waitForExportSlot(max: number, waitMs: number, signal?: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (inFlight >= max) {
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return false;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', wake);
+        const i = slotWaiters.indexOf(wake);
+        if (i >= 0) slotWaiters.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(wake, left);
+      signal?.addEventListener('abort', wake, { once: true });
+      slotWaiters.push(wake);
+    });
+  }
+  return !signal?.aborted;
 }
 
 const SQLITE_BATCH = 500;

@@ -138,7 +138,7 @@ pages:
   });
 
   async function sweep(cookie: string, list: readonly string[]): Promise<Array<{ target: string; status: number; text: string }>> {
-    // At most 4 at once: the exports answer 503 beyond MAX_CONCURRENT_EXPORTS (load shedding, see load.test.ts).
+    // At most 4 at once: exports beyond MAX_CONCURRENT_EXPORTS queue for a slot, then answer 503.
     return mapLimit(list, 4, async (target) => {
       const res = await fetch(`${tg.url}${target}`, { redirect: 'manual', headers: { cookie } });
       return { target, status: res.status, text: decodeHtml(await res.text()) };

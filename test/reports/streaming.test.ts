@@ -59,7 +59,8 @@ forEachStore('reports: streaming exports', (ctx) => {
       // A corrupt cell after 20,000 good rows (SQLite keeps whatever it is given): the export must fail, not guess.
       await ctx.store.db.insertInto('commissions').values(commission(brokenPartner, { transaction_at: at('2026-12-30T00:00:00Z'), amount_cents: 'corrupt' as unknown as number })).execute();
     }
-    tg = await startTestGateway(ctx.store);
+    // Exports over the cap wait for a slot 1 s here (20 s by default), then get 503.
+    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_QUEUE_SECONDS: '1' });
     big = await signInAs(tg, bigPartner);
     broken = await signInAs(tg, brokenPartner);
   });
@@ -117,6 +118,26 @@ forEachStore('reports: streaming exports', (ctx) => {
       expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('internal');
     } finally {
       await sql`alter table products_away rename to products`.execute(ctx.store.db);
+    }
+  });
+
+  it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one waits for a slot and completes when one frees`, async () => {
+    const running = Array.from({ length: MAX_CONCURRENT_EXPORTS }, () => {
+      const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      req.on('response', (res) => res.pause());
+      req.on('error', () => {});
+      return req;
+    });
+    try {
+      await waitFor('all exports running', () => exportsInFlight() === MAX_CONCURRENT_EXPORTS);
+      const queued = fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      await new Promise((r) => setTimeout(r, 200));
+      running[0]!.destroy(); // the first download is abandoned: its slot goes to the queued export
+      const res = await queued;
+      expect(res.status).to.equal(200);
+      expect((await res.text()).split('\r\n')[0]).to.match(/^contact_id,/);
+    } finally {
+      for (const req of running) req.destroy();
     }
   });
 
