@@ -13,6 +13,7 @@ import { createAdminReportsRouter, createReportsRouter } from './reports/index.j
 import { createHealthRouter } from './web/health.js';
 import { csrfProtection, errorHandler, requestContext, sessionLoader } from './web/middleware.js';
 import { createPartnerCenterRouter } from './web/partner-center.js';
+import { pageGate } from './web/page-gate.js';
 import { shippedTemplatesDir } from './web/views.js';
 
 export interface AppOptions {
@@ -74,6 +75,7 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
     res.setHeader('Cache-Control', 'private, no-store');
     next();
   });
+  app.use('/partner-center', pageGate(deps));
   app.use('/partner-center', createReportsRouter(deps));
   app.use('/partner-center', createBlocksRouter(deps));
   app.use('/partner-center', createPartnerCenterRouter(deps));

@@ -7,6 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, formatLocal } from '../common/index.js';
 import { partnerIdOf } from '../auth/guards.js';
 import type { GatewayDeps } from '../deps.js';
+import { enabledNavItems } from '../web/nav.js';
 import { dayStartMs } from './compile.js';
 import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
@@ -14,40 +15,30 @@ import type { BlocksConfig, BoardDef, ContestDef } from './model.js';
 import { rankingView, type BlocksDeps, type RankingView } from './rankings.js';
 import { productName, readViewer, type ViewerRow } from './rankings.repo.js';
 
-/** The partner center's navigation (same items as the other partner center pages) plus configured pages. */
-const baseNav = [
-  { href: '/partner-center/', label: 'Dashboard' },
-  { href: '/partner-center/contacts', label: 'Contacts' },
-  { href: '/partner-center/commissions/pending', label: 'Commissions' },
-  { href: '/partner-center/subscriptions', label: 'Subscriptions' },
-  { href: '/partner-center/earnings', label: 'Earnings' },
-  { href: '/partner-center/reports', label: 'Reports' },
-  { href: '/partner-center/promo-tools', label: 'Promo tools' },
-  { href: '/partner-center/links', label: 'Links' },
-  { href: '/partner-center/leaderboard', label: 'Leaderboard' },
-];
-
-function navFor(config: BlocksConfig): Array<{ href: string; label: string }> {
+/** The partner center's menu (web/nav.ts) with the configured leaderboards, contests and pages before Settings. */
+function navFor(config: BlocksConfig, enabled: ReadonlySet<string> | undefined): Array<{ href: string; label: string }> {
   const extra = [
     ...[...config.leaderboards.values()].filter((b) => b.nav && b.slug !== 'default').map((b) => ({ href: `/partner-center/leaderboard/${b.slug}`, label: b.title })),
     ...[...config.contests.values()].filter((c) => c.nav).map((c) => ({ href: `/partner-center/contests/${c.slug}`, label: c.title })),
     ...[...config.pages.values()].filter((p) => p.nav).map((p) => ({ href: `/partner-center/p/${p.slug}`, label: p.title })),
   ];
-  const items = config.leaderboards.has('default') ? baseNav : baseNav.filter((i) => i.href !== '/partner-center/leaderboard');
-  return [...items, ...extra, { href: '/partner-center/settings', label: 'Settings' }];
+  const items = enabledNavItems(enabled).filter((i) => i.key !== 'leaderboard' || config.leaderboards.has('default'));
+  const settings = items.filter((i) => i.key === 'settings');
+  return [...items.filter((i) => i.key !== 'settings'), ...extra, ...settings].map((i) => ({ href: i.href, label: i.label }));
 }
 
 export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: BlocksDeps): Router {
   const router = Router();
-  const nav = navFor(config);
 
   const send = (req: Request, res: Response, viewer: ViewerRow | undefined, template: string, title: string, model: Record<string, unknown>) => {
+    const enabled = res.locals.enabledPages as ReadonlySet<string> | undefined;
     const layout = {
       title,
       signedIn: true,
       partnerName: viewer?.first_name ?? '',
       csrfToken: req.ctx.csrfToken,
-      nav: nav.map((i) => ({ ...i, current: i.href === req.originalUrl.split('?')[0] })),
+      // The pages the partner center configuration turns on (set by the page gate, web/page-gate.ts).
+      nav: navFor(config, enabled).map((i) => ({ ...i, current: i.href === req.originalUrl.split('?')[0] })),
     };
     res.type('html').send(deps.views.page(template, { ...layout, ...model }));
   };

@@ -7,6 +7,7 @@
  * - earnings: the ledger with running balance; reports: clicks, leads, sales, conversion, earnings by bucket,
  *   promo tool or SubID; links and promo tools with the partner's tracked links
  * - account settings: PayPal and sign-in email changes confirmed by link, time zone
+ * - center setup: which pages the menu offers (the `partner_center.setup` record migrations create)
  */
 export { loadPartnerProfile, timeZoneNames, validTimeZone, type PartnerProfile } from './profile.js';
 export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
@@ -21,4 +22,8 @@ export {
   requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, parseEmail, maskEmail,
   type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
 } from './account-settings.js';
+export {
+  PARTNER_CENTER_SETUP_KEY, PARTNER_CENTER_PAGES, ALWAYS_ON_PAGES, enabledPages, pagesOf, parsePageList, readPartnerCenterSetup, savePartnerCenterPages,
+  type PartnerCenterPage, type PartnerCenterSetup,
+} from './center-setup.js';
 export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';

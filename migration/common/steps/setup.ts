@@ -3,7 +3,8 @@
  * rules and default pages), and gather each partner's SubIDs.
  */
 import { AppError } from '../../../src/common/index.js';
-import { getKv, setKv } from '../../../src/store/index.js';
+import { PARTNER_CENTER_PAGES, PARTNER_CENTER_SETUP_KEY, readPartnerCenterSetup, type PartnerCenterSetup } from '../../../src/partners/index.js';
+import { setKv } from '../../../src/store/index.js';
 import type { ApplyContext, ImportSummary, MigrationDeps } from '../context.js';
 import * as repo from '../migration.repo.js';
 import { onceStep, progressOf } from './runner.js';
@@ -36,15 +37,8 @@ export async function importStep(ctx: ApplyContext): Promise<void> {
   });
 }
 
-/** The pages a partner center starts with, in menu order (the blocks presets render them). */
-export const DEFAULT_PAGES = ['dashboard', 'referrals', 'commissions', 'earnings', 'payments', 'reports', 'links', 'promo-tools', 'settings'];
-
-export interface PartnerCenterSetup {
-  accessPrograms: string[] | 'any';
-  pages: string[];
-  createdBy: string;
-  createdAt: number;
-}
+/** The pages a partner center starts with, in menu order: all of them (`partnergate partner-center pages --set` changes it). */
+export const DEFAULT_PAGES: string[] = [...PARTNER_CENTER_PAGES];
 
 /** What the partner center configuration will be: the configured access programs, else every synced program. */
 export async function plannedPartnerCenter(deps: MigrationDeps, situation: string, now: number): Promise<{ setup: PartnerCenterSetup; existing: PartnerCenterSetup | undefined; unknownPrograms: string[] }> {
@@ -52,7 +46,7 @@ export async function plannedPartnerCenter(deps: MigrationDeps, situation: strin
   const names = await repo.programNames(db);
   const configured = deps.config.accessPrograms;
   const unknownPrograms = configured.filter((p) => !names.includes(p));
-  const existing = await getKv<PartnerCenterSetup>(db, 'partner_center.setup');
+  const existing = await readPartnerCenterSetup(db);
   return {
     setup: { accessPrograms: configured.length ? configured : 'any', pages: DEFAULT_PAGES, createdBy: `migration ${situation}`, createdAt: now },
     existing,
@@ -67,7 +61,7 @@ export async function partnerCenterStep(ctx: ApplyContext): Promise<void> {
       throw new AppError('request.invalid_field', `PARTNERGATE_ACCESS_PROGRAMS names programs Ontraport does not have: ${unknownPrograms.join(', ')}`, { field: 'accessPrograms' });
     }
     // An admin's own configuration is never overwritten.
-    if (!existing) await setKv(ctx.deps.store.db, 'partner_center.setup', setup, ctx.now());
+    if (!existing) await setKv(ctx.deps.store.db, PARTNER_CENTER_SETUP_KEY, setup, ctx.now());
     const kept = existing ?? setup;
     const access = kept.accessPrograms === 'any' ? 'partners of every program' : `programs ${kept.accessPrograms.join(', ')}`;
     return { summary: `${existing ? 'kept the existing' : 'created the'} partner center configuration: access for ${access}; pages ${kept.pages.join(', ')}`, details: { setup: kept } };

@@ -6,24 +6,13 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { partnerIdOf } from '../../auth/index.js';
-import { loadPartnerProfile, type PartnerProfile, type Paged } from '../../partners/index.js';
+import { loadPartnerProfile, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
+import { enabledNavItems } from '../nav.js';
 import { PageInput, queryString, type Problem } from './input.js';
 
-export type NavKey = 'dashboard' | 'contacts' | 'commissions' | 'subscriptions' | 'earnings' | 'reports' | 'promo-tools' | 'links' | 'leaderboard' | 'settings';
+export type NavKey = PartnerCenterPage;
 
-const navItems: Array<{ key: NavKey; href: string; label: string }> = [
-  { key: 'dashboard', href: '/partner-center/', label: 'Dashboard' },
-  { key: 'contacts', href: '/partner-center/contacts', label: 'Contacts' },
-  { key: 'commissions', href: '/partner-center/commissions/pending', label: 'Commissions' },
-  { key: 'subscriptions', href: '/partner-center/subscriptions', label: 'Subscriptions' },
-  { key: 'earnings', href: '/partner-center/earnings', label: 'Earnings' },
-  { key: 'reports', href: '/partner-center/reports', label: 'Reports' },
-  { key: 'promo-tools', href: '/partner-center/promo-tools', label: 'Promo tools' },
-  { key: 'links', href: '/partner-center/links', label: 'Links' },
-  { key: 'leaderboard', href: '/partner-center/leaderboard', label: 'Leaderboard' },
-  { key: 'settings', href: '/partner-center/settings', label: 'Settings' },
-];
 
 export interface Flash {
   kind: 'ok' | 'error';
@@ -49,6 +38,8 @@ export interface LayoutModel {
 /** The one helper that builds the layout part of every page's view model. */
 export function layoutModel(req: Request, partner: PartnerProfile, opts: { title: string; current: NavKey; problems?: Problem[]; notice?: string }): LayoutModel {
   const problems = opts.problems ?? [];
+  // Set by the page gate (web/page-gate.ts): the pages the partner center configuration turns on.
+  const enabled = req.res?.locals.enabledPages as ReadonlySet<PartnerCenterPage> | undefined;
   const flash: Flash | undefined = problems.length
     ? { kind: 'error', message: problems.length === 1 ? problems[0]!.message : `${problems.length} problems with this request: ${problems.map((p) => p.message).join(' ')}` }
     : opts.notice
@@ -59,7 +50,7 @@ export function layoutModel(req: Request, partner: PartnerProfile, opts: { title
     signedIn: true,
     partnerName: partner.displayName,
     csrfToken: req.ctx.csrfToken,
-    nav: navItems.map((i) => ({ href: i.href, label: i.label, current: i.key === opts.current })),
+    nav: enabledNavItems(enabled).map((i) => ({ href: i.href, label: i.label, current: i.key === opts.current })),
     flash,
     problems,
     fieldErrors: Object.fromEntries([...problems].reverse().map((p) => [p.field, p.message])),
@@ -108,13 +99,14 @@ export function pager(path: string, params: Record<string, string | number | und
   };
 }
 
-export type ExportName = 'commissions' | 'refunds' | 'payments' | 'contacts' | 'report';
+export type ExportName = 'commissions' | 'refunds' | 'payments' | 'contacts' | 'subscriptions' | 'report';
 
 const exportLabels: Record<ExportName, string> = {
   commissions: 'Commissions (CSV)',
   refunds: 'Refunds (CSV)',
   payments: 'Payments (CSV)',
   contacts: 'Contacts (CSV)',
+  subscriptions: 'Subscriptions (CSV)',
   report: 'Report (CSV)',
 };
 

@@ -1,0 +1,29 @@
+/**
+ * The partner center's menu: one list for every page (the partner center pages and the blocks pages), filtered
+ * by the pages the partner center configuration turns on (see web/page-gate.ts).
+ */
+import type { PartnerCenterPage } from '../partners/index.js';
+
+export interface NavItem {
+  key: PartnerCenterPage;
+  href: string;
+  label: string;
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { key: 'dashboard', href: '/partner-center/', label: 'Dashboard' },
+  { key: 'contacts', href: '/partner-center/contacts', label: 'Contacts' },
+  { key: 'commissions', href: '/partner-center/commissions/pending', label: 'Commissions' },
+  { key: 'subscriptions', href: '/partner-center/subscriptions', label: 'Subscriptions' },
+  { key: 'earnings', href: '/partner-center/earnings', label: 'Earnings' },
+  { key: 'reports', href: '/partner-center/reports', label: 'Reports' },
+  { key: 'promo-tools', href: '/partner-center/promo-tools', label: 'Promo tools' },
+  { key: 'links', href: '/partner-center/links', label: 'Links' },
+  { key: 'leaderboard', href: '/partner-center/leaderboard', label: 'Leaderboard' },
+  { key: 'settings', href: '/partner-center/settings', label: 'Settings' },
+];
+
+/** The menu items that are on (all of them when `enabled` is not known). */
+export function enabledNavItems(enabled: ReadonlySet<string> | undefined): NavItem[] {
+  return NAV_ITEMS.filter((i) => !enabled || enabled.has(i.key));
+}
