@@ -19,12 +19,13 @@ import {
   paymentsQuery,
   paymentsSummaryQuery,
   refundsQuery,
+  subscriptionsQuery,
   type ReportQuery,
   type ReportScope,
 } from './report-queries.repo.js';
 import { inlinePostgresParameters, waitForExportSlot, openCopySource, openRowSource, type RawRow } from './sources.js';
 
-export const REPORT_NAMES = ['commissions', 'refunds', 'payments', 'contacts', 'report'] as const;
+export const REPORT_NAMES = ['commissions', 'refunds', 'payments', 'contacts', 'subscriptions', 'report'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 export interface ReportOptions {
@@ -84,6 +85,8 @@ function planOf(db: Kysely<Database>, r: ReportRequest): Plan {
       return { kind: 'rows', query: r.options.summary ? paymentsSummaryQuery(db, s) : paymentsQuery(db, s) };
     case 'contacts':
       return { kind: 'rows', query: contactsQuery(db, s) };
+    case 'subscriptions':
+      return { kind: 'rows', query: subscriptionsQuery(db, s) };
     case 'report': {
       const by = r.options.by ?? 'date';
       if (by === 'date') return { kind: 'daily', query: reportBucketsQuery(db, s) };

@@ -1,5 +1,6 @@
 /**
- * The row-level exports as queries: commissions, refunds, payments (detail and summary) and referred contacts.
+ * The row-level exports as queries: commissions, refunds, payments (detail and summary), referred contacts and
+ * subscriptions (open orders).
  * Each report is a list of columns (raw SQL expression + kind), a FROM/WHERE scoped to the signed-in partner
  * and the date range, and a unique sort key (also the keyset of JSON paging). One definition serves the three
  * ways of running it: raw rows (csv-stringify and JSON) and the formatted SELECT inside a PostgreSQL COPY.
@@ -199,6 +200,42 @@ export function contactsQuery(db: Kysely<Database>, s: ReportScope): ReportQuery
     keys: [
       { expr: ref('ct.added_at'), column: 1 },
       { expr: ref('ct.id'), column: 0 },
+    ],
+  };
+}
+
+/**
+ * The partner's open orders (subscriptions) started in the range, in every status: what the subscriptions page
+ * lists (the active ones) and what ended, with the commission each charge brings.
+ */
+export function subscriptionsQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
+  const from = db
+    .selectFrom('open_orders as o')
+    .leftJoin('contacts as ct', 'ct.id', 'o.contact_id')
+    .leftJoin('products as pr', 'pr.id', 'o.product_id')
+    .where('o.partner_id', '=', s.partnerId)
+    .where('o.started_at', '>=', s.startMs)
+    .where('o.started_at', '<', s.endMs);
+  return {
+    columns: [
+      col('subscription_id', 'int', 'o.id'),
+      col('started_at', 'instant', 'o.started_at'),
+      col('started_date_local', 'localDate', 'o.started_at'),
+      col('status', 'text', 'o.status'),
+      col('contact_id', 'int', 'o.contact_id'),
+      col('first_name', 'text', 'ct.first_name'),
+      col('last_name', 'text', 'ct.last_name'),
+      col('product', 'text', 'pr.name'),
+      col('amount', 'money', 'o.amount_cents'),
+      col('commission', 'money', 'o.commission_cents'),
+      col('currency', 'text', 'o.currency'),
+      col('next_charge_at', 'instant', 'o.next_charge_at'),
+      col('next_charge_date_local', 'localDate', 'o.next_charge_at'),
+    ],
+    from,
+    keys: [
+      { expr: ref('o.started_at'), column: 1 },
+      { expr: ref('o.id'), column: 0 },
     ],
   };
 }

@@ -37,7 +37,7 @@ const PAYLOADS = [
 ];
 const TRIGGERS = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
 /** Columns whose cells Partnergate writes as numbers (ids, counts, amounts): a leading `-` is fine there. */
-const NUMERIC = new Set(['commission_id', 'contact_id', 'payout_id', 'promo_tool_id', 'amount', 'payout_amount', 'commission_amount', 'earned', 'pending', 'clicks', 'leads', 'sales', 'commission_count', 'partner_id', 'bucket']);
+const NUMERIC = new Set(['commission_id', 'contact_id', 'payout_id', 'promo_tool_id', 'subscription_id', 'amount', 'commission', 'payout_amount', 'commission_amount', 'earned', 'pending', 'clicks', 'leads', 'sales', 'commission_count', 'partner_id', 'bucket']);
 const GENUINE_NUMBER = /^-?\d+(\.\d+)?$/;
 
 interface Seeded {
@@ -72,6 +72,7 @@ async function seedPayloads(store: Store): Promise<Seeded> {
       await db.insertInto('commissions').values({ ...base, kind: 'sale', status: 'refunded', amount_cents: 300 + i, processed_at: at + 1000, paid_at: null, payout_id: null }).execute();
       await db.insertInto('commissions').values({ ...base, kind: 'clawback', status: 'paid', amount_cents: -(200 + i), processed_at: at + 2000, paid_at: at + DAY, payout_id: payout }).execute();
       await db.insertInto('visits').values({ partner_id: partnerId, promo_tool_id: tool, sub_id: p, landing_path: '/', visited_at: at }).execute();
+      await db.insertInto('open_orders').values({ ontraport_id: null, partner_id: partnerId, contact_id: buyer, product_id: product, status: 'active', amount_cents: 4900 + i, commission_cents: 980 + i, currency: 'USD', next_charge_at: at + 30 * DAY, started_at: at, updated_at: now }).execute();
       // MassPay: partners with formula names, codes and PayPal emails, owed approved commissions.
       const owed = await partner(p, p, `${p}-${i}`, i % 3 === 0 ? `${p}@pay.example` : i % 3 === 1 ? p : `ok${i}@pay.example`);
       await db.insertInto('commissions').values({ ...base, partner_id: owed, sub_id: null, kind: 'sale', status: 'approved', amount_cents: 10_000 + i, processed_at: at, paid_at: null, payout_id: null }).execute();

@@ -53,6 +53,7 @@ const bothStores = storeKinds.includes('sqlite') && storeKinds.includes('postgre
     ['payments', {}],
     ['payments', { summary: true }],
     ['contacts', {}],
+    ['subscriptions', {}],
   ];
 
   for (const zone of ZONES) {

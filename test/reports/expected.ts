@@ -115,6 +115,23 @@ export async function expectedContacts(store: Store, partnerId: number, r: Range
   ]);
 }
 
+/** Open orders started in the range, any status, by start then id; contact names and product as the page shows them. */
+export async function expectedSubscriptions(store: Store, partnerId: number, r: Range): Promise<string[][]> {
+  const { products } = await names(store);
+  const contacts = new Map((await store.db.selectFrom('contacts').select(['id', 'first_name', 'last_name']).execute()).map((c) => [c.id, c]));
+  const rows = (await store.db.selectFrom('open_orders').selectAll().execute())
+    .filter((o) => o.partner_id === partnerId && inRange(o.started_at, r))
+    .sort(byKeys((o) => o.started_at, (o) => o.id));
+  return rows.map((o) => {
+    const c = o.contact_id === null ? undefined : contacts.get(o.contact_id);
+    return [
+      int(o.id), iso(o.started_at), localDay(o.started_at, r.timeZone), o.status, int(o.contact_id), textCell(c?.first_name), textCell(c?.last_name),
+      textCell(o.product_id === null ? null : products.get(o.product_id)), dec(o.amount_cents), dec(o.commission_cents), o.currency, iso(o.next_charge_at),
+      o.next_charge_at === null ? '' : localDay(o.next_charge_at, r.timeZone),
+    ];
+  });
+}
+
 type Sums = { clicks: number; leads: number; sales: number; earned: number; pending: number };
 
 /** The affiliate report, grouped by `date` (local day), `promo` or `subid`; rows sorted by key then currency. */

@@ -14,6 +14,7 @@ import {
   expectedPayments,
   expectedRefunds,
   expectedReport,
+  expectedSubscriptions,
   parseCsv,
   type Range,
 } from './expected.js';
@@ -64,6 +65,12 @@ forEachStore('reports: CSV exports', (ctx) => {
       file: 'contacts',
       header: ['contact_id', 'added_at', 'added_date_local', 'first_name', 'last_name', 'email', 'first_referrer', 'last_referrer'],
       expected: () => expectedContacts(ctx.store, world.partnerA, rangeA),
+    },
+    {
+      path: 'subscriptions.csv',
+      file: 'subscriptions',
+      header: ['subscription_id', 'started_at', 'started_date_local', 'status', 'contact_id', 'first_name', 'last_name', 'product', 'amount', 'commission', 'currency', 'next_charge_at', 'next_charge_date_local'],
+      expected: () => expectedSubscriptions(ctx.store, world.partnerA, rangeA),
     },
     {
       path: 'report.csv',
@@ -127,7 +134,7 @@ forEachStore('reports: CSV exports', (ctx) => {
   });
 
   it('a range without rows gives the header only', async () => {
-    for (const path of ['commissions.csv?', 'refunds.csv?', 'payments.csv?', 'payments.csv?summary=1&', 'contacts.csv?', 'report.csv?', 'report.csv?by=subid&', 'report.csv?by=promo&']) {
+    for (const path of ['commissions.csv?', 'refunds.csv?', 'payments.csv?', 'payments.csv?summary=1&', 'contacts.csv?', 'subscriptions.csv?', 'report.csv?', 'report.csv?by=subid&', 'report.csv?by=promo&']) {
       const res = await download(tg, a, `/partner-center/exports/${path}from=2020-01-01&to=2020-01-31`);
       expect(res.status).to.equal(200);
       const lines = (res.body as Buffer).toString().split('\r\n');

@@ -145,6 +145,20 @@ export async function seedReportWorld(store: Store): Promise<ReportWorld> {
     { partner_id: partnerB, promo_tool_id: banner, sub_id: 'B-ONLY', landing_path: '/', visited_at: at('2026-01-15T09:00:00Z') },
   ];
   await db.insertInto('visits').values(visits).execute();
+
+  // Subscriptions (open orders): the range's edges, every status, hostile names, no contact or product, and B's.
+  const order = (partnerId: number, o: { started: string; status: 'active' | 'cancelled' | 'paused'; contact?: number | null; product?: number | null; amount?: number; next?: string | null }) => ({
+    ontraport_id: null, partner_id: partnerId, contact_id: o.contact ?? null, product_id: o.product ?? null, status: o.status, amount_cents: o.amount ?? 4900,
+    commission_cents: Math.round((o.amount ?? 4900) / 5), currency: 'USD', next_charge_at: o.next === null ? null : at(o.next ?? '2026-05-01T12:00:00Z'), started_at: at(o.started), updated_at: now, synced_at: null,
+  });
+  await db.insertInto('open_orders').values([
+    order(partnerA, { started: '2026-01-01T04:59:59Z', status: 'active', contact: customer, product: widget }),
+    order(partnerA, { started: '2026-01-01T05:00:00Z', status: 'active', contact: customer, product: evil, amount: 1999 }),
+    order(partnerA, { started: '2026-02-10T12:00:00Z', status: 'cancelled', contact: customer, product: widget, next: null }),
+    order(partnerA, { started: '2026-03-31T23:59:59Z', status: 'paused', amount: 0 }),
+    order(partnerA, { started: '2026-04-01T04:00:00Z', status: 'active', product: widget }),
+    order(partnerB, { started: '2026-02-11T12:00:00Z', status: 'active', product: widget, amount: 4242 }),
+  ]).execute();
   return { partnerA, partnerB, programId, payoutsA, payoutB };
 }
 

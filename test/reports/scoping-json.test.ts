@@ -11,7 +11,7 @@ import { RANGE, seedReportWorld, type ReportWorld } from './fixtures.js';
 import { download, parseCsv, textCell } from './expected.js';
 
 const q = `from=${RANGE.from}&to=${RANGE.to}`;
-const EXPORTS = ['commissions', 'refunds', 'payments', 'payments?summary=1', 'contacts', 'report', 'report?by=promo', 'report?by=subid'];
+const EXPORTS = ['commissions', 'refunds', 'payments', 'payments?summary=1', 'contacts', 'subscriptions', 'report', 'report?by=promo', 'report?by=subid'];
 const withQuery = (name: string, extra: string) => `${name}${name.includes('?') ? '&' : '?'}${extra}`;
 
 forEachStore('reports: scoping and JSON', (ctx) => {

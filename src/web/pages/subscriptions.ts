@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { activeOpenOrders } from '../../partners/index.js';
-import { layoutModel, pageInput, pager, partnerOf, pastEndProblem, render } from './common.js';
+import { exportLinks, layoutModel, pageInput, pager, partnerOf, pastEndProblem, render } from './common.js';
 
 const PAGE_SIZE = 25;
 
@@ -26,6 +26,8 @@ export function subscriptionsPage(deps: GatewayDeps): RequestHandler {
         totals: result.totals,
         rows: result.page.rows,
         pager: pager('/partner-center/subscriptions', {}, result.page),
+        // Every subscription started in the longest range an export accepts, in every status (ended ones too).
+        exports: exportLinks(['subscriptions'], input.allDatesRange()),
       },
       input.status,
     );
