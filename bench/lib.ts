@@ -129,8 +129,17 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the built gateway (`dist/src/main.js`) in its own process so its CPU and memory are measured alone. */
-export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProcess> {
+/** The Node flags `npm start` gives the gateway (package.json `scripts.start`), so benchmarks run it as users do. */
+export function startScriptNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((t) => t.startsWith('--'));
+}
+
+/**
+ * Starts the built gateway (`dist/src/main.js`) in its own process so its CPU and memory are measured alone,
+ * with the same Node flags as `npm start`.
+ */
+export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = startScriptNodeFlags()): Promise<GatewayProcess> {
   const port = env.PARTNERGATE_PORT ? Number(env.PARTNERGATE_PORT) : await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'partnergate-bench-'));
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/main.js')], {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
+import { refreshRankings } from '../src/blocks/index.js';
 import { generateDemoData } from '../src/demo/index.js';
 import { migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
 import { startPostgres } from '../test/support/postgres.js';
@@ -28,6 +29,10 @@ async function loadStore(config: StoreConfig, size: { partners: number; commissi
       const s = await generateDemoData(store, { seed: 42, partners: size.partners, commissions: size.commissions });
       process.stderr.write(`  ${s.totalRows} rows in ${s.seconds.toFixed(1)} s\n`);
     }
+    // As after every Ontraport sync in production (src/jobs): ranking snapshots are built before partners look.
+    const started = Date.now();
+    const refreshed = await refreshRankings({ store, config: { defaultTimeZone: 'UTC' } });
+    process.stderr.write(`  ${refreshed.length} ranking snapshots current in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     await store.close();
   }

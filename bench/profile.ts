@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startGatewayProcess, wrk, type WrkResult } from './lib.js';
+import { startGatewayProcess, startScriptNodeFlags, wrk, type WrkResult } from './lib.js';
 import { startProxyUpstream } from './proxy.js';
 
 interface CpuProfileNode {
@@ -82,7 +82,7 @@ export async function profileProxy(opts: { seconds: number; workers?: string; ke
   const upstream = await startProxyUpstream();
   const dir = opts.keepDir ?? mkdtempSync(join(tmpdir(), 'partnergate-prof-'));
   try {
-    const gateway = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: opts.workers ?? '1' }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const gateway = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: opts.workers ?? '1' }, [...startScriptNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`]);
     let load: WrkResult;
     try {
       await wrk(`${gateway.url}/page`, { connections: 64, seconds: 2 }); // JIT warm-up (in the profile too; small)

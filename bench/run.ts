@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   await optional('sync', 'benchSync', 'Ontraport full and 1% incremental sync of 100,000 contacts against the rate-limited emulator', 'sync');
   benches.push(
     { name: 'leaderboard', what: 'Leaderboard page on the 100k partner / 5M commission SQLite store (one request at a time, a different partner each), the snapshot refresh after a sync and the live GROUP BY it replaces', run: leaderboardFigures },
-    { name: 'generator', what: 'Demo-data generator (bench/demo-generator.ts) into a fresh SQLite file', run: generatorFigures },
+    { name: 'generator', what: 'Demo-data generator (bench/demo-generator.ts): 100,000 partners and 5,000,000 commissions into a fresh SQLite file (budget: 3 minutes)', run: generatorFigures },
   );
   const selected = only.length ? benches.filter((b) => only.includes(b.name)) : benches;
   if (only.length && selected.length !== only.length) {
