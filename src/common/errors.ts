@@ -53,3 +53,18 @@ export class AppError extends Error {
 export function invalidField(field: string, problem: string): AppError {
   return new AppError('request.invalid_field', `${field}: ${problem}`, { field });
 }
+
+/** Connection-level failures of the store (PostgreSQL restarting, shutting down, refusing connections). */
+const STORE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+const STORE_DOWN_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+
+/**
+ * The error as a 503 "try again in a moment" when it says the store cannot be reached right now, else
+ * undefined. Such a request did not fail for what it asked; a retry a few seconds later succeeds.
+ */
+export function storeUnavailable(err: unknown): AppError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  const down = (typeof code === 'string' && STORE_DOWN_CODES.has(code)) || (typeof message === 'string' && STORE_DOWN_MESSAGES.test(message));
+  return down ? new AppError('store.unavailable', 'The service is briefly unavailable. Please try again in a moment.', { cause: err, headers: { 'Retry-After': '5' } }) : undefined;
+}

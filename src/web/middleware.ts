@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
-import { AppError, type Logger } from '../common/index.js';
+import { AppError, storeUnavailable, type Logger } from '../common/index.js';
 import { csrfTokenFor, csrfTokenValid, resolveSession, type SessionPolicy } from '../auth/sessions.js';
 import { randomToken, safeEqual } from '../auth/tokens.js';
 import type { Database } from '../store/index.js';
@@ -127,8 +127,11 @@ export function errorHandler(views: Views): ErrorRequestHandler {
         ? new AppError('request.body_too_large', 'The form is larger than this server accepts.')
         : new AppError('request.invalid_field', 'The request could not be read.');
     } else {
-      req.ctx?.log.error({ err }, 'unhandled error');
-      appErr = new AppError('internal', 'Something went wrong on our side. Please try again in a moment.');
+      // A store that is restarting or refusing connections is a 503 with Retry-After, not a failure of ours.
+      const down = storeUnavailable(err);
+      if (down) req.ctx?.log.warn({ err }, 'store unavailable');
+      else req.ctx?.log.error({ err }, 'unhandled error');
+      appErr = down ?? new AppError('internal', 'Something went wrong on our side. Please try again in a moment.');
     }
     if (appErr.status >= 500 && err instanceof AppError) req.ctx?.log.error({ err }, appErr.code);
     if (res.headersSent) {
