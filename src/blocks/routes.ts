@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, formatLocal } from '../common/index.js';
 import { partnerIdOf } from '../auth/guards.js';
 import type { GatewayDeps } from '../deps.js';
-import { enabledNavItems } from '../web/nav.js';
+import { NAV_ITEMS } from '../web/nav.js';
 import { dayStartMs } from './compile.js';
 import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
@@ -15,30 +15,34 @@ import type { BlocksConfig, BoardDef, ContestDef } from './model.js';
 import { rankingView, type BlocksDeps, type RankingView } from './rankings.js';
 import { productName, readViewer, type ViewerRow } from './rankings.repo.js';
 
-/** The partner center's menu (web/nav.ts) with the configured leaderboards, contests and pages before Settings. */
-function navFor(config: BlocksConfig, enabled: ReadonlySet<string> | undefined): Array<{ href: string; label: string }> {
+/**
+ * The partner center's menu (web/nav.ts) with the configured leaderboards, contests and pages before Settings,
+ * built once per configuration; `key` marks the items the partner center configuration can switch off.
+ */
+function blocksMenu(config: BlocksConfig): Array<{ href: string; label: string; key?: string }> {
   const extra = [
     ...[...config.leaderboards.values()].filter((b) => b.nav && b.slug !== 'default').map((b) => ({ href: `/partner-center/leaderboard/${b.slug}`, label: b.title })),
     ...[...config.contests.values()].filter((c) => c.nav).map((c) => ({ href: `/partner-center/contests/${c.slug}`, label: c.title })),
     ...[...config.pages.values()].filter((p) => p.nav).map((p) => ({ href: `/partner-center/p/${p.slug}`, label: p.title })),
   ];
-  const items = enabledNavItems(enabled).filter((i) => i.key !== 'leaderboard' || config.leaderboards.has('default'));
-  const settings = items.filter((i) => i.key === 'settings');
-  return [...items.filter((i) => i.key !== 'settings'), ...extra, ...settings].map((i) => ({ href: i.href, label: i.label }));
+  const items = NAV_ITEMS.filter((i) => i.key !== 'leaderboard' || config.leaderboards.has('default'));
+  return [...items.filter((i) => i.key !== 'settings'), ...extra, ...items.filter((i) => i.key === 'settings')];
 }
 
 export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: BlocksDeps): Router {
   const router = Router();
+  const menu = blocksMenu(config);
 
   const send = (req: Request, res: Response, viewer: ViewerRow | undefined, template: string, title: string, model: Record<string, unknown>) => {
     const enabled = res.locals.enabledPages as ReadonlySet<string> | undefined;
+    const path = req.originalUrl.split('?')[0];
     const layout = {
       title,
       signedIn: true,
       partnerName: viewer?.first_name ?? '',
       csrfToken: req.ctx.csrfToken,
       // The pages the partner center configuration turns on (set by the page gate, web/page-gate.ts).
-      nav: navFor(config, enabled).map((i) => ({ ...i, current: i.href === req.originalUrl.split('?')[0] })),
+      nav: menu.filter((i) => !i.key || !enabled || enabled.has(i.key)).map((i) => ({ href: i.href, label: i.label, current: i.href === path })),
     };
     res.type('html').send(deps.views.page(template, { ...layout, ...model }));
   };

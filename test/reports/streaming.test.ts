@@ -121,7 +121,8 @@ forEachStore('reports: streaming exports', (ctx) => {
     }
   });
 
-  it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one waits for a slot and completes when one frees`, async () => {
+  /** MAX_CONCURRENT_EXPORTS big downloads that read nothing, so each keeps its export slot until destroyed. */
+  async function holdEveryExportSlot(): Promise<http.ClientRequest[]> {
     const running = Array.from({ length: MAX_CONCURRENT_EXPORTS }, () => {
       const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
       req.on('response', (res) => res.pause());
@@ -130,6 +131,16 @@ forEachStore('reports: streaming exports', (ctx) => {
     });
     try {
       await waitFor('all exports running', () => exportsInFlight() === MAX_CONCURRENT_EXPORTS);
+    } catch (err) {
+      for (const req of running) req.destroy();
+      throw err;
+    }
+    return running;
+  }
+
+  it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one waits for a slot and completes when one frees`, async () => {
+    const running = await holdEveryExportSlot();
+    try {
       const queued = fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
       await new Promise((r) => setTimeout(r, 200));
       running[0]!.destroy(); // the first download is abandoned: its slot goes to the queued export
@@ -142,14 +153,8 @@ forEachStore('reports: streaming exports', (ctx) => {
   });
 
   it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one is told to retry (503)`, async () => {
-    const running = Array.from({ length: MAX_CONCURRENT_EXPORTS }, () => {
-      const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
-      req.on('response', (res) => res.pause());
-      req.on('error', () => {});
-      return req;
-    });
+    const running = await holdEveryExportSlot();
     try {
-      await waitFor('all exports running', () => exportsInFlight() === MAX_CONCURRENT_EXPORTS);
       const res = await fetch(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
       expect(res.status).to.equal(503);
       expect(res.headers.get('retry-after')).to.equal('30');

@@ -37,9 +37,6 @@ export async function importStep(ctx: ApplyContext): Promise<void> {
   });
 }
 
-/** The pages a partner center starts with, in menu order: all of them (`partnergate partner-center pages --set` changes it). */
-export const DEFAULT_PAGES: string[] = [...PARTNER_CENTER_PAGES];
-
 /** What the partner center configuration will be: the configured access programs, else every synced program. */
 export async function plannedPartnerCenter(deps: MigrationDeps, situation: string, now: number): Promise<{ setup: PartnerCenterSetup; existing: PartnerCenterSetup | undefined; unknownPrograms: string[] }> {
   const db = deps.store.db;
@@ -48,7 +45,8 @@ export async function plannedPartnerCenter(deps: MigrationDeps, situation: strin
   const unknownPrograms = configured.filter((p) => !names.includes(p));
   const existing = await readPartnerCenterSetup(db);
   return {
-    setup: { accessPrograms: configured.length ? configured : 'any', pages: DEFAULT_PAGES, createdBy: `migration ${situation}`, createdAt: now },
+    // Every page on at first, in menu order; `partnergate partner-center pages --set` changes it.
+    setup: { accessPrograms: configured.length ? configured : 'any', pages: [...PARTNER_CENTER_PAGES], createdBy: `migration ${situation}`, createdAt: now },
     existing,
     unknownPrograms,
   };

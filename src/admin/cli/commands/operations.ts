@@ -34,6 +34,13 @@ async function toFile(path: string, write: (out: Writable) => Promise<unknown>):
   }
 }
 
+/** A CSV to `--output FILE` (written whole or not at all), else to stdout, where `--json` output cannot also go. */
+async function toOutputOrStdout(rt: CliRuntime, io: CliIo, output: string | undefined, write: (out: Writable) => Promise<unknown>): Promise<void> {
+  if (output) return toFile(output, write);
+  if (rt.out.json) throw new AppError('request.invalid_field', 'output: with --json, give --output FILE for the CSV', { field: 'output' });
+  await write(io.stdout as unknown as Writable);
+}
+
 function money(value: string, field: string): number {
   if (!/^\d+(\.\d{1,2})?$/.test(value.trim())) throw new AppError('request.invalid_field', `${field}: ${JSON.stringify(value)} must be an amount like 50 or 50.00`, { field });
   const [whole, frac = ''] = value.trim().split('.');
@@ -181,14 +188,9 @@ export function groupsCommand(io: CliIo, state: RunState): Command {
             out.write(stringify([[m.partnerId, m.firstName, m.lastName, m.email ?? '', m.programName, m.status, m.currency, ...rollups.map((r) => m.values[r] ?? 0)].map(cell)]));
           }
         };
-        if (opts.output) {
-          await toFile(opts.output, write);
-          rt.out.result({ ok: true, group: name, members: count, file: opts.output }, () => `group ${name}: ${count} members written to ${opts.output}`);
-        } else {
-          if (rt.out.json) throw new AppError('request.invalid_field', 'output: with --json, give --output FILE for the CSV', { field: 'output' });
-          await write(io.stdout as unknown as Writable);
-          rt.out.note(`group ${name}: ${count} members`);
-        }
+        await toOutputOrStdout(rt, io, opts.output, write);
+        if (opts.output) rt.out.result({ ok: true, group: name, members: count, file: opts.output }, () => `group ${name}: ${count} members written to ${opts.output}`);
+        else rt.out.note(`group ${name}: ${count} members`);
       }),
     );
   return cmd;
@@ -208,15 +210,10 @@ export function payoutsCommand(io: CliIo, state: RunState): Command {
         if (!/^[A-Z]{3}$/.test(currency)) throw new AppError('request.invalid_field', `currency: ${JSON.stringify(opts.currency)} is not an ISO 4217 code`, { field: 'currency' });
         const threshold = money(opts.threshold, 'threshold');
         const db = (await rt.store()).db;
-        let summary;
-        if (opts.output) {
-          await toFile(opts.output, async (out) => {
-            summary = await massPayExport(db, { threshold, currency }, out);
-          });
-        } else {
-          if (rt.out.json) throw new AppError('request.invalid_field', 'output: with --json, give --output FILE for the CSV', { field: 'output' });
-          summary = await massPayExport(db, { threshold, currency }, io.stdout as unknown as Writable);
-        }
+        let summary: Awaited<ReturnType<typeof massPayExport>> | undefined;
+        await toOutputOrStdout(rt, io, opts.output, async (out) => {
+          summary = await massPayExport(db, { threshold, currency }, out);
+        });
         const s = summary!;
         const lines = [
           `MassPay ${currency}: ${s.payees} payees, ${(s.totalCents / 100).toFixed(2)} ${currency}${opts.output ? ` in ${opts.output}` : ''}; ${s.skipped.length} partners left out`,
