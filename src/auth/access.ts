@@ -5,19 +5,15 @@
  * by refreshing it). `createGateway` passes these to `createApp`.
  */
 import type { GatewayDeps } from '../deps.js';
-import { findPartnerProgramName, isPartnerActive } from './accounts.repo.js';
 import type { AccessRules } from './guards.js';
 import { oidcServiceFor } from './oidc.js';
 
 export function createAccessRules(deps: GatewayDeps): AccessRules {
   const allowed = new Set(deps.config.accessPrograms.map((p) => p.trim().toLowerCase()));
   // An inactive partner (deactivated in Ontraport, or a full sync found them gone) keeps no access.
-  const rules: AccessRules = { partnerActive: (partnerId) => isPartnerActive(deps.store.db, partnerId) };
+  const rules: AccessRules = { partnerActive: (session) => session.partner_status === 'active' };
   if (allowed.size > 0) {
-    rules.programAllowed = async (partnerId) => {
-      const name = await findPartnerProgramName(deps.store.db, partnerId);
-      return name !== undefined && allowed.has(name.trim().toLowerCase());
-    };
+    rules.programAllowed = (session) => session.program_name !== null && allowed.has(session.program_name.trim().toLowerCase());
   }
   if (deps.config.oidcEnabled) {
     const oidc = oidcServiceFor(deps);

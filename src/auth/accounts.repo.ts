@@ -82,21 +82,6 @@ export async function findPartnersByContactEmail(db: Db, email: string): Promise
   return rows;
 }
 
-export async function findPartnerProgramName(db: Db, partnerId: number): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('partners')
-    .innerJoin('programs', 'programs.id', 'partners.program_id')
-    .select('programs.name')
-    .where('partners.id', '=', partnerId)
-    .executeTakeFirst();
-  return row?.name;
-}
-
-export async function isPartnerActive(db: Db, partnerId: number): Promise<boolean> {
-  const row = await db.selectFrom('partners').select('status').where('id', '=', partnerId).executeTakeFirst();
-  return row?.status === 'active';
-}
-
 export async function findPartnerDisplayName(db: Db, partnerId: number): Promise<string | undefined> {
   const row = await db
     .selectFrom('partners')

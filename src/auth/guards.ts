@@ -17,13 +17,16 @@ function signInRedirect(req: Request, res: Response): void {
   res.redirect(303, `/sso/sign-in?rd=${rd}`);
 }
 
+type SignedInSession = NonNullable<Request['ctx']['session']>;
+
+/** Each rule reads the session as loaded for this request (it carries the partner's status and program). */
 export interface AccessRules {
-  /** Resolves whether the partner's program may use the partner center (admin's "program name equal to X"). */
-  programAllowed?: (partnerId: number) => Promise<boolean>;
+  /** Whether the partner's program may use the partner center (admin's "program name equal to X"). */
+  programAllowed?: (session: SignedInSession) => boolean | Promise<boolean>;
   /** Whether the partner is still active in the program (Ontraport can deactivate partners). */
-  partnerActive?: (partnerId: number) => Promise<boolean>;
+  partnerActive?: (session: SignedInSession) => boolean | Promise<boolean>;
   /** False when the session must end now (its OpenID Provider no longer accepts the sign-in). */
-  sessionStillValid?: (session: NonNullable<Request['ctx']['session']>) => Promise<boolean>;
+  sessionStillValid?: (session: SignedInSession) => Promise<boolean>;
 }
 
 export function requirePartner(rules: AccessRules = {}): RequestHandler {
@@ -45,10 +48,10 @@ export function requirePartner(rules: AccessRules = {}): RequestHandler {
         if (wantsHtml) return signInRedirect(req, res);
         return next(new AppError('auth.required', 'Your session has ended. Please sign in again.'));
       }
-      if (rules.partnerActive && !(await rules.partnerActive(s.partner_id))) {
+      if (rules.partnerActive && !(await rules.partnerActive(s))) {
         return next(new AppError('auth.forbidden', 'Your partner account is inactive. Contact the program manager if you think this is a mistake.'));
       }
-      if (rules.programAllowed && !(await rules.programAllowed(s.partner_id))) {
+      if (rules.programAllowed && !(await rules.programAllowed(s))) {
         return next(new AppError('auth.program_not_allowed', 'Your partner program does not have access to this partner center. Contact the program manager if you think this is a mistake.'));
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 /** Session rows. Only these functions touch the `sessions` table. */
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, Session } from '../store/index.js';
+import { compiledOnce, type Database, type Session } from '../store/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -14,16 +14,29 @@ export interface SessionWithAccount extends Session {
   partner_id: number | null;
   disabled_at: number | null;
   totp_enabled: number;
+  /** The partner's status and program name as of this request (null for an account with no partner). */
+  partner_status: string | null;
+  program_name: string | null;
 }
 
-export async function findSessionWithAccount(db: Db, idHash: string): Promise<SessionWithAccount | undefined> {
-  return db
+/**
+ * The session, its account, and what the partner center's access rules need (is the partner active, which
+ * program), in one round trip: on PostgreSQL every query is a network round trip, and this runs on every
+ * partner-center request.
+ */
+const sessionWithAccount = compiledOnce((db, idHash: string) =>
+  db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+    .leftJoin('partners', 'partners.id', 'accounts.partner_id')
+    .leftJoin('programs', 'programs.id', 'partners.program_id')
     .selectAll('sessions')
-    .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'])
-    .where('sessions.id_hash', '=', idHash)
-    .executeTakeFirst();
+    .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled', 'partners.status as partner_status', 'programs.name as program_name'])
+    .where('sessions.id_hash', '=', idHash),
+);
+
+export async function findSessionWithAccount(db: Db, idHash: string): Promise<SessionWithAccount | undefined> {
+  return (await sessionWithAccount(db, idHash))[0];
 }
 
 export async function touchSession(db: Db, idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {

@@ -51,10 +51,18 @@ export async function periodActivity(db: Db, partnerId: number, range: MsRange):
   return { clicks, leads, sales: stats.sales, conversion: clicks > 0 ? stats.sales / clicks : undefined, earnedCents: stats.earnedCents, pendingCents: stats.pendingCents };
 }
 
+// The current month per zone, reused while `now` is inside it (luxon's zone arithmetic on every dashboard view).
+const currentMonths = new Map<string, MsRange & { label: string }>();
+
 /** The calendar month containing `now` in the zone, as `[start, end)`. */
 export function monthOf(now: number, timeZone: string): MsRange & { label: string } {
+  const kept = currentMonths.get(timeZone);
+  if (kept && now >= kept.startMs && now < kept.endMs) return { ...kept };
   const start = DateTime.fromMillis(now, { zone: timeZone }).startOf('month');
-  return { startMs: start.toMillis(), endMs: start.plus({ months: 1 }).toMillis(), label: start.toFormat('LLLL yyyy') };
+  const month = { startMs: start.toMillis(), endMs: start.plus({ months: 1 }).toMillis(), label: start.toFormat('LLLL yyyy') };
+  if (currentMonths.size >= 1_000) currentMonths.clear();
+  currentMonths.set(timeZone, month);
+  return { ...month };
 }
 
 export interface Dashboard {

@@ -1,11 +1,13 @@
 /**
  * The store: where every Partnergate record lives. Offers opening a SQLite or PostgreSQL store, schema
- * migrations, the table types, leases for one-runner jobs and a tiny key/value table. Repositories (the
+ * migrations, the table types, leases for one-runner jobs, a tiny key/value table, and `compiledOnce` for the
+ * hot queries whose SQL never changes. Repositories (the
  * functions that query tables) live with the capability that owns the rows and take the `Kysely` handle
  * (or a transaction) as their first argument.
  */
 export { openStore, StoreError, type Store, type StoreKind, type StoreConfig } from './database.js';
 export { migrateToLatest, SchemaError } from './migrate.js';
 export { acquireLease, releaseLease, getKv, setKv } from './leases.js';
+export { compiledOnce } from './compiled-once.js';
 export type * from './tables.js';
 export type { Kysely, Transaction } from 'kysely';

@@ -7,6 +7,7 @@ import express from 'express';
 import { expect } from 'chai';
 import { backgroundIdle, confirmPassword, issueSetPasswordToken, requireFreshAuth, setPasswordLinkFor } from '../../src/auth/index.js';
 import { sha256 } from '../../src/auth/tokens.js';
+import { findSessionWithAccount } from '../../src/auth/sessions.repo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { clearTables, forEachStore } from '../support/store.js';
@@ -194,12 +195,8 @@ forEachStore('auth: passwords', (ctx) => {
     const p = await seedPartner(ctx.store, { email: 'fresh@example.test' });
     const b = newBrowser();
     await signInWithForm(b, tg.url, 'fresh@example.test');
-    const session = await ctx.store.db
-      .selectFrom('sessions')
-      .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-      .selectAll('sessions')
-      .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'])
-      .executeTakeFirstOrThrow();
+    const { id_hash } = await ctx.store.db.selectFrom('sessions').select('id_hash').executeTakeFirstOrThrow();
+    const session = (await findSessionWithAccount(ctx.store.db, id_hash))!;
     const app = express();
     app.use((req, _res, next) => {
       req.ctx = { id: 'test', log: tg.gateway.deps.logger, session: { ...session, reauth_at: Number(req.headers['x-reauth-at']) } };

@@ -1,6 +1,6 @@
 /** The signed-in partner's own rows: partner, contact, program, account, and the programs of its tier ladder. */
 import { sql } from 'kysely';
-import type { Program } from '../../store/index.js';
+import { compiledOnce, type Program } from '../../store/index.js';
 import type { Db } from './db.js';
 
 export interface PartnerProfileRow {
@@ -25,8 +25,8 @@ export interface PartnerProfileRow {
 }
 
 /** One primary-key join: the partner with its contact and program. */
-export async function findPartnerProfile(db: Db, partnerId: number): Promise<PartnerProfileRow | undefined> {
-  return db
+const partnerProfile = compiledOnce((db, partnerId: number) =>
+  db
     .selectFrom('partners as p')
     .innerJoin('contacts as c', 'c.id', 'p.contact_id')
     .innerJoin('programs as g', 'g.id', 'p.program_id')
@@ -35,8 +35,11 @@ export async function findPartnerProfile(db: Db, partnerId: number): Promise<Par
       'c.id as contact_id', 'c.ontraport_id as contact_ontraport_id', 'c.first_name', 'c.last_name', 'c.email as contact_email',
       'g.name as program_name', 'g.currency', 'g.rate_bp', 'g.tier_group', 'g.level_order',
     ])
-    .where('p.id', '=', partnerId)
-    .executeTakeFirst();
+    .where('p.id', '=', partnerId),
+);
+
+export async function findPartnerProfile(db: Db, partnerId: number): Promise<PartnerProfileRow | undefined> {
+  return (await partnerProfile(db, partnerId))[0];
 }
 
 /** The programs of one tier ladder, entry level first. */
