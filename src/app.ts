@@ -27,6 +27,9 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Own pages are private and no-store, so no browser revalidates them: hashing every body for an ETag buys
+  // nothing (static assets keep theirs: express.static sets its own).
+  app.set('etag', false);
   app.set('case sensitive routing', true);
   app.set('strict routing', false);
   app.set('trust proxy', config.trustProxy === 'false' ? false : config.trustProxy === 'true' ? true : config.trustProxy);

@@ -7,7 +7,10 @@
  * runs (minutes apart), so figures a little behind are the price of a fast page for those few partners, and a
  * busy one never waits for a recomputation after the first view.
  * The rule depends on the partner's data, not on timing, so everyone else (and every test fixture) always
- * sees the store as it is.
+ * sees the store as it is. Views of the same figures that arrive while they are being computed wait for that
+ * computation instead of starting their own (a busy partner opening five tabs, or several gateway
+ * connections at once, costs one reading of their commissions, not five): they get a result read at most
+ * that computation's duration before they asked.
  */
 import type { Db } from './repos/db.js';
 
@@ -31,6 +34,20 @@ interface Entry {
 
 // One map per store handle, so two stores in one process (tests) never share entries.
 const memos = new WeakMap<object, Map<string, Entry>>();
+const computing = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/** `compute()` for `key`, shared with every caller that asks while it runs. */
+function shared<T>(db: Db, key: string, compute: () => Promise<T>): Promise<T> {
+  let running = computing.get(db);
+  if (!running) computing.set(db, (running = new Map()));
+  const runningOfDb = running;
+  let p = runningOfDb.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = compute().finally(() => runningOfDb.delete(key));
+    runningOfDb.set(key, p);
+  }
+  return p;
+}
 
 /**
  * The kept value for `key`, or `compute()`'s, kept when `keep(value)` says so.
@@ -62,5 +79,5 @@ export async function memoForBigPartners<T>(db: Db, key: string, compute: () => 
     );
     return hit.value as T;
   }
-  return store(await compute(), now);
+  return store(await shared(db, key, compute), now);
 }

@@ -64,12 +64,14 @@ export function sessionLoader(deps: { db: Kysely<Database>; policy: SessionPolic
       } else if (value) {
         clearCookie(res, deps.cookies.session, deps.secure);
       }
+      // The pre-session token is for forms shown before a session exists (formToken prefers the session's):
+      // a signed-in request keeps the cookie it has but is not sent a new one on every page.
       let pre = cookies[deps.cookies.preCsrf];
-      if (!pre || pre.length !== 43) {
+      if (!session && (!pre || pre.length !== 43)) {
         pre = randomToken(32);
         setCookie(res, deps.cookies.preCsrf, pre, { secure: deps.secure });
       }
-      req.ctx.preCsrfToken = pre;
+      req.ctx.preCsrfToken = pre && pre.length === 43 ? pre : undefined;
       next();
     } catch (err) {
       next(err);

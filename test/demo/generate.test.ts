@@ -31,6 +31,14 @@ forEachStore('demo generator: the data it makes', (ctx) => {
     expect(summary.totalRows).to.equal(Object.values(summary.rows).reduce((a, b) => a + b, 0));
   });
 
+  if (ctx.kind === 'postgres') it('leaves the loaded tables vacuumed and analyzed, so autovacuum does not rewrite them under the next workload', async () => {
+    await sql`select pg_stat_clear_snapshot()`.execute(db);
+    const { rows } = await sql<{ relname: string; vacuumed: boolean; analyzed: boolean }>`
+      select relname::text, last_vacuum is not null as vacuumed, last_analyze is not null as analyzed
+        from pg_stat_user_tables where relname in ('partners', 'contacts', 'commissions', 'visits') order by relname`.execute(db);
+    expect(rows).to.deep.equal(['commissions', 'contacts', 'partners', 'visits'].map((relname) => ({ relname, vacuumed: true, analyzed: true })));
+  });
+
   it('has a three-level tier ladder in USD with rising rates', async () => {
     const programs = await db.selectFrom('programs').select(['name', 'tier_group', 'level_order', 'rate_bp', 'currency']).orderBy('level_order').execute();
     expect(programs.map((p) => [p.tier_group, p.level_order, p.rate_bp, p.currency])).to.deep.equal([

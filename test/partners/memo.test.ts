@@ -10,6 +10,39 @@ describe('partners: memo for the busiest partners', () => {
     for (let i = 1; i <= 3; i++) expect(await memoForBigPartners(db, 'totals:1', async () => ++n, () => false)).to.equal(i);
   });
 
+  it('lets views that arrive during a computation share it, for every partner, and computes afresh afterwards', async () => {
+    const db = {} as Db;
+    let n = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const compute = async () => {
+      const mine = ++n;
+      await gate;
+      return mine;
+    };
+    const views = [1, 2, 3].map(() => memoForBigPartners(db, 'totals:1', compute, () => false));
+    const otherKey = memoForBigPartners(db, 'totals:2', compute, () => false);
+    release();
+    expect(await Promise.all(views)).to.deep.equal([1, 1, 1]);
+    expect(await otherKey).to.equal(2);
+    expect(n).to.equal(2);
+    // Not kept (a small partner): the next view reads the store again.
+    expect(await memoForBigPartners(db, 'totals:1', compute, () => false)).to.equal(3);
+  });
+
+  it('a failed shared computation fails every view that waited for it, and the next view tries again', async () => {
+    const db = {} as Db;
+    let n = 0;
+    const failing = async () => {
+      n++;
+      throw new Error('store down');
+    };
+    const results = await Promise.allSettled([1, 2].map(() => memoForBigPartners(db, 'totals:1', failing, () => true)));
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
+    expect(n).to.equal(1);
+    expect(await memoForBigPartners(db, 'totals:1', async () => 42, () => true)).to.equal(42);
+  });
+
   it('reuses a kept value, per store handle and per key', async () => {
     const db = {} as Db;
     const other = {} as Db;
