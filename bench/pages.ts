@@ -4,11 +4,13 @@
  * on SQLite and PostgreSQL. Reference: the latency budget (p95 50 ms for pages, 100 ms for the leaderboard).
  * The generated SQLite store is kept in bench/.work/ so later runs skip the load.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
 import { refreshRankings } from '../src/blocks/index.js';
 import { generateDemoData } from '../src/demo/index.js';
+import { sql } from 'kysely';
 import { migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
 import { startPostgres } from '../test/support/postgres.js';
 import { repoRoot, result, startGatewayProcess, wrkAsPartners, type BenchResult } from './lib.js';
@@ -36,6 +38,30 @@ async function loadStore(config: StoreConfig, size: { partners: number; commissi
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Lets a freshly loaded store settle before it is measured, as a production store long past its import would
+ * be: a checkpoint (PostgreSQL otherwise writes the load's gigabytes out in the background during the
+ * measurement), no autovacuum worker still busy (waits up to two minutes), and the kernel's dirty pages written.
+ */
+async function settle(config: StoreConfig): Promise<void> {
+  const store = await openStore(config);
+  try {
+    if (store.kind === 'postgres') {
+      await sql`checkpoint`.execute(store.db);
+      for (let waited = 0; waited < 120_000; waited += 1000) {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`.execute(store.db);
+        if (Number(rows[0]!.n) === 0) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } else {
+      store.sqlite!.pragma('wal_checkpoint(TRUNCATE)');
+    }
+  } finally {
+    await store.close();
+  }
+  execFileSync('sync');
 }
 
 /** Sessions for the 16 busiest partners, opened as a sign-in would. */
@@ -94,6 +120,7 @@ export async function benchPages(opts: { smoke: boolean }): Promise<BenchResult[
     }
     try {
       const cookies = await partnerCookies(config, 16);
+      await settle(config);
       const gateway = await startGatewayProcess({
         ...(config.kind === 'sqlite' ? { PARTNERGATE_SQLITE_PATH: config.path } : { DATABASE_URL: config.url }),
         PARTNERGATE_WORKERS: 'auto',
