@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   const analysisFile = join(repoRoot, 'bench/analysis.md');
   const analysis = existsSync(analysisFile) ? `\n${readFileSync(analysisFile, 'utf8')}` : '';
   const prevMd = existsSync(mdFile) ? readFileSync(mdFile, 'utf8') : '';
-  const keep = prevMd.split(/\n(?=## )/).filter((s) => s.startsWith('## ') && !selected.some((b) => s.startsWith(`## ${b.name}\n`)) && !s.startsWith('## Where the time goes'));
+  // Keep the previous run's sections of benchmarks not re-run now; everything else (the analysis) is rewritten.
+  const isSectionOf = (s: string, b: { name: string }) => s.startsWith(`## ${b.name}\n`);
+  const keep = prevMd.split(/\n(?=## )/).filter((s) => benches.some((b) => isSectionOf(s, b)) && !selected.some((b) => isSectionOf(s, b)));
   writeFileSync(mdFile, `${header}\nLast run: ${new Date().toISOString()}\n\n${[...keep.map((s) => s.trimEnd() + '\n'), ...sections].join('\n')}${analysis}`);
   process.stdout.write(`\nwrote BENCHMARKS.md and bench/results.json\n`);
 }

@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
+import { prepareRepeatedQueries, StatementNames } from './prepared-statements.js';
 import type { Database } from './tables.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -75,42 +76,16 @@ function openSqlite(path: string): Store {
   };
 }
 
-/** Distinct statement texts given a name, per process: PostgreSQL keeps each named statement per connection. */
-const MAX_NAMED_STATEMENTS = 256;
-const statementNames = new Map<string, string>();
-
-/**
- * Runs kysely's queries as named prepared statements (node-pg parses each name once per connection), so
- * PostgreSQL parses and plans a partner page's few queries once instead of on every request: that halved
- * PostgreSQL's CPU per page at 16 concurrent partners. The queries come from code, so their texts are few;
- * the cap keeps an unexpected variety (long IN lists) from growing every connection's statement cache, and
- * anything past it runs unnamed as before. Only DML is named: session and transaction commands stay as
- * they are.
- */
-function prepareRepeatedQueries(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
-    if (typeof config === 'string' && Array.isArray(values)) {
-      let name = statementNames.get(config);
-      if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS && config.length <= 8_000 && /^\s*(select|insert|update|delete|with)\b/i.test(config)) {
-        name = `partnergate_${statementNames.size}`;
-        statementNames.set(config, name);
-      }
-      if (name !== undefined) return query({ name, text: config, values }, callback);
-    }
-    return query(config, values, callback);
-  };
-}
-
 async function openPostgres(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes, connectionTimeoutMillis: 5000 });
   pool.on('error', () => {
     /* an idle client died (e.g. the server restarted); the pool replaces it on next use */
   });
   // pg-pool drops that listener while a client is checked out: a server restart then emitted 'error' with no listener (process crash).
+  const statementNames = new StatementNames();
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    prepareRepeatedQueries(client);
+    prepareRepeatedQueries(client, statementNames);
   });
   try {
     const client = await pool.connect();

@@ -55,9 +55,9 @@ forEachStore('store: queries compiled once', (ctx) => {
 
   if (ctx.kind === 'postgres') it('parses a repeated query once per connection (a named prepared statement), not per call', async () => {
     await ctx.store.db.transaction().execute(async (trx) => {
-      // One transaction is one connection: run the query twice there, then ask that connection what it keeps.
-      await byCurrencyAndMinRate(trx, 'USD', 0);
-      await byCurrencyAndMinRate(trx, 'EUR', 0);
+      // One transaction is one connection: run the query three times there (a text is named from its second
+      // use), then ask that connection what it keeps.
+      for (const currency of ['USD', 'EUR', 'GBP']) await byCurrencyAndMinRate(trx, currency, 0);
       const kept = await sql<{ statement: string }>`select statement from pg_prepared_statements where name like 'partnergate_%'`.execute(trx);
       const mine = kept.rows.filter((r) => r.statement.includes('"rate_bp" >= $2'));
       expect(mine).to.have.length(1);
