@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { compiledOnce } from '../../src/store/index.js';
+import { compiledOnce, openStore } from '../../src/store/index.js';
 import { clearTables, forEachStore } from '../support/store.js';
 
 forEachStore('store: queries compiled once', (ctx) => {
@@ -62,6 +62,22 @@ forEachStore('store: queries compiled once', (ctx) => {
       const mine = kept.rows.filter((r) => r.statement.includes('"rate_bp" >= $2'));
       expect(mine).to.have.length(1);
     });
+  });
+
+  if (ctx.kind === 'postgres') it('keeps answering when a table changes under a prepared `select *` (a newer version migrated the store)', async () => {
+    const other = await openStore(ctx.config); // its own pool: one connection, used one query at a time
+    const everything = compiledOnce((db, currency: string) => db.selectFrom('programs').selectAll().where('currency', '=', currency).orderBy('id'));
+    try {
+      for (let i = 0; i < 3; i++) expect((await everything(other.db, 'USD')).map((r) => r.name)).to.deep.equal(['USD low', 'USD high']);
+      await sql`alter table programs add column migrated_later integer`.execute(ctx.store.db);
+      const rows = await everything(other.db, 'USD');
+      expect(rows.map((r) => r.name)).to.deep.equal(['USD low', 'USD high']);
+      expect(rows[0]).to.have.property('migrated_later', null);
+      expect((await everything(other.db, 'EUR')).map((r) => r.name)).to.deep.equal(['EUR mid']);
+    } finally {
+      await other.close();
+      await sql`alter table programs drop column if exists migrated_later`.execute(ctx.store.db);
+    }
   });
 
   it('runs the same statement text with many different values on one connection (named statements on PostgreSQL)', async () => {

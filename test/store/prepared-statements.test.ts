@@ -33,4 +33,15 @@ describe('store: which PostgreSQL statements are prepared', () => {
     expect(named.slice(3)).to.deep.equal([undefined, undefined]);
     expect(new Set(named.slice(0, 3)).size).to.equal(3);
   });
+
+  it('never names again a text whose prepared form went stale, and never gives its name to another text', () => {
+    const names = new StatementNames();
+    names.nameFor(page, 2);
+    const stale = names.nameFor(page, 2)!;
+    names.unname(page);
+    for (let i = 0; i < 3; i++) expect(names.nameFor(page, 2)).to.equal(undefined);
+    const other = `${page} for update`;
+    names.nameFor(other, 2);
+    expect(names.nameFor(other, 2)).to.be.a('string').and.not.equal(stale);
+  });
 });
