@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, formatLocal } from '../common/index.js';
 import { partnerIdOf } from '../auth/guards.js';
 import type { GatewayDeps } from '../deps.js';
-import { NAV_ITEMS } from '../web/nav.js';
+import { enabledNavItems, NAV_ITEMS } from '../web/nav.js';
 import { dayStartMs } from './compile.js';
 import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
@@ -42,7 +42,7 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
       partnerName: viewer?.first_name ?? '',
       csrfToken: req.ctx.csrfToken,
       // The pages the partner center configuration turns on (set by the page gate, web/page-gate.ts).
-      nav: menu.filter((i) => !i.key || !enabled || enabled.has(i.key)).map((i) => ({ href: i.href, label: i.label, current: i.href === path })),
+      nav: enabledNavItems(enabled, menu).map((i) => ({ href: i.href, label: i.label, current: i.href === path })),
     };
     res.type('html').send(deps.views.page(template, { ...layout, ...model }));
   };

@@ -68,10 +68,12 @@ export function parsePageList(list: string): PartnerCenterPage[] {
   return PARTNER_CENTER_PAGES.filter((p) => on.has(p));
 }
 
-/** Stores the page list (keeping the rest of the record, or starting one), and forgets this process's cache. */
-export async function savePartnerCenterPages(db: Db, pages: PartnerCenterPage[], fresh: Omit<PartnerCenterSetup, 'pages'>, now: number): Promise<PartnerCenterSetup> {
-  const existing = await readPartnerCenterSetup(db);
-  const setup: PartnerCenterSetup = existing ? { ...existing, pages } : { ...fresh, pages };
+/**
+ * Stores the page list on `base` (the record as the caller read it, or a fresh one: the rest of the record is
+ * kept), and forgets this process's cache.
+ */
+export async function savePartnerCenterPages(db: Db, base: Omit<PartnerCenterSetup, 'pages'>, pages: PartnerCenterPage[], now: number): Promise<PartnerCenterSetup> {
+  const setup: PartnerCenterSetup = { ...base, pages };
   await setKv(db, PARTNER_CENTER_SETUP_KEY, setup, now);
   cache.delete(db);
   return setup;

@@ -29,7 +29,6 @@ interface Entry {
   value: unknown;
   freshUntil: number;
   staleUntil: number;
-  refreshing?: Promise<unknown>;
 }
 
 // One map per store handle, so two stores in one process (tests) never share entries.
@@ -70,12 +69,10 @@ export async function memoForBigPartners<T>(db: Db, key: string, compute: () => 
   const hit = memo.get(key);
   if (hit && hit.freshUntil > now) return hit.value as T;
   if (hit && hit.staleUntil > now) {
-    // One recomputation at a time per key; a failed one leaves the old value to be tried again next time.
-    hit.refreshing ??= compute().then(
+    // One recomputation at a time per key (shared); a failed one leaves the old value to be tried again next time.
+    shared(db, key, compute).then(
       (value) => store(value, Date.now()),
-      () => {
-        hit.refreshing = undefined;
-      },
+      () => {},
     );
     return hit.value as T;
   }

@@ -23,7 +23,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'settings', href: '/partner-center/settings', label: 'Settings' },
 ];
 
-/** The menu items that are on (all of them when `enabled` is not known). */
-export function enabledNavItems(enabled: ReadonlySet<string> | undefined): NavItem[] {
-  return NAV_ITEMS.filter((i) => !enabled || enabled.has(i.key));
+/**
+ * The menu items that are on: those the configuration lists, and those it cannot switch off (no `key`, such
+ * as a configured leaderboard page). All of them when `enabled` is not known.
+ */
+export function enabledNavItems<T extends { key?: string }>(enabled: ReadonlySet<string> | undefined, items: readonly T[]): T[] {
+  return items.filter((i) => !i.key || !enabled || enabled.has(i.key));
 }

@@ -3,9 +3,10 @@
  * signed in, the session's, and no new pre-session cookie is handed out on every page.
  */
 import { expect } from 'chai';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { signInAs, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
-import { FIXED_NOW, seedPartnerCenter, type Fixture } from './fixture.js';
+import { openPartnerCenter } from './helpers.js';
+import type { Fixture } from './fixture.js';
 
 const formTokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
 
@@ -13,8 +14,7 @@ forEachStore('web: form tokens before and after sign-in', (ctx) => {
   let tg: TestGateway;
   let fx: Fixture;
   before(async () => {
-    fx = await seedPartnerCenter(ctx.store);
-    tg = await startTestGateway(ctx.store, {}, { now: () => FIXED_NOW });
+    ({ tg, fx } = await openPartnerCenter(ctx.store));
   });
   after(async () => {
     await tg?.close();

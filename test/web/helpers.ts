@@ -1,10 +1,18 @@
 /**
- * Helpers for partner center page tests: a signed-in GET, table cells of a page, and expected figures computed
+ * Helpers for partner center page tests: the seeded partner center behind a gateway, a signed-in GET, table cells of a page, and expected figures computed
  * straight from the fixture rows (plain filters, no code under test).
  */
 import request from 'supertest';
-import type { TestGateway } from '../support/gateway.js';
-import type { CommissionRow, Fixture } from './fixture.js';
+import type { Store } from '../../src/store/index.js';
+import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { FIXED_NOW, seedPartnerCenter, type CommissionRow, type Fixture } from './fixture.js';
+
+/** The fixture seeded, a gateway on its clock (FIXED_NOW) with `env`, and partner A signed in. */
+export async function openPartnerCenter(store: Store, env: Record<string, string> = {}): Promise<{ tg: TestGateway; fx: Fixture; cookie: string }> {
+  const fx = await seedPartnerCenter(store);
+  const tg = await startTestGateway(store, env, { now: () => FIXED_NOW });
+  return { tg, fx, cookie: (await signInAs(tg, fx.a.id)).cookie };
+}
 
 export async function getPage(tg: TestGateway, cookie: string, path: string) {
   return request(tg.url).get(path).set('Cookie', cookie).redirects(0);

@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { DAY, FIXED_NOW, seedPartnerCenter, type Fixture } from './fixture.js';
-import { decode, flash, getPage, tableRows } from './helpers.js';
+import { signInAs, type TestGateway } from '../support/gateway.js';
+import { DAY, FIXED_NOW, type Fixture } from './fixture.js';
+import { openPartnerCenter, decode, flash, getPage, tableRows } from './helpers.js';
 
 forEachStore('partner center isolation and paging', (ctx) => {
   let tg: TestGateway;
@@ -15,9 +15,7 @@ forEachStore('partner center isolation and paging', (ctx) => {
   let b: string;
 
   before(async () => {
-    fx = await seedPartnerCenter(ctx.store);
-    tg = await startTestGateway(ctx.store, {}, { now: () => FIXED_NOW });
-    a = (await signInAs(tg, fx.a.id)).cookie;
+    ({ tg, fx, cookie: a } = await openPartnerCenter(ctx.store));
     b = (await signInAs(tg, fx.b.id)).cookie;
   });
   after(async () => {

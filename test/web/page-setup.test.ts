@@ -10,9 +10,9 @@ import { PARTNER_CENTER_PAGES, pagesOf, PARTNER_CENTER_SETUP_KEY } from '../../s
 import { getKv, setKv } from '../../src/store/index.js';
 import { captureIo } from '../admin/support/fixtures.js';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { FIXED_NOW, seedPartnerCenter, type Fixture } from './fixture.js';
-import { getPage } from './helpers.js';
+import type { TestGateway } from '../support/gateway.js';
+import type { Fixture } from './fixture.js';
+import { openPartnerCenter, getPage } from './helpers.js';
 
 /** The menu's links (the layout's `nav`). */
 function menu(html: string): string[] {
@@ -31,9 +31,7 @@ forEachStore('partner center pages switched on and off', (ctx) => {
   };
 
   before(async () => {
-    fx = await seedPartnerCenter(ctx.store);
-    tg = await startTestGateway(ctx.store, {}, { now: () => FIXED_NOW });
-    cookie = (await signInAs(tg, fx.a.id)).cookie;
+    ({ tg, fx, cookie } = await openPartnerCenter(ctx.store));
   });
   after(async () => {
     await tg?.close();

@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { FIXED_NOW, DAY, seedPartnerCenter, testId, usd, type Fixture } from './fixture.js';
-import { activity, decode, flash, getPage, isEarned, nyMidnight, of, sum, tableRows, within } from './helpers.js';
+import type { TestGateway } from '../support/gateway.js';
+import { DAY, testId, usd, type Fixture } from './fixture.js';
+import { openPartnerCenter, activity, decode, flash, getPage, isEarned, nyMidnight, of, sum, tableRows, within } from './helpers.js';
 
 forEachStore('partner center pages', (ctx) => {
   let tg: TestGateway;
@@ -15,9 +15,7 @@ forEachStore('partner center pages', (ctx) => {
   const get = (path: string) => getPage(tg, cookie, path);
 
   before(async () => {
-    fx = await seedPartnerCenter(ctx.store);
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_DEFAULT_TIME_ZONE: 'UTC' }, { now: () => FIXED_NOW });
-    cookie = (await signInAs(tg, fx.a.id)).cookie;
+    ({ tg, fx, cookie } = await openPartnerCenter(ctx.store, { PARTNERGATE_DEFAULT_TIME_ZONE: 'UTC' }));
   });
   after(async () => {
     await tg?.close();

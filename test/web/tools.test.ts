@@ -1,9 +1,9 @@
 /** Reports, promo tools and links of partner A on both stores, checked against the fixture rows. */
 import { expect } from 'chai';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { FIXED_NOW, seedPartnerCenter, usd, type Fixture } from './fixture.js';
-import { activity, decode, flash, getPage, isEarned, nyMidnight, of, sum, tableRows, within } from './helpers.js';
+import type { TestGateway } from '../support/gateway.js';
+import { usd, type Fixture } from './fixture.js';
+import { openPartnerCenter, activity, decode, flash, getPage, isEarned, nyMidnight, of, sum, tableRows, within } from './helpers.js';
 
 /** The table's total row (`tfoot`) cells. */
 function totalRow(html: string): string[] {
@@ -19,9 +19,7 @@ forEachStore('partner center reports, promo tools and links', (ctx) => {
   const get = (path: string) => getPage(tg, cookie, path);
 
   before(async () => {
-    fx = await seedPartnerCenter(ctx.store);
-    tg = await startTestGateway(ctx.store, {}, { now: () => FIXED_NOW });
-    cookie = (await signInAs(tg, fx.a.id)).cookie;
+    ({ tg, fx, cookie } = await openPartnerCenter(ctx.store));
   });
   after(async () => {
     await tg?.close();

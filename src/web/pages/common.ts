@@ -8,11 +8,10 @@ import type { GatewayDeps } from '../../deps.js';
 import { partnerIdOf } from '../../auth/index.js';
 import { loadPartnerProfile, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
-import { enabledNavItems } from '../nav.js';
+import { enabledNavItems, NAV_ITEMS } from '../nav.js';
 import { PageInput, queryString, type Problem } from './input.js';
 
 export type NavKey = PartnerCenterPage;
-
 
 export interface Flash {
   kind: 'ok' | 'error';
@@ -50,7 +49,7 @@ export function layoutModel(req: Request, partner: PartnerProfile, opts: { title
     signedIn: true,
     partnerName: partner.displayName,
     csrfToken: req.ctx.csrfToken,
-    nav: enabledNavItems(enabled).map((i) => ({ href: i.href, label: i.label, current: i.key === opts.current })),
+    nav: enabledNavItems(enabled, NAV_ITEMS).map((i) => ({ href: i.href, label: i.label, current: i.key === opts.current })),
     flash,
     problems,
     fieldErrors: Object.fromEntries([...problems].reverse().map((p) => [p.field, p.message])),

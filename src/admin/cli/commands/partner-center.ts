@@ -17,7 +17,8 @@ export function partnerCenterCommand(io: CliIo, state: RunState): Command {
     .action(
       action<{ set?: string; dryRun?: boolean }>(io, state, async (rt, opts) => {
         const db = (await rt.store()).db;
-        const before = [...pagesOf(await readPartnerCenterSetup(db))];
+        const existing = await readPartnerCenterSetup(db);
+        const before = [...pagesOf(existing)];
         if (opts.set === undefined) {
           rt.out.result({ ok: true, pages: before, off: PARTNER_CENTER_PAGES.filter((p) => !before.includes(p)) }, () => [`pages on: ${before.join(', ')}`]);
           return;
@@ -28,7 +29,8 @@ export function partnerCenterCommand(io: CliIo, state: RunState): Command {
         const change = `${turnedOn.length ? `on: ${turnedOn.join(', ')}` : ''}${turnedOn.length && turnedOff.length ? '; ' : ''}${turnedOff.length ? `off: ${turnedOff.join(', ')}` : ''}` || 'no change';
         if (!opts.dryRun) {
           const now = Date.now();
-          await savePartnerCenterPages(db, pages, { accessPrograms: rt.config.accessPrograms.length ? rt.config.accessPrograms : 'any', createdBy: 'partnergate partner-center pages', createdAt: now }, now);
+          const fresh = { accessPrograms: rt.config.accessPrograms.length ? rt.config.accessPrograms : 'any', createdBy: 'partnergate partner-center pages', createdAt: now } as const;
+          await savePartnerCenterPages(db, existing ?? fresh, pages, now);
         }
         rt.out.result({ ok: true, dryRun: Boolean(opts.dryRun), pages, turnedOn, turnedOff }, () => [`${opts.dryRun ? '[dry run] would set' : 'set'} pages: ${pages.join(', ')} (${change})`]);
       }),
