@@ -11,9 +11,9 @@ import { oidcServiceFor } from './oidc.js';
 export function createAccessRules(deps: GatewayDeps): AccessRules {
   const allowed = new Set(deps.config.accessPrograms.map((p) => p.trim().toLowerCase()));
   // An inactive partner (deactivated in Ontraport, or a full sync found them gone) keeps no access.
-  const rules: AccessRules = { partnerActive: (session) => session.partner_status === 'active' };
+  const rules: AccessRules = { partnerActive: (session) => session.partner?.status === 'active' };
   if (allowed.size > 0) {
-    rules.programAllowed = (session) => session.program_name !== null && allowed.has(session.program_name.trim().toLowerCase());
+    rules.programAllowed = (session) => session.partner !== null && allowed.has(session.partner.program_name.trim().toLowerCase());
   }
   if (deps.config.oidcEnabled) {
     const oidc = oidcServiceFor(deps);

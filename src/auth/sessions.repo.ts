@@ -8,35 +8,98 @@ export async function insertSession(db: Db, row: Session): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
+/**
+ * The account's partner as of this request, with its contact and program: what the partner center's access
+ * rules and every partner-center page read (name, program, currency, referral code, time zone, PayPal email).
+ */
+export interface SessionPartnerRow {
+  id: number;
+  referral_code: string;
+  program_id: number;
+  paypal_email: string | null;
+  status: 'active' | 'inactive';
+  time_zone: string | null;
+  alias: string | null;
+  created_at: number;
+  contact_id: number;
+  contact_ontraport_id: number | null;
+  first_name: string;
+  last_name: string;
+  contact_email: string | null;
+  program_name: string;
+  currency: string;
+  rate_bp: number;
+  tier_group: string | null;
+  level_order: number;
+}
+
 export interface SessionWithAccount extends Session {
   email: string;
   role: 'partner' | 'admin';
   partner_id: number | null;
   disabled_at: number | null;
   totp_enabled: number;
-  /** The partner's status and program name as of this request (null for an account with no partner). */
-  partner_status: string | null;
-  program_name: string | null;
+  /** Null for an account with no partner (an admin), or whose partner, contact or program row is gone. */
+  partner: SessionPartnerRow | null;
 }
 
 /**
- * The session, its account, and what the partner center's access rules need (is the partner active, which
- * program), in one round trip: on PostgreSQL every query is a network round trip, and this runs on every
- * partner-center request.
+ * The session, its account, and the account's partner with its contact and program, in one round trip: on
+ * PostgreSQL every query is a network round trip, and this runs on every partner-center request, whose access
+ * rules and page header need exactly these rows.
  */
 const sessionWithAccount = compiledOnce((db, idHash: string) =>
   db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-    .leftJoin('partners', 'partners.id', 'accounts.partner_id')
-    .leftJoin('programs', 'programs.id', 'partners.program_id')
+    .leftJoin('partners as p', 'p.id', 'accounts.partner_id')
+    .leftJoin('contacts as c', 'c.id', 'p.contact_id')
+    .leftJoin('programs as g', 'g.id', 'p.program_id')
     .selectAll('sessions')
-    .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled', 'partners.status as partner_status', 'programs.name as program_name'])
+    .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'])
+    .select([
+      'p.referral_code as p_referral_code', 'p.program_id as p_program_id', 'p.paypal_email as p_paypal_email', 'p.status as p_status',
+      'p.time_zone as p_time_zone', 'p.alias as p_alias', 'p.created_at as p_created_at',
+      'c.id as c_id', 'c.ontraport_id as c_ontraport_id', 'c.first_name as c_first_name', 'c.last_name as c_last_name', 'c.email as c_email',
+      'g.id as g_id', 'g.name as g_name', 'g.currency as g_currency', 'g.rate_bp as g_rate_bp', 'g.tier_group as g_tier_group', 'g.level_order as g_level_order',
+    ])
     .where('sessions.id_hash', '=', idHash),
 );
 
 export async function findSessionWithAccount(db: Db, idHash: string): Promise<SessionWithAccount | undefined> {
-  return (await sessionWithAccount(db, idHash))[0];
+  const row = (await sessionWithAccount(db, idHash))[0];
+  if (!row) return undefined;
+  const {
+    p_referral_code, p_program_id, p_paypal_email, p_status, p_time_zone, p_alias, p_created_at,
+    c_id, c_ontraport_id, c_first_name, c_last_name, c_email,
+    g_id, g_name, g_currency, g_rate_bp, g_tier_group, g_level_order,
+    ...sessionAndAccount
+  } = row;
+  // Left joins: a partner row exists exactly when its non-null columns came back (same for contact and program).
+  const partner: SessionPartnerRow | null =
+    row.partner_id === null || p_referral_code === null || c_id === null || g_id === null
+      ? null
+      : {
+          id: row.partner_id,
+          referral_code: p_referral_code,
+          program_id: p_program_id!,
+          paypal_email: p_paypal_email,
+          status: p_status!,
+          time_zone: p_time_zone,
+          alias: p_alias,
+          created_at: p_created_at!,
+          contact_id: c_id,
+          contact_ontraport_id: c_ontraport_id,
+          first_name: c_first_name!,
+          last_name: c_last_name!,
+          contact_email: c_email,
+          program_name: g_name!,
+          currency: g_currency!,
+          rate_bp: g_rate_bp!,
+          tier_group: g_tier_group,
+          level_order: g_level_order!,
+        };
+  return { ...sessionAndAccount, partner };
 }
 
 export async function touchSession(db: Db, idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {

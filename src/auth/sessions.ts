@@ -8,7 +8,7 @@ import type { Database, Session } from '../store/index.js';
 import * as repo from './sessions.repo.js';
 import { hmac, randomToken, safeEqual, sha256 } from './tokens.js';
 
-export type { SessionWithAccount } from './sessions.repo.js';
+export type { SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
 
 export interface SessionPolicy {
   idleMs: number;

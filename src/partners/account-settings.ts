@@ -12,7 +12,7 @@ import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';
 import { validTimeZone } from './profile.js';
 import { queueContactUpdate } from '../ontraport/index.js';
-import { findAccount, findAccountIdByEmail, updateAccountEmail, updatePartnerPaypalEmail, updatePartnerTimeZone, findPartnerProfile } from './repos/profile.repo.js';
+import { findAccount, findAccountIdByEmail, updateAccountEmail, updatePartnerPaypalEmail, updatePartnerTimeZone, findPartnerForChange } from './repos/profile.repo.js';
 import { findPendingToken, findTokenByHash, findTokenForUpdate, insertAudit, insertToken, markTokenUsed, retireTokens, type ConfirmPurpose } from './repos/settings.repo.js';
 import { requireReauth, type PasswordConfirmer } from './reauth.js';
 
@@ -181,7 +181,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
     }
     if (!(await markTokenUsed(trx, row.id, now))) throw tokenInvalid(kind);
     const account = await findAccount(trx, row.account_id);
-    const partner = await findPartnerProfile(trx, actor.partnerId);
+    const partner = await findPartnerForChange(trx, actor.partnerId);
     if (!account || !partner) throw tokenInvalid(kind);
     const what = whatOf[kind];
     const partnerName = `${partner.first_name} ${partner.last_name}`.trim();

@@ -9,7 +9,7 @@
  * - account settings: PayPal and sign-in email changes confirmed by link, time zone
  * - center setup: which pages the menu offers (the `partner_center.setup` record migrations create)
  */
-export { loadPartnerProfile, timeZoneNames, validTimeZone, type PartnerProfile } from './profile.js';
+export { partnerProfileOf, timeZoneNames, validTimeZone, type PartnerProfile } from './profile.js';
 export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
 export { buildDashboard, monthOf, moneyTotals, type Dashboard, type MoneyTotals, type PeriodActivity } from './dashboard.js';
 export { tierStatus, type TierStatus, type TierRequirement, type TierRequirementSource } from './tiers.js';

@@ -1,6 +1,5 @@
 /** The signed-in partner as every page needs it: name, program, currency, referral code and effective time zone. */
-import type { Db } from './repos/db.js';
-import { findPartnerProfile } from './repos/profile.repo.js';
+import type { SessionWithAccount } from '../auth/index.js';
 import { AppError } from '../common/index.js';
 
 export interface PartnerProfile {
@@ -23,9 +22,12 @@ export interface PartnerProfile {
   createdAt: number;
 }
 
-/** Loads the partner; a session pointing at a partner that no longer exists is refused like a missing sign-in. */
-export async function loadPartnerProfile(db: Db, partnerId: number, defaultTimeZone: string): Promise<PartnerProfile> {
-  const row = await findPartnerProfile(db, partnerId);
+/**
+ * The signed-in partner, from the rows the session lookup already read (no query of its own). A session whose
+ * partner no longer exists is refused like a missing sign-in.
+ */
+export function partnerProfileOf(session: Pick<SessionWithAccount, 'partner'>, defaultTimeZone: string): PartnerProfile {
+  const row = session.partner;
   if (!row) throw new AppError('auth.forbidden', 'Your partner record was not found. Please sign in again or contact the program manager.');
   const name = `${row.first_name} ${row.last_name}`.trim();
   return {

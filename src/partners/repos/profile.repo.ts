@@ -1,45 +1,24 @@
-/** The signed-in partner's own rows: partner, contact, program, account, and the programs of its tier ladder. */
+/** The signed-in partner's own rows as settings changes read them: partner, contact, account, and the programs of its tier ladder. */
 import { sql } from 'kysely';
-import { compiledOnce, type Program } from '../../store/index.js';
+import type { Program } from '../../store/index.js';
 import type { Db } from './db.js';
 
-export interface PartnerProfileRow {
+export interface PartnerForChangeRow {
   id: number;
-  referral_code: string;
-  program_id: number;
   paypal_email: string | null;
-  status: 'active' | 'inactive';
-  time_zone: string | null;
-  alias: string | null;
-  created_at: number;
-  contact_id: number;
   contact_ontraport_id: number | null;
   first_name: string;
   last_name: string;
-  contact_email: string | null;
-  program_name: string;
-  currency: string;
-  rate_bp: number;
-  tier_group: string | null;
-  level_order: number;
 }
 
-/** One primary-key join: the partner with its contact and program. */
-const partnerProfile = compiledOnce((db, partnerId: number) =>
-  db
+/** The partner and its contact as a settings change reads them, inside its transaction. */
+export async function findPartnerForChange(db: Db, partnerId: number): Promise<PartnerForChangeRow | undefined> {
+  return db
     .selectFrom('partners as p')
     .innerJoin('contacts as c', 'c.id', 'p.contact_id')
-    .innerJoin('programs as g', 'g.id', 'p.program_id')
-    .select([
-      'p.id', 'p.referral_code', 'p.program_id', 'p.paypal_email', 'p.status', 'p.time_zone', 'p.alias', 'p.created_at',
-      'c.id as contact_id', 'c.ontraport_id as contact_ontraport_id', 'c.first_name', 'c.last_name', 'c.email as contact_email',
-      'g.name as program_name', 'g.currency', 'g.rate_bp', 'g.tier_group', 'g.level_order',
-    ])
-    .where('p.id', '=', partnerId),
-);
-
-export async function findPartnerProfile(db: Db, partnerId: number): Promise<PartnerProfileRow | undefined> {
-  return (await partnerProfile(db, partnerId))[0];
+    .select(['p.id', 'p.paypal_email', 'c.ontraport_id as contact_ontraport_id', 'c.first_name', 'c.last_name'])
+    .where('p.id', '=', partnerId)
+    .executeTakeFirst();
 }
 
 /** The programs of one tier ladder, entry level first. */

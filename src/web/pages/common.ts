@@ -6,7 +6,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { partnerIdOf } from '../../auth/index.js';
-import { loadPartnerProfile, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
+import { partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
 import { enabledNavItems, NAV_ITEMS } from '../nav.js';
 import { PageInput, queryString, type Problem } from './input.js';
@@ -67,11 +67,15 @@ export function partnerOf(res: Response): PartnerProfile {
   return res.locals.partner as PartnerProfile;
 }
 
-/** Loads the signed-in partner's profile once per request, from the session's partner id. */
+/**
+ * Puts the signed-in partner's profile on the request, from the rows the session lookup already read (the
+ * partner, its contact and program): a partner-center page costs no query for who is asking.
+ */
 export function loadPartner(deps: GatewayDeps): RequestHandler {
-  return async (req, res, next) => {
+  return (req, res, next) => {
     try {
-      res.locals.partner = await loadPartnerProfile(deps.store.db, partnerIdOf(req), deps.config.defaultTimeZone);
+      partnerIdOf(req); // 'auth.required' without a signed-in partner
+      res.locals.partner = partnerProfileOf(req.ctx.session!, deps.config.defaultTimeZone);
       next();
     } catch (err) {
       next(err);
