@@ -13,7 +13,7 @@ import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
 import type { BlocksConfig, BoardDef, ContestDef } from './model.js';
 import { rankingView, type BlocksDeps, type RankingView } from './rankings.js';
-import { productName, readViewer, type ViewerRow } from './rankings.repo.js';
+import { productName, type ViewerRow } from './rankings.repo.js';
 
 /**
  * The partner center's menu (web/nav.ts) with the configured leaderboards, contests and pages before Settings,
@@ -27,6 +27,16 @@ function blocksMenu(config: BlocksConfig): Array<{ href: string; label: string; 
   ];
   const items = NAV_ITEMS.filter((i) => i.key !== 'leaderboard' || config.leaderboards.has('default'));
   return [...items.filter((i) => i.key !== 'settings'), ...extra, ...items.filter((i) => i.key === 'settings')];
+}
+
+/**
+ * The signed-in partner as rankings need it, from the rows the session lookup already read (no query; without
+ * them, `rankingView` and `pageView` read the partner themselves).
+ */
+function viewerOf(req: Request): ViewerRow | undefined {
+  const p = req.ctx.session?.partner;
+  if (!p) return undefined;
+  return { partner_id: p.id, program_id: p.program_id, program_name: p.program_name, tier_group: p.tier_group, alias: p.alias, first_name: p.first_name, currency: p.currency, time_zone: p.time_zone };
 }
 
 export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: BlocksDeps): Router {
@@ -59,7 +69,7 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
 
   const board = async (req: Request, res: Response, def: BoardDef | ContestDef | undefined, what: string) => {
     if (!def) throw new AppError('not_found', `There is no ${what} at this address.`);
-    const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+    const viewer = viewerOf(req);
     const view = await rankingView(bdeps, def, partnerIdOf(req), viewer);
     let contest: Record<string, unknown> | undefined;
     if ('startDate' in def) {
@@ -85,7 +95,7 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
   router.get('/p/:slug', async (req, res) => {
     const page = config.pages.get(req.params.slug);
     if (!page) throw new AppError('not_found', 'There is no page at this address.');
-    const viewer = await readViewer(bdeps.db, partnerIdOf(req));
+    const viewer = viewerOf(req);
     const view = await pageView(bdeps, page, partnerIdOf(req), viewer);
     const html = (b: BlockView) =>
       b.kind === 'ranking'
