@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import { acquireLease, getKv, migrateToLatest, openStore, setKv } from '../../src/store/index.js';
 import { readOnlyDir } from '../support/fs.js';
-import { createTestStore, forEachStore } from '../support/store.js';
+import { createTestStore, forEachStore, tablesInDeleteOrder } from '../support/store.js';
 
 forEachStore('store', (ctx) => {
   it('applies the schema and round-trips a partner with its program and contact', async () => {
@@ -32,6 +32,12 @@ forEachStore('store', (ctx) => {
     await setKv(ctx.store.db, 'x', { a: 1 });
     await setKv(ctx.store.db, 'x', { a: 2 });
     expect(await getKv(ctx.store.db, 'x')).to.deep.equal({ a: 2 });
+  });
+
+  it("the suite's clearTables knows every table the migrations create (none is left with a previous test's rows)", async () => {
+    const tables = (await ctx.store.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+    expect(tables.length).to.be.greaterThan(20);
+    expect([...tablesInDeleteOrder].sort()).to.deep.equal([...new Set(tables)].sort());
   });
 
   it('re-running migrations is a no-op', async () => {
