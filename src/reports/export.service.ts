@@ -31,6 +31,8 @@ export type ReportName = (typeof REPORT_NAMES)[number];
 export interface ReportOptions {
   /** commissions: only these statuses. */
   statuses?: CommissionStatus[];
+  /** commissions: only this product's (the product page's download). */
+  productId?: number;
   /** report: grouping (default `date`). */
   by?: ReportGrouping;
   /** payments: one row per payout instead of one per commission. */
@@ -54,12 +56,18 @@ export const MAX_CONCURRENT_EXPORTS = 4;
 /** `partnergate-commissions-2026-01-01_2026-03-31.csv`; grouped or summary variants say so. */
 export function exportFileName(r: ReportRequest): string {
   const label =
-    r.report === 'report' ? `report-by-${r.options.by ?? 'date'}` : r.report === 'payments' && r.options.summary ? 'payments-summary' : r.report;
+    r.report === 'report'
+      ? `report-by-${r.options.by ?? 'date'}`
+      : r.report === 'payments' && r.options.summary
+        ? 'payments-summary'
+        : r.report === 'commissions' && r.options.productId !== undefined
+          ? `commissions-product-${r.options.productId}`
+          : r.report;
   return `partnergate-${label}-${r.range.from}_${r.range.to}.csv`;
 }
 
 function scopeOf(r: ReportRequest): ReportScope {
-  return { partnerId: r.partnerId, startMs: r.range.startMs, endMs: r.range.endMs, statuses: r.options.statuses, currency: r.currency };
+  return { partnerId: r.partnerId, startMs: r.range.startMs, endMs: r.range.endMs, statuses: r.options.statuses, productId: r.options.productId, currency: r.currency };
 }
 
 const DAILY_COLUMNS: readonly ColumnSpec[] = [

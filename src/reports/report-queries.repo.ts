@@ -16,6 +16,8 @@ export interface ReportScope {
   endMs: number;
   /** Commissions report: only these statuses (all when absent). */
   statuses?: readonly CommissionStatus[];
+  /** Commissions report: only this product's (Partnergate product id; all when absent). */
+  productId?: number;
   /** The partner's program currency (aggregate reports give clicks and leads this currency). */
   currency: string;
 }
@@ -59,6 +61,7 @@ export function commissionsQuery(db: Kysely<Database>, s: ReportScope): ReportQu
     .where('c.transaction_at', '>=', s.startMs)
     .where('c.transaction_at', '<', s.endMs);
   if (s.statuses?.length) from = from.where('c.status', 'in', [...s.statuses]);
+  if (s.productId !== undefined) from = from.where('c.product_id', '=', s.productId);
   return {
     columns: [
       col('commission_id', 'int', 'c.id'),

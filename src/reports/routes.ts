@@ -4,7 +4,7 @@
  *   GET /api/reports/<name>          JSON page (`limit`, `cursor`)
  *   GET /admin/exports/masspay.csv   PayPal MassPay file (administrators)
  *   GET /admin/exports/masspay-skipped.csv   partners left out of it (no usable PayPal email)
- * Query: `from`, `to` (YYYY-MM-DD, the partner's time zone), `status` (commissions), `by` (report),
+ * Query: `from`, `to` (YYYY-MM-DD, the partner's time zone), `status` and `product` (commissions), `by` (report),
  * `summary` (payments), `bom` (CSV). The partner id comes from the session only; ids in the query are ignored.
  */
 import { pipeline } from 'node:stream';
@@ -52,6 +52,10 @@ async function parseReportRequest(deps: GatewayDeps, req: Request, name: string)
   const statuses = statusText?.split(',').map((s) => s.trim());
   if (statuses && report !== 'commissions') throw invalidField('status', 'only the commissions report filters on status');
   for (const s of statuses ?? []) if (!STATUSES.includes(s as CommissionStatus)) throw invalidField('status', `must be one of ${STATUSES.join(', ')}`);
+  const productText = one(req, 'product');
+  if (productText !== undefined && report !== 'commissions') throw invalidField('product', 'only the commissions report filters on product');
+  // Only narrows the partner's own rows (the partner id still comes from the session).
+  if (productText !== undefined && (!/^\d{1,9}$/.test(productText) || Number(productText) < 1)) throw invalidField('product', 'must be a product id (a whole number)');
   const by = one(req, 'by');
   if (by !== undefined && (report !== 'report' || !(GROUPINGS as readonly string[]).includes(by))) {
     throw invalidField('by', report === 'report' ? `must be one of ${GROUPINGS.join(', ')}` : 'only the affiliate report is grouped');
@@ -61,7 +65,7 @@ async function parseReportRequest(deps: GatewayDeps, req: Request, name: string)
     partnerId,
     range,
     currency: profile.currency,
-    options: { statuses: statuses as CommissionStatus[] | undefined, by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
+    options: { statuses: statuses as CommissionStatus[] | undefined, productId: productText === undefined ? undefined : Number(productText), by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
   };
 }
 

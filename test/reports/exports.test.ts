@@ -117,6 +117,17 @@ forEachStore('reports: CSV exports', (ctx) => {
     expect(new Set(rows.map((r) => r[4]))).to.deep.equal(new Set(['refunded', 'declined']));
   });
 
+  it("commissions: the product filter keeps only that product's rows of this partner, and says so in the file name", async () => {
+    const widget = (await ctx.store.db.selectFrom('products').select('id').where('name', '=', 'Widget, "Pro"').executeTakeFirstOrThrow()).id;
+    const res = await download(tg, a, `/partner-center/exports/commissions.csv?${q}&product=${widget}`);
+    expect(res.headers['content-disposition']).to.equal(`attachment; filename="partnergate-commissions-product-${widget}-2026-01-01_2026-03-31.csv"`);
+    const [, ...rows] = parseCsv(res.body);
+    const all = await expectedCommissions(ctx.store, world.partnerA, rangeA);
+    const expected = all.filter((r) => r[7] === 'Widget, "Pro"');
+    expect(expected.length, 'the fixture has other products too').to.be.greaterThan(0).and.lessThan(all.length);
+    expect(rows).to.deep.equal(expected);
+  });
+
   it('amounts are plain numbers: negative refunds and clawbacks are not neutralised', async () => {
     const res = await download(tg, a, `/partner-center/exports/refunds.csv?${q}`);
     const [, ...rows] = parseCsv(res.body);
@@ -152,6 +163,9 @@ forEachStore('reports: CSV exports', (ctx) => {
       ['commissions.csv?from=2024-01-01&to=2026-01-01', 400, 'to'],
       ['commissions.csv?status=stolen', 400, 'status'],
       ['refunds.csv?status=paid', 400, 'status'],
+      ['commissions.csv?product=widget', 400, 'product'],
+      ['commissions.csv?product=0', 400, 'product'],
+      ['refunds.csv?product=1', 400, 'product'],
       ['report.csv?by=partner', 400, 'by'],
       ['commissions.csv?bom=maybe', 400, 'bom'],
       ['salaries.csv', 404, 'report'],

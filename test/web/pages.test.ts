@@ -154,7 +154,8 @@ forEachStore('partner center pages', (ctx) => {
       expect(testId(res.text, 'total-pending')).to.equal(usd(sum(pending.map((c) => c.amount_cents))));
       expect(tableRows(res.text).map((r) => r[1])).to.deep.equal(pending.map((c) => usd(c.amount_cents)));
       expect(tableRows(res.text)[0]).to.deep.equal(['Mar 14, 2026', usd(1000), 'Cara Mills', 'Online Course']);
-      expect(decode(res.text)).to.contain('/partner-center/exports/commissions.csv?from=');
+      // The download holds what the list holds: the same status.
+      expect(decode(res.text)).to.match(/\/partner-center\/exports\/commissions\.csv\?from=\d{4}-\d\d-\d\d&to=2026-03-15&status=pending"/);
     });
 
     it('history: paid commissions by date paid, newest first', async () => {
@@ -169,9 +170,11 @@ forEachStore('partner center pages', (ctx) => {
         const res = await get(`/partner-center/commissions?status=${status}`);
         const want = a().filter((c) => c.status === status).sort((x, y) => y.transaction_at - x.transaction_at);
         expect(tableRows(res.text).map((r) => r[1]), status).to.deep.equal(want.map((c) => usd(c.amount_cents)));
+        expect(decode(res.text), status).to.match(new RegExp(`/partner-center/exports/commissions\\.csv\\?from=[^"]*&status=${status}"`));
       }
       const all = await get('/partner-center/commissions');
       expect(tableRows(all.text)).to.have.length(a().length);
+      expect(decode(all.text)).not.to.contain('status=');
     });
 
     it('all: an unknown status is explained and every commission is listed', async () => {
@@ -197,6 +200,14 @@ forEachStore('partner center pages', (ctx) => {
       expect(testId(res.text, 'product-earned')).to.equal(usd(sum(rows.filter(isEarned).map((c) => c.amount_cents))));
       expect(testId(res.text, 'product-pending')).to.equal(usd(sum(rows.filter((c) => c.status === 'pending').map((c) => c.amount_cents))));
       expect(tableRows(res.text)).to.have.length(rows.length);
+      // Its download is this product's commissions over the same range, no others.
+      const link = `/partner-center/exports/commissions.csv?from=2026-02-14&to=2026-03-15&product=${fx.products.course}`;
+      expect(decode(res.text)).to.contain(`href="${link}"`);
+      const csv = await get(link);
+      expect(csv.status).to.equal(200);
+      const lines = csv.text.trim().split('\r\n').slice(1);
+      expect(lines).to.have.length(rows.length);
+      for (const line of lines) expect(line).to.contain(',Online Course,');
     });
 
     it('takes a chosen range', async () => {
@@ -290,7 +301,7 @@ forEachStore('partner center pages', (ctx) => {
       const links = new Set<string>();
       const pages = ['/partner-center/', '/partner-center/contacts', '/partner-center/commissions/pending', '/partner-center/commissions/paid', '/partner-center/commissions', `/partner-center/products/${fx.products.course}`, '/partner-center/earnings', '/partner-center/reports', '/partner-center/links'];
       for (const path of pages) {
-        const found = [...decode((await get(path)).text).matchAll(/href="(\/partner-center\/exports\/[a-z]+\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]!);
+        const found = [...decode((await get(path)).text).matchAll(/href="(\/partner-center\/exports\/[a-z]+\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}(?:&status=[a-z]+|&product=\d+)?)"/g)].map((m) => m[1]!);
         expect(found.length, path).to.be.greaterThan(0);
         for (const l of found) links.add(l);
       }

@@ -57,7 +57,7 @@ export function commissionsPage(deps: GatewayDeps, view: CommissionView): Reques
         dateLabel: view === 'paid' ? 'Date paid' : 'Transaction date',
         pager: pager(path, params, list),
         rangeForm: rangeForm(path, range, input, { status: params.status }),
-        exports: exportLinks(['commissions'], range ?? input.allDatesRange()),
+        exports: exportLinks(['commissions'], range ?? input.allDatesRange(), { status: statuses?.join(',') }),
         clearHref: `${path}${queryString({ status: params.status })}`,
       },
       input.status,

@@ -114,8 +114,8 @@ const exportLabels: Record<ExportName, string> = {
 };
 
 /** Links to the reports engineer's exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range. */
-export function exportLinks(names: ExportName[], range: DateRange): Array<{ href: string; label: string }> {
-  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to })}`, label: exportLabels[name] }));
+export function exportLinks(names: ExportName[], range: DateRange, filters: { status?: string; product?: number } = {}): Array<{ href: string; label: string }> {
+  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to, ...filters })}`, label: exportLabels[name] }));
 }
 
 /** A list past its end is reported like a huge page number: the first page is shown instead. */

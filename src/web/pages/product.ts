@@ -36,7 +36,7 @@ export function productPage(deps: GatewayDeps): RequestHandler {
         rows: result.page.rows,
         pager: pager(path, { from: range.from, to: range.to }, result.page),
         rangeForm: rangeForm(path, range, input),
-        exports: exportLinks(['commissions'], range),
+        exports: exportLinks(['commissions'], range, { product: productId }),
       },
       input.status,
     );
