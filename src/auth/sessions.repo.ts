@@ -1,6 +1,6 @@
 /** Session rows. Only these functions touch the `sessions` table. */
 import type { Kysely, Transaction } from 'kysely';
-import { compiledOnce, type Database, type Session } from '../store/index.js';
+import { compiledOnce, type Contact, type Database, type Partner, type Program, type Session } from '../store/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -12,26 +12,13 @@ export async function insertSession(db: Db, row: Session): Promise<void> {
  * The account's partner as of this request, with its contact and program: what the partner center's access
  * rules and every partner-center page read (name, program, currency, referral code, time zone, PayPal email).
  */
-export interface SessionPartnerRow {
-  id: number;
-  referral_code: string;
-  program_id: number;
-  paypal_email: string | null;
-  status: 'active' | 'inactive';
-  time_zone: string | null;
-  alias: string | null;
-  created_at: number;
-  contact_id: number;
-  contact_ontraport_id: number | null;
-  first_name: string;
-  last_name: string;
-  contact_email: string | null;
-  program_name: string;
-  currency: string;
-  rate_bp: number;
-  tier_group: string | null;
-  level_order: number;
-}
+export type SessionPartnerRow = Pick<Partner, 'id' | 'referral_code' | 'program_id' | 'paypal_email' | 'status' | 'time_zone' | 'alias' | 'created_at' | 'contact_id'> &
+  Pick<Contact, 'first_name' | 'last_name'> &
+  Pick<Program, 'currency' | 'rate_bp' | 'tier_group' | 'level_order'> & {
+    contact_ontraport_id: Contact['ontraport_id'];
+    contact_email: Contact['email'];
+    program_name: Program['name'];
+  };
 
 export interface SessionWithAccount extends Session {
   email: string;

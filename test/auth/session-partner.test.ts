@@ -1,7 +1,8 @@
 /**
  * The session lookup carries the account's partner (with its contact and program), read fresh on every request:
  * the partner-center pages take who is asking from it, so a change in the store shows on the next page without
- * signing in again, and an account with no partner carries none.
+ * signing in again (a partner deactivated in Ontraport, or removed by a full sync, loses the partner center at
+ * the next request), and an account with no partner carries none.
  */
 import { expect } from 'chai';
 import request from 'supertest';
@@ -69,6 +70,22 @@ forEachStore('the partner a session carries', (ctx) => {
     } finally {
       await ctx.store.db.updateTable('contacts').set({ first_name: fixture.a.name.first }).where('id', '=', fixture.a.contactId).execute();
       await ctx.store.db.updateTable('partners').set({ paypal_email: fixture.a.paypalEmail }).where('id', '=', fixture.a.partnerId).execute();
+    }
+  });
+
+  it('an active partner sees the dashboard; once inactive, the same session gets a clear 403 and no data', async () => {
+    const a = await signInAs(tg, fixture.a.partnerId);
+    const before = await request(tg.url).get('/partner-center/').set('Cookie', a.cookie);
+    expect(before.status).to.equal(200);
+    await ctx.store.db.updateTable('partners').set({ status: 'inactive' }).where('id', '=', fixture.a.partnerId).execute();
+    try {
+      const after = await request(tg.url).get('/partner-center/').set('Cookie', a.cookie);
+      expect(after.status).to.equal(403);
+      expect(after.text).to.contain('Your partner account is inactive');
+      const csv = await request(tg.url).get('/partner-center/exports/commissions.csv').set('Cookie', a.cookie);
+      expect(csv.status).to.equal(403);
+    } finally {
+      await ctx.store.db.updateTable('partners').set({ status: 'active' }).where('id', '=', fixture.a.partnerId).execute();
     }
   });
 
