@@ -70,7 +70,8 @@ export async function resolveSession(db: Kysely<Database>, policy: SessionPolicy
   const s = await repo.findSessionWithAccount(db, idHash);
   if (!s) return undefined;
   if (s.idle_expires_at <= now || s.absolute_expires_at <= now || s.disabled_at !== null) {
-    await repo.deleteSession(db, idHash);
+    // Refused whether or not the row can go now (disk full, read-only store): the expiry purge removes it later.
+    await repo.deleteSession(db, idHash).catch(() => undefined);
     return undefined;
   }
   if (now - s.last_seen_at >= policy.touchEveryMs) {

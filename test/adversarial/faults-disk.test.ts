@@ -3,7 +3,8 @@
  * writes work. During: writes fail with a clear error and change nothing (a multi-row change, such as a PayPal
  * change request with its token, two emails and an audit row, leaves no trace), the gateway keeps serving reads
  * (pages, exports, report JSON, /healthz) to signed-in partners, including one whose session is due for its
- * "last seen" update, and /readyz still answers. After: space is freed, writes work again, the database passes
+ * "last seen" update, an expired session (whose row cannot be deleted now) is sent to sign in again rather than
+ * answered 500, and /readyz still answers. After: space is freed, writes work again, the database passes
  * SQLite's integrity check.
  */
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -96,6 +97,9 @@ function fill(path: string): number {
   it('disk full: writes fail clearly and change nothing; reads, /healthz and /readyz keep answering', async () => {
     // B's session is due for its "last seen" update (a write) on its next request.
     await store.db.updateTable('sessions').set({ last_seen_at: Date.now() - 10 * 60_000 }).where('id_hash', '=', sha256(b.cookieValue)).execute();
+    // A second session of A's has expired: refusing it deletes its row (a write).
+    const expired = await signInAs(tg, fx.a.partnerId);
+    await store.db.updateTable('sessions').set({ idle_expires_at: Date.now() - 1000 }).where('id_hash', '=', sha256(expired.cookieValue)).execute();
     const counts = async () => JSON.stringify(await Promise.all(['one_time_tokens', 'email_outbox', 'audit_log', 'sessions'].map(async (t) => (await sql<{ n: number }>`select count(*) as n from ${sql.table(t)}`.execute(store.db)).rows[0]!.n)));
     const filled = fill(filler());
     expect(filled).to.be.greaterThan(0);
@@ -111,6 +115,8 @@ function fill(path: string): number {
 
     results.push(...(await reads('full', a)));
     results.push(...(await reads('full, session due for its touch', b)));
+    const stale = await get('/partner-center/', expired.cookie);
+    results.push({ name: 'full: an expired session is sent to sign in (its row cannot be deleted now), not a 500', held: stale.status === 303, why: `status ${stale.status} ${stale.text.slice(0, 120)}` });
     const health = await get('/healthz');
     const ready = await get('/readyz');
     results.push({ name: 'full: /healthz 200', held: health.status === 200, why: `status ${health.status}` });
