@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import * as OTPAuth from 'otpauth';
+import QRCode from 'qrcode';
 import type { Kysely } from 'kysely';
 import type { Account, Database } from '../store/index.js';
 import * as accounts from './accounts.repo.js';
@@ -30,6 +31,14 @@ function totpFor(secretBase32: string, label = 'partner', issuer = 'Partner Cent
 /** The `otpauth://` URI authenticator apps import (also shown as text for manual entry). */
 export function totpUri(secretBase32: string, email: string, issuer: string): string {
   return totpFor(secretBase32, email, issuer).toString();
+}
+
+/**
+ * The same URI as a QR code (a PNG `data:` URL, which the page's Content-Security-Policy allows for images), for
+ * the authenticator app's camera. Medium error correction: read reliably off a laptop screen.
+ */
+export function totpQrCode(uri: string): Promise<string> {
+  return QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, scale: 5 });
 }
 
 /** The current code for a secret: used by tests (and nothing else) to play the authenticator app. */

@@ -13,7 +13,7 @@ import { throttledError } from './credentials.js';
 import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie } from './http.js';
 import { csrfTokenFor, openSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys } from './throttle.js';
-import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpUri, verifySecondFactor } from './totp.js';
+import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpQrCode, totpUri, verifySecondFactor } from './totp.js';
 
 /** Enrolling or disabling needs a password (or sign-in) this recent: a stolen session cannot lock the partner out. */
 const FRESH_FOR_SETUP_MS = 10 * 60_000;
@@ -78,12 +78,14 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
   // --- enrolment ------------------------------------------------------------------------------------
   const showSetup = async (req: Request, res: Response, status: number, account: Account, error?: string) => {
     const secret = await beginTotpEnrolment(db, account);
+    const uri = totpUri(secret, account.email, deps.config.brandName);
     renderSignedIn(deps, req, res, status, 'auth/two-factor-setup', {
       title: 'Set up two-factor sign-in',
       csrfToken: formToken(req),
       rd: rdOf(req),
       secret,
-      uri: totpUri(secret, account.email, deps.config.brandName),
+      uri,
+      qrCode: await totpQrCode(uri),
       required: deps.config.totpRequired,
       error,
     });

@@ -4,6 +4,8 @@
  * when the admin requires it, and turning it off.
  */
 import { expect } from 'chai';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
 import { currentTotpCode } from '../../src/auth/totp.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import type { CookieBrowser } from '../support/oidc-provider.js';
@@ -17,6 +19,19 @@ function secretOn(html: string): string {
   return m[1]!;
 }
 
+// jsqr is CommonJS whose module.exports is the function (with a `default` copy): NodeNext types see the namespace.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
+
+/** Reads the QR code on the enrolment page as an authenticator app's camera would: the text it holds. */
+function qrCodeOn(html: string): string {
+  const m = /<img id="totp-qr"[^>]* src="data:image\/png;base64,([A-Za-z0-9+/]+(?:&#x3D;|=){0,2})"/.exec(html);
+  if (!m) throw new Error('no QR code on the page');
+  const png = PNG.sync.read(Buffer.from(m[1]!.replace(/&#x3D;/g, '='), 'base64'));
+  const read = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  if (!read) throw new Error('the QR code cannot be read');
+  return read.data;
+}
+
 function recoveryCodesOn(html: string): string[] {
   return /<pre id="recovery-codes">([\s\S]*?)<\/pre>/.exec(html)![1]!.trim().split('\n');
 }
@@ -26,6 +41,13 @@ async function enrol(browser: CookieBrowser, base: string): Promise<{ secret: st
   const page = await browser.request('GET', `${base}/sso/two-factor/setup`);
   expect(page.status).to.equal(200);
   const secret = secretOn(page.text);
+  // The QR code holds the same key, for this account, from this site (what the app lists it under).
+  const scanned = new URL(qrCodeOn(page.text));
+  expect(scanned.protocol).to.equal('otpauth:');
+  expect(scanned.searchParams.get('secret')).to.equal(secret);
+  expect(scanned.searchParams.get('digits')).to.equal('6');
+  expect(scanned.searchParams.get('period')).to.equal('30');
+  expect(decodeURIComponent(scanned.pathname)).to.match(/@example\.test$/);
   const at = Date.now();
   const usedCode = currentTotpCode(secret, at);
   const res = await browser.request('POST', `${base}/sso/two-factor/setup`, { _csrf: csrfIn(page.text), code: usedCode });

@@ -176,4 +176,23 @@ describe('browser: partner center pages', function () {
     expect(s.problems, s.problems.join('\n')).to.deep.equal([]);
     await saveScreenshot(page, 'partner-center-settings-paypal-changed');
   });
+
+  it('draws the two-factor setup QR code (the page allows the image; the key is written beside it)', async () => {
+    const { page } = s;
+    await page.goto(`${tg.url}/sso/two-factor/setup`);
+    await expect(await page.locator('h1').first().textContent()).to.equal('Set up two-factor sign-in');
+    const qr = page.locator('img#totp-qr');
+    await qr.waitFor();
+    // The test tsconfig has no DOM library: the image's few properties read here, typed by hand.
+    type DrawnImage = { complete: boolean; naturalWidth: number; naturalHeight: number; getBoundingClientRect(): { width: number } };
+    const drawn = await qr.evaluate((el) => {
+      const img = el as unknown as DrawnImage;
+      return img.complete ? { width: img.naturalWidth, height: img.naturalHeight, shown: img.getBoundingClientRect().width } : undefined;
+    });
+    expect(drawn?.width).to.be.greaterThan(100);
+    expect(drawn?.height).to.equal(drawn?.width);
+    expect(drawn?.shown).to.be.greaterThan(100);
+    expect(await page.locator('code#totp-secret').textContent()).to.match(/^[A-Z2-7]{32}$/);
+    expect(s.problems, s.problems.join('\n')).to.deep.equal([]);
+  });
 });
