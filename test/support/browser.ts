@@ -9,7 +9,7 @@
  * - `saveScreenshot(page, name)`: writes `test-output/screenshots/<name>.png` (git-ignored) and copies it to
  *   `docs/screenshots/<name>.png` (committed).
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signInAs, type TestGateway } from './gateway.js';
@@ -53,11 +53,19 @@ export async function signedInPage(
 const outputDir = join(process.cwd(), 'test-output', 'screenshots');
 const docsDir = join(process.cwd(), 'docs', 'screenshots');
 
+/**
+ * Screenshots go to test-output/screenshots on every run. docs/screenshots (tracked) gets a page's first
+ * screenshot, and new ones only with PARTNERGATE_UPDATE_SCREENSHOTS=1: a test run leaves a clean clone clean
+ * (a PNG of the same page differs byte for byte between runs).
+ */
 export async function saveScreenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
-  mkdirSync(docsDir, { recursive: true });
   const file = join(outputDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: opts.fullPage ?? true, animations: 'disabled' });
-  copyFileSync(file, join(docsDir, `${name}.png`));
+  const documented = join(docsDir, `${name}.png`);
+  if (process.env.PARTNERGATE_UPDATE_SCREENSHOTS === '1' || !existsSync(documented)) {
+    mkdirSync(docsDir, { recursive: true });
+    copyFileSync(file, documented);
+  }
   return file;
 }
