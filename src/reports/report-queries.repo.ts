@@ -272,16 +272,6 @@ export function keyOfRow(q: ReportQuery, row: readonly unknown[]): unknown[] {
 }
 
 /** What the exports need to know about the signed-in partner: time zone (null: default) and program currency. */
-export async function partnerReportProfile(db: Kysely<Database>, partnerId: number): Promise<{ timeZone: string | null; currency: string } | undefined> {
-  const row = await db
-    .selectFrom('partners as p')
-    .innerJoin('programs as pg', 'pg.id', 'p.program_id')
-    .select(['p.time_zone', 'pg.currency'])
-    .where('p.id', '=', partnerId)
-    .executeTakeFirst();
-  return row ? { timeZone: row.time_zone, currency: row.currency } : undefined;
-}
-
 /** Runs a compiled report query for one bounded page; rows as arrays in column order. */
 export async function fetchReportRows(db: Kysely<Database>, query: CompiledQuery, columnCount: number): Promise<unknown[][]> {
   const result = await db.executeQuery<Record<string, unknown>>(query);

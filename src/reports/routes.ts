@@ -16,7 +16,6 @@ import type { GatewayDeps } from '../deps.js';
 import type { CommissionStatus } from '../store/index.js';
 import { exportFileName, MAX_PAGE_SIZE, openCsvExport, REPORT_NAMES, reportPage, type ReportName, type ReportRequest } from './export.service.js';
 import { massPayExport, massPaySkippedExport, recordMassPayExport } from './masspay.js';
-import { partnerReportProfile } from './report-queries.repo.js';
 
 const STATUSES: readonly CommissionStatus[] = ['pending', 'approved', 'paid', 'declined', 'refunded'];
 const GROUPINGS = ['date', 'promo', 'subid'] as const;
@@ -41,12 +40,13 @@ function reportName(raw: string): ReportName {
   throw new AppError('request.unknown_report', `report: there is no report named "${raw.slice(0, 40)}"; reports: ${REPORT_NAMES.join(', ')}`, { field: 'report' });
 }
 
-async function parseReportRequest(deps: GatewayDeps, req: Request, name: string): Promise<ReportRequest> {
+function parseReportRequest(deps: GatewayDeps, req: Request, name: string): ReportRequest {
   const report = reportName(name);
   const partnerId = partnerIdOf(req);
-  const profile = await partnerReportProfile(deps.store.db, partnerId);
-  if (!profile) throw new AppError('not_found', 'Your partner record is not available yet. Please try again later.');
-  const zone = profile.timeZone && IANAZone.isValidZone(profile.timeZone) ? profile.timeZone : deps.config.defaultTimeZone;
+  // The partner's zone and currency as the session lookup read them for this request (no query of its own).
+  const partner = req.ctx.session?.partner;
+  if (!partner) throw new AppError('not_found', 'Your partner record is not available yet. Please try again later.');
+  const zone = partner.time_zone && IANAZone.isValidZone(partner.time_zone) ? partner.time_zone : deps.config.defaultTimeZone;
   const range = parseDateRange({ from: one(req, 'from'), to: one(req, 'to') }, zone, { maxDays: deps.config.exportMaxRangeDays, now: deps.now() });
   const statusText = one(req, 'status');
   const statuses = statusText?.split(',').map((s) => s.trim());
@@ -64,7 +64,7 @@ async function parseReportRequest(deps: GatewayDeps, req: Request, name: string)
     report,
     partnerId,
     range,
-    currency: profile.currency,
+    currency: partner.currency,
     options: { statuses: statuses as CommissionStatus[] | undefined, productId: productText === undefined ? undefined : Number(productText), by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
   };
 }
@@ -100,7 +100,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
   router.get('/exports/:file', async (req, res) => {
     const file = String(req.params.file);
     if (!file.endsWith('.csv')) throw new AppError('request.unknown_report', 'report: exports are named <report>.csv', { field: 'report' });
-    const request = await parseReportRequest(deps, req, file.slice(0, -4));
+    const request = parseReportRequest(deps, req, file.slice(0, -4));
     if (req.method === 'HEAD') {
       csvHeaders(res, exportFileName(request));
       res.end();
@@ -115,7 +115,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
   });
 
   router.get('/api/reports/:name', async (req, res) => {
-    const request = await parseReportRequest(deps, req, String(req.params.name));
+    const request = parseReportRequest(deps, req, String(req.params.name));
     const limitText = one(req, 'limit');
     const limit = limitText === undefined ? 100 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalidField('limit', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
