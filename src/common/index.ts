@@ -1,5 +1,6 @@
-/** Small shared building blocks: the error type, logging, money and time. */
+/** Small shared building blocks: the error type, ids from URLs, logging, money and time. */
 export * from './errors.js';
+export * from './ids.js';
 export * from './logger.js';
 export * from './money.js';
 export * from './time.js';

@@ -55,15 +55,14 @@ export const MAX_CONCURRENT_EXPORTS = 4;
 
 /** `partnergate-commissions-2026-01-01_2026-03-31.csv`; grouped or summary variants say so. */
 export function exportFileName(r: ReportRequest): string {
-  const label =
-    r.report === 'report'
-      ? `report-by-${r.options.by ?? 'date'}`
-      : r.report === 'payments' && r.options.summary
-        ? 'payments-summary'
-        : r.report === 'commissions' && r.options.productId !== undefined
-          ? `commissions-product-${r.options.productId}`
-          : r.report;
-  return `partnergate-${label}-${r.range.from}_${r.range.to}.csv`;
+  return `partnergate-${fileLabel(r)}-${r.range.from}_${r.range.to}.csv`;
+}
+
+function fileLabel(r: ReportRequest): string {
+  if (r.report === 'report') return `report-by-${r.options.by ?? 'date'}`;
+  if (r.report === 'payments' && r.options.summary) return 'payments-summary';
+  if (r.report === 'commissions' && r.options.productId !== undefined) return `commissions-product-${r.options.productId}`;
+  return r.report;
 }
 
 function scopeOf(r: ReportRequest): ReportScope {

@@ -10,7 +10,7 @@
 import { pipeline } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import { IANAZone } from 'luxon';
-import { AppError, decimalToCents, invalidField, parseDateRange } from '../common/index.js';
+import { AppError, decimalToCents, invalidField, parseDateRange, parseUrlId } from '../common/index.js';
 import { partnerIdOf, requireAdmin } from '../auth/index.js';
 import type { GatewayDeps } from '../deps.js';
 import type { CommissionStatus } from '../store/index.js';
@@ -55,7 +55,8 @@ function parseReportRequest(deps: GatewayDeps, req: Request, name: string): Repo
   const productText = one(req, 'product');
   if (productText !== undefined && report !== 'commissions') throw invalidField('product', 'only the commissions report filters on product');
   // Only narrows the partner's own rows (the partner id still comes from the session).
-  if (productText !== undefined && (!/^\d{1,9}$/.test(productText) || Number(productText) < 1)) throw invalidField('product', 'must be a product id (a whole number)');
+  const productId = productText === undefined ? undefined : parseUrlId(productText);
+  if (productText !== undefined && productId === undefined) throw invalidField('product', 'must be a product id (a whole number)');
   const by = one(req, 'by');
   if (by !== undefined && (report !== 'report' || !(GROUPINGS as readonly string[]).includes(by))) {
     throw invalidField('by', report === 'report' ? `must be one of ${GROUPINGS.join(', ')}` : 'only the affiliate report is grouped');
@@ -65,7 +66,7 @@ function parseReportRequest(deps: GatewayDeps, req: Request, name: string): Repo
     partnerId,
     range,
     currency: partner.currency,
-    options: { statuses: statuses as CommissionStatus[] | undefined, productId: productText === undefined ? undefined : Number(productText), by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
+    options: { statuses: statuses as CommissionStatus[] | undefined, productId, by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
   };
 }
 

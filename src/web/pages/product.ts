@@ -1,7 +1,7 @@
 /** `/partner-center/products/:productId`: the partner's commissions for one product (last 30 days or a range). */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import { AppError } from '../../common/index.js';
+import { AppError, parseUrlId } from '../../common/index.js';
 import { productCommissions } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, pager, partnerOf, pastEndProblem, rangeForm, render } from './common.js';
 
@@ -12,8 +12,8 @@ export function productPage(deps: GatewayDeps): RequestHandler {
     const partner = partnerOf(res);
     const raw = String(req.params.productId ?? '');
     // The id only filters; rows stay scoped to the signed-in partner. Anything not a plain id is "no such product".
-    if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new AppError('not_found', 'There is no such product.');
-    const productId = Number(raw);
+    const productId = parseUrlId(raw);
+    if (productId === undefined) throw new AppError('not_found', 'There is no such product.');
     const input = pageInput(req, res, deps);
     const range = input.range({ defaultDays: 30 });
     const pageNo = input.page();
