@@ -9,7 +9,6 @@ import { SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { resolveSession, type SessionPolicy } from '../auth/sessions.js';
 import type { Database } from '../store/index.js';
-import { findReferralCode } from './identity.repo.js';
 import { deriveKey } from './keys.js';
 
 export const ASSERTION_TTL_SECONDS = 60;
@@ -40,23 +39,10 @@ export interface IdentityAsserter {
   assertionFor(sessionCookie: string): Promise<string | undefined>;
 }
 
-const REFERRAL_CACHE_MS = 60_000;
-const REFERRAL_CACHE_MAX = 10_000;
-
 export function createIdentityAsserter(deps: IdentityAsserterDeps): IdentityAsserter {
   const key = deriveKey(deps.secret, 'identity-assertion');
-  const referralCodes = new Map<number, { code: string | null; until: number }>();
   let issuerUrl = '';
   let issuer = '';
-
-  async function referralCodeOf(partnerId: number, now: number): Promise<string | null> {
-    const cached = referralCodes.get(partnerId);
-    if (cached && cached.until > now) return cached.code;
-    const code = await findReferralCode(deps.db, partnerId);
-    if (referralCodes.size >= REFERRAL_CACHE_MAX) referralCodes.clear();
-    referralCodes.set(partnerId, { code, until: now + REFERRAL_CACHE_MS });
-    return code;
-  }
 
   return {
     async assertionFor(sessionCookie) {
@@ -71,7 +57,8 @@ export function createIdentityAsserter(deps: IdentityAsserterDeps): IdentityAsse
       const claims: Omit<IdentityClaims, 'sub'> = {
         email: session.email,
         partner_id: session.partner_id,
-        referral_code: session.partner_id === null ? null : await referralCodeOf(session.partner_id, now),
+        // Read with the session (its partner row), so a signed-in partner costs the proxy one query, not two.
+        referral_code: session.partner?.referral_code ?? null,
         role: session.role,
       };
       const iat = Math.floor(now / 1000);
