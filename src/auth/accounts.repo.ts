@@ -81,14 +81,3 @@ export async function findPartnersByContactEmail(db: Db, email: string): Promise
     .execute();
   return rows;
 }
-
-export async function findPartnerDisplayName(db: Db, partnerId: number): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('partners')
-    .innerJoin('contacts', 'contacts.id', 'partners.contact_id')
-    .select(['contacts.first_name', 'contacts.last_name', 'partners.alias'])
-    .where('partners.id', '=', partnerId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return `${row.first_name} ${row.last_name}`.trim() || row.alias || undefined;
-}
