@@ -1,7 +1,8 @@
 /**
  * Queries whose shape never changes, built and compiled by kysely once per database handle; each call only
- * binds its values. For the few queries every partner-center request runs (the session, the partner's
- * profile): building and compiling their joins was about 7% of a page's CPU, for the same SQL every time.
+ * binds its values. For the query every signed-in request runs (the session with its account and partner, in
+ * `auth/sessions.repo.ts`): building and compiling its joins was about 7% of a page's CPU, for the same SQL
+ * every time.
  * Kysely's own recipe for this ("splitting query building and execution") compiles once and runs the
  * CompiledQuery; this adds the binding of new values.
  */
