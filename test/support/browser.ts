@@ -6,8 +6,8 @@
  * - `signedInPage(browser, tg, partnerId, { viewport })`: a fresh context carrying the partner's session cookie
  *   (as `signInAs` opens it), a page, and `problems`: console errors, page errors, CSP violations and 4xx/5xx
  *   responses seen by that page (`ignore` filters URLs the test does not serve, e.g. WordPress images).
- * - `saveScreenshot(page, name)`: writes `test-output/screenshots/<name>.png` (git-ignored) and copies it to
- *   `docs/screenshots/<name>.png` (committed).
+ * - `saveScreenshot(page, name)`: writes `test-output/screenshots/<name>.png` (git-ignored); copies it to
+ *   `docs/screenshots/<name>.png` (committed) when that is missing or PARTNERGATE_UPDATE_SCREENSHOTS=1.
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

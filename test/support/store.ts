@@ -88,7 +88,7 @@ export function forEachStore(title: string, body: (ctx: { readonly store: Store;
   }
 }
 
-// Every table the migrations create (test/support/store.test.ts checks this list against the schema).
+// Every table the migrations create (test/store/store.test.ts checks this list against the schema).
 export const tablesInDeleteOrder = [
   'rollup_values', 'rollup_snapshots', 'tier_upgrades', 'partner_sub_ids', 'legacy_wp_users',
   'kv', 'migration_journal', 'job_leases', 'sync_state', 'ontraport_outbox', 'email_outbox', 'audit_log', 'throttle',
