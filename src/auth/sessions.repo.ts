@@ -16,7 +16,6 @@ export type SessionPartnerRow = Pick<Partner, 'id' | 'referral_code' | 'program_
   Pick<Contact, 'first_name' | 'last_name'> &
   Pick<Program, 'currency' | 'rate_bp' | 'tier_group' | 'level_order'> & {
     contact_ontraport_id: Contact['ontraport_id'];
-    contact_email: Contact['email'];
     program_name: Program['name'];
   };
 
@@ -47,7 +46,7 @@ const sessionWithAccount = compiledOnce((db, idHash: string) =>
     .select([
       'p.referral_code as p_referral_code', 'p.program_id as p_program_id', 'p.paypal_email as p_paypal_email', 'p.status as p_status',
       'p.time_zone as p_time_zone', 'p.alias as p_alias', 'p.created_at as p_created_at',
-      'c.id as c_id', 'c.ontraport_id as c_ontraport_id', 'c.first_name as c_first_name', 'c.last_name as c_last_name', 'c.email as c_email',
+      'c.id as c_id', 'c.ontraport_id as c_ontraport_id', 'c.first_name as c_first_name', 'c.last_name as c_last_name',
       'g.id as g_id', 'g.name as g_name', 'g.currency as g_currency', 'g.rate_bp as g_rate_bp', 'g.tier_group as g_tier_group', 'g.level_order as g_level_order',
     ])
     .where('sessions.id_hash', '=', idHash),
@@ -58,7 +57,7 @@ export async function findSessionWithAccount(db: Db, idHash: string): Promise<Se
   if (!row) return undefined;
   const {
     p_referral_code, p_program_id, p_paypal_email, p_status, p_time_zone, p_alias, p_created_at,
-    c_id, c_ontraport_id, c_first_name, c_last_name, c_email,
+    c_id, c_ontraport_id, c_first_name, c_last_name,
     g_id, g_name, g_currency, g_rate_bp, g_tier_group, g_level_order,
     ...sessionAndAccount
   } = row;
@@ -79,7 +78,6 @@ export async function findSessionWithAccount(db: Db, idHash: string): Promise<Se
           contact_ontraport_id: c_ontraport_id,
           first_name: c_first_name!,
           last_name: c_last_name!,
-          contact_email: c_email,
           program_name: g_name!,
           currency: g_currency!,
           rate_bp: g_rate_bp!,
