@@ -54,6 +54,8 @@ interface PendingFault {
   method?: string;
 }
 
+let emulatorCount = 0;
+
 export class OntraportEmulator {
   readonly appId: string;
   readonly apiKey: string;
@@ -74,7 +76,9 @@ export class OntraportEmulator {
   private readonly authFailure: NonNullable<EmulatorOptions['authFailure']>;
 
   constructor(options: EmulatorOptions = {}) {
-    this.appId = options.appId ?? 'emulator-app';
+    // A new emulator is a new Ontraport account: the client's rate limiter is shared per account (base URL +
+    // app id), and an earlier test's emulator on the same (reused) port must not lend this one its window.
+    this.appId = options.appId ?? `emulator-app-${++emulatorCount}`;
     this.apiKey = options.apiKey ?? 'emulator-key';
     this.accountId = options.accountId ?? 4242;
     this.rateLimit = options.rateLimit ?? 180;
