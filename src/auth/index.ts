@@ -17,6 +17,7 @@
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
 import { handoffRoutes } from './handoff.routes.js';
+import { shimPingRoutes } from './shim-ping.routes.js';
 import { noStore } from './http.js';
 import { oidcRoutes } from './oidc.routes.js';
 import { oidcServiceFor } from './oidc.js';
@@ -46,6 +47,7 @@ export function createAuthRouter(deps: GatewayDeps): Router {
   router.use(passwordRoutes(deps, oidc));
   router.use(oidcRoutes(deps, oidc));
   router.use(handoffRoutes(deps));
+  router.use(shimPingRoutes(deps));
   router.use(twoFactorRoutes(deps));
   return router;
 }
