@@ -4,8 +4,10 @@
  * `X-Partnergate-Identity`, constant PARTNERGATE_IDENTITY_HEADER). The gateway strips every client-sent copy of
  * that header and signs its own (HS256, key derive_key(secret, 'identity-assertion'), 60 seconds). The user is
  * trusted only when the signature, `aud` (this upstream's origin), `iss` (the gateway's origin) and `exp` check
- * out, and is then the WordPress user with the asserted email. Off unless the `assertion_login` setting (or the
- * PARTNERGATE_ASSERTION_LOGIN constant) is true. Administrators are never signed in this way.
+ * out, and is then the WordPress user with the asserted email, only when that user has one of the roles in the
+ * `assertion_roles` setting (default: subscriber; an administrator only when "administrator" is listed). An
+ * assertion works once: its `jti` goes into the replay record (replay.php) until it expires, so a captured
+ * header cannot be replayed. Off unless the `assertion_login` setting (or PARTNERGATE_ASSERTION_LOGIN) is true.
  *
  * Like a cookie, the header rides along on every request of the signed-in browser, so REST requests signed in
  * this way need a valid X-WP-Nonce exactly as cookie-authenticated ones do.
@@ -67,8 +69,27 @@ function verified_assertion(): ?array {
 	if ( null === $claims || ! is_string( $claims['email'] ?? null ) || ! is_string( $claims['sub'] ?? null ) ) {
 		return null;
 	}
+	$jti = $claims['jti'] ?? null;
+	if ( ! is_string( $jti ) || '' === $jti || strlen( $jti ) > 200 || ! record_jti_once( $jti, (int) $claims['exp'] ) ) {
+		return null;
+	}
 	$memo = $claims;
 	return $claims;
+}
+
+/**
+ * Whether assertion sign-in may sign this user in: one of the user's roles is in `assertion_roles`, and a user
+ * who can manage options only when "administrator" is listed.
+ *
+ * @param \WP_User $user The user the assertion names.
+ * @return bool
+ */
+function may_sign_in_by_assertion( \WP_User $user ): bool {
+	$allowed = assertion_roles();
+	if ( ! array_intersect( (array) $user->roles, $allowed ) ) {
+		return false;
+	}
+	return ! $user->has_cap( 'manage_options' ) || in_array( 'administrator', $allowed, true );
 }
 
 /** `determine_current_user` filter (after cookies and application passwords). */
@@ -81,7 +102,7 @@ function user_from_assertion( $user_id ) {
 		return $user_id;
 	}
 	$user = get_user_by( 'email', $claims['email'] );
-	if ( ! $user instanceof \WP_User || $user->has_cap( 'manage_options' ) ) {
+	if ( ! $user instanceof \WP_User || ! may_sign_in_by_assertion( $user ) ) {
 		return $user_id;
 	}
 	// REST: treat it like cookie authentication, which requires a valid X-WP-Nonce (rest_cookie_check_errors).

@@ -4,8 +4,8 @@
  *
  * Key derivation, identical to the gateway's `deriveKey(secret, purpose)` (src/proxy/keys.ts):
  *   HKDF-SHA256( ikm = PARTNERGATE_SHIM_SECRET, salt = '', info = 'partnergate ' . $purpose, length = 32 )
- * with $purpose 'handoff' (this plugin signs, the gateway verifies) or 'identity-assertion' (the gateway signs,
- * this plugin verifies). A key of one purpose never verifies a token of the other.
+ * with $purpose 'handoff' (this plugin signs, the gateway verifies), 'identity-assertion' (the gateway signs,
+ * this plugin verifies) or 'shim-ping' (the connection test of the settings screen, verified by the gateway). A key of one purpose never verifies a token of the other.
  */
 
 namespace Partnergate\Shim;
@@ -16,18 +16,16 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 const JWT_LEEWAY_SECONDS = 5;
 
-/** The shared secret from wp-config.php, or null when it is missing or too short (at least 32 characters). */
-function shared_secret(): ?string {
-	if ( ! defined( 'PARTNERGATE_SHIM_SECRET' ) ) {
-		return null;
-	}
-	$secret = (string) constant( 'PARTNERGATE_SHIM_SECRET' );
-	return strlen( $secret ) >= 32 ? $secret : null;
-}
-
-/** The 32-byte HMAC key for one purpose ('handoff' or 'identity-assertion'). */
+/**
+ * The 32-byte HMAC key for one purpose.
+ *
+ * @param string $secret  The shared secret.
+ * @param string $purpose 'handoff', 'identity-assertion' or 'shim-ping' (the settings screen's connection test).
+ * @return string
+ * @throws \InvalidArgumentException For any other purpose.
+ */
 function derive_key( string $secret, string $purpose ): string {
-	if ( 'handoff' !== $purpose && 'identity-assertion' !== $purpose ) {
+	if ( ! in_array( $purpose, array( 'handoff', 'identity-assertion', 'shim-ping' ), true ) ) {
 		throw new \InvalidArgumentException( 'unknown key purpose' );
 	}
 	return hash_hkdf( 'sha256', $secret, 32, 'partnergate ' . $purpose, '' );

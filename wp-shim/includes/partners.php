@@ -2,7 +2,8 @@
 /**
  * Who is a partner. PilotPress decides it at login from the Ontraport answer (a `program_id`) and keeps it in
  * the PHP session; sites also carry it in usermeta. Any one of these marks a partner:
- * - usermeta `partnergate_partner` = 1 (set by the migration or by hand);
+ * - usermeta `partnergate_partner` = 1 (the site's own marker, set by hand or by another plugin: neither this
+ *   plugin nor the migration writes it);
  * - usermeta `program_id` (PilotPress-era sites that copy it there);
  * - `$_SESSION['program_id']` when PilotPress has a session open for this login;
  * - the role named by the `partner_role` setting, or a truthy usermeta named by `partner_meta_key`;
