@@ -56,9 +56,10 @@ function verdict( bool $ok, string $code, string $message ): array {
 /**
  * Pings the gateway and says in words what is wrong, if anything.
  *
+ * @param int|null $now The time the ping token claims (tests give a skewed clock); null: now.
  * @return array{ok: bool, code: string, message: string}
  */
-function test_connection(): array {
+function test_connection( ?int $now = null ): array {
 	$gateway = gateway_url();
 	$secret  = shared_secret();
 	if ( null === $gateway || null === $secret ) {
@@ -70,7 +71,7 @@ function test_connection(): array {
 			'timeout'     => 10,
 			'redirection' => 0,
 			'headers'     => array(
-				'Authorization' => 'Bearer ' . mint_ping_token( $secret, $gateway, time() ),
+				'Authorization' => 'Bearer ' . mint_ping_token( $secret, $gateway, $now ?? time() ),
 				'Accept'        => 'application/json',
 			),
 		)
