@@ -52,7 +52,7 @@ function rest_admin_only() {
 	if ( current_user_can( 'manage_options' ) ) {
 		return true;
 	}
-	return new \WP_Error( 'rest_forbidden', 'Only administrators may use this route.', array( 'status' => is_user_logged_in() ? 403 : 401 ) );
+	return new \WP_Error( 'rest_forbidden', __( 'Only administrators may use this route.', 'partnergate-shim' ), array( 'status' => is_user_logged_in() ? 403 : 401 ) );
 }
 
 /** usermeta a migration needs: PilotPress's keys and anything named pilotpress*, unserialized. */
@@ -175,7 +175,7 @@ function rest_get_settings() {
 function rest_update_settings( \WP_REST_Request $request ) {
 	$changes = $request->get_json_params();
 	if ( ! is_array( $changes ) || ! $changes ) {
-		return new \WP_Error( 'partnergate_no_settings', 'Send a JSON object of settings to change.', array( 'status' => 400 ) );
+		return new \WP_Error( 'partnergate_no_settings', __( 'Send a JSON object of settings to change.', 'partnergate-shim' ), array( 'status' => 400 ) );
 	}
 	$previous = update_settings( $changes );
 	if ( is_wp_error( $previous ) ) {
