@@ -3,6 +3,10 @@
  * with the wp-shim plugin installed as a must-use plugin, plus a test-only mu-plugin (test/support/wordpress/
  * test-plugin.php: no mail, and an endpoint that echoes what PHP received).
  *
+ * `startBareWordPress()` starts a separate one the way a site owner starts: no wp-shim at all, no PARTNERGATE_*
+ * constants, plugin uploads allowed; install the plugin from its zip (through wp-admin in a browser, or with
+ * `wp.installPluginZip(zip)`), and stop it in `after`. Only one of the two may have a gateway in front at a time.
+ *
  * Started once per mocha run (`startWordPress()` caches the promise, stop registered with `onRunEnd`). WordPress
  * believes it lives at `publicOrigin` (WP_HOME/WP_SITEURL): the tests' gateway must listen on `gatewayPort` with
  * PARTNERGATE_PUBLIC_URL = publicOrigin, so only one such gateway runs at a time (close it in `after`).
@@ -43,7 +47,7 @@ export interface WordPress {
   publicOrigin: string;
   /** The port the tests' gateway must listen on (the one in publicOrigin). */
   gatewayPort: number;
-  /** PARTNERGATE_SHIM_SECRET in wp-config.php (give it to the gateway as PARTNERGATE_WP_SHIM_SECRET). */
+  /** PARTNERGATE_SHIM_SECRET in wp-config.php (a bare WordPress: the secret to enter on its settings screen); the gateway gets it as PARTNERGATE_WP_SHIM_SECRET. */
   secret: string;
   admin: WpUser & { appPassword: string };
   /** A partner by usermeta `partnergate_partner` = 1. */
@@ -59,15 +63,29 @@ export interface WordPress {
   php<T = unknown>(code: string): Promise<T>;
   /** Makes the site look the way PilotPress leaves one (settings option, "Partner Center" page), or undoes it. */
   setPilotPress(on: boolean): Promise<{ pageId: number | null; pageUrl: string | null }>;
+  /** Installs and activates a plugin zip as wp-admin's upload would (unzip into wp-content/plugins/, activate). */
+  installPluginZip(zip: string, pluginFile: string): Promise<void>;
   logDir: string;
   stop(): Promise<void>;
 }
 
 let started: Promise<WordPress> | undefined;
 
-/** The run's WordPress, started on first use. */
+/** How wp-shim is present: a must-use plugin configured in wp-config.php, or not at all (a site owner's site). */
+interface LaunchOptions {
+  shim: 'mu-plugin' | 'none';
+}
+
+/** A private WordPress without wp-shim, for installing it as a normal plugin; the caller stops it. */
+export async function startBareWordPress(): Promise<WordPress> {
+  const wp = await launch({ shim: 'none' });
+  onRunEnd(() => wp.stop());
+  return wp;
+}
+
+/** The run's WordPress (wp-shim as a must-use plugin, configured in wp-config.php), started on first use. */
 export function startWordPress(): Promise<WordPress> {
-  started ??= launch().then((wp) => {
+  started ??= launch({ shim: 'mu-plugin' }).then((wp) => {
     onRunEnd(() => wp.stop());
     return wp;
   });
@@ -154,7 +172,7 @@ function userName(): string {
 }
 
 /** wp-admin, wp-includes and the theme are hard links (read-only use, instant); the rest is copied or ours. */
-function buildSite(siteDir: string): void {
+function buildSite(siteDir: string, opts: LaunchOptions): void {
   mkdirSync(siteDir, { recursive: true });
   for (const entry of readdirSync(WP_CORE)) {
     const from = join(WP_CORE, entry);
@@ -165,9 +183,11 @@ function buildSite(siteDir: string): void {
   const content = join(siteDir, 'wp-content');
   for (const d of ['themes', 'plugins', 'mu-plugins', 'uploads']) mkdirSync(join(content, d), { recursive: true });
   linkTree(join(WP_CORE, 'wp-content/themes/twentytwentyone'), join(content, 'themes/twentytwentyone'));
-  // wp-shim as a must-use plugin: its folder plus the one-line loader the README describes.
-  cpSync(WP_SHIM_DIR, join(content, 'mu-plugins/partnergate-shim'), { recursive: true });
-  writeFileSync(join(content, 'mu-plugins/partnergate-shim-loader.php'), "<?php\nrequire_once __DIR__ . '/partnergate-shim/partnergate-shim.php';\n");
+  if (opts.shim === 'mu-plugin') {
+    // wp-shim as a must-use plugin: its folder plus the one-line loader the README describes.
+    cpSync(WP_SHIM_DIR, join(content, 'mu-plugins/partnergate-shim'), { recursive: true });
+    writeFileSync(join(content, 'mu-plugins/partnergate-shim-loader.php'), "<?php\nrequire_once __DIR__ . '/partnergate-shim/partnergate-shim.php';\n");
+  }
   copyFileSync(join(PHP_HELPERS, 'test-plugin.php'), join(content, 'mu-plugins/partnergate-test-plugin.php'));
 }
 
@@ -200,7 +220,7 @@ function phpString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-function wpConfig(o: { socket: string; origin: string; secret: string }): string {
+function wpConfig(o: { socket: string; origin: string; secret: string; shim: LaunchOptions['shim'] }): string {
   const salt = () => phpString(randomBytes(48).toString('base64'));
   const keys = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];
   return `<?php
@@ -220,10 +240,10 @@ define( 'WP_HTTP_BLOCK_EXTERNAL', true );
 define( 'DISABLE_WP_CRON', true );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 define( 'WP_AUTO_UPDATE_CORE', false );
-define( 'DISALLOW_FILE_MODS', true );
 define( 'WP_DEBUG', false );
+${o.shim === 'mu-plugin' ? `define( 'DISALLOW_FILE_MODS', true );
 define( 'PARTNERGATE_SHIM_SECRET', ${phpString(o.secret)} );
-define( 'PARTNERGATE_URL', ${phpString(o.origin)} );
+define( 'PARTNERGATE_URL', ${phpString(o.origin)} );` : `define( 'FS_METHOD', 'direct' );`}
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );
 }
@@ -231,7 +251,7 @@ require_once ABSPATH . 'wp-settings.php';
 `;
 }
 
-async function launch(): Promise<WordPress> {
+async function launch(opts: LaunchOptions): Promise<WordPress> {
   if (!existsSync(join(WP_CORE, 'wp-load.php'))) throw new Error('WordPress is not installed: apt-get install wordpress (see test/install-deps.sh)');
   const root = mkdtempSync(join(tmpdir(), 'partnergate-wp-'));
   const logDir = join(root, 'logs');
@@ -264,12 +284,12 @@ async function launch(): Promise<WordPress> {
       '--innodb-log-file-size=8M', '--skip-log-bin', `--pid-file=${join(root, 'mariadb.pid')}`,
     ], { detached: true, stdio: ['ignore', dbLogFd, dbLogFd] });
     closeSync(dbLogFd);
-    buildSite(siteDir);
+    buildSite(siteDir, opts);
 
     const publicOrigin = `http://127.0.0.1:${gatewayPort}`;
     const url = `http://127.0.0.1:${wpPort}`;
     const secret = randomBytes(32).toString('base64url');
-    writeFileSync(join(siteDir, 'wp-config.php'), wpConfig({ socket, origin: publicOrigin, secret }));
+    writeFileSync(join(siteDir, 'wp-config.php'), wpConfig({ socket, origin: publicOrigin, secret, shim: opts.shim }));
 
     await waitFor('mariadbd', () => socketAccepts(socket), mariadb, dbLog);
     await run('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-e', 'CREATE DATABASE wordpress CHARACTER SET utf8mb4']);
@@ -338,6 +358,18 @@ async function launch(): Promise<WordPress> {
       php: (code) => phpJson('eval.php', code),
       async setPilotPress(on) {
         return phpJson('eval.php', on ? PILOTPRESS_ON : PILOTPRESS_OFF);
+      },
+      async installPluginZip(zip, pluginFile) {
+        const error = await phpJson<string | null>('eval.php', `
+          require_once ABSPATH . 'wp-admin/includes/file.php';
+          require_once ABSPATH . 'wp-admin/includes/plugin.php';
+          WP_Filesystem();
+          $unzipped = unzip_file( ${phpString(zip)}, WP_PLUGIN_DIR );
+          if ( is_wp_error( $unzipped ) ) { return $unzipped->get_error_message(); }
+          $activated = activate_plugin( ${phpString(pluginFile)} );
+          return is_wp_error( $activated ) ? $activated->get_error_message() : null;
+        `);
+        if (error) throw new Error(`installing ${zip} failed: ${error}`);
       },
       stop,
     };
