@@ -17,7 +17,7 @@ global $wpdb;
 foreach ( array( 'partnergate_shim_settings', 'partnergate_shim_secret', 'partnergate_shim_db_version' ) as $partnergate_option ) {
 	delete_option( $partnergate_option );
 }
-// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name comes from $wpdb.
+// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.WP.PreparedSQL.NotPrepared -- the table name comes from $wpdb.
 $wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}partnergate_seen_jti" );
 // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- transients named by user id cannot be listed otherwise.
 $wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s", $wpdb->esc_like( '_transient_partnergate_shim_' ) . '%', $wpdb->esc_like( '_transient_timeout_partnergate_shim_' ) . '%' ) );

@@ -52,7 +52,7 @@ function render_status_panel(): void {
 		delete_transient( TEST_RESULT . get_current_user_id() );
 		printf(
 			'<div id="partnergate-test-result" class="notice inline %1$s" data-code="%2$s"><p>%3$s</p></div>',
-			$result['ok'] ? 'notice-success' : 'notice-error',
+			esc_attr( $result['ok'] ? 'notice-success' : 'notice-error' ),
 			esc_attr( (string) $result['code'] ),
 			esc_html( (string) $result['message'] )
 		);

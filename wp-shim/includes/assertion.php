@@ -11,6 +11,8 @@
  *
  * Like a cookie, the header rides along on every request of the signed-in browser, so REST requests signed in
  * this way need a valid X-WP-Nonce exactly as cookie-authenticated ones do.
+ *
+ * @package Partnergate\Shim
  */
 
 namespace Partnergate\Shim;
@@ -19,6 +21,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
+/**
+ * The $_SERVER key of the identity header.
+ *
+ * @return string
+ */
 function identity_header_server_key(): string {
 	$name = defined( 'PARTNERGATE_IDENTITY_HEADER' ) ? (string) constant( 'PARTNERGATE_IDENTITY_HEADER' ) : 'X-Partnergate-Identity';
 	return 'HTTP_' . strtoupper( preg_replace( '/[^A-Za-z0-9]/', '_', $name ) );
@@ -52,14 +59,18 @@ function assertion_audiences(): array {
 	return array_values( array_unique( array_filter( $origins ) ) );
 }
 
-/** The verified claims of this request's identity assertion, or null. */
+/**
+ * The verified claims of this request's identity assertion (recorded as used), or null.
+ *
+ * @return array<string,mixed>|null
+ */
 function verified_assertion(): ?array {
 	static $memo = false;
 	if ( false !== $memo ) {
 		return $memo;
 	}
-	$memo  = null;
-	$token = $_SERVER[ identity_header_server_key() ] ?? '';
+	$memo   = null;
+	$token  = $_SERVER[ identity_header_server_key() ] ?? '';
 	$secret = shared_secret();
 	if ( ! is_string( $token ) || '' === $token || null === $secret ) {
 		return null;
@@ -92,7 +103,12 @@ function may_sign_in_by_assertion( \WP_User $user ): bool {
 	return ! $user->has_cap( 'manage_options' ) || in_array( 'administrator', $allowed, true );
 }
 
-/** `determine_current_user` filter (after cookies and application passwords). */
+/**
+ * `determine_current_user` filter (after cookies and application passwords).
+ *
+ * @param int|false $user_id The user found so far.
+ * @return int|false
+ */
 function user_from_assertion( $user_id ) {
 	if ( $user_id || ! setting( 'assertion_login' ) ) {
 		return $user_id;

@@ -5,6 +5,8 @@
  * gateway records its jti). Claims: iss (this site's URL), aud (the gateway's origin), sub (WordPress user id, a
  * string), email, jti (32 hex characters), iat, exp = iat + 60, and rd (where the partner should land) when
  * PilotPress names a destination. See README.md for the exact format.
+ *
+ * @package Partnergate\Shim
  */
 
 namespace Partnergate\Shim;
@@ -15,12 +17,21 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 const HANDOFF_TTL_SECONDS = 60;
 
-/** `login_redirect` filter: partners go to the gateway; everyone else where WordPress meant to send them. */
+/**
+ * `login_redirect` filter: partners go to the gateway; everyone else where WordPress meant to send them.
+ *
+ * @param string             $redirect_to           Where WordPress would go.
+ * @param string             $requested_redirect_to Where the login form asked to go.
+ * @param \WP_User|\WP_Error $user                  Who logged in.
+ * @return string
+ */
 function login_redirect( $redirect_to, $requested_redirect_to, $user ) {
 	if ( ! $user instanceof \WP_User || ! $user->exists() ) {
 		return $redirect_to;
 	}
-	// The re-authentication modal inside wp-admin and explicit re-auth must stay in WordPress.
+	// The re-authentication modal inside wp-admin and explicit re-auth must stay in WordPress. These are
+	// wp-login.php's own flags, read the way wp-login.php reads them (it checks no nonce either).
+	// phpcs:ignore WordPress.Security.NonceVerification.Recommended, WordPress.CSRF.NonceVerification.NoNonceVerification
 	if ( isset( $_REQUEST['interim-login'] ) || ! empty( $_REQUEST['reauth'] ) ) {
 		return $redirect_to;
 	}
@@ -31,7 +42,12 @@ function login_redirect( $redirect_to, $requested_redirect_to, $user ) {
 	return null === $url ? $redirect_to : $url;
 }
 
-/** The gateway URL carrying a fresh hand-off token for this user, or null when the shim is not configured. */
+/**
+ * The gateway URL carrying a fresh hand-off token for this user, or null when the shim is not configured.
+ *
+ * @param \WP_User $user The partner.
+ * @return string|null
+ */
 function handoff_url( \WP_User $user ): ?string {
 	$secret  = shared_secret();
 	$gateway = gateway_url();
@@ -42,6 +58,15 @@ function handoff_url( \WP_User $user ): ?string {
 	return $gateway . '/sso/wordpress?token=' . rawurlencode( $token );
 }
 
+/**
+ * A hand-off token (see README.md for the format).
+ *
+ * @param \WP_User $user     The partner.
+ * @param string   $secret   The shared secret.
+ * @param string   $audience The gateway's origin.
+ * @param int      $now      Seconds since the epoch.
+ * @return string
+ */
 function mint_handoff_token( \WP_User $user, string $secret, string $audience, int $now ): string {
 	$claims = array(
 		'iss'   => untrailingslashit( site_url() ),
@@ -52,7 +77,7 @@ function mint_handoff_token( \WP_User $user, string $secret, string $audience, i
 		'iat'   => $now,
 		'exp'   => $now + HANDOFF_TTL_SECONDS,
 	);
-	$rd = partner_destination();
+	$rd     = partner_destination();
 	if ( null !== $rd ) {
 		$claims['rd'] = $rd;
 	}

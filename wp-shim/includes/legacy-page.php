@@ -4,6 +4,8 @@
  * created (postmeta `_pilotpress_system_page` = affiliate_center, or slug `affiliate-center`) answers 301 to the
  * new partner center. The 301 is cacheable for ten minutes only, so that switching back (a migration rollback)
  * reaches browsers quickly.
+ *
+ * @package Partnergate\Shim
  */
 
 namespace Partnergate\Shim;
@@ -12,6 +14,12 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
+/**
+ * Whether this is the page PilotPress created for its partner center.
+ *
+ * @param \WP_Post $post The page.
+ * @return bool
+ */
 function is_legacy_partner_page( \WP_Post $post ): bool {
 	if ( 'affiliate_center' === get_post_meta( $post->ID, '_pilotpress_system_page', true ) ) {
 		return true;
@@ -19,7 +27,11 @@ function is_legacy_partner_page( \WP_Post $post ): bool {
 	return 'page' === $post->post_type && 'affiliate-center' === $post->post_name;
 }
 
-/** `template_redirect` action. */
+/**
+ * `template_redirect` action.
+ *
+ * @return void
+ */
 function legacy_page_redirect(): void {
 	if ( ! setting( 'legacy_page_301' ) || ! is_page() ) {
 		return;
@@ -46,8 +58,10 @@ function find_legacy_partner_page(): ?\WP_Post {
 			'numberposts'      => 1,
 			'orderby'          => 'ID',
 			'order'            => 'ASC',
-			'meta_key'         => '_pilotpress_system_page', // phpcs:ignore WordPress.DB.SlowDBQuery
-			'meta_value'       => 'affiliate_center', // phpcs:ignore WordPress.DB.SlowDBQuery
+			// phpcs:ignore WordPress.DB.SlowDBQuery, WordPress.VIP.SlowDBQuery -- one page, once, on a rare request.
+			'meta_key'         => '_pilotpress_system_page',
+			// phpcs:ignore WordPress.DB.SlowDBQuery, WordPress.VIP.SlowDBQuery -- same query.
+			'meta_value'       => 'affiliate_center',
 			'suppress_filters' => true,
 		)
 	);

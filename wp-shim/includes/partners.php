@@ -9,6 +9,8 @@
  * - the role named by the `partner_role` setting, or a truthy usermeta named by `partner_meta_key`;
  * - the `partnergate_shim_is_partner` filter.
  * Administrators (manage_options) are never treated as partners here: they keep landing in wp-admin.
+ *
+ * @package Partnergate\Shim
  */
 
 namespace Partnergate\Shim;
@@ -17,6 +19,12 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
+/**
+ * Whether this user is a partner (see above).
+ *
+ * @param \WP_User $user The user.
+ * @return bool
+ */
 function is_partner( \WP_User $user ): bool {
 	if ( $user->has_cap( 'manage_options' ) ) {
 		return (bool) apply_filters( 'partnergate_shim_is_partner', false, $user );

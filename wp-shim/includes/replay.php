@@ -44,7 +44,7 @@ function ensure_replay_table(): void {
 	global $wpdb;
 	$table   = replay_table();
 	$charset = $wpdb->get_charset_collate();
-	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name and collation come from $wpdb.
+	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.WP.PreparedSQL.NotPrepared -- table name and collation come from $wpdb.
 	$wpdb->query( "CREATE TABLE IF NOT EXISTS {$table} ( jti_hash CHAR(64) NOT NULL PRIMARY KEY, expires_at BIGINT NOT NULL, KEY expires_at (expires_at) ) {$charset}" );
 	update_option( REPLAY_SCHEMA_OPTION, REPLAY_SCHEMA_VERSION, true );
 }
@@ -60,7 +60,7 @@ function record_jti_once( string $jti, int $expires_at ): bool {
 	global $wpdb;
 	ensure_replay_table();
 	$table = replay_table();
-	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name comes from $wpdb.
+	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.WP.PreparedSQL.NotPrepared -- the table name comes from $wpdb.
 	$inserted = $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$table} ( jti_hash, expires_at ) VALUES ( %s, %d )", hash( 'sha256', $jti ), $expires_at + JWT_LEEWAY_SECONDS ) );
 	if ( 0 === wp_rand( 0, REPLAY_CLEANUP_EVERY - 1 ) ) {
 		delete_expired_jtis( time() );
@@ -77,7 +77,7 @@ function record_jti_once( string $jti, int $expires_at ): bool {
 function delete_expired_jtis( int $now ): void {
 	global $wpdb;
 	$table = replay_table();
-	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name comes from $wpdb.
+	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.WP.PreparedSQL.NotPrepared -- the table name comes from $wpdb.
 	$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE expires_at < %d", $now ) );
 }
 
@@ -89,7 +89,7 @@ function delete_expired_jtis( int $now ): void {
 function drop_replay_table(): void {
 	global $wpdb;
 	$table = replay_table();
-	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name comes from $wpdb.
+	// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.WP.PreparedSQL.NotPrepared -- the table name comes from $wpdb.
 	$wpdb->query( "DROP TABLE IF EXISTS {$table}" );
 	delete_option( REPLAY_SCHEMA_OPTION );
 }

@@ -4,6 +4,8 @@
  * - GET  /wp-json/partnergate/v1/export    users (paged), PilotPress settings, the legacy partner center page, plr settings
  * - GET  /wp-json/partnergate/v1/settings  the shim's switches
  * - POST /wp-json/partnergate/v1/settings  change switches (JSON body); answers the previous values for rollback
+ *
+ * @package Partnergate\Shim
  */
 
 namespace Partnergate\Shim;
@@ -12,9 +14,14 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
-const REST_NAMESPACE = 'partnergate/v1';
+const REST_NAMESPACE       = 'partnergate/v1';
 const PILOTPRESS_USER_META = array( 'contact_id', 'program_id', 'membership_level', 'partnergate_partner' );
 
+/**
+ * `rest_api_init`: registers the routes.
+ *
+ * @return void
+ */
 function register_rest_routes(): void {
 	register_rest_route(
 		REST_NAMESPACE,
@@ -24,9 +31,21 @@ function register_rest_routes(): void {
 			'callback'            => __NAMESPACE__ . '\\rest_export',
 			'permission_callback' => __NAMESPACE__ . '\\rest_admin_only',
 			'args'                => array(
-				'page'            => array( 'type' => 'integer', 'default' => 1, 'minimum' => 1 ),
-				'per_page'        => array( 'type' => 'integer', 'default' => 500, 'minimum' => 1, 'maximum' => 5000 ),
-				'include_secrets' => array( 'type' => 'boolean', 'default' => false ),
+				'page'            => array(
+					'type'    => 'integer',
+					'default' => 1,
+					'minimum' => 1,
+				),
+				'per_page'        => array(
+					'type'    => 'integer',
+					'default' => 500,
+					'minimum' => 1,
+					'maximum' => 5000,
+				),
+				'include_secrets' => array(
+					'type'    => 'boolean',
+					'default' => false,
+				),
 			),
 		)
 	);
@@ -48,6 +67,11 @@ function register_rest_routes(): void {
 	);
 }
 
+/**
+ * Permission callback: administrators only (401 when not signed in, 403 otherwise).
+ *
+ * @return true|\WP_Error
+ */
 function rest_admin_only() {
 	if ( current_user_can( 'manage_options' ) ) {
 		return true;
@@ -55,7 +79,12 @@ function rest_admin_only() {
 	return new \WP_Error( 'rest_forbidden', __( 'Only administrators may use this route.', 'partnergate-shim' ), array( 'status' => is_user_logged_in() ? 403 : 401 ) );
 }
 
-/** usermeta a migration needs: PilotPress's keys and anything named pilotpress*, unserialized. */
+/**
+ * The usermeta a migration needs: PilotPress's keys and anything named pilotpress*, unserialized.
+ *
+ * @param int $user_id The user.
+ * @return array<string,mixed>
+ */
 function exported_user_meta( int $user_id ): array {
 	$out = array();
 	foreach ( (array) get_user_meta( $user_id ) as $key => $values ) {
@@ -66,6 +95,12 @@ function exported_user_meta( int $user_id ): array {
 	return $out;
 }
 
+/**
+ * A page as the export describes it.
+ *
+ * @param \WP_Post|null $page The page.
+ * @return array<string,mixed>|null
+ */
 function exported_page( ?\WP_Post $page ): ?array {
 	if ( null === $page ) {
 		return null;
@@ -81,6 +116,12 @@ function exported_page( ?\WP_Post $page ): ?array {
 	);
 }
 
+/**
+ * The URL a PilotPress plr setting names: a page id, -1 for the home page, or an absolute URL.
+ *
+ * @param mixed $plr The setting's value.
+ * @return string|null
+ */
 function plr_url( $plr ): ?string {
 	if ( is_numeric( $plr ) && -1 === (int) $plr ) {
 		return home_url( '/' );
@@ -92,6 +133,12 @@ function plr_url( $plr ): ?string {
 	return is_string( $plr ) && preg_match( '#^https?://#i', $plr ) ? $plr : null;
 }
 
+/**
+ * GET /export: one page of users, PilotPress's settings, the legacy partner center page, the plugin's settings.
+ *
+ * @param \WP_REST_Request $request The request.
+ * @return \WP_REST_Response
+ */
 function rest_export( \WP_REST_Request $request ) {
 	$page     = (int) $request->get_param( 'page' );
 	$per_page = (int) $request->get_param( 'per_page' );
@@ -104,7 +151,7 @@ function rest_export( \WP_REST_Request $request ) {
 			'count_total' => true,
 		)
 	);
-	$users = $query->get_results();
+	$users    = $query->get_results();
 	update_meta_cache( 'user', wp_list_pluck( $users, 'ID' ) );
 	$rows = array();
 	foreach ( $users as $user ) {
@@ -154,6 +201,11 @@ function rest_export( \WP_REST_Request $request ) {
 	);
 }
 
+/**
+ * The plugin's settings as stored and as in effect (constants applied); never the secret itself.
+ *
+ * @return array<string,mixed>
+ */
 function shim_status(): array {
 	$effective = array();
 	foreach ( array_keys( default_settings() ) as $name ) {
@@ -168,10 +220,21 @@ function shim_status(): array {
 	);
 }
 
+/**
+ * GET /settings.
+ *
+ * @return \WP_REST_Response
+ */
 function rest_get_settings() {
 	return rest_ensure_response( shim_status() );
 }
 
+/**
+ * POST /settings: changes some settings, answers the previous and current ones.
+ *
+ * @param \WP_REST_Request $request The request.
+ * @return \WP_REST_Response|\WP_Error
+ */
 function rest_update_settings( \WP_REST_Request $request ) {
 	$changes = $request->get_json_params();
 	if ( ! is_array( $changes ) || ! $changes ) {

@@ -2,6 +2,8 @@
 /**
  * The plugin's switches, kept in one option (`partnergate_shim_settings`) so that the migration can read and
  * set them over REST and put the previous values back on rollback. wp-config.php constants win over the option.
+ *
+ * @package Partnergate\Shim
  */
 
 namespace Partnergate\Shim;
@@ -21,7 +23,8 @@ const SECRET_MIN_LENGTH = 32;
 /**
  * Defaults:
  * - gateway_url        the gateway's public URL; the constant PARTNERGATE_URL wins.
- * - login_redirect     'handoff': partners go to the gateway after wp-login.php; 'wordpress': WordPress (or PilotPress) decides.
+ * - login_redirect     'handoff': partners go to the gateway after wp-login.php; the other allowed value leaves
+ *                      it to WordPress (or PilotPress).
  * - legacy_page_301    false; true: the legacy PilotPress partner center page answers 301 to legacy_page_target.
  * - legacy_page_target where the 301 goes; '' means the gateway URL . '/partner-center/'.
  * - assertion_login    false; true: a valid identity assertion from the gateway signs the matching WordPress user in for that request.
@@ -102,6 +105,7 @@ function assertion_roles(): array {
 function setting_problem( string $name, $value ): ?string {
 	switch ( $name ) {
 		case 'login_redirect':
+			// phpcs:ignore WordPress.WP.CapitalPDangit -- a setting value, not the name.
 			return in_array( $value, array( 'handoff', 'wordpress' ), true ) ? null : __( 'must be "handoff" or "wordpress".', 'partnergate-shim' );
 		case 'legacy_page_301':
 		case 'assertion_login':
@@ -141,7 +145,14 @@ function update_settings( array $changes ) {
 		$problem = setting_problem( (string) $name, $value );
 		if ( null !== $problem ) {
 			$code = array_key_exists( (string) $name, default_settings() ) ? 'partnergate_invalid_setting' : 'partnergate_unknown_setting';
-			return new \WP_Error( $code, $name . ' ' . $problem, array( 'status' => 400, 'field' => $name ) );
+			return new \WP_Error(
+				$code,
+				$name . ' ' . $problem,
+				array(
+					'status' => 400,
+					'field'  => $name,
+				)
+			);
 		}
 		$next[ $name ] = 'assertion_roles' === $name ? array_values( array_unique( $value ) ) : $value;
 	}
@@ -189,7 +200,12 @@ function legacy_page_target(): ?string {
 	return null === $gateway ? null : $gateway . '/partner-center/';
 }
 
-/** Lets wp_safe_redirect() send users to the gateway (wp-login.php redirects with it). */
+/**
+ * Lets wp_safe_redirect() send users to the gateway (wp-login.php redirects with it).
+ *
+ * @param string[] $hosts The allowed hosts.
+ * @return string[]
+ */
 function allowed_redirect_hosts( $hosts ) {
 	$gateway = gateway_url();
 	if ( null !== $gateway ) {
