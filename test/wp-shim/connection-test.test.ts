@@ -110,6 +110,16 @@ describe('wp-shim: test connection (gateway ping)', function () {
       expect(v.message).to.contain(wp.publicOrigin);
     });
 
+    it('gives Site Health the same verdict: good when connected, critical with the reason when not', async () => {
+      const health = () => wp.php<{ status: string; test: string; description: string }>(`return Partnergate\\Shim\\site_health_connection();`);
+      const down = await health();
+      expect(down).to.include({ status: 'critical', test: 'partnergate_shim_connection' });
+      expect(down.description).to.contain('cannot be reached');
+      await gateway();
+      expect((await health()).status).to.equal('good');
+      expect(await wp.php(`return isset( apply_filters( 'site_status_tests', array( 'direct' => array() ) )['direct']['partnergate_shim_connection'] );`)).to.equal(true);
+    });
+
     it('reports clock skew beyond what the tokens tolerate', async () => {
       await gateway();
       const v = await testConnection(-120);
