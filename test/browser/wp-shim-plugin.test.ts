@@ -76,6 +76,8 @@ describe('browser: wp-shim uploaded and configured through wp-admin', function (
     expect(await admin.inputValue('#partnergate-gateway_url')).to.equal(wp.publicOrigin);
     expect(await admin.inputValue('#partnergate-secret')).to.equal('');
     expect(await admin.content()).not.to.contain('this-is-not-the-gateway-secret');
+    expect(await wp.php(`global $wpdb; return $wpdb->get_row( "SELECT option_value, autoload FROM {$wpdb->options} WHERE option_name = 'partnergate_shim_secret'", ARRAY_A );`))
+      .to.deep.equal({ option_value: 'this-is-not-the-gateway-secret-but-long-enough', autoload: 'no' });
     const result = await testResult();
     expect(result).to.deep.include({ code: 'secret_mismatch', error: true });
     expect(result.text).to.contain('the shared secret does not match');

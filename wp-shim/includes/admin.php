@@ -34,6 +34,10 @@ function add_admin_page(): void {
  * @return void
  */
 function register_admin_settings(): void {
+	// options.php would create a missing option autoloaded; the secret is read only when needed.
+	if ( false === get_option( SECRET_OPTION ) ) {
+		add_option( SECRET_OPTION, '', '', 'no' );
+	}
 	register_setting(
 		OPTION_GROUP,
 		OPTION,
