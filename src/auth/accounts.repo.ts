@@ -45,6 +45,29 @@ export async function updateAccount(db: Db, id: number, fields: AccountUpdate): 
   await db.updateTable('accounts').set(fields).where('id', '=', id).execute();
 }
 
+/** Stores a new enrolment secret, only while two-factor is off (an enabled secret is never replaced). */
+export async function startTotpEnrolment(db: Db, id: number, secret: string): Promise<boolean> {
+  const r = await db
+    .updateTable('accounts')
+    .set({ totp_secret: secret, totp_enabled: 0, totp_recovery_json: null, totp_last_step: null })
+    .where('id', '=', id)
+    .where('totp_enabled', '=', 0)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Turns two-factor on for the secret the partner confirmed, only if it is still the pending one. */
+export async function enableTotp(db: Db, id: number, secret: string, fields: { totp_recovery_json: string; totp_last_step: number }): Promise<boolean> {
+  const r = await db
+    .updateTable('accounts')
+    .set({ totp_enabled: 1, ...fields })
+    .where('id', '=', id)
+    .where('totp_enabled', '=', 0)
+    .where('totp_secret', '=', secret)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** Records a TOTP step as used; false when this step (or a later one) was already used: a replayed code. */
 export async function claimTotpStep(db: Db, id: number, step: number): Promise<boolean> {
   const r = await db

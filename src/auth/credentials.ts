@@ -70,7 +70,7 @@ export async function signInWithPassword(
   }
   await attemptSucceeded(db, keys);
   purgeNowAndThen(deps);
-  const next = account.totp_enabled ? 'totp' : deps.config.totpRequired && account.role === 'partner' ? 'totp_setup' : 'done';
+  const next = account.totp_enabled ? 'totp' : deps.config.totpRequired ? 'totp_setup' : 'done';
   const opened = await openSession(db, deps.sessionPolicy, {
     accountId: account.id,
     method: 'password',

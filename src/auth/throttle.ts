@@ -26,6 +26,14 @@ export function throttleKeys(scope: string, email: string, ip: string | undefine
   return { account: `${scope}:acct:${sha256(email.toLowerCase())}`, ip: `${scope}:ip:${ip ?? 'unknown'}` };
 }
 
+/**
+ * Keys for second-factor codes: per account id (the password is already known to whoever guesses here), never
+ * cleared by a password sign-in, only by a right code or the end of the window.
+ */
+export function totpThrottleKeys(accountId: number, ip: string | undefined): ThrottleKeys {
+  return { account: `totp:acct:${accountId}`, ip: `totp:ip:${ip ?? 'unknown'}` };
+}
+
 export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** Counts an attempt on both keys; refused when either is over its limit in the current window. */

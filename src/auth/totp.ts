@@ -9,6 +9,7 @@ import argon2 from 'argon2';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
 import type { Kysely } from 'kysely';
+import { AppError } from '../common/index.js';
 import type { Account, Database } from '../store/index.js';
 import * as accounts from './accounts.repo.js';
 
@@ -54,11 +55,17 @@ function matchingStep(secretBase32: string, code: string, now: number): number |
   return OTPAuth.TOTP.counter({ period: PERIOD, timestamp: now }) + delta;
 }
 
-/** Starts (or resumes) enrolment: a secret stored on the account, not yet enabled. */
+/**
+ * Starts (or resumes) enrolment: a secret stored on the account, not yet enabled. Never replaces an enabled
+ * secret (the write is conditional on `totp_enabled = 0`, so a request racing the enabling one cannot either).
+ * @throws AppError `conflict` when two-factor is already on
+ */
 export async function beginTotpEnrolment(db: Kysely<Database>, account: Account): Promise<string> {
-  if (account.totp_secret && !account.totp_enabled) return account.totp_secret;
+  const alreadyOn = () => new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
+  if (account.totp_enabled) throw alreadyOn();
+  if (account.totp_secret) return account.totp_secret;
   const secret = new OTPAuth.Secret({ size: 20 }).base32;
-  await accounts.updateAccount(db, account.id, { totp_secret: secret, totp_enabled: 0, totp_recovery_json: null, totp_last_step: null });
+  if (!(await accounts.startTotpEnrolment(db, account.id, secret))) throw alreadyOn();
   return secret;
 }
 
@@ -84,8 +91,9 @@ export async function completeTotpEnrolment(db: Kysely<Database>, account: Accou
   if (step === undefined) return undefined;
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   const hashes = await Promise.all(codes.map(hashRecoveryCode));
-  await accounts.updateAccount(db, account.id, { totp_enabled: 1, totp_recovery_json: JSON.stringify(hashes), totp_last_step: step });
-  return codes;
+  // Only the secret this enrolment showed: a parallel enrolment that replaced it, or one that finished first, wins.
+  const enabled = await accounts.enableTotp(db, account.id, account.totp_secret, { totp_recovery_json: JSON.stringify(hashes), totp_last_step: step });
+  return enabled ? codes : undefined;
 }
 
 export type SecondFactorResult = { ok: true; usedRecoveryCode: boolean; recoveryCodesLeft?: number } | { ok: false };

@@ -11,8 +11,8 @@ import { findAccountById } from './accounts.repo.js';
 import { insertAudit } from './audit.repo.js';
 import { throttledError } from './credentials.js';
 import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie } from './http.js';
-import { csrfTokenFor, openSession, type SessionWithAccount } from './sessions.js';
-import { attemptSucceeded, countAttempt, throttleKeys } from './throttle.js';
+import { csrfTokenFor, endAccountSessions, openSession, type SessionWithAccount } from './sessions.js';
+import { attemptSucceeded, countAttempt, totpThrottleKeys } from './throttle.js';
 import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpQrCode, totpUri, verifySecondFactor } from './totp.js';
 
 /** Enrolling or disabling needs a password (or sign-in) this recent: a stolen session cannot lock the partner out. */
@@ -57,7 +57,8 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
   router.post('/two-factor', async (req, res) => {
     const { session, cookie } = sessionOf(req);
     if (!session.totp_pending) return res.redirect(303, nextTarget(deps, rdOf(req)));
-    const keys = throttleKeys('signin', session.email, req.ip);
+    // Its own counter, per account: a correct password (which clears the sign-in counter) does not clear it.
+    const keys = totpThrottleKeys(session.account_id, req.ip);
     const verdict = await countAttempt(db, keys, { perAccount: deps.config.loginMaxPerAccount, perIp: deps.config.loginMaxPerIp }, deps.now());
     if (!verdict.allowed) {
       res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
@@ -97,8 +98,8 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const s = req.ctx.session;
     if (!s) return res.redirect(303, `/sso/sign-in?rd=${encodeURIComponent('/sso/two-factor/setup')}`);
     const account = await accountOf(s);
+    if (s.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
     if (account.totp_enabled) {
-      if (s.totp_pending) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
       return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !deps.config.totpRequired, disabled: false });
     }
     if (!freshEnough(s)) return res.redirect(303, `/sso/confirm?rd=${encodeURIComponent(req.originalUrl)}`);
@@ -107,10 +108,16 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
 
   router.post('/two-factor/setup', async (req, res) => {
     const { session, cookie } = sessionOf(req);
-    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
     const account = await accountOf(session);
+    // A pending session may enrol only when enrolment is what it waits for (mandatory and not yet set up):
+    // with two-factor on it must answer the challenge, and nothing here ever replaces an enabled secret.
+    if (session.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
+    if (account.totp_enabled) throw new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
+    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
     const codes = await completeTotpEnrolment(db, account, field(req.body, 'code'), deps.now());
     if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
+    // Whoever else holds a session of this account got it without the new factor: those sessions end.
+    await endAccountSessions(db, account.id, session.id_hash);
     await insertAudit(db, { action: 'auth.totp_enabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
     // Forced enrolment right after the password: the sign-in is complete now (new id, so a new form token).
     const csrfToken = session.totp_pending ? await completeSignIn(req, res, session, cookie) : formToken(req);

@@ -65,7 +65,7 @@ export const settings = {
   sessionAbsoluteHours: { env: 'PARTNERGATE_SESSION_ABSOLUTE_HOURS', schema: int(1, 720).default(12), default: '12', doc: 'A session ends this long after sign-in, used or not.' },
   redirectAllowedHosts: { env: 'PARTNERGATE_REDIRECT_ALLOWED_HOSTS', schema: list.default([]), default: '(none)', doc: 'Hosts a post-sign-in redirect may go to besides the gateway\'s own origin: `host:port` exact, or `.example.com` for subdomains.' },
   accessPrograms: { env: 'PARTNERGATE_ACCESS_PROGRAMS', schema: list.default([]), default: '(any program)', doc: 'Partner program names allowed into the partner center; empty means partners of any program.' },
-  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for partners signing in with a password.' },
+  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for every account (partners and administrators) on every sign-in path: password, WordPress hand-off and OpenID Connect.' },
   loginMaxPerAccount: { env: 'PARTNERGATE_LOGIN_MAX_PER_ACCOUNT', schema: int(1, 1000).default(5), default: '5', doc: 'Failed sign-ins allowed per account in 15 minutes.' },
   loginMaxPerIp: { env: 'PARTNERGATE_LOGIN_MAX_PER_IP', schema: int(1, 100_000).default(20), default: '20', doc: 'Failed sign-ins allowed per client IP in 15 minutes.' },
   trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: z.string().default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For (express `trust proxy` syntax).' },
