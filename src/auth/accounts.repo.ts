@@ -68,6 +68,13 @@ export async function enableTotp(db: Db, id: number, secret: string, fields: { t
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Binds the account to a WordPress user id on first use; false when it is bound to another one. */
+export async function bindWpUser(db: Db, id: number, wpUserId: string): Promise<boolean> {
+  await db.updateTable('accounts').set({ wp_user_id: wpUserId }).where('id', '=', id).where('wp_user_id', 'is', null).execute();
+  const row = await db.selectFrom('accounts').select('wp_user_id').where('id', '=', id).executeTakeFirst();
+  return row?.wp_user_id === wpUserId;
+}
+
 /** Records a TOTP step as used; false when this step (or a later one) was already used: a replayed code. */
 export async function claimTotpStep(db: Db, id: number, step: number): Promise<boolean> {
   const r = await db

@@ -16,6 +16,7 @@ import { runInBackground } from './background.js';
 import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { purgeNowAndThen } from './purge.js';
+import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys, waitText } from './throttle.js';
 import { sha256 } from './tokens.js';
@@ -31,7 +32,7 @@ export interface RequestOrigin {
 const MAX_PASSWORD_LENGTH = 1000;
 
 export type PasswordSignIn =
-  | { kind: 'ok'; opened: OpenedSession; account: Account; next: 'done' | 'totp' | 'totp_setup' }
+  | { kind: 'ok'; opened: OpenedSession; account: Account; next: SecondFactorStep }
   | { kind: 'invalid' }
   | { kind: 'throttled'; retryAfterSeconds: number };
 
@@ -70,7 +71,7 @@ export async function signInWithPassword(
   }
   await attemptSucceeded(db, keys);
   purgeNowAndThen(deps);
-  const next = account.totp_enabled ? 'totp' : deps.config.totpRequired ? 'totp_setup' : 'done';
+  const next = secondFactorStep(deps.config, account);
   const opened = await openSession(db, deps.sessionPolicy, {
     accountId: account.id,
     method: 'password',

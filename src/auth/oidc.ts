@@ -15,6 +15,7 @@ import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
 import type { RequestOrigin } from './credentials.js';
 import { consumeToken, issueToken } from './one-time-tokens.js';
+import { providerMfaSatisfied, secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endSessionsByOidcSid, endSessionsByOidcSub, openSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { deleteSession, replaceSessionTokens } from './sessions.repo.js';
 
@@ -54,7 +55,7 @@ export interface OidcService {
   /** @param origin the origin the browser uses (callbacks must come back to the host that set the cookie) */
   start(input: { rd?: string; reauth?: boolean; origin?: string }): Promise<{ url: string; handle: string }>;
   /** @param callbackPath the callback's path and query as received (`/sso/oidc/callback?code=...`) */
-  finish(input: { handle: string | undefined; callbackPath: string; previousCookie?: string | null } & RequestOrigin): Promise<{ opened: OpenedSession; account: Account; rd?: string }>;
+  finish(input: { handle: string | undefined; callbackPath: string; previousCookie?: string | null } & RequestOrigin): Promise<{ opened: OpenedSession; account: Account; rd?: string; next: SecondFactorStep }>;
   endSessionUrl(session: SessionWithAccount): Promise<string | undefined>;
   refreshIfDue(session: SessionWithAccount): Promise<boolean>;
   backchannelLogout(logoutToken: unknown): Promise<number>;
@@ -198,9 +199,12 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         refreshToken: tokens.refresh_token,
         accessExpiresAt: tokens.expiresIn() !== undefined ? now + tokens.expiresIn()! * 1000 : undefined,
       };
+      // The provider's own MFA counts only when its ID token says so in a way the deployer trusts.
+      const next = secondFactorStep(config, account, providerMfaSatisfied(config.oidcMfaClaims, (tokens.claims() ?? {}) as { amr?: unknown; acr?: unknown }));
       const opened = await openSession(store.db, deps.sessionPolicy, {
         accountId: account.id,
         method: 'oidc',
+        totpPending: next !== 'done',
         ip: input.ip,
         userAgent: input.userAgent,
         previousCookie: input.previousCookie,
@@ -208,7 +212,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         oidc: { sid: identity.sid ?? null, sub: identity.sub, tokensJson: JSON.stringify(stored) },
       });
       await insertAudit(store.db, { action: 'auth.sign_in', accountId: account.id, partnerId: account.partner_id, details: { method: 'oidc', reauth: Boolean(pending.reauth) }, ip: input.ip, requestId: input.requestId, at: now });
-      return { opened, account, rd: pending.rd };
+      return { opened, account, rd: pending.rd, next };
     },
 
     async endSessionUrl(session) {

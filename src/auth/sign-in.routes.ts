@@ -9,6 +9,7 @@ import { insertAudit } from './audit.repo.js';
 import { signInWithPassword, throttledError } from './credentials.js';
 import { field, formToken, nextTarget, originOf, previousCookieOf, render, setSessionCookie } from './http.js';
 import type { OidcService } from './oidc.js';
+import { afterFirstFactor } from './second-factor.js';
 import { closeSession } from './sessions.js';
 
 /** Fixed notices shown above the sign-in form (`?notice=`); never text taken from the URL. */
@@ -55,9 +56,7 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
         return showForm(req, res, 401, { email, rd, error: 'The email address or password is not right.' });
       case 'ok':
         setSessionCookie(deps, res, result.opened);
-        if (result.next === 'totp') return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rd)}`);
-        if (result.next === 'totp_setup') return res.redirect(303, `/sso/two-factor/setup?rd=${encodeURIComponent(rd)}`);
-        return res.redirect(303, nextTarget(deps, rd));
+        return res.redirect(303, afterFirstFactor(deps.config, result.next, rd));
     }
   });
 

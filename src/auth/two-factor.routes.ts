@@ -36,7 +36,16 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
 
   /** The second factor is done: a new session id without the pending mark (privilege changed, id changes). */
   const completeSignIn = async (req: Request, res: Response, s: SessionWithAccount, cookie: string): Promise<string> => {
-    const opened = await openSession(db, deps.sessionPolicy, { accountId: s.account_id, method: s.auth_method, previousCookie: cookie, now: deps.now(), ip: req.ip, userAgent: req.get('user-agent') });
+    const opened = await openSession(db, deps.sessionPolicy, {
+      accountId: s.account_id,
+      method: s.auth_method,
+      previousCookie: cookie,
+      now: deps.now(),
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      // An OpenID session keeps what refresh and logout need from its provider.
+      oidc: { sid: s.oidc_sid, sub: s.oidc_sub, tokensJson: s.oidc_tokens_json },
+    });
     setSessionCookie(deps, res, opened);
     return csrfTokenFor(opened.session);
   };
@@ -92,7 +101,11 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     });
   };
 
-  const freshEnough = (s: SessionWithAccount) => deps.now() - s.reauth_at <= FRESH_FOR_SETUP_MS;
+  /**
+   * Recent proof of identity: a password or provider sign-in (`reauth_at`; a hand-off session has none). Enrolment
+   * forced at sign-in counts from the sign-in itself, whatever path it came by.
+   */
+  const freshEnough = (s: SessionWithAccount) => deps.now() - (s.totp_pending ? s.created_at : s.reauth_at) <= FRESH_FOR_SETUP_MS;
 
   router.get('/two-factor/setup', async (req, res) => {
     const s = req.ctx.session;
