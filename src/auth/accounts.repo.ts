@@ -68,6 +68,17 @@ export async function enableTotp(db: Db, id: number, secret: string, fields: { t
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Replaces a stored TOTP seed by the same seed sealed anew, unless it changed meanwhile. */
+export async function replaceTotpSecret(db: Db, id: number, expected: string, next: string): Promise<void> {
+  await db.updateTable('accounts').set({ totp_secret: next }).where('id', '=', id).where('totp_secret', '=', expected).execute();
+}
+
+/** Accounts whose TOTP seed is not sealed under the current data key (plain, or under the previous key). */
+export async function findStaleTotpSecrets(db: Db, currentPrefix: string, limit: number): Promise<Array<{ id: number; totp_secret: string }>> {
+  const rows = await db.selectFrom('accounts').select(['id', 'totp_secret']).where('totp_secret', 'is not', null).where('totp_secret', 'not like', `${currentPrefix}%`).orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, totp_secret: r.totp_secret! }));
+}
+
 /** Binds the account to a WordPress user id on first use; false when it is bound to another one. */
 export async function bindWpUser(db: Db, id: number, wpUserId: string): Promise<boolean> {
   await db.updateTable('accounts').set({ wp_user_id: wpUserId }).where('id', '=', id).where('wp_user_id', 'is', null).execute();

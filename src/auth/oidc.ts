@@ -15,6 +15,7 @@ import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
 import type { RequestOrigin } from './credentials.js';
 import { consumeToken, issueToken } from './one-time-tokens.js';
+import { REFRESH_TOKEN_PURPOSE, secretBoxFor } from './secret-box.js';
 import { providerMfaSatisfied, secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endSessionsByOidcSid, endSessionsByOidcSub, openSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { deleteSession, replaceSessionTokens } from './sessions.repo.js';
@@ -42,6 +43,7 @@ interface PendingSignIn {
 /** What a session keeps from the provider (in `sessions.oidc_tokens_json`). */
 interface StoredTokens {
   idToken?: string;
+  /** Sealed with the data key (`secret-box.ts`). */
   refreshToken?: string;
   /** When the access token expires: the moment to check with the provider that the user is still allowed. */
   accessExpiresAt?: number;
@@ -65,6 +67,7 @@ const failed = (message: string) => new AppError('auth.oidc_failed', message);
 
 export function createOidcService(deps: GatewayDeps): OidcService {
   const { config, store, logger } = deps;
+  const box = secretBoxFor(config);
   const providerName = config.oidcProviderName;
   let discovered: Promise<client.Configuration> | undefined;
   let jwks: { uri: string; getKey: JWTVerifyGetKey } | undefined;
@@ -196,7 +199,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       const account = await accountFor(iss, identity, now);
       const stored: StoredTokens = {
         idToken: tokens.id_token,
-        refreshToken: tokens.refresh_token,
+        refreshToken: tokens.refresh_token === undefined ? undefined : box.seal(tokens.refresh_token, REFRESH_TOKEN_PURPOSE),
         accessExpiresAt: tokens.expiresIn() !== undefined ? now + tokens.expiresIn()! * 1000 : undefined,
       };
       // The provider's own MFA counts only when its ID token says so in a way the deployer trusts.
@@ -241,10 +244,12 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       if (!(await replaceSessionTokens(store.db, session.id_hash, before, claimed))) return true;
       try {
         const cfg = await configuration();
-        const fresh = await client.refreshTokenGrant(cfg, tokens.refreshToken);
+        // Sealed with the data key; a session stored before that holds it plain (open() passes it through).
+        const current = box.open(tokens.refreshToken, REFRESH_TOKEN_PURPOSE).value;
+        const fresh = await client.refreshTokenGrant(cfg, current);
         const next: StoredTokens = {
           idToken: fresh.id_token ?? tokens.idToken,
-          refreshToken: fresh.refresh_token ?? tokens.refreshToken,
+          refreshToken: box.seal(fresh.refresh_token ?? current, REFRESH_TOKEN_PURPOSE),
           accessExpiresAt: now + (fresh.expiresIn() ?? 3600) * 1000,
         };
         const json = JSON.stringify(next);

@@ -10,6 +10,7 @@ import type { Account } from '../store/index.js';
 import { findAccountById } from './accounts.repo.js';
 import { insertAudit } from './audit.repo.js';
 import { throttledError } from './credentials.js';
+import { secretBoxFor } from './secret-box.js';
 import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie } from './http.js';
 import { csrfTokenFor, endAccountSessions, openSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, totpThrottleKeys } from './throttle.js';
@@ -21,6 +22,7 @@ const FRESH_FOR_SETUP_MS = 10 * 60_000;
 export function twoFactorRoutes(deps: GatewayDeps): Router {
   const router = Router();
   const { db } = deps.store;
+  const box = secretBoxFor(deps.config);
 
   const sessionOf = (req: Request): { session: SessionWithAccount; cookie: string } => {
     const s = req.ctx.session;
@@ -74,7 +76,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
       return showChallenge(req, res, 429, throttledError(verdict.retryAfterSeconds).message);
     }
     const account = await accountOf(session);
-    const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
+    const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
       await insertAudit(db, { action: 'auth.totp_failed', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
       return showChallenge(req, res, 401, 'That code is not right, or was already used. Enter the current code from your app, or a recovery code.');
@@ -87,7 +89,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
 
   // --- enrolment ------------------------------------------------------------------------------------
   const showSetup = async (req: Request, res: Response, status: number, account: Account, error?: string) => {
-    const secret = await beginTotpEnrolment(db, account);
+    const secret = await beginTotpEnrolment(db, box, account);
     const uri = totpUri(secret, account.email, deps.config.brandName);
     renderSignedIn(deps, req, res, status, 'auth/two-factor-setup', {
       title: 'Set up two-factor sign-in',
@@ -127,7 +129,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     if (session.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
     if (account.totp_enabled) throw new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
     if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
-    const codes = await completeTotpEnrolment(db, account, field(req.body, 'code'), deps.now());
+    const codes = await completeTotpEnrolment(db, box, account, field(req.body, 'code'), deps.now());
     if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
     // Whoever else holds a session of this account got it without the new factor: those sessions end.
     await endAccountSessions(db, account.id, session.id_hash);
@@ -143,7 +145,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     if (deps.config.totpRequired) throw new AppError('auth.forbidden', 'Two-factor sign-in is required for every partner here and cannot be turned off.');
     if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then turn two-factor sign-in off.');
     const account = await accountOf(session);
-    const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
+    const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
       return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
     }
