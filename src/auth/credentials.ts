@@ -14,6 +14,7 @@ import { normaliseEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
 import { runInBackground } from './background.js';
 import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
+import { deviceCookiesFor } from './device-cookie.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { purgeNowAndThen } from './purge.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
@@ -53,13 +54,14 @@ function limitsOf(config: Config) {
  */
 export async function signInWithPassword(
   deps: GatewayDeps,
-  input: { email: unknown; password: unknown; previousCookie?: string | null } & RequestOrigin,
+  input: { email: unknown; password: unknown; previousCookie?: string | null; deviceCookie?: string } & RequestOrigin,
 ): Promise<PasswordSignIn> {
   const { db } = deps.store;
   const now = deps.now();
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase().slice(0, 254) : '';
   const password = typeof input.password === 'string' ? input.password : '';
-  const keys = throttleKeys('signin', email, input.ip ?? undefined);
+  // A browser that signed in as this email before counts on its own: guesses elsewhere do not lock it out.
+  const keys = throttleKeys('signin', email, input.ip ?? undefined, deviceCookiesFor(deps.config).deviceFor(input.deviceCookie, email));
   const verdict = await countAttempt(db, keys, limitsOf(deps.config), now);
   if (!verdict.allowed) return { kind: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
 

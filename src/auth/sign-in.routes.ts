@@ -7,7 +7,7 @@ import type { GatewayDeps } from '../deps.js';
 import { clearCookie } from '../web/middleware.js';
 import { insertAudit } from './audit.repo.js';
 import { signInWithPassword, throttledError } from './credentials.js';
-import { field, formToken, nextTarget, originOf, previousCookieOf, render, setSessionCookie } from './http.js';
+import { deviceCookieOf, field, formToken, nextTarget, originOf, previousCookieOf, rememberDevice, render, setSessionCookie } from './http.js';
 import type { OidcService } from './oidc.js';
 import { afterFirstFactor } from './second-factor.js';
 import { closeSession } from './sessions.js';
@@ -44,7 +44,7 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     const password = field(req.body, 'password') ?? '';
     const rd = field(req.body, 'rd') ?? '';
     if (!email.trim() || !password) return showForm(req, res, 400, { email, rd, error: 'Enter your email address and your password.' });
-    const result = await signInWithPassword(deps, { email, password, previousCookie: previousCookieOf(deps, req), ...originOf(req) });
+    const result = await signInWithPassword(deps, { email, password, previousCookie: previousCookieOf(deps, req), deviceCookie: deviceCookieOf(deps, req), ...originOf(req) });
     switch (result.kind) {
       case 'throttled': {
         const err = throttledError(result.retryAfterSeconds);
@@ -56,6 +56,7 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
         return showForm(req, res, 401, { email, rd, error: 'The email address or password is not right.' });
       case 'ok':
         setSessionCookie(deps, res, result.opened);
+        if (result.next === 'done') rememberDevice(deps, res, result.account.email);
         return res.redirect(303, afterFirstFactor(deps.config, result.next, rd));
     }
   });

@@ -10,8 +10,9 @@ import type { Account } from '../store/index.js';
 import { findAccountById } from './accounts.repo.js';
 import { insertAudit } from './audit.repo.js';
 import { throttledError } from './credentials.js';
+import { deviceCookiesFor } from './device-cookie.js';
+import { deviceCookieOf, field, formToken, nextTarget, originOf, rememberDevice, render, renderSignedIn, setSessionCookie } from './http.js';
 import { secretBoxFor } from './secret-box.js';
-import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie } from './http.js';
 import { csrfTokenFor, endAccountSessions, openSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, totpThrottleKeys } from './throttle.js';
 import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpQrCode, totpUri, verifySecondFactor } from './totp.js';
@@ -69,7 +70,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const { session, cookie } = sessionOf(req);
     if (!session.totp_pending) return res.redirect(303, nextTarget(deps, rdOf(req)));
     // Its own counter, per account: a correct password (which clears the sign-in counter) does not clear it.
-    const keys = totpThrottleKeys(session.account_id, req.ip);
+    const keys = totpThrottleKeys(session.account_id, req.ip, deviceCookiesFor(deps.config).deviceFor(deviceCookieOf(deps, req), session.email));
     const verdict = await countAttempt(db, keys, { perAccount: deps.config.loginMaxPerAccount, perIp: deps.config.loginMaxPerIp }, deps.now());
     if (!verdict.allowed) {
       res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
@@ -84,6 +85,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     await attemptSucceeded(db, keys);
     await insertAudit(db, { action: 'auth.totp_passed', accountId: account.id, partnerId: account.partner_id, details: { recoveryCode: result.usedRecoveryCode }, ...originOf(req), at: deps.now() });
     await completeSignIn(req, res, session, cookie);
+    if (session.auth_method === 'password') rememberDevice(deps, res, session.email);
     res.redirect(303, nextTarget(deps, rdOf(req)));
   });
 
@@ -136,6 +138,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     await insertAudit(db, { action: 'auth.totp_enabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
     // Forced enrolment right after the password: the sign-in is complete now (new id, so a new form token).
     const csrfToken = session.totp_pending ? await completeSignIn(req, res, session, cookie) : formToken(req);
+    if (session.totp_pending && session.auth_method === 'password') rememberDevice(deps, res, session.email);
     renderSignedIn(deps, req, res, 200, 'auth/recovery-codes', { title: 'Your recovery codes', codes, next: nextTarget(deps, rdOf(req)), csrfToken });
   });
 

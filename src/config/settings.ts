@@ -3,6 +3,7 @@
  * secret (never echoed), and the sentence that documents it. The README's configuration table is printed
  * from this list (`partnergate config --doc`), so the code and the docs cannot drift apart.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z
@@ -22,6 +23,19 @@ const list = z
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
 const secret = z.string().min(32, 'must be at least 32 characters');
+
+/** Named ranges and addresses or subnets of proxies whose X-Forwarded-For is believed (express `trust proxy`). */
+const trustProxy = z.string().refine((v) => {
+  if (v.trim() === 'false') return true;
+  return v.split(',').every((raw) => {
+    const part = raw.trim();
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;
+    const [address, bits, extra] = part.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || extra !== undefined) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+}, 'must be `false` or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses or subnets (a.b.c.d/n); `true` is not accepted: name the proxies in front');
 
 const timeZone = z.string().refine((tz) => {
   try {
@@ -70,7 +84,7 @@ export const settings = {
   totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for every account (partners and administrators) on every sign-in path: password, WordPress hand-off and OpenID Connect.' },
   loginMaxPerAccount: { env: 'PARTNERGATE_LOGIN_MAX_PER_ACCOUNT', schema: int(1, 1000).default(5), default: '5', doc: 'Failed sign-ins allowed per account in 15 minutes.' },
   loginMaxPerIp: { env: 'PARTNERGATE_LOGIN_MAX_PER_IP', schema: int(1, 100_000).default(20), default: '20', doc: 'Failed sign-ins allowed per client IP in 15 minutes.' },
-  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: z.string().default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For (express `trust proxy` syntax).' },
+  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: trustProxy.default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For: `loopback`, `linklocal`, `uniquelocal`, addresses or subnets, comma-separated, or `false`. The per-IP sign-in limits count the address those proxies vouch for, else the connecting peer; `true` (trust any peer) is refused, since a client could then pick the address it is counted under.' },
   oidcIssuer: { env: 'PARTNERGATE_OIDC_ISSUER', schema: httpUrl.optional(), doc: 'OpenID Provider issuer URL; enables "Sign in with" when set with the client id.' },
   oidcClientId: { env: 'PARTNERGATE_OIDC_CLIENT_ID', schema: z.string().min(1).optional(), doc: 'OIDC client id.' },
   oidcClientSecret: { env: 'PARTNERGATE_OIDC_CLIENT_SECRET', schema: z.string().min(1).optional(), secret: true, doc: 'OIDC client secret.' },
