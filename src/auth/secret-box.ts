@@ -71,6 +71,9 @@ export function createSecretBox(current: string, previous?: string): SecretBox {
   };
 }
 
+/** Whether a stored value was sealed (by any key), as opposed to a plain value from before encryption. */
+export const isSealed = (value: string) => value.startsWith(PREFIX);
+
 const boxes = new WeakMap<object, SecretBox>();
 
 /** One box per configuration (the key derivation runs once). */
