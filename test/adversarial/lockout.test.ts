@@ -43,13 +43,20 @@ forEachStore('adversarial: lockout', (ctx) => {
     const page = await b.request('GET', `${tg.url}/sso/sign-out`);
     await b.request('POST', `${tg.url}/sso/sign-out`, { _csrf: csrfIn(page.text) });
   };
+  /** A new partner and a browser that signed in as it once (so it holds a device cookie), signed out again. */
+  const trustedBrowser = async (prefix: string, ip: string) => {
+    const email = `${prefix}${++n}@example.test`;
+    await seedPartner(ctx.store, { email });
+    const b = browserAt(ip);
+    expect(await attempt(b, email, PASSWORD)).to.equal(303);
+    await signOut(b);
+    return { email, b };
+  };
+  /** First `limit` statuses are failures, the rest refusals. */
+  const limitedAt = (statuses: number[], limit: number) => statuses.slice(0, limit).every((s) => s === 401) && statuses.slice(limit).every((s) => s === 429);
 
   it('an attacker\'s guesses do not lock the owner\'s browser out; unknown browsers are locked', async () => {
-    const email = `owner${++n}@example.test`;
-    await seedPartner(ctx.store, { email });
-    const owner = browserAt('192.0.2.10');
-    expect(await attempt(owner, email, PASSWORD)).to.equal(303);
-    await signOut(owner);
+    const { email, b: owner } = await trustedBrowser('owner', '192.0.2.10');
     const guesses: number[] = [];
     for (let i = 0; i < 8; i++) guesses.push(await attempt(browserAt(`198.51.100.${i + 1}`), email, `guess ${i}`));
     const stranger = await attempt(browserAt('198.51.100.50'), email, PASSWORD);
@@ -62,7 +69,7 @@ forEachStore('adversarial: lockout', (ctx) => {
     thief.setCookie(tg.url, 'pg_device', owner.cookie(tg.url, 'pg_device') ?? '');
     const carried = await attempt(thief, other, PASSWORD);
     expectAllHeld(CLASS, [
-      { name: 'attacker: refused after 3 failures', held: guesses.slice(0, 3).every((s) => s === 401) && guesses.slice(3).every((s) => s === 429), why: guesses.join(',') },
+      { name: 'attacker: refused after 3 failures', held: limitedAt(guesses, 3), why: guesses.join(',') },
       { name: 'unknown browser with the right password: still locked', held: stranger === 429, why: `status ${stranger}` },
       { name: 'owner\'s browser (device cookie): signs in', held: ownerAgain === 303, why: `status ${ownerAgain}` },
       { name: 'device cookie of one account does not unlock another', held: carried === 429, why: `status ${carried}` },
@@ -70,14 +77,10 @@ forEachStore('adversarial: lockout', (ctx) => {
   });
 
   it('a trusted device has its own limit: guessing from it is slowed down too', async () => {
-    const email = `device${++n}@example.test`;
-    await seedPartner(ctx.store, { email });
-    const device = browserAt('192.0.2.20');
-    expect(await attempt(device, email, PASSWORD)).to.equal(303);
-    await signOut(device);
+    const { email, b: device } = await trustedBrowser('device', '192.0.2.20');
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push(await attempt(device, email, `guess ${i}`));
-    expectAllHeld(CLASS, [{ name: 'device cookie: its own 3-failure limit', held: statuses.slice(0, 3).every((s) => s === 401) && statuses.slice(3).every((s) => s === 429), why: statuses.join(',') }]);
+    expectAllHeld(CLASS, [{ name: 'device cookie: its own 3-failure limit', held: limitedAt(statuses, 3), why: statuses.join(',') }]);
   });
 
   it('TOTP: an attacker with the password who exhausts the code guesses does not lock the owner\'s device out', async () => {
@@ -103,7 +106,7 @@ forEachStore('adversarial: lockout', (ctx) => {
     expect(await attempt(owner, email, PASSWORD)).to.equal(303);
     const ownerCode = await code(owner, currentTotpCode(seed, Date.now() + 30_000));
     const results: CaseResult[] = [
-      { name: 'TOTP attacker: refused after 3 bad codes', held: guesses.slice(0, 3).every((s) => s === 401) && guesses.slice(3).every((s) => s === 429), why: guesses.join(',') },
+      { name: 'TOTP attacker: refused after 3 bad codes', held: limitedAt(guesses, 3), why: guesses.join(',') },
       { name: 'TOTP owner\'s device: code accepted', held: ownerCode === 303, why: `status ${ownerCode}` },
     ];
     expectAllHeld(CLASS, results);
@@ -129,7 +132,7 @@ forEachStore('adversarial: lockout', (ctx) => {
         return err instanceof ConfigError ? err.problems : [String(err)];
       }
     };
-    const results: CaseResult[] = [{ name: 'untrusted peer: its X-Forwarded-For makes no new per-IP counters', held: statuses.slice(0, 3).every((s) => s === 401) && statuses.slice(3).every((s) => s === 429), why: statuses.join(',') }];
+    const results: CaseResult[] = [{ name: 'untrusted peer: its X-Forwarded-For makes no new per-IP counters', held: limitedAt(statuses, 3), why: statuses.join(',') }];
     for (const bad of ['true', 'lopback', '10.0.0.0/33', '1']) results.push({ name: `config: PARTNERGATE_TRUST_PROXY=${bad} refused`, held: problems(bad).some((p) => p.startsWith('PARTNERGATE_TRUST_PROXY:')), why: problems(bad).join('; ') });
     for (const good of ['loopback', 'false', 'loopback, 10.0.0.0/8, fd00::/8', '192.0.2.1']) results.push({ name: `config: PARTNERGATE_TRUST_PROXY=${good} accepted`, held: problems(good).length === 0, why: problems(good).join('; ') });
     expectAllHeld(CLASS, results);
