@@ -108,7 +108,14 @@ export function newBrowser(ip?: string): CookieBrowser {
  * (what a browser that signed in to WordPress through the gateway carries back to `/sso/wordpress`).
  */
 export function handoffBindingFor(secret: string, token: string): string | undefined {
-  const line = createHandoffBinder(secret, false).cookieForRedirect(`/sso/wordpress?token=${encodeURIComponent(token)}`);
+  // A string no URL can carry (a lone surrogate) gets no binding: WordPress could never have redirected to it.
+  let query: string;
+  try {
+    query = encodeURIComponent(token);
+  } catch {
+    return undefined;
+  }
+  const line = createHandoffBinder(secret, false).cookieForRedirect(`/sso/wordpress?token=${query}`);
   return line ? /^[^=]+=([^;]*)/.exec(line)![1] : undefined;
 }
 
