@@ -45,6 +45,47 @@ export async function updateAccount(db: Db, id: number, fields: AccountUpdate): 
   await db.updateTable('accounts').set(fields).where('id', '=', id).execute();
 }
 
+/** Stores a new enrolment secret, only while two-factor is off (an enabled secret is never replaced). */
+export async function startTotpEnrolment(db: Db, id: number, secret: string): Promise<boolean> {
+  const r = await db
+    .updateTable('accounts')
+    .set({ totp_secret: secret, totp_enabled: 0, totp_recovery_json: null, totp_last_step: null })
+    .where('id', '=', id)
+    .where('totp_enabled', '=', 0)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Turns two-factor on for the secret the partner confirmed, only if it is still the pending one. */
+export async function enableTotp(db: Db, id: number, secret: string, fields: { totp_recovery_json: string; totp_last_step: number }): Promise<boolean> {
+  const r = await db
+    .updateTable('accounts')
+    .set({ totp_enabled: 1, ...fields })
+    .where('id', '=', id)
+    .where('totp_enabled', '=', 0)
+    .where('totp_secret', '=', secret)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Replaces a stored TOTP seed by the same seed sealed anew, unless it changed meanwhile. */
+export async function replaceTotpSecret(db: Db, id: number, expected: string, next: string): Promise<void> {
+  await db.updateTable('accounts').set({ totp_secret: next }).where('id', '=', id).where('totp_secret', '=', expected).execute();
+}
+
+/** Accounts whose TOTP seed is not sealed under the current data key (plain, or under the previous key). */
+export async function findStaleTotpSecrets(db: Db, currentPrefix: string, limit: number): Promise<Array<{ id: number; totp_secret: string }>> {
+  const rows = await db.selectFrom('accounts').select(['id', 'totp_secret']).where('totp_secret', 'is not', null).where('totp_secret', 'not like', `${currentPrefix}%`).orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, totp_secret: r.totp_secret! }));
+}
+
+/** Binds the account to a WordPress user id on first use; false when it is bound to another one. */
+export async function bindWpUser(db: Db, id: number, wpUserId: string): Promise<boolean> {
+  await db.updateTable('accounts').set({ wp_user_id: wpUserId }).where('id', '=', id).where('wp_user_id', 'is', null).execute();
+  const row = await db.selectFrom('accounts').select('wp_user_id').where('id', '=', id).executeTakeFirst();
+  return row?.wp_user_id === wpUserId;
+}
+
 /** Records a TOTP step as used; false when this step (or a later one) was already used: a replayed code. */
 export async function claimTotpStep(db: Db, id: number, step: number): Promise<boolean> {
   const r = await db

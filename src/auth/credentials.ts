@@ -14,8 +14,10 @@ import { normaliseEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
 import { runInBackground } from './background.js';
 import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
+import { deviceCookiesFor } from './device-cookie.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { purgeNowAndThen } from './purge.js';
+import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys, waitText } from './throttle.js';
 import { sha256 } from './tokens.js';
@@ -31,7 +33,7 @@ export interface RequestOrigin {
 const MAX_PASSWORD_LENGTH = 1000;
 
 export type PasswordSignIn =
-  | { kind: 'ok'; opened: OpenedSession; account: Account; next: 'done' | 'totp' | 'totp_setup' }
+  | { kind: 'ok'; opened: OpenedSession; account: Account; next: SecondFactorStep }
   | { kind: 'invalid' }
   | { kind: 'throttled'; retryAfterSeconds: number };
 
@@ -52,13 +54,14 @@ function limitsOf(config: Config) {
  */
 export async function signInWithPassword(
   deps: GatewayDeps,
-  input: { email: unknown; password: unknown; previousCookie?: string | null } & RequestOrigin,
+  input: { email: unknown; password: unknown; previousCookie?: string | null; deviceCookie?: string } & RequestOrigin,
 ): Promise<PasswordSignIn> {
   const { db } = deps.store;
   const now = deps.now();
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase().slice(0, 254) : '';
   const password = typeof input.password === 'string' ? input.password : '';
-  const keys = throttleKeys('signin', email, input.ip ?? undefined);
+  // A browser that signed in as this email before counts on its own: guesses elsewhere do not lock it out.
+  const keys = throttleKeys('signin', email, input.ip ?? undefined, deviceCookiesFor(deps.config).deviceFor(input.deviceCookie, email));
   const verdict = await countAttempt(db, keys, limitsOf(deps.config), now);
   if (!verdict.allowed) return { kind: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
 
@@ -70,7 +73,7 @@ export async function signInWithPassword(
   }
   await attemptSucceeded(db, keys);
   purgeNowAndThen(deps);
-  const next = account.totp_enabled ? 'totp' : deps.config.totpRequired && account.role === 'partner' ? 'totp_setup' : 'done';
+  const next = secondFactorStep(deps.config, account);
   const opened = await openSession(db, deps.sessionPolicy, {
     accountId: account.id,
     method: 'password',

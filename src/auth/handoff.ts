@@ -15,7 +15,10 @@ import type { Account } from '../store/index.js';
 import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
 import type { RequestOrigin } from './credentials.js';
+import * as accounts from './accounts.repo.js';
+import { createHandoffBinder, type HandoffBinder } from './handoff-binding.js';
 import { insertToken } from './one-time-tokens.repo.js';
+import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { openSession, type OpenedSession } from './sessions.js';
 import { sha256 } from './tokens.js';
 
@@ -75,18 +78,36 @@ export async function verifyHandoffToken(config: Pick<Config, 'wpShimSecret' | '
   return { sub, jti, iat, exp, email, rd: typeof rd === 'string' ? rd : undefined };
 }
 
+const binders = new WeakMap<GatewayDeps, HandoffBinder>();
+function binderFor(deps: GatewayDeps): HandoffBinder {
+  let b = binders.get(deps);
+  if (!b) binders.set(deps, (b = createHandoffBinder(deps.config.wpShimSecret, deps.config.cookieSecure)));
+  return b;
+}
+
+/** Name of the cookie that binds a hand-off to the browser (set by the proxy, read by the route). */
+export const handoffBindingCookieFor = (deps: GatewayDeps) => binderFor(deps).cookieName;
+
 /**
- * Accepts a hand-off token: records its jti (a second use fails), finds or creates the partner account for
+ * Accepts a hand-off token: checks it comes back to the browser WordPress sent it to (`binding`, the cookie the
+ * proxy set), records its jti (a second use fails), finds or creates the partner account for
  * its email (a partner must exist with that email), opens a session.
  * @throws AppError `auth.handoff_invalid` (bad, expired or replayed), `auth.handoff_unknown_user` (no partner)
  */
 export async function acceptHandoff(
   deps: GatewayDeps,
-  input: { token: unknown; previousCookie?: string | null } & RequestOrigin,
-): Promise<{ opened: OpenedSession; account: Account; rd?: string }> {
+  input: { token: unknown; binding: string | undefined; previousCookie?: string | null } & RequestOrigin,
+): Promise<{ opened: OpenedSession; account: Account; rd?: string; next: SecondFactorStep }> {
   const { db } = deps.store;
   const now = deps.now();
   const claims = await verifyHandoffToken(deps.config, input.token, now);
+  if (!binderFor(deps).matches(input.binding, claims.jti)) {
+    await insertAudit(db, { action: 'auth.handoff_refused', details: { reason: 'other_browser', wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
+    throw new AppError(
+      'auth.handoff_invalid',
+      'This sign-in link belongs to the browser that signed in to the website, not this one. Sign in to the website in this browser, or sign in to the partner center directly.',
+    );
+  }
   try {
     await insertToken(db, { tokenHash: sha256(`wp_handoff:${claims.jti}`), purpose: 'wp_handoff', accountId: null, payloadJson: JSON.stringify({ sub: claims.sub }), now, expiresAt: (claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000 + 60_000, usedAt: now });
   } catch (err) {
@@ -106,6 +127,13 @@ export async function acceptHandoff(
           : 'Your website account is not a partner account, so there is no partner center to open. If you think you are a partner, contact the program manager.';
     throw new AppError('auth.handoff_unknown_user', message);
   }
+  // The first hand-off binds the account to its WordPress user: another WordPress user with the email later is refused.
+  if (!(await accounts.bindWpUser(db, resolved.account.id, claims.sub))) {
+    await insertAudit(db, { action: 'auth.handoff_refused', accountId: resolved.account.id, partnerId: resolved.account.partner_id, details: { reason: 'wp_user_mismatch', wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
+    throw new AppError('auth.handoff_unknown_user', 'This partner account is linked to a different website user. Contact the program manager if you think this is a mistake.');
+  }
+  // WordPress checked its own password only: the second factor is asked here, as on every sign-in path.
+  const next = secondFactorStep(deps.config, resolved.account);
   const opened = await openSession(db, deps.sessionPolicy, {
     accountId: resolved.account.id,
     method: 'wordpress',
@@ -113,7 +141,8 @@ export async function acceptHandoff(
     userAgent: input.userAgent,
     previousCookie: input.previousCookie,
     now,
+    totpPending: next !== 'done',
   });
   await insertAudit(db, { action: 'auth.sign_in', accountId: resolved.account.id, partnerId: resolved.account.partner_id, details: { method: 'wordpress', wpUser: claims.sub, accountCreated: resolved.created }, ip: input.ip, requestId: input.requestId, at: now });
-  return { opened, account: resolved.account, rd: claims.rd };
+  return { opened, account: resolved.account, rd: claims.rd, next };
 }

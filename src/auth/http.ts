@@ -4,6 +4,7 @@ import type { GatewayDeps } from '../deps.js';
 import { readCookies, setCookie } from '../web/middleware.js';
 import type { RequestOrigin } from './credentials.js';
 import { redirectPolicyFor, safeRedirect } from './redirects.js';
+import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName, deviceCookiesFor } from './device-cookie.js';
 import type { OpenedSession } from './sessions.js';
 
 export function originOf(req: Request): RequestOrigin {
@@ -37,6 +38,16 @@ export function previousCookieOf(deps: GatewayDeps, req: Request): string | unde
 
 export function setSessionCookie(deps: GatewayDeps, res: Response, opened: OpenedSession): void {
   setCookie(res, deps.cookies.session, opened.cookieValue, { secure: deps.config.cookieSecure });
+}
+
+/** The device cookie this browser carries, if any (whether it fits an account is `deviceFor`'s call). */
+export function deviceCookieOf(deps: GatewayDeps, req: Request): string | undefined {
+  return readCookies(req)[deviceCookieName(deps.config.cookieSecure)];
+}
+
+/** A sign-in was completed (every factor): this browser is trusted for the account from now on. */
+export function rememberDevice(deps: GatewayDeps, res: Response, email: string): void {
+  setCookie(res, deviceCookieName(deps.config.cookieSecure), deviceCookiesFor(deps.config).issue(email), { secure: deps.config.cookieSecure, maxAgeSeconds: DEVICE_COOKIE_MAX_AGE_SECONDS });
 }
 
 export function render(deps: GatewayDeps, res: Response, status: number, template: string, params: Record<string, unknown>, layout = 'layouts/bare'): void {

@@ -6,7 +6,8 @@ import { Router, type Request } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { clearCookie, readCookies, setCookie } from '../web/middleware.js';
-import { field, nextTarget, originOf, previousCookieOf, setSessionCookie } from './http.js';
+import { field, originOf, previousCookieOf, setSessionCookie } from './http.js';
+import { afterFirstFactor } from './second-factor.js';
 import { OIDC_STATE_TTL_MS, oidcCookieName, type OidcService } from './oidc.js';
 
 export function oidcRoutes(deps: GatewayDeps, oidc: OidcService): Router {
@@ -30,9 +31,9 @@ export function oidcRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     if (!oidc.enabled) throw notConfigured();
     const handle = readCookies(req)[cookieName];
     clearCookie(res, cookieName, deps.config.cookieSecure);
-    const { opened, rd } = await oidc.finish({ handle, callbackPath: req.originalUrl, previousCookie: previousCookieOf(deps, req), ...originOf(req) });
+    const { opened, rd, next } = await oidc.finish({ handle, callbackPath: req.originalUrl, previousCookie: previousCookieOf(deps, req), ...originOf(req) });
     setSessionCookie(deps, res, opened);
-    res.redirect(303, nextTarget(deps, rd));
+    res.redirect(303, afterFirstFactor(deps.config, next, rd));
   });
 
   router.post('/oidc/backchannel-logout', async (req, res) => {

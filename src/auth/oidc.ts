@@ -1,7 +1,7 @@
 /**
  * OpenID Connect relying party (openid-client v6): discovery, authorization code with PKCE (S256), state,
- * nonce and code verifier kept server-side in a single-use `oidc_state` token whose opaque handle is the only
- * thing in the browser's short-lived cookie, refresh, RP-initiated logout and back-channel logout (logout token
+ * nonce and code verifier sealed (AES-256-GCM, data key) into the browser's short-lived HttpOnly cookie, so
+ * starting a sign-in writes nothing to the store, refresh, RP-initiated logout and back-channel logout (logout token
  * verified with `jose` against the provider's JWKS). Discovery happens on first use and is retried after a
  * failure, so a provider that is down does not stop the gateway from starting.
  */
@@ -14,7 +14,8 @@ import * as accounts from './accounts.repo.js';
 import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
 import type { RequestOrigin } from './credentials.js';
-import { consumeToken, issueToken } from './one-time-tokens.js';
+import { isSealed, REFRESH_TOKEN_PURPOSE, secretBoxFor } from './secret-box.js';
+import { providerMfaSatisfied, secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endSessionsByOidcSid, endSessionsByOidcSub, openSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { deleteSession, replaceSessionTokens } from './sessions.repo.js';
 
@@ -41,6 +42,7 @@ interface PendingSignIn {
 /** What a session keeps from the provider (in `sessions.oidc_tokens_json`). */
 interface StoredTokens {
   idToken?: string;
+  /** Sealed with the data key (`secret-box.ts`). */
   refreshToken?: string;
   /** When the access token expires: the moment to check with the provider that the user is still allowed. */
   accessExpiresAt?: number;
@@ -54,7 +56,7 @@ export interface OidcService {
   /** @param origin the origin the browser uses (callbacks must come back to the host that set the cookie) */
   start(input: { rd?: string; reauth?: boolean; origin?: string }): Promise<{ url: string; handle: string }>;
   /** @param callbackPath the callback's path and query as received (`/sso/oidc/callback?code=...`) */
-  finish(input: { handle: string | undefined; callbackPath: string; previousCookie?: string | null } & RequestOrigin): Promise<{ opened: OpenedSession; account: Account; rd?: string }>;
+  finish(input: { handle: string | undefined; callbackPath: string; previousCookie?: string | null } & RequestOrigin): Promise<{ opened: OpenedSession; account: Account; rd?: string; next: SecondFactorStep }>;
   endSessionUrl(session: SessionWithAccount): Promise<string | undefined>;
   refreshIfDue(session: SessionWithAccount): Promise<boolean>;
   backchannelLogout(logoutToken: unknown): Promise<number>;
@@ -62,13 +64,33 @@ export interface OidcService {
 
 const failed = (message: string) => new AppError('auth.oidc_failed', message);
 
+/** The pending sign-in as sealed into the `pg_oidc` cookie, with its expiry. */
+type SealedPending = PendingSignIn & { exp: number };
+const OIDC_STATE_PURPOSE = 'oidc-pending-sign-in';
+const MAX_RD_LENGTH = 2000;
+
 export function createOidcService(deps: GatewayDeps): OidcService {
   const { config, store, logger } = deps;
+  const box = secretBoxFor(config);
   const providerName = config.oidcProviderName;
   let discovered: Promise<client.Configuration> | undefined;
   let jwks: { uri: string; getKey: JWTVerifyGetKey } | undefined;
   const redirectUriFor = (origin?: string) => `${origin ?? config.publicUrl}/sso/oidc/callback`;
   const subjectKey = (iss: string, sub: string) => `${iss}#${sub}`;
+
+  /**
+   * The pending sign-in of the browser's cookie, when it was sealed here and has not expired. Used once: the
+   * callback clears the cookie, and the provider's authorization code it is exchanged with works once (PKCE-bound).
+   */
+  function openPending(handle: string | undefined, now: number): PendingSignIn | undefined {
+    if (!handle || !isSealed(handle) || handle.length > 8192) return undefined;
+    try {
+      const { exp, ...pending } = JSON.parse(box.open(handle, OIDC_STATE_PURPOSE).value) as SealedPending;
+      return typeof exp === 'number' && exp > now ? pending : undefined;
+    } catch {
+      return undefined;
+    }
+  }
 
   function configuration(): Promise<client.Configuration> {
     if (!config.oidcEnabled) return Promise.reject(new AppError('not_found', 'Single sign-on is not configured.'));
@@ -143,7 +165,8 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         state: client.randomState(),
         nonce: client.randomNonce(),
         verifier: client.randomPKCECodeVerifier(),
-        rd: input.rd,
+        // The whole pending sign-in rides in a cookie: an absurdly long rd is dropped (the default target is used).
+        rd: input.rd !== undefined && input.rd.length <= MAX_RD_LENGTH ? input.rd : undefined,
         reauth: input.reauth || undefined,
       };
       const scopes = ['openid', 'email', 'profile'];
@@ -160,17 +183,17 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         params.prompt = 'login';
         params.max_age = '60';
       }
-      const issued = await issueToken(store.db, { purpose: 'oidc_state', accountId: null, ttlMs: OIDC_STATE_TTL_MS, payload: pending, now: deps.now() });
-      return { url: client.buildAuthorizationUrl(cfg, params).href, handle: issued.raw };
+      // Nothing is stored: the pending sign-in travels sealed in the browser's cookie, so any number of starts
+      // costs the store nothing (a server-side row per start let anyone grow it without bound).
+      const sealed: SealedPending = { ...pending, exp: deps.now() + OIDC_STATE_TTL_MS };
+      return { url: client.buildAuthorizationUrl(cfg, params).href, handle: box.seal(JSON.stringify(sealed), OIDC_STATE_PURPOSE) };
     },
 
     async finish(input) {
       const now = deps.now();
       const notStartedHere = failed(`This sign-in was not started in this browser, was already used, or took longer than ${OIDC_STATE_TTL_MS / 60_000} minutes. Start again from the sign-in page.`);
-      if (!input.handle) throw notStartedHere;
-      const row = await store.db.transaction().execute((trx) => consumeToken(trx, store.kind, input.handle, 'oidc_state', now));
-      if (!row?.payload_json) throw notStartedHere;
-      const pending = JSON.parse(row.payload_json) as PendingSignIn;
+      const pending = openPending(input.handle, now);
+      if (!pending) throw notStartedHere;
       const cfg = await configuration();
       const currentUrl = new URL(input.callbackPath, pending.redirectUri);
       const idpError = currentUrl.searchParams.get('error');
@@ -195,12 +218,15 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       const account = await accountFor(iss, identity, now);
       const stored: StoredTokens = {
         idToken: tokens.id_token,
-        refreshToken: tokens.refresh_token,
+        refreshToken: tokens.refresh_token === undefined ? undefined : box.seal(tokens.refresh_token, REFRESH_TOKEN_PURPOSE),
         accessExpiresAt: tokens.expiresIn() !== undefined ? now + tokens.expiresIn()! * 1000 : undefined,
       };
+      // The provider's own MFA counts only when its ID token says so in a way the deployer trusts.
+      const next = secondFactorStep(config, account, providerMfaSatisfied(config.oidcMfaClaims, (tokens.claims() ?? {}) as { amr?: unknown; acr?: unknown }));
       const opened = await openSession(store.db, deps.sessionPolicy, {
         accountId: account.id,
         method: 'oidc',
+        totpPending: next !== 'done',
         ip: input.ip,
         userAgent: input.userAgent,
         previousCookie: input.previousCookie,
@@ -208,7 +234,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         oidc: { sid: identity.sid ?? null, sub: identity.sub, tokensJson: JSON.stringify(stored) },
       });
       await insertAudit(store.db, { action: 'auth.sign_in', accountId: account.id, partnerId: account.partner_id, details: { method: 'oidc', reauth: Boolean(pending.reauth) }, ip: input.ip, requestId: input.requestId, at: now });
-      return { opened, account, rd: pending.rd };
+      return { opened, account, rd: pending.rd, next };
     },
 
     async endSessionUrl(session) {
@@ -237,10 +263,12 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       if (!(await replaceSessionTokens(store.db, session.id_hash, before, claimed))) return true;
       try {
         const cfg = await configuration();
-        const fresh = await client.refreshTokenGrant(cfg, tokens.refreshToken);
+        // Sealed with the data key; a session stored before that holds it plain (open() passes it through).
+        const current = box.open(tokens.refreshToken, REFRESH_TOKEN_PURPOSE).value;
+        const fresh = await client.refreshTokenGrant(cfg, current);
         const next: StoredTokens = {
           idToken: fresh.id_token ?? tokens.idToken,
-          refreshToken: fresh.refresh_token ?? tokens.refreshToken,
+          refreshToken: box.seal(fresh.refresh_token ?? current, REFRESH_TOKEN_PURPOSE),
           accessExpiresAt: now + (fresh.expiresIn() ?? 3600) * 1000,
         };
         const json = JSON.stringify(next);

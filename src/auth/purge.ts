@@ -1,12 +1,15 @@
 /**
  * Clearing out what sign-in leaves behind: expired sessions (already refused when presented), used or expired
- * one-time tokens, and throttle counters whose window is over. Run now and then by the gateway itself (at most
+ * one-time tokens, and throttle counters whose window is over; then stored secrets not sealed under the current
+ * data key are re-sealed (`reseal.ts`). Run now and then by the gateway itself (at most
  * every 10 minutes per instance, after a sign-in, in the background) and callable from the admin CLI.
  */
 import type { Kysely } from 'kysely';
 import type { GatewayDeps } from '../deps.js';
 import type { Database } from '../store/index.js';
 import { runInBackground } from './background.js';
+import { resealStoredSecrets } from './reseal.js';
+import { secretBoxFor } from './secret-box.js';
 import { purgeExpiredTokens } from './one-time-tokens.js';
 import { purgeExpiredSessions } from './sessions.js';
 import { purgeStaleCounters, THROTTLE_WINDOW_MS } from './throttle.js';
@@ -34,5 +37,10 @@ export function purgeNowAndThen(deps: GatewayDeps): void {
     // The wall clock, like the session loader that judges expiry (deps.now may be a test's fixed clock).
     const purged = await purgeExpiredSignInData(deps.store.db, Date.now());
     deps.logger.debug(purged, 'purged expired sign-in data');
+    const resealed = await resealStoredSecrets(deps.store.db, secretBoxFor(deps.config));
+    if (resealed.resealed > 0 || resealed.unreadable > 0) {
+      // What an operator rotating PARTNERGATE_DATA_KEY waits for: resealed 0 (and unreadable 0) before dropping the previous key.
+      deps.logger[resealed.unreadable ? 'warn' : 'info'](resealed, 'stored secrets re-sealed under the current data key');
+    }
   });
 }

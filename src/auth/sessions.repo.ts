@@ -130,3 +130,15 @@ export async function replaceSessionTokens(db: Db, idHash: string, expected: str
   const r = await db.updateTable('sessions').set({ oidc_tokens_json: next }).where('id_hash', '=', idHash).where('oidc_tokens_json', '=', expected).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** Sessions holding a refresh token not sealed under the current data key (plain, or under the previous key). */
+export async function findStaleRefreshTokens(db: Db, currentPrefix: string, limit: number): Promise<Array<{ id_hash: string; oidc_tokens_json: string }>> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id_hash', 'oidc_tokens_json'])
+    .where('oidc_tokens_json', 'like', '%"refreshToken"%')
+    .where('oidc_tokens_json', 'not like', `%"refreshToken":"${currentPrefix}%`)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id_hash: r.id_hash, oidc_tokens_json: r.oidc_tokens_json! }));
+}

@@ -48,7 +48,9 @@ export async function openSession(
     last_seen_at: now,
     idle_expires_at: now + policy.idleMs,
     absolute_expires_at: now + policy.absoluteMs,
-    reauth_at: now,
+    // WordPress vouched for this browser, but no password or provider sign-in happened here: sensitive changes
+    // (two-factor, PayPal email) ask for one first (`/sso/confirm`).
+    reauth_at: input.method === 'wordpress' ? 0 : now,
     oidc_sid: input.oidc?.sid ?? null,
     oidc_sub: input.oidc?.sub ?? null,
     oidc_tokens_json: input.oidc?.tokensJson ?? null,

@@ -7,8 +7,9 @@ import type { GatewayDeps } from '../deps.js';
 import { clearCookie } from '../web/middleware.js';
 import { insertAudit } from './audit.repo.js';
 import { signInWithPassword, throttledError } from './credentials.js';
-import { field, formToken, nextTarget, originOf, previousCookieOf, render, setSessionCookie } from './http.js';
+import { deviceCookieOf, field, formToken, nextTarget, originOf, previousCookieOf, rememberDevice, render, setSessionCookie } from './http.js';
 import type { OidcService } from './oidc.js';
+import { afterFirstFactor } from './second-factor.js';
 import { closeSession } from './sessions.js';
 
 /** Fixed notices shown above the sign-in form (`?notice=`); never text taken from the URL. */
@@ -43,7 +44,7 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     const password = field(req.body, 'password') ?? '';
     const rd = field(req.body, 'rd') ?? '';
     if (!email.trim() || !password) return showForm(req, res, 400, { email, rd, error: 'Enter your email address and your password.' });
-    const result = await signInWithPassword(deps, { email, password, previousCookie: previousCookieOf(deps, req), ...originOf(req) });
+    const result = await signInWithPassword(deps, { email, password, previousCookie: previousCookieOf(deps, req), deviceCookie: deviceCookieOf(deps, req), ...originOf(req) });
     switch (result.kind) {
       case 'throttled': {
         const err = throttledError(result.retryAfterSeconds);
@@ -55,9 +56,8 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
         return showForm(req, res, 401, { email, rd, error: 'The email address or password is not right.' });
       case 'ok':
         setSessionCookie(deps, res, result.opened);
-        if (result.next === 'totp') return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rd)}`);
-        if (result.next === 'totp_setup') return res.redirect(303, `/sso/two-factor/setup?rd=${encodeURIComponent(rd)}`);
-        return res.redirect(303, nextTarget(deps, rd));
+        if (result.next === 'done') rememberDevice(deps, res, result.account.email);
+        return res.redirect(303, afterFirstFactor(deps.config, result.next, rd));
     }
   });
 

@@ -17,13 +17,28 @@ export interface ThrottleLimits {
 }
 
 export interface ThrottleKeys {
+  /** The account's counter, or the trusted device's own (device cookie) when it has one for this account. */
   account: string;
-  ip: string;
+  /** The client address's counter; none for a trusted device, whose owner a shared address must not lock out. */
+  ip?: string;
 }
 
-/** Keys for an attempt; `scope` separates sign-in from other guessable forms (reset requests). */
-export function throttleKeys(scope: string, email: string, ip: string | undefined): ThrottleKeys {
+/**
+ * Keys for an attempt; `scope` separates sign-in from other guessable forms (reset requests). `device` is the id
+ * of a device cookie issued for this email (`device-cookie.ts`).
+ */
+export function throttleKeys(scope: string, email: string, ip: string | undefined, device?: string): ThrottleKeys {
+  if (device) return { account: `${scope}:dev:${device}` };
   return { account: `${scope}:acct:${sha256(email.toLowerCase())}`, ip: `${scope}:ip:${ip ?? 'unknown'}` };
+}
+
+/**
+ * Keys for second-factor codes: per account id (the password is already known to whoever guesses here), never
+ * cleared by a password sign-in, only by a right code or the end of the window; per device for a trusted device.
+ */
+export function totpThrottleKeys(accountId: number, ip: string | undefined, device?: string): ThrottleKeys {
+  if (device) return { account: `totp:dev:${device}` };
+  return { account: `totp:acct:${accountId}`, ip: `totp:ip:${ip ?? 'unknown'}` };
 }
 
 export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -31,7 +46,7 @@ export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSec
 /** Counts an attempt on both keys; refused when either is over its limit in the current window. */
 export async function countAttempt(db: Kysely<Database>, keys: ThrottleKeys, limits: ThrottleLimits, now: number): Promise<AttemptVerdict> {
   const account = await repo.hitCounter(db, keys.account, now, THROTTLE_WINDOW_MS);
-  const ip = await repo.hitCounter(db, keys.ip, now, THROTTLE_WINDOW_MS);
+  const ip = keys.ip === undefined ? { count: 0, windowStart: now } : await repo.hitCounter(db, keys.ip, now, THROTTLE_WINDOW_MS);
   const over = [account.count > limits.perAccount ? account.windowStart : undefined, ip.count > limits.perIp ? ip.windowStart : undefined].filter(
     (v): v is number => v !== undefined,
   );
@@ -43,7 +58,7 @@ export async function countAttempt(db: Kysely<Database>, keys: ThrottleKeys, lim
 /** The attempt succeeded: the account starts afresh and the IP gets its attempt back. */
 export async function attemptSucceeded(db: Kysely<Database>, keys: ThrottleKeys): Promise<void> {
   await repo.deleteCounter(db, keys.account);
-  await repo.decrementCounter(db, keys.ip);
+  if (keys.ip !== undefined) await repo.decrementCounter(db, keys.ip);
 }
 
 export const purgeStaleCounters = repo.deleteStaleCounters;

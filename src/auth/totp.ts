@@ -2,15 +2,18 @@
  * Optional TOTP two-factor (RFC 6238: SHA-1, 6 digits, 30-second steps, one step of clock drift either way)
  * with ten single-use recovery codes stored as argon2id hashes. A code is accepted once: the step it belongs
  * to is recorded (`accounts.totp_last_step`) and older or equal steps are refused (RFC 6238 §5.2).
- * The shared secret is stored in the account row (base32) while enrolling and after.
+ * The shared secret is stored in the account row while enrolling and after, sealed with the data key
+ * (`secret-box.ts`; a plain base32 value written before that is still read, and re-sealed on use).
  */
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
 import type { Kysely } from 'kysely';
+import { AppError } from '../common/index.js';
 import type { Account, Database } from '../store/index.js';
 import * as accounts from './accounts.repo.js';
+import { totpPurpose, type SecretBox } from './secret-box.js';
 
 const PERIOD = 30;
 const DIGITS = 6;
@@ -54,12 +57,23 @@ function matchingStep(secretBase32: string, code: string, now: number): number |
   return OTPAuth.TOTP.counter({ period: PERIOD, timestamp: now }) + delta;
 }
 
-/** Starts (or resumes) enrolment: a secret stored on the account, not yet enabled. */
-export async function beginTotpEnrolment(db: Kysely<Database>, account: Account): Promise<string> {
-  if (account.totp_secret && !account.totp_enabled) return account.totp_secret;
+/**
+ * Starts (or resumes) enrolment: a secret stored on the account, not yet enabled. Never replaces an enabled
+ * secret (the write is conditional on `totp_enabled = 0`, so a request racing the enabling one cannot either).
+ * @throws AppError `conflict` when two-factor is already on
+ */
+export async function beginTotpEnrolment(db: Kysely<Database>, box: SecretBox, account: Account): Promise<string> {
+  const alreadyOn = () => new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
+  if (account.totp_enabled) throw alreadyOn();
+  if (account.totp_secret) return box.open(account.totp_secret, totpPurpose(account.id)).value;
   const secret = new OTPAuth.Secret({ size: 20 }).base32;
-  await accounts.updateAccount(db, account.id, { totp_secret: secret, totp_enabled: 0, totp_recovery_json: null, totp_last_step: null });
+  if (!(await accounts.startTotpEnrolment(db, account.id, box.seal(secret, totpPurpose(account.id))))) throw alreadyOn();
   return secret;
+}
+
+/** The account's TOTP seed in clear (it may be stored plain from before encryption, or under the previous key). */
+function seedOf(box: SecretBox, account: Account & { totp_secret: string }) {
+  return box.open(account.totp_secret, totpPurpose(account.id));
 }
 
 function newRecoveryCode(): string {
@@ -78,14 +92,15 @@ function normaliseCode(raw: unknown): string {
  * Finishes enrolment when `code` is right for the pending secret: enables TOTP and returns the recovery
  * codes (shown once). Undefined when the code is wrong.
  */
-export async function completeTotpEnrolment(db: Kysely<Database>, account: Account, code: unknown, now: number): Promise<string[] | undefined> {
+export async function completeTotpEnrolment(db: Kysely<Database>, box: SecretBox, account: Account, code: unknown, now: number): Promise<string[] | undefined> {
   if (!account.totp_secret || account.totp_enabled) return undefined;
-  const step = matchingStep(account.totp_secret, normaliseCode(code), now);
+  const step = matchingStep(seedOf(box, { ...account, totp_secret: account.totp_secret }).value, normaliseCode(code), now);
   if (step === undefined) return undefined;
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   const hashes = await Promise.all(codes.map(hashRecoveryCode));
-  await accounts.updateAccount(db, account.id, { totp_enabled: 1, totp_recovery_json: JSON.stringify(hashes), totp_last_step: step });
-  return codes;
+  // Only the secret this enrolment showed: a parallel enrolment that replaced it, or one that finished first, wins.
+  const enabled = await accounts.enableTotp(db, account.id, account.totp_secret, { totp_recovery_json: JSON.stringify(hashes), totp_last_step: step });
+  return enabled ? codes : undefined;
 }
 
 export type SecondFactorResult = { ok: true; usedRecoveryCode: boolean; recoveryCodesLeft?: number } | { ok: false };
@@ -93,13 +108,16 @@ export type SecondFactorResult = { ok: true; usedRecoveryCode: boolean; recovery
 /**
  * Checks a TOTP code, or a recovery code (which is then spent). Each is accepted once.
  */
-export async function verifySecondFactor(db: Kysely<Database>, account: Account, rawCode: unknown, now: number): Promise<SecondFactorResult> {
+export async function verifySecondFactor(db: Kysely<Database>, box: SecretBox, account: Account, rawCode: unknown, now: number): Promise<SecondFactorResult> {
   if (!account.totp_enabled || !account.totp_secret) return { ok: false };
   const code = normaliseCode(rawCode);
   if (/^\d{6}$/.test(code)) {
-    const step = matchingStep(account.totp_secret, code, now);
-    if (step === undefined) return { ok: false };
-    return (await accounts.claimTotpStep(db, account.id, step)) ? { ok: true, usedRecoveryCode: false } : { ok: false };
+    const seed = seedOf(box, { ...account, totp_secret: account.totp_secret });
+    const step = matchingStep(seed.value, code, now);
+    if (step === undefined || !(await accounts.claimTotpStep(db, account.id, step))) return { ok: false };
+    // A seed stored plain (before encryption) or under the previous data key is sealed under the current one now.
+    if (seed.stale) await accounts.replaceTotpSecret(db, account.id, account.totp_secret, box.seal(seed.value, totpPurpose(account.id)));
+    return { ok: true, usedRecoveryCode: false };
   }
   if (!/^[a-z0-9]{5}-?[a-z0-9]{5}$/.test(code) || !account.totp_recovery_json) return { ok: false };
   const formatted = code.includes('-') ? code : `${code.slice(0, 5)}-${code.slice(5)}`;

@@ -10,9 +10,11 @@ import type { Account } from '../store/index.js';
 import { findAccountById } from './accounts.repo.js';
 import { insertAudit } from './audit.repo.js';
 import { throttledError } from './credentials.js';
-import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie } from './http.js';
-import { csrfTokenFor, openSession, type SessionWithAccount } from './sessions.js';
-import { attemptSucceeded, countAttempt, throttleKeys } from './throttle.js';
+import { deviceCookiesFor } from './device-cookie.js';
+import { deviceCookieOf, field, formToken, nextTarget, originOf, rememberDevice, render, renderSignedIn, setSessionCookie } from './http.js';
+import { secretBoxFor } from './secret-box.js';
+import { csrfTokenFor, endAccountSessions, openSession, type SessionWithAccount } from './sessions.js';
+import { attemptSucceeded, countAttempt, totpThrottleKeys } from './throttle.js';
 import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpQrCode, totpUri, verifySecondFactor } from './totp.js';
 
 /** Enrolling or disabling needs a password (or sign-in) this recent: a stolen session cannot lock the partner out. */
@@ -21,6 +23,7 @@ const FRESH_FOR_SETUP_MS = 10 * 60_000;
 export function twoFactorRoutes(deps: GatewayDeps): Router {
   const router = Router();
   const { db } = deps.store;
+  const box = secretBoxFor(deps.config);
 
   const sessionOf = (req: Request): { session: SessionWithAccount; cookie: string } => {
     const s = req.ctx.session;
@@ -36,7 +39,16 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
 
   /** The second factor is done: a new session id without the pending mark (privilege changed, id changes). */
   const completeSignIn = async (req: Request, res: Response, s: SessionWithAccount, cookie: string): Promise<string> => {
-    const opened = await openSession(db, deps.sessionPolicy, { accountId: s.account_id, method: s.auth_method, previousCookie: cookie, now: deps.now(), ip: req.ip, userAgent: req.get('user-agent') });
+    const opened = await openSession(db, deps.sessionPolicy, {
+      accountId: s.account_id,
+      method: s.auth_method,
+      previousCookie: cookie,
+      now: deps.now(),
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      // An OpenID session keeps what refresh and logout need from its provider.
+      oidc: { sid: s.oidc_sid, sub: s.oidc_sub, tokensJson: s.oidc_tokens_json },
+    });
     setSessionCookie(deps, res, opened);
     return csrfTokenFor(opened.session);
   };
@@ -57,14 +69,15 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
   router.post('/two-factor', async (req, res) => {
     const { session, cookie } = sessionOf(req);
     if (!session.totp_pending) return res.redirect(303, nextTarget(deps, rdOf(req)));
-    const keys = throttleKeys('signin', session.email, req.ip);
+    // Its own counter, per account: a correct password (which clears the sign-in counter) does not clear it.
+    const keys = totpThrottleKeys(session.account_id, req.ip, deviceCookiesFor(deps.config).deviceFor(deviceCookieOf(deps, req), session.email));
     const verdict = await countAttempt(db, keys, { perAccount: deps.config.loginMaxPerAccount, perIp: deps.config.loginMaxPerIp }, deps.now());
     if (!verdict.allowed) {
       res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
       return showChallenge(req, res, 429, throttledError(verdict.retryAfterSeconds).message);
     }
     const account = await accountOf(session);
-    const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
+    const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
       await insertAudit(db, { action: 'auth.totp_failed', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
       return showChallenge(req, res, 401, 'That code is not right, or was already used. Enter the current code from your app, or a recovery code.');
@@ -72,12 +85,13 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     await attemptSucceeded(db, keys);
     await insertAudit(db, { action: 'auth.totp_passed', accountId: account.id, partnerId: account.partner_id, details: { recoveryCode: result.usedRecoveryCode }, ...originOf(req), at: deps.now() });
     await completeSignIn(req, res, session, cookie);
+    if (session.auth_method === 'password') rememberDevice(deps, res, session.email);
     res.redirect(303, nextTarget(deps, rdOf(req)));
   });
 
   // --- enrolment ------------------------------------------------------------------------------------
   const showSetup = async (req: Request, res: Response, status: number, account: Account, error?: string) => {
-    const secret = await beginTotpEnrolment(db, account);
+    const secret = await beginTotpEnrolment(db, box, account);
     const uri = totpUri(secret, account.email, deps.config.brandName);
     renderSignedIn(deps, req, res, status, 'auth/two-factor-setup', {
       title: 'Set up two-factor sign-in',
@@ -91,14 +105,18 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     });
   };
 
-  const freshEnough = (s: SessionWithAccount) => deps.now() - s.reauth_at <= FRESH_FOR_SETUP_MS;
+  /**
+   * Recent proof of identity: a password or provider sign-in (`reauth_at`; a hand-off session has none). Enrolment
+   * forced at sign-in counts from the sign-in itself, whatever path it came by.
+   */
+  const freshEnough = (s: SessionWithAccount) => deps.now() - (s.totp_pending ? s.created_at : s.reauth_at) <= FRESH_FOR_SETUP_MS;
 
   router.get('/two-factor/setup', async (req, res) => {
     const s = req.ctx.session;
     if (!s) return res.redirect(303, `/sso/sign-in?rd=${encodeURIComponent('/sso/two-factor/setup')}`);
     const account = await accountOf(s);
+    if (s.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
     if (account.totp_enabled) {
-      if (s.totp_pending) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
       return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !deps.config.totpRequired, disabled: false });
     }
     if (!freshEnough(s)) return res.redirect(303, `/sso/confirm?rd=${encodeURIComponent(req.originalUrl)}`);
@@ -107,13 +125,20 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
 
   router.post('/two-factor/setup', async (req, res) => {
     const { session, cookie } = sessionOf(req);
-    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
     const account = await accountOf(session);
-    const codes = await completeTotpEnrolment(db, account, field(req.body, 'code'), deps.now());
+    // A pending session may enrol only when enrolment is what it waits for (mandatory and not yet set up):
+    // with two-factor on it must answer the challenge, and nothing here ever replaces an enabled secret.
+    if (session.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
+    if (account.totp_enabled) throw new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
+    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
+    const codes = await completeTotpEnrolment(db, box, account, field(req.body, 'code'), deps.now());
     if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
+    // Whoever else holds a session of this account got it without the new factor: those sessions end.
+    await endAccountSessions(db, account.id, session.id_hash);
     await insertAudit(db, { action: 'auth.totp_enabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
     // Forced enrolment right after the password: the sign-in is complete now (new id, so a new form token).
     const csrfToken = session.totp_pending ? await completeSignIn(req, res, session, cookie) : formToken(req);
+    if (session.totp_pending && session.auth_method === 'password') rememberDevice(deps, res, session.email);
     renderSignedIn(deps, req, res, 200, 'auth/recovery-codes', { title: 'Your recovery codes', codes, next: nextTarget(deps, rdOf(req)), csrfToken });
   });
 
@@ -123,7 +148,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     if (deps.config.totpRequired) throw new AppError('auth.forbidden', 'Two-factor sign-in is required for every partner here and cannot be turned off.');
     if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then turn two-factor sign-in off.');
     const account = await accountOf(session);
-    const result = await verifySecondFactor(db, account, field(req.body, 'code'), deps.now());
+    const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
       return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
     }

@@ -14,8 +14,11 @@ export { settings } from './settings.js';
 
 type Parsed = { [K in SettingKey]: z.output<(typeof settings)[K]['schema']> };
 
-export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dataKey'> {
   publicUrl: string;
+  /** Always set: outside production, when not configured, the fixed {@link DEVELOPMENT_DATA_KEY}. */
+  dataKey: string;
+  dataKeyDerived: boolean;
   /** Always set: generated per process in development when not configured (hand-off then only works within one run). */
   wpShimSecret: string;
   wpShimSecretGenerated: boolean;
@@ -34,6 +37,12 @@ export class ConfigError extends Error {
 }
 
 const CONFIG_FILE_ENV = 'PARTNERGATE_CONFIG';
+
+/**
+ * The data key outside production when none is set: public (it is in the source), so secrets encrypted with it
+ * are as good as plain text. It is fixed, not generated, so a development store keeps working across restarts.
+ */
+export const DEVELOPMENT_DATA_KEY = 'partnergate development data key: not secret, never for production';
 const keysByEnv = new Map(Object.entries(settings).map(([k, s]) => [s.env, k as SettingKey]));
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -111,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`${settings.wpShimSecret.env}: required in production when ${settings.upstreamUrl.env} is set`);
   }
   if (p.environment === 'production' && !p.publicUrl) problems.push(`${settings.publicUrl.env}: required in production`);
+  if (p.environment === 'production' && !p.dataKey) problems.push(`${settings.dataKey.env}: required in production (it encrypts TOTP seeds and refresh tokens in the store)`);
+  if (p.dataKey && p.dataKey === p.dataKeyPrevious) problems.push(`${settings.dataKeyPrevious.env}: must differ from ${settings.dataKey.env}`);
   if (problems.length) throw new ConfigError(problems);
 
   const publicUrl = p.publicUrl ?? `http://localhost:${p.port || 8080}`;
@@ -119,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     wpShimSecret: p.wpShimSecret ?? randomBytes(32).toString('base64url'),
     wpShimSecretGenerated: !p.wpShimSecret,
+    dataKey: p.dataKey ?? DEVELOPMENT_DATA_KEY,
+    dataKeyDerived: !p.dataKey,
     cookieSecure: publicUrl.startsWith('https://'),
     store: p.databaseUrl ? { kind: 'postgres', url: p.databaseUrl } : { kind: 'sqlite', path: p.sqlitePath },
     oidcEnabled: Boolean(p.oidcIssuer && p.oidcClientId),

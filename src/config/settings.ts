@@ -3,6 +3,7 @@
  * secret (never echoed), and the sentence that documents it. The README's configuration table is printed
  * from this list (`partnergate config --doc`), so the code and the docs cannot drift apart.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z
@@ -22,6 +23,19 @@ const list = z
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
 const secret = z.string().min(32, 'must be at least 32 characters');
+
+/** Named ranges and addresses or subnets of proxies whose X-Forwarded-For is believed (express `trust proxy`). */
+const trustProxy = z.string().refine((v) => {
+  if (v.trim() === 'false') return true;
+  return v.split(',').every((raw) => {
+    const part = raw.trim();
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;
+    const [address, bits, extra] = part.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || extra !== undefined) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+}, 'must be `false` or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses or subnets (a.b.c.d/n); `true` is not accepted: name the proxies in front');
 
 const timeZone = z.string().refine((tz) => {
   try {
@@ -60,19 +74,22 @@ export const settings = {
   environment: { env: 'PARTNERGATE_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), default: 'development', doc: 'In `production`, secrets must be set explicitly and demo data is never seeded.' },
   logLevel: { env: 'PARTNERGATE_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), default: 'info', doc: 'pino log level.' },
   wpShimSecret: { env: 'PARTNERGATE_WP_SHIM_SECRET', schema: secret.optional(), secret: true, doc: 'Secret shared with the wp-shim plugin (define PARTNERGATE_SHIM_SECRET in wp-config.php). Signs hand-off tokens and identity assertions (separate keys are derived per purpose).' },
+  dataKey: { env: 'PARTNERGATE_DATA_KEY', schema: secret.optional(), secret: true, doc: 'Key (at least 32 characters, e.g. `openssl rand -base64 48`) that encrypts secrets stored in the database: TOTP seeds and OpenID refresh tokens (AES-256-GCM). Required in production. Unset elsewhere: a fixed development key that protects nothing. To rotate, see "Rotating the data key".' },
+  dataKeyPrevious: { env: 'PARTNERGATE_DATA_KEY_PREVIOUS', schema: secret.optional(), secret: true, doc: 'The data key before the last rotation: still read, never written; stored secrets are re-encrypted with PARTNERGATE_DATA_KEY in the background. Remove it once the log says none is left.' },
   identityHeader: { env: 'PARTNERGATE_IDENTITY_HEADER', schema: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Partnergate-Identity'), default: 'X-Partnergate-Identity', doc: 'Header carrying the signed identity assertion to WordPress.' },
   sessionIdleMinutes: { env: 'PARTNERGATE_SESSION_IDLE_MINUTES', schema: int(1, 10_080).default(60), default: '60', doc: 'A session unused this long ends.' },
   sessionAbsoluteHours: { env: 'PARTNERGATE_SESSION_ABSOLUTE_HOURS', schema: int(1, 720).default(12), default: '12', doc: 'A session ends this long after sign-in, used or not.' },
   redirectAllowedHosts: { env: 'PARTNERGATE_REDIRECT_ALLOWED_HOSTS', schema: list.default([]), default: '(none)', doc: 'Hosts a post-sign-in redirect may go to besides the gateway\'s own origin: `host:port` exact, or `.example.com` for subdomains.' },
   accessPrograms: { env: 'PARTNERGATE_ACCESS_PROGRAMS', schema: list.default([]), default: '(any program)', doc: 'Partner program names allowed into the partner center; empty means partners of any program.' },
-  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for partners signing in with a password.' },
+  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for every account (partners and administrators) on every sign-in path: password, WordPress hand-off and OpenID Connect.' },
   loginMaxPerAccount: { env: 'PARTNERGATE_LOGIN_MAX_PER_ACCOUNT', schema: int(1, 1000).default(5), default: '5', doc: 'Failed sign-ins allowed per account in 15 minutes.' },
   loginMaxPerIp: { env: 'PARTNERGATE_LOGIN_MAX_PER_IP', schema: int(1, 100_000).default(20), default: '20', doc: 'Failed sign-ins allowed per client IP in 15 minutes.' },
-  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: z.string().default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For (express `trust proxy` syntax).' },
+  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: trustProxy.default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For: `loopback`, `linklocal`, `uniquelocal`, addresses or subnets, comma-separated, or `false`. The per-IP sign-in limits count the address those proxies vouch for, else the connecting peer; `true` (trust any peer) is refused, since a client could then pick the address it is counted under.' },
   oidcIssuer: { env: 'PARTNERGATE_OIDC_ISSUER', schema: httpUrl.optional(), doc: 'OpenID Provider issuer URL; enables "Sign in with" when set with the client id.' },
   oidcClientId: { env: 'PARTNERGATE_OIDC_CLIENT_ID', schema: z.string().min(1).optional(), doc: 'OIDC client id.' },
   oidcClientSecret: { env: 'PARTNERGATE_OIDC_CLIENT_SECRET', schema: z.string().min(1).optional(), secret: true, doc: 'OIDC client secret.' },
   oidcEmailClaim: { env: 'PARTNERGATE_OIDC_EMAIL_CLAIM', schema: z.string().min(1).default('email'), default: 'email', doc: 'Claim mapped to the partner\'s email (must be verified when it is `email`).' },
+  oidcMfaClaims: { env: 'PARTNERGATE_OIDC_MFA_CLAIMS', schema: list.pipe(z.array(z.string().regex(/^(amr|acr):\S+$/, 'each entry must be amr:<value> or acr:<value>'))).default([]), default: '(none)', doc: 'ID-token values that prove the OpenID Provider checked a second factor itself (e.g. `amr:mfa,amr:otp` or `acr:<your MFA level>`); such a sign-in skips the TOTP code. Empty: an OIDC sign-in asks for the TOTP code like any other.' },
   oidcProviderName: { env: 'PARTNERGATE_OIDC_PROVIDER_NAME', schema: z.string().min(1).default('your company account'), default: 'your company account', doc: 'Name on the "Sign in with ..." button.' },
   smtpUrl: { env: 'PARTNERGATE_SMTP_URL', schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(), secret: true, doc: 'SMTP server for outgoing mail. Unset: mail is written to the log instead (development).' },
   mailFrom: { env: 'PARTNERGATE_MAIL_FROM', schema: z.string().min(3).default('Partner Center <partners@localhost>'), default: 'Partner Center <partners@localhost>', doc: 'From address of every email.' },

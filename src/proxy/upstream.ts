@@ -19,6 +19,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
+import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
 import { dropResponseHopByHop, hostnameOf, RequestHygiene, rewriteCookieDomain, rewriteLinkHeader, rewriteUrlValue, takeGatewayCookies, type OriginRewrite } from './headers.js';
 import { createIdentityAsserter } from './identity.js';
@@ -95,7 +96,8 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
   const hygiene = new RequestHygiene({ identityHeader: config.identityHeader });
   const identityHeader = hygiene.identityHeader;
   const sessionCookie = deps.cookies.session;
-  const otherCookies = [deps.cookies.preCsrf];
+  const handoffBinder = createHandoffBinder(config.wpShimSecret, config.cookieSecure);
+  const otherCookies = [deps.cookies.preCsrf, handoffBinder.cookieName];
   const cookieMarkers = [`${sessionCookie}=`, ...otherCookies.map((n) => `${n}=`)];
   const rewrite: OriginRewrite | undefined = config.upstreamPreserveHost
     ? undefined
@@ -246,6 +248,8 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     const headers = proxyRes.headers;
     dropResponseHopByHop(headers);
     headers.connection = (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close';
+    const status = proxyRes.statusCode ?? 0;
+    if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);
     if (rewrite === undefined) return;
     const host = req.headers['x-forwarded-host'] as string;
     const origin = `${publicProto()}://${host}`;
@@ -260,6 +264,12 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
       const hostname = hostnameOf(host);
       headers['set-cookie'] = cookies.map((c) => rewriteCookieDomain(c, rewrite, hostname));
     }
+  }
+
+  /** WordPress sends a partner to the hand-off: tie that link to this browser (see src/auth/handoff-binding.ts). */
+  function bindHandoff(headers: IncomingMessage['headers']): void {
+    const line = handoffBinder.cookieForRedirect(headers.location!);
+    if (line !== undefined) headers['set-cookie'] = [...(headers['set-cookie'] ?? []), line];
   }
 
   function onProxyError(err: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Duplex): void {

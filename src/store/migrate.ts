@@ -10,6 +10,7 @@ import { createPartnerCenterMigration } from './migrations/2026-11-23-0500-partn
 import { createBlocksMigration } from './migrations/2026-11-23-0700-blocks.js';
 import { createAdminMigrationsMigration } from './migrations/2026-11-23-0800-admin-migrations.js';
 import { createLegacyPartnerFlagMigration } from './migrations/2026-11-23-0801-legacy-partner-flag.js';
+import { createHandoffWpUserMigration } from './migrations/2026-12-06-0900-handoff-wp-user.js';
 import type { StoreKind } from './database.js';
 
 export class SchemaError extends Error {
@@ -28,6 +29,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-11-23-0700-blocks': createBlocksMigration(kind),
     '2026-11-23-0800-admin-migrations': createAdminMigrationsMigration(),
     '2026-11-23-0801-legacy-partner-flag': createLegacyPartnerFlagMigration(),
+    '2026-12-06-0900-handoff-wp-user': createHandoffWpUserMigration(),
   };
 }
 

@@ -25,6 +25,8 @@ export interface AccountTable {
   credentials_version: Generated<number>;
   /** Last TOTP time step accepted, so a code is never accepted twice (migration 0400). */
   totp_last_step: number | null;
+  /** WordPress user id bound by the first hand-off into this account (migration 2026-12-06-0900). */
+  wp_user_id: Generated<string | null>;
 }
 
 export interface SessionTable {

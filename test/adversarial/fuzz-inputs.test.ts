@@ -13,6 +13,7 @@ import { REPORT_NAMES } from '../../src/reports/export.service.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { mintHandoffToken } from '../support/handoff.js';
+import { handoffBindingFor } from '../auth/support/fixtures.js';
 import { createTestStore, forEachStore, type TestStore } from '../support/store.js';
 import { expectAllHeld } from './support.js';
 import { fuzz, fuzzAsync, insertAt, nastyString } from './fuzz-support.js';
@@ -66,7 +67,7 @@ describe('adversarial: fuzzing partner lists and hand-off tokens', function () {
     const aud = new URL(tg.config.publicUrl).origin;
     const claims = { iss: 'http://wp.example.test', aud, sub: '42', email: fx.a.email };
     const original = mintHandoffToken(SECRET, claims);
-    const opened = await acceptHandoff(deps, { token: original });
+    const opened = await acceptHandoff(deps, { token: original, binding: handoffBindingFor(SECRET, original) });
     expect(opened.account.partner_id).to.equal(fx.a.partnerId);
     const sessionsBefore = (await ts.store.db.selectFrom('sessions').select('id_hash').execute()).length;
     const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ';
@@ -102,7 +103,7 @@ describe('adversarial: fuzzing partner lists and hand-off tokens', function () {
     await fuzzAsync('hand-off tokens', mutant, async (token) => {
       let accepted = false;
       try {
-        await acceptHandoff(deps, { token });
+        await acceptHandoff(deps, { token, binding: handoffBindingFor(SECRET, token) });
         accepted = true;
       } catch (err) {
         if (!(err instanceof AppError)) throw err;

@@ -13,7 +13,7 @@ import { mintHandoffToken } from '../support/handoff.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { CookieBrowser, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { createTestStore, type TestStore } from '../support/store.js';
-import { csrfIn, PASSWORD, seedPartner } from '../auth/support/fixtures.js';
+import { csrfIn, handoffCookieHeader, PASSWORD, seedPartner } from '../auth/support/fixtures.js';
 import { ALLOWED_REDIRECT_HOSTS, caseName, expectAllHeld, fixtureRedirectAttacks, mapLimit, safeLocation, selfRedirectAttacks, type CaseResult } from './support.js';
 
 const CLASS = 'open redirect';
@@ -149,11 +149,13 @@ describe('adversarial: open redirect', function () {
     const aud = new URL(tg.config.publicUrl).origin;
     const mint = (rd?: string) => mintHandoffToken(SECRET, { iss: 'http://wordpress.example.test', aud, sub: '7', email: EMAIL, rd });
     // Positive control: a same-origin claim is followed.
-    const ok = await fetch(`${tg.url}/sso/wordpress?token=${mint('/partner-center/earnings')}`, { redirect: 'manual' });
+    // Each link comes back to the browser WordPress sent it to (the binding cookie the proxy sets).
+    const open = (token: string, query = '') => fetch(`${tg.url}/sso/wordpress?token=${token}${query}`, { redirect: 'manual', headers: { cookie: handoffCookieHeader(SECRET, token) } });
+    const ok = await open(mint('/partner-center/earnings'));
     expect(ok.headers.get('location')).to.equal('/partner-center/earnings');
     const results = await mapLimit(attacks, 8, async (rd) => {
-      const claim = await fetch(`${tg.url}/sso/wordpress?token=${mint(rd)}`, { redirect: 'manual' });
-      const query = await fetch(`${tg.url}/sso/wordpress?token=${mint('/partner-center/')}&rd=${encodeURIComponent(rd)}`, { redirect: 'manual' });
+      const claim = await open(mint(rd));
+      const query = await open(mint('/partner-center/'), `&rd=${encodeURIComponent(rd)}`);
       await claim.arrayBuffer();
       await query.arrayBuffer();
       return [judge(caseName('hand-off rd claim', rd), claim.status, claim.headers.get('location')), judge(caseName('hand-off ?rd=', rd), query.status, query.headers.get('location'))];

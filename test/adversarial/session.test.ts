@@ -12,7 +12,7 @@ import { signInAs, startTestGateway, type TestGateway } from '../support/gateway
 import { CookieBrowser, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startFakeUpstream, type FakeUpstream, type EchoedRequest } from '../proxy/fake-upstream.js';
-import { csrfIn, PASSWORD, seedPartner, signInWithForm } from '../auth/support/fixtures.js';
+import { csrfIn, handoffCookieHeader, PASSWORD, seedPartner, signInWithForm } from '../auth/support/fixtures.js';
 import { issueToken } from '../../src/auth/one-time-tokens.js';
 import { loadConfig } from '../../src/config/index.js';
 import { cookieNames } from '../../src/web/middleware.js';
@@ -130,7 +130,7 @@ describe('adversarial: session fixation and reuse', function () {
       results.push({ name: `OIDC sign-in over a ${label}`, held: oidcCookie !== value && (await aliveAs(oidcCookie, ids.oidc!.accountId)) && !(await aliveAs(value, ids.oidc!.accountId)), why: 'same id kept' });
       // WordPress hand-off.
       const token = mintHandoffToken(SECRET, { iss: 'http://wp.example.test', aud: new URL(tg.config.publicUrl).origin, sub: '5', email: emails.pw });
-      const handoff = await fetch(`${tg.url}/sso/wordpress?token=${token}`, { redirect: 'manual', headers: { cookie: `pg_session=${value}` } });
+      const handoff = await fetch(`${tg.url}/sso/wordpress?token=${token}`, { redirect: 'manual', headers: { cookie: handoffCookieHeader(SECRET, token, `pg_session=${value}`) } });
       const handoffCookie = /pg_session=([^;]+)/.exec(handoff.headers.getSetCookie().join('\n'))?.[1];
       results.push({ name: `hand-off over a ${label}`, held: handoffCookie !== undefined && handoffCookie !== value && (await aliveAs(handoffCookie, ids.pw!.accountId)) && !(await aliveAs(value, ids.pw!.accountId)), why: `status ${handoff.status}` });
       if (value === attacker.cookieValue) {

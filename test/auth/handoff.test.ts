@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mintHandoffToken } from '../support/handoff.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
-import { newBrowser, seedPartner, sessionInfo } from './support/fixtures.js';
+import { handoffBindingFor, newBrowser, seedPartner, sessionInfo } from './support/fixtures.js';
 
 const SECRET = 'wp-shim-shared-secret-for-tests-0123456789abcdef';
 const WP = 'http://wordpress.example.test';
@@ -28,8 +28,11 @@ forEachStore('auth: WordPress hand-off', (ctx) => {
 
   const mint = (claims: Partial<Parameters<typeof mintHandoffToken>[1]> = {}, opts: Parameters<typeof mintHandoffToken>[2] = {}) =>
     mintHandoffToken(SECRET, { iss: WP, aud: tg.url, sub: '42', email: 'wp@example.test', ...claims }, opts);
-  const open = (token: string, browser = newBrowser(), rd?: string) =>
-    browser.request('GET', `${tg.url}/sso/wordpress?token=${encodeURIComponent(token)}${rd ? `&rd=${encodeURIComponent(rd)}` : ''}`);
+  /** Opens the link in a browser that signed in to WordPress through the gateway (it holds the binding cookie). */
+  const open = (token: string, browser = newBrowser(), rd?: string, base = tg.url) => {
+    browser.setCookie(base, 'pg_handoff', handoffBindingFor(SECRET, token) ?? '');
+    return browser.request('GET', `${base}/sso/wordpress?token=${encodeURIComponent(token)}${rd ? `&rd=${encodeURIComponent(rd)}` : ''}`);
+  };
   const count = async (table: 'accounts' | 'sessions') => (await ctx.store.db.selectFrom(table).select(ctx.store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
 
   it('opens a session for the partner with that email (creating the account), then follows a safe rd', async () => {
@@ -129,9 +132,9 @@ forEachStore('auth: WordPress hand-off', (ctx) => {
     await seedPartner(ctx.store, { email: 'wp@example.test' });
     const pc = await startTestGateway(ctx.store, { PARTNERGATE_WP_SHIM_SECRET: SECRET, PARTNERGATE_PARTNER_CENTER_HOST: 'partners.example.test' });
     try {
-      const ok = await newBrowser().request('GET', `${pc.url}/sso/wordpress?token=${mintHandoffToken(SECRET, { iss: WP, aud: 'http://partners.example.test', sub: '42', email: 'wp@example.test' })}`);
+      const ok = await open(mintHandoffToken(SECRET, { iss: WP, aud: 'http://partners.example.test', sub: '42', email: 'wp@example.test' }), newBrowser(), undefined, pc.url);
       expect(ok.status).to.equal(303);
-      const other = await newBrowser().request('GET', `${pc.url}/sso/wordpress?token=${mintHandoffToken(SECRET, { iss: WP, aud: 'http://elsewhere.example.test', sub: '42', email: 'wp@example.test' })}`);
+      const other = await open(mintHandoffToken(SECRET, { iss: WP, aud: 'http://elsewhere.example.test', sub: '42', email: 'wp@example.test' }), newBrowser(), undefined, pc.url);
       expect(other.status).to.equal(400);
     } finally {
       await pc.close();

@@ -121,7 +121,7 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
       expect(page.headers.get('location')).to.equal(target);
       const login = await wpLogin(gw.url, wp.partner.login, wp.partner.password);
       expect(login.location ?? '').to.match(new RegExp(`^${wp.publicOrigin.replace(/[.]/g, '\\.')}/sso/wordpress\\?token=`));
-      const handedOff = await fetch(login.location!, { redirect: 'manual' });
+      const handedOff = await fetch(login.location!, { redirect: 'manual', headers: { cookie: login.cookies } });
       expect(handedOff.status).to.be.within(300, 399);
       expect(handedOff.headers.getSetCookie().some((c) => c.startsWith(`${gw.gateway.deps.cookies.session}=`))).to.equal(true);
 
@@ -217,12 +217,13 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
 });
 
 /** Logs into WordPress through the gateway the way the login form does; returns where WordPress sends the user. */
-async function wpLogin(base: string, login: string, password: string): Promise<{ status: number; location: string | null }> {
+/** Logs in to WordPress through the gateway; `cookies` are what the browser would carry on (the hand-off binding among them). */
+async function wpLogin(base: string, login: string, password: string): Promise<{ status: number; location: string | null; cookies: string }> {
   const res = await fetch(`${base}/wp-login.php`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'wordpress_test_cookie=WP%20Cookie%20check' },
     body: new URLSearchParams({ log: login, pwd: password, 'wp-submit': 'Log In', testcookie: '1' }).toString(),
   });
-  return { status: res.status, location: res.headers.get('location') };
+  return { status: res.status, location: res.headers.get('location'), cookies: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
 }

@@ -100,8 +100,13 @@ describe('wp-shim: a real WordPress plugin behind the gateway', function () {
     const partner = await addPartner(ts.store, { email: wp.partner.email });
     const now = Date.now();
     await ts.store.db.insertInto('accounts').values({ partner_id: partner.partnerId, email: wp.partner.email, role: 'partner', password_hash: null, totp_secret: null, totp_enabled: 0, totp_recovery_json: null, oidc_subject: null, created_at: now, password_changed_at: null, disabled_at: null } as never).execute();
-    const login = await logIn(base, new CookieJar(), wp.partner.login, wp.partner.password);
-    const handoff = await send(login.headers.location!);
+    // The same browser (cookie jar) that logged in to WordPress through the gateway: it holds the hand-off binding.
+    const jar = new CookieJar();
+    const login = await logIn(base, jar, wp.partner.login, wp.partner.password);
+    expect(login.setCookies.some((c) => c.startsWith('pg_handoff=')), 'the proxy binds the hand-off to this browser').to.equal(true);
+    const elsewhere = await send(login.headers.location!);
+    expect(elsewhere.status, 'the link opened without the binding (another browser)').to.equal(400);
+    const handoff = await send(login.headers.location!, { jar });
     expect(handoff.status, handoff.text.slice(0, 300)).to.be.oneOf([302, 303]);
     expect(handoff.headers.location).to.match(/^(\/partner-center\/|http:\/\/127\.0\.0\.1:\d+\/partner-center\/)/);
     expect(handoff.setCookies.some((c) => c.startsWith('pg_session='))).to.equal(true);

@@ -3,6 +3,7 @@
  * with a password, plus a browser that signs in through the real form.
  */
 import type { Store } from '../../../src/store/index.js';
+import { createHandoffBinder } from '../../../src/auth/handoff-binding.js';
 import { hashPassword } from '../../../src/auth/passwords.js';
 import { CookieBrowser } from '../../support/oidc-provider.js';
 
@@ -100,4 +101,25 @@ export async function sessionInfo(browser: CookieBrowser, base: string): Promise
 
 export function newBrowser(ip?: string): CookieBrowser {
   return new CookieBrowser(ip ? { 'x-forwarded-for': ip } : {});
+}
+
+/**
+ * The binding cookie value the gateway's proxy sets when WordPress redirects a browser to this hand-off token
+ * (what a browser that signed in to WordPress through the gateway carries back to `/sso/wordpress`).
+ */
+export function handoffBindingFor(secret: string, token: string): string | undefined {
+  // A string no URL can carry (a lone surrogate) gets no binding: WordPress could never have redirected to it.
+  let query: string;
+  try {
+    query = encodeURIComponent(token);
+  } catch {
+    return undefined;
+  }
+  const line = createHandoffBinder(secret, false).cookieForRedirect(`/sso/wordpress?token=${query}`);
+  return line ? /^[^=]+=([^;]*)/.exec(line)![1] : undefined;
+}
+
+/** A `Cookie` header value carrying the hand-off binding for `token` (plus any other cookies given). */
+export function handoffCookieHeader(secret: string, token: string, ...others: string[]): string {
+  return [`pg_handoff=${handoffBindingFor(secret, token) ?? ''}`, ...others].join('; ');
 }
