@@ -5,7 +5,7 @@
  * (`POST /sso/password`).
  */
 import type { Kysely } from 'kysely';
-import { AppError } from '../common/index.js';
+import { AppError, type DataKeyring } from '../common/index.js';
 import { randomToken, sha256, type SessionWithAccount } from '../auth/index.js';
 import { queueEmail } from '../mail/index.js';
 import type { Database, StoreKind } from '../store/index.js';
@@ -23,6 +23,8 @@ export interface SettingsDeps {
   /** Origin of the partner center, for the confirmation links. */
   publicUrl: string;
   tokenTtlMinutes: number;
+  /** Seals the queued emails' parameters (the confirmation link). */
+  dataKeys: DataKeyring;
   /** Name of the OpenID Provider, for "sign in again with ...". */
   providerName: string;
   /** The auth capability's password check (throttled, records `reauth_at`). */
@@ -107,6 +109,7 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
     const common = { what: whatOf[kind], partnerName: partner.displayName };
     await queueEmail(
       trx,
+      d.dataKeys,
       {
         idempotencyKey: `partner-change:${kind}:confirm:${tokenId}`,
         to: newValue,
@@ -117,6 +120,7 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
     );
     await queueEmail(
       trx,
+      d.dataKeys,
       {
         idempotencyKey: `partner-change:${kind}:requested:${tokenId}`,
         to: noticeTo,
@@ -202,6 +206,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
     if (noticeTo) {
       await queueEmail(
         trx,
+        d.dataKeys,
         { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
         now,
       );
