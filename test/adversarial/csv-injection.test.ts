@@ -9,7 +9,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { expect } from 'chai';
-import { REPORT_NAMES } from '../../src/reports/export.service.js';
+import { MAX_EXPORTS_PER_PARTNER, REPORT_NAMES } from '../../src/reports/export.service.js';
 import type { Store } from '../../src/store/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
@@ -127,7 +127,7 @@ forEachStore('adversarial: CSV formula injection in every export', (ctx) => {
     this.timeout(60_000);
     const results: CaseResult[] = [];
     const seenPayloads = new Set<string>();
-    const downloads = await mapLimit(exportsToCheck(), 3, async (e) => {
+    const downloads = await mapLimit(exportsToCheck(), MAX_EXPORTS_PER_PARTNER, async (e) => {
       const res = await fetch(`${tg.url}${e.path}`, { headers: { cookie: e.cookie } });
       return { e, status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
     });

@@ -36,6 +36,7 @@ export const FORMULA_CASES: ReadonlyArray<readonly [string, string, string]> = [
   ['leading space before full-width equals', ' \uFF1D1', "' \uFF1D1"],
   ['leading space then a word is text', ' spring sale', ' spring sale'],
   ['blanks only', ' \n ', ' \n '],
+  ['space then tab then a word is text', ' \tspring', ' \tspring'],
   ['quote then equals is text', '"=1"', '"=1"'],
   ['equals later in the text', 'a=1+1', 'a=1+1'],
   ['plain SubID', 'spring-sale_2026', 'spring-sale_2026'],
