@@ -93,6 +93,10 @@ forEachStore('partner center pages switched on and off', (ctx) => {
         const res = await getPage(tg, cookie, path);
         expect(recordCase('page switch leaks', `on: ${path}`, res.status === 200), `${path}: ${res.status}`).to.equal(true);
       }
+      // The dashboard (always on) no longer offers the switched-off report's download, and keeps the others.
+      const dash = (await getPage(tg, cookie, '/partner-center/')).text;
+      expect(dash).to.contain('/partner-center/exports/commissions.csv');
+      expect(dash).not.to.contain('/partner-center/exports/report.csv');
     } finally {
       expect((await cli('partner-center', 'pages', '--set', PARTNER_CENTER_PAGES.join(','))).code).to.equal(0);
     }
