@@ -1,5 +1,6 @@
 /**
- * Starts the gateway: load config, open and migrate the store, seed demo data when empty (development), build
+ * Starts the gateway: load config, open and migrate the store, seed demo data when empty (asked for, or `auto` on a
+ * localhost URL outside production: see config `seedDemoData`), build
  * the app, listen, and shut down cleanly on SIGINT/SIGTERM (in-flight requests finish, store closed).
  * With PARTNERGATE_WORKERS > 1 the primary prepares the store once and forks workers that share the port.
  * Start-up problems print one line naming what is wrong and exit non-zero (2 config, 3 store, 4 listen).
@@ -33,7 +34,7 @@ async function prepareStore(config: Config, logger: Logger): Promise<boolean> {
     const store = await openStore(config.store);
     try {
       await migrateToLatest(store.db, store.kind);
-      if (config.demoData === 'auto' && config.environment !== 'production') {
+      if (config.seedDemoData) {
         await seedIfEmpty(store, logger);
         const demo = await store.db.selectFrom('accounts').select('id').where('email', '=', DEMO_LOGIN.email).executeTakeFirst();
         return Boolean(demo);
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
     const port = await serve(config, logger.child({ worker: cluster.worker?.id }));
     process.send?.({ type: 'listening', port });
     return;
+  }
+  if (config.dataKeyDerived) {
+    logger.warn('PARTNERGATE_DATA_KEY is not set: secrets at rest are sealed with a key derived from the store location (development only; production requires the setting)');
   }
   if (config.wpShimSecretGenerated && config.upstreamUrl) {
     logger.warn('PARTNERGATE_WP_SHIM_SECRET is not set: a random one was generated for this run; the WordPress hand-off needs the same secret in wp-config.php');

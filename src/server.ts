@@ -27,7 +27,13 @@ export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: Upst
 
   const ownEverything = (req: IncomingMessage) => !proxy || (partnerHost !== undefined && (req.headers.host ?? '').toLowerCase() === partnerHost);
 
-  const server = createServer({ maxHeaderSize: config.maxHeaderBytes, requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
+  // Slow clients: headers, the whole request and any silence each have a limit, so trickling bytes cannot hold a
+  // connection (and, proxied, a PHP worker) open forever. Upgraded websockets are outside the idle timeout.
+  const server = createServer({
+    maxHeaderSize: config.maxHeaderBytes,
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+  }, (req, res) => {
     const started = process.hrtime.bigint();
     const cls = classifyRequest(req.url ?? '/', { ownEverything: ownEverything(req) });
     const routeClass = cls.kind === 'proxy' ? 'proxied' : 'own';
@@ -41,6 +47,8 @@ export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: Upst
       app(req, res);
     }
   });
+  // A client waiting for a slow WordPress or for an export slot is idle too: never cut it before those limits.
+  server.timeout = Math.max(config.clientIdleTimeoutMs, config.upstreamTimeoutMs + 1_000, config.exportQueueSeconds * 1_000 + 1_000);
   server.on('upgrade', (req, socket, head) => {
     const cls = classifyRequest(req.url ?? '/', { ownEverything: ownEverything(req) });
     if (cls.kind === 'proxy' && proxy) proxy.upgrade(req, socket, head);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import BetterSqlite3 from 'better-sqlite3';
+import { recordCase } from './support/adversarial.js';
 import { freePort } from './support/postgres.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -74,6 +75,20 @@ describe('partnergate process (src/main.ts)', function () {
     const run = runMain({ PARTNERGATE_SQLITE_PATH: file, PARTNERGATE_DEMO_DATA: 'off' });
     expect(await run.exited).to.equal(3);
     expect(run.stderr).to.match(/written by a newer Partnergate \(schema 2999-01-01-0001-future\)/);
+  });
+
+  it('seeds no demo data (and prints no demo password) when the public URL is not localhost', async () => {
+    const port = await freePort();
+    const file = join(dir, 'public.sqlite');
+    const run = runMain({ PARTNERGATE_PORT: String(port), PARTNERGATE_SQLITE_PATH: file, PARTNERGATE_PUBLIC_URL: 'https://partners.example.test' }, { untilOutput: /Stop with Ctrl-C/ });
+    await run.output;
+    run.child.kill('SIGINT');
+    expect(await run.exited).to.equal(0);
+    expect(run.stdout).not.to.contain('Demo partner');
+    const db = new BetterSqlite3(file, { readonly: true });
+    const accounts = (db.prepare('select count(*) as n from accounts').get() as { n: number }).n;
+    db.close();
+    expect(recordCase('demo data in production', 'gateway on a public URL: no demo accounts', accounts === 0), `${accounts} accounts`).to.equal(true);
   });
 
   it('starts on the embedded store with demo data, prints the demo sign-in, serves /healthz, and stops cleanly on SIGINT', async () => {

@@ -189,6 +189,7 @@ export async function requestPasswordReset(deps: GatewayDeps, input: { email: un
       const token = await issueToken(trx, { purpose: 'reset_password', accountId: account.id, ttlMs: deps.config.tokenTtlMinutes * 60_000, now });
       await queueEmail(
         trx,
+        deps.config.dataKeys,
         {
           idempotencyKey: `password-reset:${token.id}`,
           to: account.email,
@@ -199,7 +200,7 @@ export async function requestPasswordReset(deps: GatewayDeps, input: { email: un
       );
       await insertAudit(trx, { action: 'auth.password_reset_requested', accountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, at: now });
     });
-    await processEmailOutbox({ db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now });
+    await processEmailOutbox({ db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now });
   });
 }
 

@@ -24,8 +24,8 @@ export interface DeviceCookies {
   deviceFor(value: string | undefined, email: string): string | undefined;
 }
 
-export function createDeviceCookies(dataKey: string): DeviceCookies {
-  const key = Buffer.from(hkdfSync('sha256', Buffer.from(dataKey, 'utf8'), Buffer.alloc(0), Buffer.from('partnergate device-cookie', 'utf8'), 32));
+export function createDeviceCookies(dataKey: Buffer): DeviceCookies {
+  const key = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), Buffer.from('partnergate device-cookie', 'utf8'), 32));
   const mac = (email: string, nonce: string) => createHmac('sha256', key).update(`${email.trim().toLowerCase()}\n${nonce}`).digest('base64url');
   return {
     issue(email) {
@@ -43,8 +43,9 @@ export function createDeviceCookies(dataKey: string): DeviceCookies {
 
 const made = new WeakMap<object, DeviceCookies>();
 
-export function deviceCookiesFor(config: Pick<Config, 'dataKey'>): DeviceCookies {
+export function deviceCookiesFor(config: Pick<Config, 'dataKeys'>): DeviceCookies {
   let d = made.get(config);
-  if (!d) made.set(config, (d = createDeviceCookies(config.dataKey)));
+  // After a key rotation earlier device cookies stop counting: those browsers are treated as new ones once.
+  if (!d) made.set(config, (d = createDeviceCookies(config.dataKeys.current.key)));
   return d;
 }

@@ -33,6 +33,7 @@ export { createAccessRules, authCsrfExempt } from './access.js';
 export { requireFreshAuth } from './fresh-auth.js';
 export { changePassword, confirmPassword, issueSetPasswordToken, setPasswordLinkFor, type RequestOrigin } from './credentials.js';
 export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy } from './redirects.js';
+export { countAttempt, waitText } from './throttle.js';
 export { normaliseEmail } from './accounts.js';
 export { handoffKey } from './handoff.js';
 export { backgroundIdle } from './background.js';

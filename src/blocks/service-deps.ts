@@ -3,7 +3,7 @@
  * a store, optionally a clock, a logger and the settings that matter here. `GatewayDeps` fits as is.
  */
 import type { Kysely } from 'kysely';
-import type { Logger } from '../common/index.js';
+import type { DataKeyring, Logger } from '../common/index.js';
 import type { Database } from '../store/index.js';
 import { activeBlocksConfig } from './config.js';
 import type { BlocksConfig } from './model.js';
@@ -13,7 +13,7 @@ export interface ServiceDeps {
   store: { db: Kysely<Database>; kind?: string; sqlite?: { name: string; memory?: boolean } };
   now?: () => number;
   logger?: Logger;
-  config?: { defaultTimeZone?: string; publicUrl?: string };
+  config?: { defaultTimeZone?: string; publicUrl?: string; dataKeys?: DataKeyring };
 }
 
 /** Time zone: the gateway's default time zone, else the one the active blocks configuration was set with. */

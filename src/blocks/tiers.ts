@@ -8,6 +8,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
+import type { DataKeyring } from '../common/index.js';
 import { queueEmail } from '../mail/index.js';
 import type { BlocksConfig, TierRule } from './model.js';
 import { formatValue } from './rankings.js';
@@ -68,7 +69,7 @@ export function targetLevel(ladder: repo.LadderLevel[], startIndex: number, grou
 
 const levelRef = (l: repo.LadderLevel): LevelRef => ({ programId: l.id, programName: l.name, level: l.level_order });
 
-async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: TierChange, to: repo.LadderLevel, ctx: { now: number; actor: number | null; publicUrl?: string; currency: string; rule: TierRule }): Promise<'moved' | 'reapplied' | string> {
+async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: TierChange, to: repo.LadderLevel, ctx: { now: number; actor: number | null; publicUrl?: string; dataKeys?: DataKeyring; currency: string; rule: TierRule }): Promise<'moved' | 'reapplied' | string> {
   const ontraportKey = `tier-upgrade:partner:${p.id}:program:${to.id}`;
   const emailKey = `tier-upgrade:partner:${p.id}:level:${to.id}`;
   return db.transaction().execute(async (trx) => {
@@ -87,7 +88,7 @@ async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: 
     }
     const valueText = formatValue(ctx.rule.rollup.unit, change.value, ctx.currency);
     if (p.email) {
-      await queueEmail(trx, {
+      await queueEmail(trx, ctx.dataKeys ?? null, {
         idempotencyKey: emailKey,
         to: p.email,
         template: 'tier-upgrade',
@@ -145,7 +146,7 @@ export async function evaluateTiers(
         result.changes.push(change);
         continue;
       }
-      const outcome = await applyChange(bdeps.db, p, change, to, { now: ctx.now, actor: opts.actorAccountId ?? null, publicUrl: deps.config?.publicUrl, currency: to.currency, rule: applied.rule });
+      const outcome = await applyChange(bdeps.db, p, change, to, { now: ctx.now, actor: opts.actorAccountId ?? null, publicUrl: deps.config?.publicUrl, dataKeys: deps.config?.dataKeys, currency: to.currency, rule: applied.rule });
       if (outcome === 'moved' || outcome === 'reapplied') result.changes.push({ ...change, reapplied: outcome === 'reapplied' });
       else result.skipped.push({ partnerId: p.id, to: change.to, reason: outcome });
     }

@@ -9,6 +9,7 @@ export const errorCatalogue = {
   'request.unknown_report': 404,
   'request.body_too_large': 413,
   'request.headers_too_large': 431,
+  'request.too_many_exports': 429,
   'auth.required': 401,
   'auth.invalid_credentials': 401,
   'auth.throttled': 429,

@@ -4,24 +4,29 @@
  * Only this module reads `process.env`. Every problem is gathered into one {@link ConfigError} whose message
  * names each key and what it accepts, never the value of a secret.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { dataKey, parseDataKey, type DataKeyring } from '../common/sealed.js';
 import { settings, type SettingKey } from './settings.js';
 
 export { settings } from './settings.js';
 
 type Parsed = { [K in SettingKey]: z.output<(typeof settings)[K]['schema']> };
 
-export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dataKey'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dataKey' | 'dataKeyPrevious'> {
   publicUrl: string;
-  /** Always set: outside production, when not configured, the fixed {@link DEVELOPMENT_DATA_KEY}. */
-  dataKey: string;
-  dataKeyDerived: boolean;
   /** Always set: generated per process in development when not configured (hand-off then only works within one run). */
   wpShimSecret: string;
   wpShimSecretGenerated: boolean;
+  /** Seals secrets at rest (src/common/sealed.ts). */
+  dataKeys: DataKeyring;
+  /** No PARTNERGATE_DATA_KEY (development): the key was derived from the store's location. */
+  dataKeyDerived: boolean;
+  /** Seed demo data into an empty store: asked for (`on`), or `auto` on a localhost URL outside production. */
+  seedDemoData: boolean;
   cookieSecure: boolean;
   store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   oidcEnabled: boolean;
@@ -37,12 +42,6 @@ export class ConfigError extends Error {
 }
 
 const CONFIG_FILE_ENV = 'PARTNERGATE_CONFIG';
-
-/**
- * The data key outside production when none is set: public (it is in the source), so secrets encrypted with it
- * are as good as plain text. It is fixed, not generated, so a development store keeps working across restarts.
- */
-export const DEVELOPMENT_DATA_KEY = 'partnergate development data key: not secret, never for production';
 const keysByEnv = new Map(Object.entries(settings).map(([k, s]) => [s.env, k as SettingKey]));
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -98,6 +97,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  // Node's own convention counts: a deployment that sets only NODE_ENV=production gets production's checks.
+  if (env.NODE_ENV === 'production' && raw.environment !== 'production') {
+    raw.environment = 'production';
+    sourceName.environment = 'NODE_ENV';
+  }
+
   const parsed: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(settings) as [SettingKey, (typeof settings)[SettingKey]][]) {
     const result = (spec.schema as z.ZodType).safeParse(raw[key]);
@@ -119,25 +124,59 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (p.environment === 'production' && !p.wpShimSecret && p.upstreamUrl) {
     problems.push(`${settings.wpShimSecret.env}: required in production when ${settings.upstreamUrl.env} is set`);
   }
-  if (p.environment === 'production' && !p.publicUrl) problems.push(`${settings.publicUrl.env}: required in production`);
-  if (p.environment === 'production' && !p.dataKey) problems.push(`${settings.dataKey.env}: required in production (it encrypts TOTP seeds and refresh tokens in the store)`);
-  if (p.dataKey && p.dataKey === p.dataKeyPrevious) problems.push(`${settings.dataKeyPrevious.env}: must differ from ${settings.dataKey.env}`);
+  if (p.environment === 'production') problems.push(...productionProblems(p));
+  if (p.dataKey && p.dataKeyPrevious && parseDataKey(p.dataKey)!.equals(parseDataKey(p.dataKeyPrevious)!)) {
+    problems.push(`${settings.dataKeyPrevious.env}: must differ from ${settings.dataKey.env}`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const publicUrl = p.publicUrl ?? `http://localhost:${p.port || 8080}`;
+  const store: Config['store'] = p.databaseUrl ? { kind: 'postgres', url: p.databaseUrl } : { kind: 'sqlite', path: p.sqlitePath };
+  const { dataKey: keyText, dataKeyPrevious: previousText, ...rest } = p;
   return {
-    ...p,
+    ...rest,
     publicUrl,
     wpShimSecret: p.wpShimSecret ?? randomBytes(32).toString('base64url'),
     wpShimSecretGenerated: !p.wpShimSecret,
-    dataKey: p.dataKey ?? DEVELOPMENT_DATA_KEY,
-    dataKeyDerived: !p.dataKey,
+    dataKeys: {
+      current: dataKey(keyText ? parseDataKey(keyText)! : developmentDataKey(store)),
+      ...(previousText ? { previous: dataKey(parseDataKey(previousText)!) } : {}),
+    },
+    dataKeyDerived: !keyText,
+    seedDemoData: p.demoData === 'on' || (p.demoData === 'auto' && p.environment !== 'production' && isLocalhostUrl(publicUrl)),
     cookieSecure: publicUrl.startsWith('https://'),
-    store: p.databaseUrl ? { kind: 'postgres', url: p.databaseUrl } : { kind: 'sqlite', path: p.sqlitePath },
+    store,
     oidcEnabled: Boolean(p.oidcIssuer && p.oidcClientId),
     ontraportEnabled: Boolean(p.ontraportAppId && p.ontraportApiKey),
     configFile: file,
   };
+}
+
+/** localhost, 127.0.0.0/8 or [::1]: a URL only this machine reaches. */
+export function isLocalhostUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host) || host === '[::1]';
+}
+
+/** What production refuses: secrets left to defaults, a plain-http public URL, published demo passwords. */
+function productionProblems(p: Parsed): string[] {
+  const problems: string[] = [];
+  if (!p.publicUrl) problems.push(`${settings.publicUrl.env}: required in production`);
+  else if (p.publicUrl.startsWith('http://') && !isLocalhostUrl(p.publicUrl)) {
+    problems.push(`${settings.publicUrl.env}: must be an https:// URL in production (sign-in cookies and links would travel in clear; http:// is accepted for localhost only)`);
+  }
+  if (!p.dataKey) problems.push(`${settings.dataKey.env}: required in production (32 random bytes: openssl rand -base64 32)`);
+  if (p.demoData === 'on') problems.push(`${settings.demoData.env}: \`on\` is refused in production (demo accounts have published passwords)`);
+  return problems;
+}
+
+/**
+ * Development only (production requires PARTNERGATE_DATA_KEY): a key derived from where the store lives, so
+ * emails queued before a restart still open after it. It protects nothing against someone who has the store.
+ */
+function developmentDataKey(store: Config['store']): Buffer {
+  const where = store.kind === 'sqlite' ? resolve(store.path) : store.url;
+  return createHash('sha256').update('partnergate development data key\0').update(where).digest();
 }
 
 /** The README's configuration table, generated from the catalogue. */

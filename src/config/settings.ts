@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseDataKey } from '../common/sealed.js';
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
@@ -36,6 +37,7 @@ const trustProxy = z.string().refine((v) => {
     return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
   });
 }, 'must be `false` or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses or subnets (a.b.c.d/n); `true` is not accepted: name the proxies in front');
+const dataKeyText = z.string().refine((t) => parseDataKey(t) !== undefined, 'must be 32 random bytes written as base64 (openssl rand -base64 32) or 64 hex characters');
 
 const timeZone = z.string().refine((tz) => {
   try {
@@ -65,17 +67,19 @@ export const settings = {
   upstreamUrl: { env: 'PARTNERGATE_UPSTREAM_URL', schema: httpUrl.optional(), doc: 'The WordPress origin everything that is not Partnergate\'s own is proxied to. Unset: no proxy, `/` goes to the partner center.' },
   upstreamPreserveHost: { env: 'PARTNERGATE_UPSTREAM_PRESERVE_HOST', schema: bool.default(true), default: 'true', doc: 'Send the client\'s Host header to WordPress (set WP_HOME to the public origin). false: send the upstream\'s own host and rewrite Location/cookie domains back.' },
   upstreamTimeoutMs: { env: 'PARTNERGATE_UPSTREAM_TIMEOUT_MS', schema: int(100, 600_000).default(30_000), default: '30000', doc: 'How long to wait for WordPress before answering 504.' },
+  upstreamMaxSockets: { env: 'PARTNERGATE_UPSTREAM_MAX_SOCKETS', schema: int(1, 65_536).default(256), default: '256', doc: 'Most sockets open to WordPress at once (per gateway process); further requests wait for a free one.' },
+  requestTimeoutMs: { env: 'PARTNERGATE_REQUEST_TIMEOUT_MS', schema: int(1_000, 3_600_000).default(300_000), default: '300000', doc: 'Longest time a client may take to send a whole request, body included (then 408). Raise it for large uploads over slow links.' },
+  headersTimeoutMs: { env: 'PARTNERGATE_HEADERS_TIMEOUT_MS', schema: int(1_000, 300_000).default(20_000), default: '20000', doc: 'Longest time a client may take to send the request headers (then 408; capped at the request timeout).' },
+  clientIdleTimeoutMs: { env: 'PARTNERGATE_CLIENT_IDLE_TIMEOUT_MS', schema: int(1_000, 3_600_000).default(120_000), default: '120000', doc: 'A client connection on which nothing moves this long (a stalled body, an unread download) is closed. Websockets are exempt.' },
   maxHeaderBytes: { env: 'PARTNERGATE_MAX_HEADER_BYTES', schema: int(1024, 1_048_576).default(16_384), default: '16384', doc: 'Largest request header block accepted (bigger gets 431).' },
   maxUploadBytes: { env: 'PARTNERGATE_MAX_UPLOAD_BYTES', schema: int(1024, 10_737_418_240).default(268_435_456), default: '268435456', doc: 'Largest request body passed to WordPress (bigger gets 413).' },
   maxFormBytes: { env: 'PARTNERGATE_MAX_FORM_BYTES', schema: int(1024, 10_485_760).default(65_536), default: '65536', doc: 'Largest form body accepted by Partnergate\'s own routes.' },
   databaseUrl: { env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL').optional(), secret: true, doc: 'PostgreSQL connection URL. Unset: the embedded SQLite store.' },
   sqlitePath: { env: 'PARTNERGATE_SQLITE_PATH', schema: z.string().min(1).default('./data/partnergate.sqlite'), default: './data/partnergate.sqlite', doc: 'SQLite file used when DATABASE_URL is unset.' },
-  demoData: { env: 'PARTNERGATE_DEMO_DATA', schema: z.enum(['auto', 'off']).default('auto'), default: 'auto', doc: '`auto`: seed demo data when the store is empty (not in production). `off`: never.' },
-  environment: { env: 'PARTNERGATE_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), default: 'development', doc: 'In `production`, secrets must be set explicitly and demo data is never seeded.' },
+  demoData: { env: 'PARTNERGATE_DEMO_DATA', schema: z.enum(['auto', 'on', 'off']).default('auto'), default: 'auto', doc: 'Demo data (accounts with published passwords) when the store is empty. `auto`: only when the public URL is localhost and not in production. `on`: asked for explicitly (refused in production). `off`: never.' },
+  environment: { env: 'PARTNERGATE_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), default: 'development (production when NODE_ENV=production)', doc: 'In `production` (also when `NODE_ENV=production`): the data key (and the shim secret when proxying) must be set, the public URL must be https:// (localhost excepted), /metrics needs its token, and demo data is never seeded.' },
   logLevel: { env: 'PARTNERGATE_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), default: 'info', doc: 'pino log level.' },
   wpShimSecret: { env: 'PARTNERGATE_WP_SHIM_SECRET', schema: secret.optional(), secret: true, doc: 'Secret shared with the wp-shim plugin (define PARTNERGATE_SHIM_SECRET in wp-config.php). Signs hand-off tokens and identity assertions (separate keys are derived per purpose).' },
-  dataKey: { env: 'PARTNERGATE_DATA_KEY', schema: secret.optional(), secret: true, doc: 'Key (at least 32 characters, e.g. `openssl rand -base64 48`) that encrypts secrets stored in the database: TOTP seeds and OpenID refresh tokens (AES-256-GCM). Required in production. Unset elsewhere: a fixed development key that protects nothing. To rotate, see "Rotating the data key".' },
-  dataKeyPrevious: { env: 'PARTNERGATE_DATA_KEY_PREVIOUS', schema: secret.optional(), secret: true, doc: 'The data key before the last rotation: still read, never written; stored secrets are re-encrypted with PARTNERGATE_DATA_KEY in the background. Remove it once the log says none is left.' },
   identityHeader: { env: 'PARTNERGATE_IDENTITY_HEADER', schema: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Partnergate-Identity'), default: 'X-Partnergate-Identity', doc: 'Header carrying the signed identity assertion to WordPress.' },
   sessionIdleMinutes: { env: 'PARTNERGATE_SESSION_IDLE_MINUTES', schema: int(1, 10_080).default(60), default: '60', doc: 'A session unused this long ends.' },
   sessionAbsoluteHours: { env: 'PARTNERGATE_SESSION_ABSOLUTE_HOURS', schema: int(1, 720).default(12), default: '12', doc: 'A session ends this long after sign-in, used or not.' },
@@ -104,13 +108,15 @@ export const settings = {
   defaultTimeZone: { env: 'PARTNERGATE_DEFAULT_TIME_ZONE', schema: timeZone.default('UTC'), default: 'UTC', doc: 'Time zone for partners who have not chosen one.' },
   defaultCurrency: { env: 'PARTNERGATE_DEFAULT_CURRENCY', schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'), default: 'USD', doc: 'Currency of programs that do not name one.' },
   exportMaxRangeDays: { env: 'PARTNERGATE_EXPORT_MAX_RANGE_DAYS', schema: int(1, 36_600).default(3_660), default: '3660', doc: 'Longest date range a report or export accepts.' },
-  exportQueueSeconds: { env: 'PARTNERGATE_EXPORT_QUEUE_SECONDS', schema: int(0, 300).default(20), default: '20', doc: 'How long an export waits for one of the 4 export slots before answering 503 with Retry-After.' },
+  exportQueueSeconds: { env: 'PARTNERGATE_EXPORT_QUEUE_SECONDS', schema: int(0, 300).default(20), default: '20', doc: 'How long an export waits for one of the 4 export slots before answering 503 with Retry-After (one partner holds at most 2; a third gets 429 at once).' },
   blocksConfig: { env: 'PARTNERGATE_BLOCKS_CONFIG', schema: z.string().min(1).optional(), doc: 'YAML or JSON file of rollups, blocks, pages, tiers and groups. Unset: the shipped presets.' },
   themeDir: { env: 'PARTNERGATE_THEME_DIR', schema: z.string().min(1).optional(), doc: 'Folder of templates that override the shipped ones file by file.' },
   brandName: { env: 'PARTNERGATE_BRAND_NAME', schema: z.string().min(1).default('Partner Center'), default: 'Partner Center', doc: 'Business name shown on pages and in emails.' },
   brandLogoUrl: { env: 'PARTNERGATE_BRAND_LOGO_URL', schema: z.string().min(1).optional(), doc: 'Logo image URL.' },
   brandPrimaryColor: { env: 'PARTNERGATE_BRAND_PRIMARY_COLOR', schema: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1d4ed8').default('#1d4ed8'), default: '#1d4ed8', doc: 'Accent colour of the pages.' },
-  metricsToken: { env: 'PARTNERGATE_METRICS_TOKEN', schema: z.string().min(16).optional(), secret: true, doc: 'When set, /metrics requires `Authorization: Bearer <token>`.' },
+  metricsToken: { env: 'PARTNERGATE_METRICS_TOKEN', schema: z.string().min(16).optional(), secret: true, doc: 'When set, /metrics requires `Authorization: Bearer <token>`. In production /metrics answers 404 without one.' },
+  dataKey: { env: 'PARTNERGATE_DATA_KEY', schema: dataKeyText.optional(), secret: true, doc: 'Key (32 random bytes as base64 or hex: `openssl rand -base64 32`) that encrypts secrets at rest with AES-256-GCM: TOTP seeds, OpenID refresh tokens, the pending OpenID sign-in cookie and the parameters of queued emails (reset, set-password and confirmation links). Required in production; in development one is derived from the store\'s location. To rotate, see "Rotating the data key".' },
+  dataKeyPrevious: { env: 'PARTNERGATE_DATA_KEY_PREVIOUS', schema: dataKeyText.optional(), secret: true, doc: 'The data key before the last rotation: still read, never written; stored secrets are re-sealed with PARTNERGATE_DATA_KEY in the background. Remove it once the log says none is left.' },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof settings;

@@ -1,7 +1,7 @@
 /**
  * First-run demo seeding for `npm start`: when the store holds no partner, load a small believable program
  * (~40 partners, ~4,000 commissions) and two known accounts: a partner account for the busiest partner and
- * an admin account. The caller decides whether seeding is allowed (config `demoData`, never in production):
+ * an admin account. The caller decides whether seeding is allowed (config `seedDemoData`: asked for, or `auto` on a localhost URL; never in production):
  * the passwords below are public.
  */
 import type { Logger } from 'pino';
@@ -41,7 +41,7 @@ export async function createDemoAccounts(db: Kysely<Database>, partnerId: number
 
 /**
  * Seeds the starter demo when the store has no partner; a no-op (returning null) otherwise.
- * Call only when demo data is allowed (see config `demoData` and `environment`).
+ * Call only when demo data is allowed (see config `seedDemoData`).
  */
 export async function seedIfEmpty(store: Store, logger: Pick<Logger, 'info'>): Promise<DemoSummary | null> {
   const existing = await store.db.selectFrom('partners').select('id').limit(1).executeTakeFirst();

@@ -50,7 +50,7 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
   stops.push(
     every(
       opts.emailEveryMs ?? 5_000,
-      () => processEmailOutbox({ db: store.db, transport: deps.mail, views: deps.views, logger }),
+      () => processEmailOutbox({ db: store.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger }),
       (err) => logger.error({ err: (err as Error).message }, 'email outbox tick failed'),
     ),
   );

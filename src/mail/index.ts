@@ -3,11 +3,15 @@
  * transaction when given one); `processEmailOutbox` sends due rows over SMTP (nodemailer). A row is claimed
  * before sending and marked after, so two workers never send the same row, and a crash between the two is
  * reported as "interrupted" instead of being sent again. Templates: `templates/emails/<name>.{subject,text,html}.hbs`.
+ *
+ * Secrets at rest: an email's parameters (reset, set-password and confirmation links among them) are sealed with
+ * the data key (src/common/sealed.ts) when queued, and dropped once the email is sent, so neither a dump of the
+ * outbox nor a backup holds a usable link.
  */
 import { connect, type Socket } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Kysely, Transaction } from 'kysely';
-import type { Logger } from '../common/index.js';
+import { AppError, isSealed, seal, unseal, type DataKeyring, type Logger } from '../common/index.js';
 import type { Database } from '../store/index.js';
 import type { Views } from '../web/views.js';
 import * as repo from './outbox.repo.js';
@@ -66,20 +70,42 @@ export interface QueueEmailInput {
   params: Record<string, unknown>;
 }
 
+/** Authenticated data of sealed outbox parameters: they open nowhere else. */
+const PARAMS_PURPOSE = 'email_outbox.params';
+
+/** Templates whose parameters hold a one-time link: never queued without a data key. */
+const TEMPLATES_WITH_LINKS = new Set(['password-reset', 'new-credentials', 'partner-change-confirm']);
+
+/**
+ * The stored form of an email's parameters: sealed with the data key. `keys` is null only for emails that carry
+ * no secret (callers without the gateway's configuration); a template with a one-time link is refused then.
+ */
+function storedParams(keys: DataKeyring | null, input: QueueEmailInput): string {
+  const json = JSON.stringify(input.params);
+  if (keys) return seal(keys, json, PARAMS_PURPOSE);
+  if (TEMPLATES_WITH_LINKS.has(input.template)) throw new AppError('internal', `email ${input.template} carries a one-time link and must be queued with the data key`);
+  return json;
+}
+
 /** Queues an email; returns false when one with this key was already queued or sent. */
-export async function queueEmail(db: Kysely<Database> | Transaction<Database>, input: QueueEmailInput, now = Date.now()): Promise<boolean> {
-  return repo.insertIfAbsent(db, { idempotency_key: input.idempotencyKey, to_address: input.to, template: input.template, params_json: JSON.stringify(input.params), now });
+export async function queueEmail(db: Kysely<Database> | Transaction<Database>, keys: DataKeyring | null, input: QueueEmailInput, now = Date.now()): Promise<boolean> {
+  return repo.insertIfAbsent(db, { idempotency_key: input.idempotencyKey, to_address: input.to, template: input.template, params_json: storedParams(keys, input), now });
 }
 
 /** Queues many emails in one statement (a migration's batch); returns the keys this call queued. */
-export async function queueEmails(db: Kysely<Database> | Transaction<Database>, inputs: readonly QueueEmailInput[], now = Date.now()): Promise<Set<string>> {
-  return repo.insertManyIfAbsent(db, inputs.map((i) => ({ idempotency_key: i.idempotencyKey, to_address: i.to, template: i.template, params_json: JSON.stringify(i.params), now })));
+export async function queueEmails(db: Kysely<Database> | Transaction<Database>, keys: DataKeyring | null, inputs: readonly QueueEmailInput[], now = Date.now()): Promise<Set<string>> {
+  return repo.insertManyIfAbsent(db, inputs.map((i) => ({ idempotency_key: i.idempotencyKey, to_address: i.to, template: i.template, params_json: storedParams(keys, i), now })));
+}
+
+/** An outbox row's parameters: opened with the data key, or read as JSON when queued before sealing existed. */
+export function emailParams(keys: DataKeyring, paramsJson: string): Record<string, unknown> {
+  return JSON.parse(isSealed(paramsJson) ? unseal(keys, paramsJson, PARAMS_PURPOSE) : paramsJson) as Record<string, unknown>;
 }
 
 export const findEmail = repo.findByKey;
 export const findEmails = repo.findByKeys;
 export const requeueEmail = repo.requeue;
-/** Drops a secret parameter (e.g. a set-password link) from sent emails of a key prefix; such rows cannot be requeued usefully. */
+/** Drops a secret parameter from sent emails queued before parameters were sealed and dropped on sending. */
 export const redactSentEmailParam = repo.redactSentParam;
 
 export interface OutboxResult {
@@ -99,10 +125,10 @@ export function renderEmail(views: Views, template: string, params: Record<strin
 
 /**
  * Sends every due email. Permanent SMTP refusals (5xx) fail the row at once; temporary ones are retried with
- * backoff up to `maxAttempts`.
+ * backoff up to `maxAttempts`. A sent row keeps no parameters (a resend issues a new email with a new link).
  */
 export async function processEmailOutbox(
-  deps: { db: Kysely<Database>; transport: MailTransport; views: Views; logger: Logger },
+  deps: { db: Kysely<Database>; keys: DataKeyring; transport: MailTransport; views: Views; logger: Logger },
   opts: { limit?: number; maxAttempts?: number; now?: () => number; onSent?: (n: number) => void } = {},
 ): Promise<OutboxResult> {
   const now = opts.now ?? Date.now;
@@ -118,7 +144,7 @@ export async function processEmailOutbox(
       if (!row) continue;
       progressed = true;
       try {
-        const params = JSON.parse(row.params_json) as Record<string, unknown>;
+        const params = emailParams(deps.keys, row.params_json);
         const msg = renderEmail(deps.views, row.template, params);
         // A stable Message-ID per outbox row lets mail systems drop a copy should one ever be resent.
         const sent = await deps.transport.send({ to: row.to_address, ...msg, messageId: `<partnergate-outbox-${row.id}@${deps.transport.fromDomain}>` });

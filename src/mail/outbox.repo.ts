@@ -4,6 +4,9 @@ import type { Database, EmailOutbox } from '../store/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** What a sent row's parameters become. */
+export const SENT_PARAMS = '{}';
+
 /** Inserts unless a row with the same idempotency key exists. Returns true when this call queued it. */
 export async function insertIfAbsent(db: Db, row: { idempotency_key: string; to_address: string; template: string; params_json: string; now: number }): Promise<boolean> {
   const r = await db
@@ -56,8 +59,9 @@ export async function claim(db: Db, id: number, now: number): Promise<EmailOutbo
   return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Marks a row sent and drops its parameters: once the message is out, the store keeps no copy of its links. */
 export async function markSent(db: Db, id: number, messageId: string | null, now: number): Promise<void> {
-  await db.updateTable('email_outbox').set({ status: 'sent', sent_at: now, message_id: messageId, last_error: null }).where('id', '=', id).execute();
+  await db.updateTable('email_outbox').set({ status: 'sent', sent_at: now, message_id: messageId, last_error: null, params_json: SENT_PARAMS }).where('id', '=', id).execute();
 }
 
 export async function markRetry(db: Db, id: number, error: string, nextAttemptAt: number, final: boolean): Promise<void> {

@@ -5,8 +5,8 @@
  * (`POST /sso/password`).
  */
 import type { Kysely } from 'kysely';
-import { AppError } from '../common/index.js';
-import { randomToken, sha256, type SessionWithAccount } from '../auth/index.js';
+import { AppError, type DataKeyring } from '../common/index.js';
+import { countAttempt, randomToken, sha256, waitText, type SessionWithAccount } from '../auth/index.js';
 import { queueEmail } from '../mail/index.js';
 import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';
@@ -23,6 +23,8 @@ export interface SettingsDeps {
   /** Origin of the partner center, for the confirmation links. */
   publicUrl: string;
   tokenTtlMinutes: number;
+  /** Seals the queued emails' parameters (the confirmation link). */
+  dataKeys: DataKeyring;
   /** Name of the OpenID Provider, for "sign in again with ...". */
   providerName: string;
   /** The auth capability's password check (throttled, records `reauth_at`). */
@@ -74,10 +76,34 @@ export interface PendingChange {
   expiresAt: number;
 }
 
+/** Change requests one account may make, and confirmations one address may receive, per throttle window. */
+export const CHANGE_REQUESTS_PER_ACCOUNT = 10;
+export const CONFIRMATIONS_PER_ADDRESS = 3;
+
+/**
+ * Confirmation emails cost the gateway's sender reputation and can pester a stranger: counted per requesting
+ * account and per destination address (the throttle's second key holds the address's hash here, not an IP).
+ */
+async function throttleChangeRequest(d: SettingsDeps, accountId: number, newValue: string, now: number): Promise<void> {
+  const verdict = await countAttempt(
+    d.db,
+    { account: `settings-change:acct:${accountId}`, ip: `settings-change:to:${sha256(newValue.toLowerCase())}` },
+    { perAccount: CHANGE_REQUESTS_PER_ACCOUNT, perIp: CONFIRMATIONS_PER_ADDRESS },
+    now,
+  );
+  if (!verdict.allowed) {
+    throw new AppError('auth.throttled', `Too many change requests. Wait ${waitText(verdict.retryAfterSeconds)} and try again.`, { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } });
+  }
+}
+
 /**
  * Step 1 of a PayPal or sign-in email change: checks the address and the partner's identity, then (one
  * transaction) retires older links, stores the new link's hash, queues the confirmation to the new address and
  * the notice to the old one, and writes the audit row. Nothing changes until the link is confirmed.
+ *
+ * A new sign-in email that another account already uses gets the same answer, the same pending change and the
+ * same notice as any other (else the form would tell anyone signed in which emails have accounts); that address
+ * receives an "already has an account" email instead of a link, and the request can never be confirmed.
  * @returns the address the confirmation went to
  */
 export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner: PartnerProfile, kind: ChangeKind, input: { email: unknown; currentPassword: unknown }): Promise<{ sentTo: string }> {
@@ -90,12 +116,11 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
   if (!account) throw new AppError('auth.required', 'Please sign in.');
   const current = kind === 'paypal' ? partner.paypalEmail : account.email;
   if (current && current.toLowerCase() === newValue.toLowerCase()) throw fieldError(field, `${label}: that is already your ${whatOf[kind]}.`);
-  if (kind === 'login_email') {
-    const owner = await findAccountIdByEmail(d.db, newValue);
-    if (owner !== undefined && owner !== account.id) throw fieldError(field, `${label}: another account signs in with that address.`);
-  }
   const now = d.now();
   await requireReauth({ session: actor.session, hasPassword: Boolean(account.password_hash), password: input.currentPassword, now, providerName: d.providerName, confirmPassword: d.confirmPassword });
+  await throttleChangeRequest(d, account.id, newValue, now);
+  const owner = kind === 'login_email' ? await findAccountIdByEmail(d.db, newValue) : undefined;
+  const addressInUse = owner !== undefined && owner !== account.id;
 
   const raw = randomToken(32);
   const expiresAt = now + d.tokenTtlMinutes * 60_000;
@@ -107,16 +132,20 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
     const common = { what: whatOf[kind], partnerName: partner.displayName };
     await queueEmail(
       trx,
-      {
-        idempotencyKey: `partner-change:${kind}:confirm:${tokenId}`,
-        to: newValue,
-        template: 'partner-change-confirm',
-        params: { ...common, newAddress: newValue, confirmUrl: `${d.publicUrl}${confirmPathOf[kind]}?token=${encodeURIComponent(raw)}`, expiresMinutes: d.tokenTtlMinutes },
-      },
+      d.dataKeys,
+      addressInUse
+        ? { idempotencyKey: `partner-change:${kind}:in-use:${tokenId}`, to: newValue, template: 'partner-change-address-in-use', params: { what: whatOf[kind], newAddress: newValue, forgotUrl: `${d.publicUrl}/sso/forgot` } }
+        : {
+            idempotencyKey: `partner-change:${kind}:confirm:${tokenId}`,
+            to: newValue,
+            template: 'partner-change-confirm',
+            params: { ...common, newAddress: newValue, confirmUrl: `${d.publicUrl}${confirmPathOf[kind]}?token=${encodeURIComponent(raw)}`, expiresMinutes: d.tokenTtlMinutes },
+          },
       now,
     );
     await queueEmail(
       trx,
+      d.dataKeys,
       {
         idempotencyKey: `partner-change:${kind}:requested:${tokenId}`,
         to: noticeTo,
@@ -130,7 +159,7 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
       actorAccountId: account.id,
       partnerId: partner.id,
       action: `partner.${kind}_change_requested`,
-      details: { tokenId, to: maskEmail(newValue) },
+      details: { tokenId, to: maskEmail(newValue), ...(addressInUse ? { addressInUse: true } : {}) },
       ip: actor.ip,
       requestId: actor.requestId,
     });
@@ -202,6 +231,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
     if (noticeTo) {
       await queueEmail(
         trx,
+        d.dataKeys,
         { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
         now,
       );

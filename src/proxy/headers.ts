@@ -153,6 +153,24 @@ export function dropResponseHopByHop(headers: IncomingHttpHeaders): void {
   delete headers['proxy-connection'];
 }
 
+/**
+ * A response to a request that carried the identity assertion is about that partner: no shared cache may keep
+ * it or hand it to someone else. `Cache-Control` gets `private` (a `public` or `s-maxage` WordPress set is
+ * dropped; the browser's own lifetime stays) and `Vary` gets `Cookie`.
+ */
+export function markPrivate(headers: IncomingHttpHeaders): void {
+  const cc = headers['cache-control'];
+  if (cc === undefined || cc === '') {
+    headers['cache-control'] = 'private';
+  } else {
+    const kept = cc.split(',').map((d) => d.trim()).filter((d) => d !== '' && !/^(public|private|s-maxage\s*=.*|proxy-revalidate)$/i.test(d));
+    headers['cache-control'] = ['private', ...kept].join(', ');
+  }
+  const vary = headers.vary;
+  if (vary === undefined || vary === '') headers.vary = 'Cookie';
+  else if (vary.trim() !== '*' && !vary.split(',').some((v) => v.trim().toLowerCase() === 'cookie')) headers.vary = `${vary}, Cookie`;
+}
+
 /** Rewrites of WordPress's answer when it was asked under its own host (upstreamPreserveHost false). */
 export interface OriginRewrite {
   /** e.g. `http://10.0.0.5:8081` (lower case). */

@@ -12,7 +12,9 @@
  * - no request hangs: the upstream socket may stay silent at most `upstreamTimeoutMs` (connect, headers, or a
  *   stalled body) before the client gets a 504 (or a cut response if WordPress had already started answering);
  * - a client that goes away frees the upstream socket at once;
- * - bodies over `maxUploadBytes` get 413, by Content-Length before anything is sent, or by counting a chunked body.
+ * - bodies over `maxUploadBytes` get 413, by Content-Length before anything is sent, or by counting a chunked body;
+ * - an answer to a request that carried the identity assertion is marked `Cache-Control: private`, `Vary: Cookie`;
+ * - at most `upstreamMaxSockets` sockets to WordPress at once; further requests wait for a free one.
  */
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -21,7 +23,7 @@ import type { Duplex } from 'node:stream';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
-import { dropResponseHopByHop, hostnameOf, RequestHygiene, rewriteCookieDomain, rewriteLinkHeader, rewriteUrlValue, takeGatewayCookies, type OriginRewrite } from './headers.js';
+import { dropResponseHopByHop, hostnameOf, markPrivate, RequestHygiene, rewriteCookieDomain, rewriteLinkHeader, rewriteUrlValue, takeGatewayCookies, type OriginRewrite } from './headers.js';
 import { createIdentityAsserter } from './identity.js';
 
 export interface UpstreamProxy {
@@ -120,7 +122,8 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     504: page(504),
   };
 
-  const agentOptions = { keepAlive: true, timeout: timeoutMs, scheduling: 'lifo' as const };
+  // maxSockets: a flood of slow requests queues here instead of opening a socket (and a PHP worker) each.
+  const agentOptions = { keepAlive: true, timeout: timeoutMs, scheduling: 'lifo' as const, maxSockets: config.upstreamMaxSockets };
   const agent = target.protocol === 'https:' ? new HttpsAgent(agentOptions) : new Agent(agentOptions);
   agent.on('free', (socket: Socket) => {
     if (!(socket as unknown as { _httpMessage?: unknown })._httpMessage) socket.setTimeout(FREE_SOCKET_IDLE_MS);
@@ -250,6 +253,8 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     headers.connection = (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close';
     const status = proxyRes.statusCode ?? 0;
     if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);
+    // Hygiene removed any client copy: the header is present only when this gateway asserted an identity.
+    if (req.headers[identityHeader] !== undefined) markPrivate(headers);
     if (rewrite === undefined) return;
     const host = req.headers['x-forwarded-host'] as string;
     const origin = `${publicProto()}://${host}`;

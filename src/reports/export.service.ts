@@ -3,7 +3,7 @@
  * through COPY (formatting and the formula guard in SQL, LF->CRLF in Node; several times faster than a
  * cursor into csv-stringify), everything else through csv-stringify. Both produce the same bytes.
  */
-import { Readable, pipeline } from 'node:stream';
+import { finished, Readable, pipeline } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { AppError, type DateRange } from '../common/index.js';
 import type { CommissionStatus, Database, Store } from '../store/index.js';
@@ -52,6 +52,29 @@ export interface ReportRequest {
 
 /** At most this many exports hold a database connection at once (the PostgreSQL pool has 10). */
 export const MAX_CONCURRENT_EXPORTS = 4;
+
+/**
+ * One partner runs or queues at most this many exports at once (per process), so a partner (or a script with
+ * their cookie) cannot take every slot from the others; a further one is refused at once with 429.
+ */
+export const MAX_EXPORTS_PER_PARTNER = 2;
+
+const exportsByPartner = new Map<number, number>();
+
+/** Counts an export against its partner; undefined when the partner is at the cap. The release runs once. */
+function claimPartnerExport(partnerId: number): (() => void) | undefined {
+  const held = exportsByPartner.get(partnerId) ?? 0;
+  if (held >= MAX_EXPORTS_PER_PARTNER) return undefined;
+  exportsByPartner.set(partnerId, held + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (exportsByPartner.get(partnerId) ?? 1) - 1;
+    if (left > 0) exportsByPartner.set(partnerId, left);
+    else exportsByPartner.delete(partnerId);
+  };
+}
 
 /** `partnergate-commissions-2026-01-01_2026-03-31.csv`; grouped or summary variants say so. */
 export function exportFileName(r: ReportRequest): string {
@@ -136,6 +159,10 @@ export interface CsvExport {
   engine: ExportEngine;
 }
 
+function partnerAtExportCap(): AppError {
+  return new AppError('request.too_many_exports', `You already have ${MAX_EXPORTS_PER_PARTNER} downloads running. Wait for one to finish, then try again.`, { headers: { 'Retry-After': '30' } });
+}
+
 function tooManyExports(): AppError {
   return new AppError('store.unavailable', 'Too many exports are running right now. Please try again in a minute.', { headers: { 'Retry-After': '30' } });
 }
@@ -182,6 +209,20 @@ export async function openCsvExport(
   r: ReportRequest,
   opts: { engine?: 'auto' | ExportEngine; queueMs?: number; signal?: AbortSignal } = {},
 ): Promise<CsvExport> {
+  const releasePartner = claimPartnerExport(r.partnerId);
+  if (!releasePartner) throw partnerAtExportCap();
+  try {
+    const opened = await openCsvExportInSlot(store, r, opts);
+    // Ended, failed or destroyed (the client went away): the partner's export is over either way.
+    finished(opened.body, releasePartner);
+    return opened;
+  } catch (err) {
+    releasePartner();
+    throw err;
+  }
+}
+
+async function openCsvExportInSlot(store: Store, r: ReportRequest, opts: { engine?: 'auto' | ExportEngine; queueMs?: number; signal?: AbortSignal }): Promise<CsvExport> {
   if (!(await waitForExportSlot(MAX_CONCURRENT_EXPORTS, opts.queueMs ?? 0, opts.signal))) throw tooManyExports();
   const plan = planOf(store.db, r);
   const useCopy = store.kind === 'postgres' && plan.kind === 'rows' && !plan.query.groupBy && opts.engine !== 'stringify';

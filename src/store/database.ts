@@ -2,7 +2,7 @@
  * Opens the store: an embedded SQLite file (WAL) by default, PostgreSQL when DATABASE_URL names one.
  * Both go through one kysely instance with the same table types, so every query runs on either.
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -44,6 +44,19 @@ function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, '//$1:***@');
 }
 
+/**
+ * A new store file is created 0600 (owner only) before SQLite opens it: SQLite gives its -wal and -shm files the
+ * mode of the database file, so the whole store (sessions, hashes, queued emails) is unreadable to other local
+ * users whatever the umask. An existing file keeps the mode its owner gave it.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 function openSqlite(path: string): Store {
   const file = resolve(path);
   try {
@@ -54,6 +67,7 @@ function openSqlite(path: string): Store {
   }
   let handle: BetterSqlite3.Database;
   try {
+    createPrivately(file);
     handle = new BetterSqlite3(file);
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');

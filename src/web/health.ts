@@ -1,6 +1,10 @@
 /**
  * `/healthz` (the process answers), `/readyz` (each dependency: the store, and WordPress when one is
- * configured; 503 naming the one that is down) and `/metrics` (Prometheus text, optionally behind a token).
+ * configured; 503 naming the one that is down) and `/metrics` (Prometheus text, behind a token when one is set;
+ * in production only with one).
+ *
+ * These answer anyone: `/readyz` says which dependency is down but never why (a driver's message can name
+ * hosts, users, paths); the reason goes to the log.
  */
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
@@ -28,16 +32,18 @@ export function createHealthRouter(deps: GatewayDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks: Record<string, { ok: boolean; error?: string }> = {};
+    const checks: Record<string, { ok: boolean }> = {};
     try {
       await deps.store.ping();
       checks.store = { ok: true };
     } catch (err) {
-      checks.store = { ok: false, error: (err as Error).message.slice(0, 200) };
+      deps.logger.warn({ check: 'store', error: (err as Error).message.slice(0, 200) }, 'readyz: not ready');
+      checks.store = { ok: false };
     }
     if (deps.config.upstreamUrl) {
       const error = await probeUpstream(deps.config.upstreamUrl, Math.min(deps.config.upstreamTimeoutMs, 3000));
-      checks.wordpress = error ? { ok: false, error } : { ok: true };
+      if (error) deps.logger.warn({ check: 'wordpress', error }, 'readyz: not ready');
+      checks.wordpress = { ok: !error };
     }
     const ok = Object.values(checks).every((c) => c.ok);
     res.setHeader('Cache-Control', 'no-store');
@@ -45,6 +51,12 @@ export function createHealthRouter(deps: GatewayDeps): Router {
   });
   router.get('/metrics', async (req, res) => {
     const token = deps.config.metricsToken;
+    if (!token && deps.config.environment === 'production') {
+      // Process, heap and traffic figures are for the operator: production serves them only behind the token.
+      res.status(404).setHeader('Cache-Control', 'no-store');
+      res.type('text').send('Not found (set PARTNERGATE_METRICS_TOKEN to enable /metrics)\n');
+      return;
+    }
     if (token) {
       const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
       if (!safeEqual(given, token)) {

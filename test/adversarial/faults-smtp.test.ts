@@ -76,12 +76,12 @@ forEachStore('adversarial faults: SMTP refusing', (ctx) => {
   async function runOutbox(offsetMs = 0) {
     const t = transport();
     try {
-      return await processEmailOutbox({ db: ctx.store.db, transport: t, views, logger }, { now: () => Date.now() + offsetMs });
+      return await processEmailOutbox({ db: ctx.store.db, keys: tg.config.dataKeys, transport: t, views, logger }, { now: () => Date.now() + offsetMs });
     } finally {
       t.close();
     }
   }
-  const queue = (key: string, to: string) => queueEmail(ctx.store.db, { idempotencyKey: `${ctx.kind}:${key}`, to, template: 'password-reset', params: { resetUrl: 'https://partners.example.test/sso/reset?token=x', expiresMinutes: 60 } });
+  const queue = (key: string, to: string) => queueEmail(ctx.store.db, tg.config.dataKeys, { idempotencyKey: `${ctx.kind}:${key}`, to, template: 'password-reset', params: { resetUrl: 'https://partners.example.test/sso/reset?token=x', expiresMinutes: 60 } });
   const rows = () => ctx.store.db.selectFrom('email_outbox').selectAll().orderBy('id').execute();
 
   it('before, during and after refusals: permanent ones fail at once, temporary ones and a dead server wait, every row delivered at most once', async function () {

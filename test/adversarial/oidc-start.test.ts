@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { createSecretBox } from '../../src/auth/secret-box.js';
+import { dataKey } from '../../src/common/sealed.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { CookieBrowser, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { clearTables, forEachStore, tablesInDeleteOrder } from '../support/store.js';
@@ -78,7 +79,7 @@ forEachStore('adversarial: OIDC start', (ctx) => {
     await attempt('invented', () => 'not-a-real-handle');
     await attempt('in clear', () => JSON.stringify({ state: 'x', nonce: 'y', verifier: 'z', redirectUri: `${tg.url}/sso/oidc/callback`, exp: Date.now() + 60_000 }));
     await attempt('tampered', flip);
-    await attempt('sealed with another key', () => createSecretBox('another-data-key-that-is-long-enough-0123456789').seal('{"exp":99999999999999}', 'oidc-pending-sign-in'));
+    await attempt('sealed with another key', () => createSecretBox({ current: dataKey(Buffer.alloc(32, 7)) }).seal('{"exp":99999999999999}', 'oidc-pending-sign-in'));
     await attempt('expired', (h) => h, 11 * 60_000);
     expectAllHeld(CLASS, results);
   });

@@ -1,172 +1,183 @@
 /**
- * Secrets at rest: a copy of the database (dump, backup, stolen file) holds no usable TOTP seed or OpenID refresh
- * token. They are sealed with the data key from the configuration; values stored plain before encryption still
- * work and are sealed on use or by the background re-seal; a key rotation (new key + previous key) keeps every
- * account working and moves every value to the new key.
+ * Secrets at rest: what a dump or backup of the store would give away. Reset, set-password and confirmation links
+ * are sealed in the outbox (AES-256-GCM with the data key) and dropped once sent; a sealed value opens only with
+ * its key and purpose (the previous key during a rotation); production refuses to start without the data key;
+ * a new SQLite store and its WAL and shared-memory files are readable by their owner only.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, DEVELOPMENT_DATA_KEY, loadConfig } from '../../src/config/index.js';
-import { backgroundIdle } from '../../src/auth/background.js';
-import { resealStoredSecrets } from '../../src/auth/reseal.js';
-import { createSecretBox, REFRESH_TOKEN_PURPOSE, totpPurpose } from '../../src/auth/secret-box.js';
-import { currentTotpCode } from '../../src/auth/totp.js';
+import { sql } from 'kysely';
+import { backgroundIdle } from '../../src/auth/index.js';
+import { sha256 } from '../../src/auth/tokens.js';
+import { dataKey, isSealed, seal, unseal, type DataKeyring } from '../../src/common/index.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { emailParams, queueEmail } from '../../src/mail/index.js';
+import { openStore } from '../../src/store/index.js';
+import { newBrowser, seedPartner, submitForm } from '../auth/support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { clearTables, forEachStore } from '../support/store.js';
-import { csrfIn, newBrowser, seedPartner, signInWithForm, submitForm } from '../auth/support/fixtures.js';
 import { expectAllHeld, type CaseResult } from './support.js';
 
 const CLASS = 'secrets at rest';
-const KEY_1 = 'first-data-key-for-the-adversarial-suite-0123456789';
-const KEY_2 = 'second-data-key-for-the-adversarial-suite-987654321';
-const CLIENT_ID = 'partnergate-secrets';
-const CLIENT_SECRET = 'partnergate-secrets-client-secret-0123456789';
 
-forEachStore('adversarial: secrets at rest', (ctx) => {
-  let op: TestOidcProvider;
-  let one: TestGateway;
-  let rotated: TestGateway;
-  let clock = 0;
-
+forEachStore('secrets at rest: the email outbox', (ctx) => {
+  let tg: TestGateway;
+  let sink: SmtpSink;
   before(async () => {
-    op = await startOidcProvider();
-    one = await startTestGateway(
-      ctx.store,
-      { PARTNERGATE_DATA_KEY: KEY_1, PARTNERGATE_OIDC_ISSUER: op.issuer, PARTNERGATE_OIDC_CLIENT_ID: CLIENT_ID, PARTNERGATE_OIDC_CLIENT_SECRET: CLIENT_SECRET },
-      { now: () => Date.now() + clock },
-    );
-    rotated = await startTestGateway(ctx.store, { PARTNERGATE_DATA_KEY: KEY_2, PARTNERGATE_DATA_KEY_PREVIOUS: KEY_1 });
-    op.registerClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${one.url}/sso/oidc/callback` });
-    op.addUser({ sub: 'u-rt', email: 'rt@example.test' });
+    sink = await startSmtpSink({ refuseRecipients: /@refused\.test$/ });
+    tg = await startTestGateway(ctx.store, { PARTNERGATE_SMTP_URL: sink.url });
   });
   after(async () => {
-    await one?.close();
-    await rotated?.close();
-    await op?.close();
+    await tg?.close();
+    await sink?.close();
   });
   beforeEach(async () => {
-    clock = 0;
     await clearTables(ctx.store);
+    sink.clear();
   });
+  const outbox = () => ctx.store.db.selectFrom('email_outbox').selectAll().orderBy('id').execute();
 
-  const accountRow = (email: string) => ctx.store.db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
-
-  /** Enrols through `g`; returns the seed the partner saw. */
-  async function enrolThrough(g: TestGateway, email: string): Promise<string> {
-    const b = newBrowser();
-    await signInWithForm(b, g.url, email);
-    const page = await b.request('GET', `${g.url}/sso/two-factor/setup`);
-    const seed = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(page.text)![1]!;
-    expect((await b.request('POST', `${g.url}/sso/two-factor/setup`, { _csrf: csrfIn(page.text), code: currentTotpCode(seed) })).status).to.equal(200);
-    return seed;
-  }
-
-  /** A password + code sign-in through `g` with the code of `offsetSteps` steps ahead; true when it completed. */
-  async function codeSignIn(g: TestGateway, email: string, seed: string, offsetSteps: number): Promise<boolean> {
-    const b = newBrowser();
-    await signInWithForm(b, g.url, email);
-    const res = await submitForm(b, g.url, '/sso/two-factor', { code: currentTotpCode(seed, Date.now() + offsetSteps * 30_000) });
-    return res.status === 303;
-  }
-
-  it('TOTP seeds are sealed: the row and a dump of the table hold nothing an authenticator could use', async () => {
-    await seedPartner(ctx.store, { email: 'seed@example.test' });
-    const seed = await enrolThrough(one, 'seed@example.test');
-    const row = await accountRow('seed@example.test');
-    const dump = JSON.stringify(await ctx.store.db.selectFrom('accounts').selectAll().execute());
-    const opened = createSecretBox(KEY_1).open(row.totp_secret!, totpPurpose(row.id));
-    let movedOpens = true;
-    try {
-      createSecretBox(KEY_1).open(row.totp_secret!, totpPurpose(row.id + 1));
-    } catch {
-      movedOpens = false;
+  it('a reset link is sealed while the email waits (here: refused by SMTP) and gone from the row once sent', async () => {
+    await seedPartner(ctx.store, { email: 'stuck@refused.test' });
+    await seedPartner(ctx.store, { email: 'sent@example.test' });
+    for (const [email, ip] of [['stuck@refused.test', '203.0.113.31'], ['sent@example.test', '203.0.113.32']] as const) {
+      expect((await submitForm(newBrowser(ip), tg.url, '/sso/forgot', { email })).status).to.equal(200);
     }
-    expectAllHeld(CLASS, [
-      { name: 'TOTP seed: stored sealed', held: row.totp_secret!.startsWith('pgenc1.'), why: row.totp_secret!.slice(0, 12) },
-      { name: 'TOTP seed: not in a dump of the table', held: !dump.includes(seed) },
-      { name: 'TOTP seed: opens with the data key', held: opened.value === seed && !opened.stale },
-      { name: 'TOTP seed: sealed value moved to another account does not open', held: !movedOpens },
-      { name: 'TOTP seed: the development key does not open it', held: (() => { try { createSecretBox(DEVELOPMENT_DATA_KEY).open(row.totp_secret!, totpPurpose(row.id)); return false; } catch { return true; } })() },
-    ]);
-  });
-
-  it('a seed stored plain before encryption still works and is sealed on use; the background re-seal takes the rest', async () => {
-    const a = await seedPartner(ctx.store, { email: 'legacy@example.test' });
-    const b = await seedPartner(ctx.store, { email: 'idle@example.test' });
-    const seed = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-    for (const id of [a.accountId!, b.accountId!]) await ctx.store.db.updateTable('accounts').set({ totp_secret: seed, totp_enabled: 1, totp_recovery_json: '[]' }).where('id', '=', id).execute();
-    const signedIn = await codeSignIn(one, 'legacy@example.test', seed, 0);
-    const used = await accountRow('legacy@example.test');
-    // The sign-in may have started the housekeeping re-seal already: wait for it, then run one more pass.
     await backgroundIdle();
-    const report = await resealStoredSecrets(ctx.store.db, createSecretBox(KEY_1));
-    const idle = await accountRow('idle@example.test');
+    const link = await sink.waitForLink('sent@example.test', '/sso/reset?token=');
+    const rows = await outbox();
+    const stuck = rows.find((r) => r.to_address === 'stuck@refused.test')!;
+    const sent = rows.find((r) => r.to_address === 'sent@example.test')!;
+    const tokens = await ctx.store.db.selectFrom('one_time_tokens').select(['token_hash']).where('purpose', '=', 'reset_password').execute();
+    const stuckUrl = String(emailParams(tg.config.dataKeys, stuck.params_json).resetUrl);
+    const stuckToken = new URL(stuckUrl).searchParams.get('token')!;
     expectAllHeld(CLASS, [
-      { name: 'plain seed: sign-in with its code works', held: signedIn },
-      { name: 'plain seed: sealed once used', held: used.totp_secret!.startsWith('pgenc1.') && createSecretBox(KEY_1).open(used.totp_secret!, totpPurpose(used.id)).value === seed },
-      { name: 'plain seed: background re-seal seals unused ones', held: report.unreadable === 0 && idle.totp_secret!.startsWith('pgenc1.') && createSecretBox(KEY_1).open(idle.totp_secret!, totpPurpose(idle.id)).value === seed, why: JSON.stringify(report) },
+      { name: 'unsent reset email: status failed (still resendable)', held: stuck.status === 'failed', why: stuck.status },
+      { name: 'unsent reset email: parameters sealed', held: isSealed(stuck.params_json), why: stuck.params_json.slice(0, 60) },
+      { name: 'unsent reset email: no link or token in clear', held: !stuck.params_json.includes('/sso/reset') && !stuck.params_json.includes(stuckToken), why: stuck.params_json.slice(0, 80) },
+      { name: 'unsent reset email: the data key opens it to a live token', held: tokens.some((t) => t.token_hash === sha256(stuckToken)) },
+      { name: 'sent reset email: parameters dropped', held: sent.status === 'sent' && sent.params_json === '{}', why: `${sent.status} ${sent.params_json.slice(0, 60)}` },
+      { name: 'sent reset email: the partner got the link', held: link.includes('/sso/reset?token=') },
     ]);
   });
 
-  it('rotation: with the new key and the previous one, every account keeps working and moves to the new key', async () => {
-    await seedPartner(ctx.store, { email: 'rotate@example.test' });
-    await seedPartner(ctx.store, { email: 'later@example.test' });
-    const seed = await enrolThrough(one, 'rotate@example.test');
-    const laterSeed = await enrolThrough(one, 'later@example.test');
+  it('every template with a one-time link is sealed when queued, and refused without the data key', async () => {
+    const links: Array<[string, string]> = [
+      ['password-reset', 'resetUrl'],
+      ['new-credentials', 'setPasswordUrl'],
+      ['partner-change-confirm', 'confirmUrl'],
+    ];
     const results: CaseResult[] = [];
-    results.push({ name: 'rotation: old key\'s seed signs in through the rotated gateway', held: await codeSignIn(rotated, 'rotate@example.test', seed, 1) });
-    const row = await accountRow('rotate@example.test');
-    results.push({ name: 'rotation: re-sealed under the new key on use', held: !createSecretBox(KEY_2).open(row.totp_secret!, totpPurpose(row.id)).stale });
-    await backgroundIdle();
-    const report = await resealStoredSecrets(ctx.store.db, createSecretBox(KEY_2, KEY_1));
-    const laterRow = await accountRow('later@example.test');
-    results.push({ name: 'rotation: background re-seal moves the rest', held: report.unreadable === 0 && !createSecretBox(KEY_2).open(laterRow.totp_secret!, totpPurpose(laterRow.id)).stale, why: JSON.stringify(report) });
-    const again = await resealStoredSecrets(ctx.store.db, createSecretBox(KEY_2, KEY_1));
-    results.push({ name: 'rotation: nothing left for the previous key', held: again.resealed === 0 && again.unreadable === 0, why: JSON.stringify(again) });
-    results.push({ name: 'rotation: works with the new key alone afterwards', held: createSecretBox(KEY_2).open(laterRow.totp_secret!, totpPurpose(laterRow.id)).value === laterSeed });
+    for (const [template, field] of links) {
+      const secret = `https://partners.example.test/x?token=${randomBytes(16).toString('hex')}`;
+      await queueEmail(ctx.store.db, tg.config.dataKeys, { idempotencyKey: `sealed:${template}`, to: 'a@example.test', template, params: { [field]: secret } });
+      const row = (await outbox()).find((r) => r.idempotency_key === `sealed:${template}`)!;
+      results.push({ name: `${template}: no link in the row`, held: !row.params_json.includes(secret) && !row.params_json.includes('token='), why: row.params_json.slice(0, 60) });
+      results.push({ name: `${template}: opens with the data key`, held: emailParams(tg.config.dataKeys, row.params_json)[field] === secret });
+      let refused = false;
+      try {
+        await queueEmail(ctx.store.db, null, { idempotencyKey: `clear:${template}`, to: 'a@example.test', template, params: { [field]: secret } });
+      } catch {
+        refused = true;
+      }
+      results.push({ name: `${template}: refused without the data key`, held: refused && !(await outbox()).some((r) => r.idempotency_key === `clear:${template}`) });
+    }
     expectAllHeld(CLASS, results);
   });
+});
 
-  it('OpenID refresh tokens are sealed, refresh works with them, and a plain one from before is sealed at refresh', async () => {
-    await seedPartner(ctx.store, { email: 'rt@example.test' });
-    const browser = newBrowser();
-    await op.login(browser, `${one.url}/sso/oidc/start`, 'u-rt');
-    const stored = JSON.parse((await ctx.store.db.selectFrom('sessions').select('oidc_tokens_json').executeTakeFirstOrThrow()).oidc_tokens_json!);
-    const box = createSecretBox(KEY_1);
-    const plain = box.open(stored.refreshToken, REFRESH_TOKEN_PURPOSE).value;
-    const probe = () => browser.request('GET', `${one.url}/partner-center/api/probe`, undefined, { accept: 'application/json' });
-    clock = 2 * 3600_000;
-    const refreshed = await probe();
-    const afterRefresh = JSON.parse((await ctx.store.db.selectFrom('sessions').select('oidc_tokens_json').executeTakeFirstOrThrow()).oidc_tokens_json!);
-    // A session written before encryption: the refresh token in clear.
-    await ctx.store.db.updateTable('sessions').set({ oidc_tokens_json: JSON.stringify({ ...afterRefresh, refreshToken: box.open(afterRefresh.refreshToken, REFRESH_TOKEN_PURPOSE).value }) }).execute();
-    clock = 4 * 3600_000;
-    const legacy = await probe();
-    const afterLegacy = JSON.parse((await ctx.store.db.selectFrom('sessions').select('oidc_tokens_json').executeTakeFirstOrThrow()).oidc_tokens_json!);
+describe('secrets at rest: sealed values', () => {
+  const key = () => dataKey(randomBytes(32));
+  const purpose = 'email_outbox.params';
+
+  it('open only with their key and purpose, untampered; the previous key still opens during a rotation', () => {
+    const old = key();
+    const current = key();
+    const before: DataKeyring = { current: old };
+    const rotated: DataKeyring = { current, previous: old };
+    const sealedBefore = seal(before, 'reset-link', purpose);
+    const sealedNow = seal(rotated, 'reset-link', purpose);
+    const opens = (keys: DataKeyring, text: string, p = purpose) => {
+      try {
+        return unseal(keys, text, p) === 'reset-link';
+      } catch {
+        return false;
+      }
+    };
+    const body = sealedNow.split('.')[2]!;
+    const flipped = `${sealedNow.slice(0, -body.length)}${body.slice(0, 20)}${body[20] === 'A' ? 'B' : 'A'}${body.slice(21)}`;
     expectAllHeld(CLASS, [
-      { name: 'refresh token: stored sealed', held: typeof stored.refreshToken === 'string' && stored.refreshToken.startsWith('pgenc1.') && !JSON.stringify(stored).includes(plain) },
-      { name: 'refresh token: refresh works from the sealed value', held: refreshed.status !== 401 && afterRefresh.accessExpiresAt > stored.accessExpiresAt, why: `status ${refreshed.status}` },
-      { name: 'refresh token: a plain one still refreshes and is sealed after', held: legacy.status !== 401 && String(afterLegacy.refreshToken).startsWith('pgenc1.'), why: `status ${legacy.status}` },
+      { name: 'sealed text does not contain the secret', held: !sealedNow.includes('reset-link') },
+      { name: 'two seals of one secret differ (fresh IV)', held: seal(rotated, 'x', purpose) !== seal(rotated, 'x', purpose) },
+      { name: 'opens with its key and purpose', held: opens(rotated, sealedNow) },
+      { name: 'a value sealed before the rotation opens with the previous key', held: opens(rotated, sealedBefore) },
+      { name: 'new values are sealed with the current key', held: sealedNow.split('.')[1] === current.id },
+      { name: 'does not open with another key', held: !opens({ current: key() }, sealedNow) },
+      { name: 'does not open for another purpose', held: !opens(rotated, sealedNow, 'accounts.totp_secret') },
+      { name: 'does not open when one byte is changed', held: !opens(rotated, flipped) },
+      { name: 'does not open when truncated', held: !opens(rotated, sealedNow.slice(0, 30)) },
+      { name: 'plain JSON is not taken for a sealed value', held: !isSealed('{"resetUrl":"x"}') },
     ]);
   });
 
-  it('the data key is required in production and must differ from the previous one', () => {
-    const prod = { PARTNERGATE_ENV: 'production', PARTNERGATE_PUBLIC_URL: 'https://partners.example.com' };
-    const problemsOf = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (err) {
-        return err instanceof ConfigError ? err.problems : [String(err)];
-      }
-    };
-    const missing = problemsOf(prod);
-    const same = problemsOf({ ...prod, PARTNERGATE_DATA_KEY: KEY_1, PARTNERGATE_DATA_KEY_PREVIOUS: KEY_1 });
-    const short = problemsOf({ ...prod, PARTNERGATE_DATA_KEY: 'short' });
+  it('production refuses to start without PARTNERGATE_DATA_KEY (naming it), and takes one from the setting', () => {
+    const production = { PARTNERGATE_ENV: 'production', PARTNERGATE_PUBLIC_URL: 'https://partners.example.com' };
+    let message = '';
+    try {
+      loadConfig(production);
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const material = randomBytes(32);
+    const config = loadConfig({ ...production, PARTNERGATE_DATA_KEY: material.toString('base64') });
+    const previous = randomBytes(32).toString('hex');
+    const rotated = loadConfig({ ...production, PARTNERGATE_DATA_KEY: material.toString('base64url'), PARTNERGATE_DATA_KEY_PREVIOUS: previous });
+    let shortKey = '';
+    try {
+      loadConfig({ ...production, PARTNERGATE_DATA_KEY: 'too-short-to-be-a-key' });
+    } catch (err) {
+      shortKey = (err as Error).message;
+    }
     expectAllHeld(CLASS, [
-      { name: 'config: production without a data key refused', held: missing.some((p) => p.startsWith('PARTNERGATE_DATA_KEY:')), why: missing.join('; ') },
-      { name: 'config: previous key equal to the key refused', held: same.some((p) => p.startsWith('PARTNERGATE_DATA_KEY_PREVIOUS:')), why: same.join('; ') },
-      { name: 'config: short data key refused without echoing it', held: short.some((p) => p.startsWith('PARTNERGATE_DATA_KEY:') && !p.includes('short')), why: short.join('; ') },
+      { name: 'production without a data key: start-up fails naming PARTNERGATE_DATA_KEY', held: /PARTNERGATE_DATA_KEY: required in production/.test(message), why: message },
+      { name: 'the configured key is the one used (not derived)', held: config.dataKeys.current.key.equals(material) && !config.dataKeyDerived },
+      { name: 'base64url, base64 and hex keys are one key', held: rotated.dataKeys.current.id === config.dataKeys.current.id && rotated.dataKeys.previous?.key.toString('hex') === previous },
+      { name: 'a malformed key is refused naming the setting, without echoing it', held: /PARTNERGATE_DATA_KEY: must be 32 random bytes/.test(shortKey) && !shortKey.includes('too-short'), why: shortKey },
     ]);
+  });
+});
+
+describe('secrets at rest: the SQLite store file', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pg-mode-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a new store, its WAL and its shared-memory file are created owner-only (0600) whatever the umask', async () => {
+    const previousUmask = process.umask(0o022);
+    const file = join(dir, 'store.sqlite');
+    try {
+      const store = await openStore({ kind: 'sqlite', path: file });
+      try {
+        await sql`create table t (x integer)`.execute(store.db);
+        await sql`insert into t values (1)`.execute(store.db);
+        const mode = (f: string) => statSync(f).mode & 0o777;
+        expectAllHeld(CLASS, [
+          { name: 'store file is 0600', held: mode(file) === 0o600, why: mode(file).toString(8) },
+          { name: 'WAL file is 0600', held: mode(`${file}-wal`) === 0o600, why: mode(`${file}-wal`).toString(8) },
+          { name: 'shared-memory file is 0600', held: mode(`${file}-shm`) === 0o600, why: mode(`${file}-shm`).toString(8) },
+        ]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      process.umask(previousUmask);
+    }
   });
 });

@@ -5,6 +5,7 @@
  * the old program before the write-back went out is undone; an administrator's demotion after it is respected.
  */
 import { expect } from 'chai';
+import { loadConfig } from '../../src/config/index.js';
 import { afterSync, evaluateTiers, nextTierRequirement, parseBlocksConfig } from '../../src/blocks/index.js';
 import { createLogger } from '../../src/common/index.js';
 import { processEmailOutbox, type MailTransport } from '../../src/mail/index.js';
@@ -75,7 +76,7 @@ forEachStore('blocks: tier rules', (ctx) => {
       const sent: Array<{ to: string; subject: string; text: string }> = [];
       const transport: MailTransport = { fromDomain: 'example.com', async send(m) { sent.push(m); return { messageId: m.messageId }; }, close() {} };
       const views = createViews({ brand: { name: 'Acme Partners', primaryColor: '#1d4ed8' } });
-      await processEmailOutbox({ db: ctx.store.db, transport, views, logger: createLogger('silent') }, { now: () => NOW });
+      await processEmailOutbox({ db: ctx.store.db, keys: loadConfig({ PARTNERGATE_ENV: 'test' }).dataKeys, transport, views, logger: createLogger('silent') }, { now: () => NOW });
       const gina = fx.partners.find((p) => p.firstName === 'Gina')!;
       const mail = sent.find((m) => m.to === gina.email)!;
       expect(mail.subject).to.equal('You have moved up to Silver Partner at Acme Partners');

@@ -25,7 +25,7 @@ forEachStore('background jobs', (ctx) => {
   it('sends every queued email exactly once, whichever of two gateways gets to it', async () => {
     const addresses = Array.from({ length: 12 }, (_, i) => `jobs${i}-${ctx.kind}@example.test`);
     for (const to of addresses) {
-      await queueEmail(ctx.store.db, { idempotencyKey: `jobs-test:${to}`, to, template: 'password-reset', params: { resetUrl: 'http://x.test/sso/reset?token=abc', expiresMinutes: 60 } });
+      await queueEmail(ctx.store.db, gateways[0]!.config.dataKeys, { idempotencyKey: `jobs-test:${to}`, to, template: 'password-reset', params: { resetUrl: 'http://x.test/sso/reset?token=abc', expiresMinutes: 60 } });
     }
     for (const to of addresses) await sink.waitForMessage(to, { timeoutMs: 15_000 });
     await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive within a few ticks
@@ -36,8 +36,8 @@ forEachStore('background jobs', (ctx) => {
 
   it('queues one email per idempotency key, however often it is asked', async () => {
     const to = `once-${ctx.kind}@example.test`;
-    const first = await queueEmail(ctx.store.db, { idempotencyKey: `jobs-once:${to}`, to, template: 'password-reset', params: { resetUrl: 'http://x.test/a', expiresMinutes: 60 } });
-    const second = await queueEmail(ctx.store.db, { idempotencyKey: `jobs-once:${to}`, to, template: 'password-reset', params: { resetUrl: 'http://x.test/b', expiresMinutes: 60 } });
+    const first = await queueEmail(ctx.store.db, gateways[0]!.config.dataKeys, { idempotencyKey: `jobs-once:${to}`, to, template: 'password-reset', params: { resetUrl: 'http://x.test/a', expiresMinutes: 60 } });
+    const second = await queueEmail(ctx.store.db, gateways[0]!.config.dataKeys, { idempotencyKey: `jobs-once:${to}`, to, template: 'password-reset', params: { resetUrl: 'http://x.test/b', expiresMinutes: 60 } });
     expect([first, second]).to.deep.equal([true, false]);
     const msg = await sink.waitForMessage(to, { timeoutMs: 15_000 });
     expect(msg.text).to.contain('http://x.test/a');

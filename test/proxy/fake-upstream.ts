@@ -5,7 +5,9 @@
  *
  * Routes: /echo (JSON of what arrived, body hashed), /hang (never answers), /stall (headers and half a body,
  * then silence), /stream (first chunk now, the rest when `releaseStream()` is called), /gzip (a gzip body with
- * Content-Encoding), /redirect (302 to the upstream's own origin, with a Domain cookie), /big?bytes=N.
+ * Content-Encoding), /redirect (302 to the upstream's own origin, with a Domain cookie), /big?bytes=N,
+ * /cacheable (`Cache-Control: public, max-age=600, s-maxage=3600`, `Vary: Accept-Encoding`), /held (answers
+ * when `releaseHeld()` is called; `held()` counts the waiting ones).
  * Websocket upgrades on any path: the first message is the JSON of the upgrade request's headers, then echo.
  */
 import { createHash } from 'node:crypto';
@@ -34,6 +36,11 @@ export interface FakeUpstream {
   /** Resolves when a request for this path has arrived. */
   arrived(path: string): Promise<IncomingMessage>;
   releaseStream(): void;
+  /** Requests to /held waiting for {@link releaseHeld}. */
+  held(): number;
+  releaseHeld(): void;
+  /** The most sockets that were open to this upstream at once. */
+  maxOpenSockets(): number;
   gzipBody: Buffer;
   plainGzipText: string;
   close(): Promise<void>;
@@ -43,6 +50,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const sockets = new Set<Socket>();
   const waiters = new Map<string, Array<(req: IncomingMessage) => void>>();
   const streams: ServerResponse[] = [];
+  const heldResponses: ServerResponse[] = [];
+  let maxOpen = 0;
   const plainGzipText = 'compressed body '.repeat(200);
   const gzipBody = gzipSync(plainGzipText);
 
@@ -77,6 +86,15 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.end();
       return;
     }
+    if (path === '/cacheable') {
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'public, max-age=600, s-maxage=3600', Vary: 'Accept-Encoding' });
+      res.end('<p>page</p>');
+      return;
+    }
+    if (path === '/held') {
+      heldResponses.push(res);
+      return;
+    }
     if (path === '/big') {
       const bytes = Number(new URL(req.url!, 'http://x').searchParams.get('bytes') ?? '1000');
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes });
@@ -97,6 +115,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   });
   server.on('connection', (s) => {
     sockets.add(s);
+    maxOpen = Math.max(maxOpen, sockets.size);
     s.on('close', () => sockets.delete(s));
   });
   const wss = new WebSocketServer({ server });
@@ -119,6 +138,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     releaseStream() {
       for (const res of streams.splice(0)) res.end('second\n');
     },
+    held: () => heldResponses.length,
+    releaseHeld() {
+      for (const res of heldResponses.splice(0)) res.writeHead(200, { 'Content-Type': 'text/plain' }).end('released');
+    },
+    maxOpenSockets: () => maxOpen,
     gzipBody,
     plainGzipText,
     async close() {

@@ -25,8 +25,11 @@ export const iso = (ms: number | null) => (ms === null ? '' : new Date(Math.floo
 export const localDay = (ms: number | null, timeZone: string) =>
   ms === null ? '' : new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
 export const dec = (cents: number | null) => (cents === null ? '' : `${cents < 0 ? '-' : ''}${(Math.abs(cents) / 100).toFixed(2)}`);
-/** The expected cell of stranger-typed text (the test's own rule, from the OWASP list plus full-width forms). */
-export const textCell = (t: string | null | undefined) => (t === null || t === undefined ? '' : /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/u.test(t) ? `'${t}` : t);
+/**
+ * The expected cell of stranger-typed text (the test's own rule, from the OWASP list plus full-width forms, and a
+ * trigger after leading spaces, tabs, CRs or LFs, which spreadsheets skip).
+ */
+export const textCell = (t: string | null | undefined) => (t === null || t === undefined ? '' : /^(?:[\t\r]|[ \t\r\n]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u.test(t) ? `'${t}` : t);
 const int = (n: number | null | undefined) => (n === null || n === undefined ? '' : String(n));
 
 /** Parses a CSV strictly: CRLF record ends only, optional BOM, RFC 4180 quotes. */

@@ -2,13 +2,15 @@
  * Streaming behaviour of the CSV exports through a real gateway: a client that stops reading parks the export
  * (back-pressure, nothing more is read from the store); a client that disconnects stops the query and frees
  * the connection; a database failure after the first byte ends the response as failed (no final chunk), and
- * one before the first byte is an ordinary error response; more concurrent exports than allowed get 503.
+ * one before the first byte is an ordinary error response; more concurrent exports than allowed get 503; one
+ * partner cannot hold more than MAX_EXPORTS_PER_PARTNER of the slots (429 for that partner, others still served).
  */
 import { once } from 'node:events';
 import http from 'node:http';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { exportsInFlight, MAX_CONCURRENT_EXPORTS } from '../../src/reports/index.js';
+import { MAX_EXPORTS_PER_PARTNER } from '../../src/reports/export.service.js';
 import type { Store } from '../../src/store/index.js';
 import { recordCase } from '../support/adversarial.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
@@ -46,6 +48,7 @@ async function copyBackends(store: Store): Promise<Array<{ pid: number; state: s
 forEachStore('reports: streaming exports', (ctx) => {
   let tg: TestGateway;
   let big: SignedIn;
+  let big2: SignedIn;
   let broken: SignedIn;
 
   before(async function () {
@@ -53,6 +56,9 @@ forEachStore('reports: streaming exports', (ctx) => {
     const programId = await insertProgram(ctx.store.db);
     const bigPartner = await insertPartner(ctx.store.db, { programId, code: 'BIG', timeZone: 'UTC' });
     await bulkCommissions(ctx.store, bigPartner, ROWS, START, { wide: true });
+    // A second large partner: one partner may hold only MAX_EXPORTS_PER_PARTNER of the slots.
+    const big2Partner = await insertPartner(ctx.store.db, { programId, code: 'BIG2', timeZone: 'UTC' });
+    await bulkCommissions(ctx.store, big2Partner, ROWS, START, { wide: true });
     const brokenPartner = await insertPartner(ctx.store.db, { programId, code: 'BROKEN', timeZone: 'UTC' });
     await bulkCommissions(ctx.store, brokenPartner, 20_000, START);
     if (ctx.kind === 'sqlite') {
@@ -62,6 +68,7 @@ forEachStore('reports: streaming exports', (ctx) => {
     // Exports over the cap wait for a slot 1 s here (20 s by default), then get 503.
     tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_QUEUE_SECONDS: '1' });
     big = await signInAs(tg, bigPartner);
+    big2 = await signInAs(tg, big2Partner);
     broken = await signInAs(tg, brokenPartner);
   });
   after(async () => tg?.close());
@@ -121,16 +128,16 @@ forEachStore('reports: streaming exports', (ctx) => {
     }
   });
 
-  /** MAX_CONCURRENT_EXPORTS big downloads that read nothing, so each keeps its export slot until destroyed. */
-  async function holdEveryExportSlot(): Promise<http.ClientRequest[]> {
-    const running = Array.from({ length: MAX_CONCURRENT_EXPORTS }, () => {
-      const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+  /** Big downloads that read nothing (each keeps its export slot until destroyed), shared by the big partners. */
+  async function holdExportSlots(count = MAX_CONCURRENT_EXPORTS, holders: SignedIn[] = [big, big2]): Promise<http.ClientRequest[]> {
+    const running = Array.from({ length: count }, (_, i) => {
+      const req = http.get(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: holders[i % holders.length]!.cookie } });
       req.on('response', (res) => res.pause());
       req.on('error', () => {});
       return req;
     });
     try {
-      await waitFor('all exports running', () => exportsInFlight() === MAX_CONCURRENT_EXPORTS);
+      await waitFor('the exports running', () => exportsInFlight() === count);
     } catch (err) {
       for (const req of running) req.destroy();
       throw err;
@@ -138,10 +145,12 @@ forEachStore('reports: streaming exports', (ctx) => {
     return running;
   }
 
+  const holdEveryExportSlot = () => holdExportSlots();
+
   it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one waits for a slot and completes when one frees`, async () => {
     const running = await holdEveryExportSlot();
     try {
-      const queued = fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      const queued = fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: broken.cookie } });
       await new Promise((r) => setTimeout(r, 200));
       running[0]!.destroy(); // the first download is abandoned: its slot goes to the queued export
       const res = await queued;
@@ -155,7 +164,7 @@ forEachStore('reports: streaming exports', (ctx) => {
   it(`more than ${MAX_CONCURRENT_EXPORTS} exports at once: the next one is told to retry (503)`, async () => {
     const running = await holdEveryExportSlot();
     try {
-      const res = await fetch(`${tg.url}/partner-center/exports/commissions.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      const res = await fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: broken.cookie } });
       expect(res.status).to.equal(503);
       expect(res.headers.get('retry-after')).to.equal('30');
       const page = await fetch(`${tg.url}/partner-center/api/reports/commissions?${WHOLE_RANGE}&limit=1`, { headers: { cookie: big.cookie } });
@@ -163,5 +172,29 @@ forEachStore('reports: streaming exports', (ctx) => {
     } finally {
       for (const req of running) req.destroy();
     }
+  });
+
+  it(`one partner holds at most ${MAX_EXPORTS_PER_PARTNER} export slots: a further export from them gets 429 with Retry-After, others still get slots`, async () => {
+    const running = await holdExportSlots(MAX_EXPORTS_PER_PARTNER, [big]);
+    try {
+      const more = await fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+      const moreText = await more.text();
+      const other = await fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big2.cookie } });
+      const otherText = await other.text();
+      const held = [
+        recordCase('export slot hogging', 'partner at the cap: 429', more.status === 429),
+        recordCase('export slot hogging', 'partner at the cap: Retry-After', /^\d+$/.test(more.headers.get('retry-after') ?? '')),
+        recordCase('export slot hogging', 'partner at the cap: told why, not given a file', /downloads running/.test(moreText) && !/^contact_id,/.test(moreText)),
+        recordCase('export slot hogging', 'another partner still gets a slot', other.status === 200 && /^contact_id,/.test(otherText)),
+      ];
+      expect(held, `${more.status} ${other.status}`).to.deep.equal([true, true, true, true]);
+    } finally {
+      for (const req of running) req.destroy();
+    }
+    // The partner's slots come back once their downloads end.
+    await waitFor('exports released', () => exportsInFlight() === 0);
+    const again = await fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
+    expect(recordCase('export slot hogging', 'slots given back when the downloads end', again.status === 200)).to.equal(true);
+    await again.text();
   });
 });

@@ -9,6 +9,7 @@ import { runCli } from '../../src/admin/cli/program.js';
 import { PARTNER_CENTER_PAGES, pagesOf, PARTNER_CENTER_SETUP_KEY } from '../../src/partners/index.js';
 import { getKv, setKv } from '../../src/store/index.js';
 import { captureIo } from '../admin/support/fixtures.js';
+import { recordCase } from '../support/adversarial.js';
 import { forEachStore } from '../support/store.js';
 import type { TestGateway } from '../support/gateway.js';
 import type { Fixture } from './fixture.js';
@@ -69,12 +70,36 @@ forEachStore('partner center pages switched on and off', (ctx) => {
     for (const path of ['/partner-center/contacts', '/partner-center/commissions/pending', `/partner-center/products/${fx.products.course}`, '/partner-center/settings']) {
       expect((await getPage(tg, cookie, path)).status, path).to.equal(200);
     }
-    // Exports are not pages: a CSV link a partner kept still works.
+    // The pages left on keep their exports and JSON.
     expect((await getPage(tg, cookie, '/partner-center/exports/commissions.csv')).status).to.equal(200);
+    expect((await getPage(tg, cookie, '/partner-center/api/reports/contacts')).status).to.equal(200);
     // Turned on again: back in the menu at once (the CLI clears the cache of the store it wrote to).
     expect((await cli('partner-center', 'pages', '--set', PARTNER_CENTER_PAGES.join(','))).code).to.equal(0);
     expect((await getPage(tg, cookie, '/partner-center/earnings')).status).to.equal(200);
     expect(menu((await getPage(tg, cookie, '/partner-center/')).text)).to.include('/partner-center/leaderboard');
+  });
+
+  it('a page turned off takes its CSV exports and its JSON with it (a kept link or a script gets 404)', async () => {
+    const r = await cli('partner-center', 'pages', '--set', 'contacts,commissions');
+    expect(r.code, r.err).to.equal(0);
+    try {
+      const off = ['/partner-center/exports/refunds.csv', '/partner-center/exports/payments.csv', '/partner-center/exports/subscriptions.csv', '/partner-center/exports/report.csv',
+        '/partner-center/api/reports/refunds', '/partner-center/api/reports/payments', '/partner-center/api/reports/subscriptions', '/partner-center/api/reports/report', '/partner-center/api/reports/report?by=subid'];
+      for (const path of off) {
+        const res = await getPage(tg, cookie, path);
+        expect(recordCase('page switch leaks', `off: ${path}`, res.status === 404), `${path}: ${res.status}`).to.equal(true);
+      }
+      for (const path of ['/partner-center/exports/commissions.csv', '/partner-center/exports/contacts.csv', '/partner-center/api/reports/commissions']) {
+        const res = await getPage(tg, cookie, path);
+        expect(recordCase('page switch leaks', `on: ${path}`, res.status === 200), `${path}: ${res.status}`).to.equal(true);
+      }
+      // The dashboard (always on) no longer offers the switched-off report's download, and keeps the others.
+      const dash = (await getPage(tg, cookie, '/partner-center/')).text;
+      expect(dash).to.contain('/partner-center/exports/commissions.csv');
+      expect(dash).not.to.contain('/partner-center/exports/report.csv');
+    } finally {
+      expect((await cli('partner-center', 'pages', '--set', PARTNER_CENTER_PAGES.join(','))).code).to.equal(0);
+    }
   });
 
   it('refuses a page that does not exist, naming it, and changes nothing', async () => {

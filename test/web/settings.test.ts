@@ -12,6 +12,7 @@ import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { FIXED_NOW, PASSWORD_A, seedPartnerCenter, testId, type Fixture } from './fixture.js';
 import { decode, flash, getPage } from './helpers.js';
+import { expectAllHeld } from '../adversarial/support.js';
 
 forEachStore('partner center settings', (ctx) => {
   let tg: TestGateway;
@@ -185,10 +186,39 @@ forEachStore('partner center settings', (ctx) => {
   });
 
   describe('sign-in email change', () => {
-    it('refuses an address another account signs in with', async () => {
-      const res = await post(a, '/partner-center/settings/email', { login_email: 'BOB@example.com', current_password: PASSWORD_A });
-      expect(res.status).to.equal(400);
-      expect(flash(res.text)).to.contain('another account signs in with that address');
+    it('an address another account signs in with gets the answer a free one gets (no account oracle), and no link', async () => {
+      const taken = await post(a, '/partner-center/settings/email', { login_email: 'BOB@example.com', current_password: PASSWORD_A });
+      const takenPage = await getPage(tg, a.cookie, '/partner-center/settings?done=email-sent');
+      const owner = await sink.waitForMessage('bob@example.com', { subject: /Your address was entered/ });
+      const notice = await sink.waitForMessage(fx.a.email, { subject: /sign-in email was requested/ });
+      const free = await post(a, '/partner-center/settings/email', { login_email: 'nobody.yet@example.net', current_password: PASSWORD_A });
+      const freePage = await getPage(tg, a.cookie, '/partner-center/settings?done=email-sent');
+      const beforeWrongPassword = await post(a, '/partner-center/settings/email', { login_email: 'BOB@example.com', current_password: 'not the password' });
+      const strip = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '').replace(/bob@example\.com|nobody\.yet@example\.net/gi, 'ADDRESS');
+      expectAllHeld('account enumeration', [
+        { name: 'login email taken: same status and redirect as a free address', held: taken.status === 303 && taken.status === free.status && taken.headers.location === free.headers.location, why: `${taken.status} ${taken.headers.location}` },
+        { name: 'login email taken: same settings page (pending change shown)', held: strip(takenPage.text) === strip(freePage.text) && testId(takenPage.text, 'login-pending')?.includes('bob@example.com') === true, why: testId(takenPage.text, 'login-pending') },
+        { name: 'login email taken: the owner of the address gets no confirmation link', held: !owner.text.includes('/settings/email/confirm') && !owner.text.includes('token='), why: owner.text.slice(0, 120) },
+        { name: 'login email taken: the requester\'s notice is the usual one', held: notice.text.includes('b***@example.com'), why: notice.text.slice(0, 120) },
+        { name: 'login email taken: a wrong password is told before anything about the address', held: beforeWrongPassword.status !== 303 && !/another account/i.test(beforeWrongPassword.text), why: String(beforeWrongPassword.status) },
+      ]);
+      const account = await db().selectFrom('accounts').select('email').where('id', '=', fx.a.accountId).executeTakeFirstOrThrow();
+      expect(account.email).to.equal(fx.a.email);
+    });
+
+    it('confirmation emails to one new address are rate-limited (429 with Retry-After); another address still works', async () => {
+      const FLOOD = 'flood.target@example.org';
+      const answers: number[] = [];
+      for (let i = 0; i < 4; i++) answers.push((await post(b, '/partner-center/settings/paypal', { paypal_email: FLOOD, current_password: 'bob password 123' })).status);
+      const refused = await post(b, '/partner-center/settings/paypal', { paypal_email: FLOOD, current_password: 'bob password 123' });
+      const other = await post(b, '/partner-center/settings/paypal', { paypal_email: 'bob.other.pay@example.org', current_password: 'bob password 123' });
+      const confirmations = await db().selectFrom('email_outbox').select('id').where('to_address', '=', FLOOD).execute();
+      expectAllHeld('account enumeration', [
+        { name: 'confirmations to one address: the first 3 sent', held: answers.slice(0, 3).every((s) => s === 303), why: answers.join(',') },
+        { name: 'confirmations to one address: the 4th refused with 429', held: answers[3] === 429 && refused.status === 429 && /^\d+$/.test(String(refused.headers['retry-after'])), why: `${answers[3]} ${refused.status} ${refused.headers['retry-after']}` },
+        { name: 'confirmations to one address: 3 emails queued, no more', held: confirmations.length === 3, why: String(confirmations.length) },
+        { name: 'another address is not held back', held: other.status === 303, why: String(other.status) },
+      ]);
     });
 
     it('is confirmed from the new address and then signs in with it', async () => {

@@ -75,7 +75,7 @@ function paramsFor(ctx: Pick<BatchContext, 'deps' | 'now' | 'ttlMs' | 'variant'>
 export async function queueCredentialsEmails(trx: Transaction<Database>, ctx: Pick<BatchContext, 'deps' | 'now' | 'ttlMs' | 'variant'>, items: readonly QueueItem[]): Promise<void> {
   if (!items.length) return;
   const tokens = await issueSetPasswordTokens(trx, items.map((i) => i.accountId), ctx.ttlMs, ctx.now);
-  await queueEmails(trx, items.map((i) => ({ idempotencyKey: i.key, to: i.to, template: CREDENTIALS_TEMPLATE, params: paramsFor(ctx, i, tokens.get(i.accountId)!) })), ctx.now);
+  await queueEmails(trx, ctx.deps.config.dataKeys, items.map((i) => ({ idempotencyKey: i.key, to: i.to, template: CREDENTIALS_TEMPLATE, params: paramsFor(ctx, i, tokens.get(i.accountId)!) })), ctx.now);
 }
 
 /** Decides one partner before any write: a final row (skipped, failed) or the account to create or use. */

@@ -111,7 +111,7 @@ export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent
   let sentSoFar = 0;
   const runs = await Promise.all(
     Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () =>
-      processEmailOutbox({ db: deps.db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: () => opts.onSent?.(++sentSoFar) }),
+      processEmailOutbox({ db: deps.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: () => opts.onSent?.(++sentSoFar) }),
     ),
   );
   const result = {

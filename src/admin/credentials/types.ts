@@ -3,14 +3,14 @@
  * uses to journal each partner in the same transaction as the partner's rows.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { Logger } from '../../common/index.js';
+import type { DataKeyring, Logger } from '../../common/index.js';
 import type { MailTransport } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import type { Views } from '../../web/views.js';
 
 export interface CredentialsDeps {
   db: Kysely<Database>;
-  config: { publicUrl: string; partnerCenterHost?: string; credentialTtlHours: number; brandName: string };
+  config: { publicUrl: string; partnerCenterHost?: string; credentialTtlHours: number; brandName: string; dataKeys: DataKeyring };
   views: Views;
   mail: MailTransport;
   logger: Logger;

@@ -9,6 +9,7 @@ import { partnerIdOf } from '../../auth/index.js';
 import { partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
 import { enabledNavItems, NAV_ITEMS } from '../nav.js';
+import { pageOfPath } from '../page-gate.js';
 import { PageInput, queryString, type Problem } from './input.js';
 
 export type NavKey = PartnerCenterPage;
@@ -59,7 +60,19 @@ export function layoutModel(req: Request, partner: PartnerProfile, opts: { title
 }
 
 export function render(res: Response, deps: GatewayDeps, template: string, model: object, status = 200): void {
-  res.status(status).type('html').send(deps.views.page(template, model as Record<string, unknown>));
+  res.status(status).type('html').send(deps.views.page(template, withoutSwitchedOffExports(res, model as Record<string, unknown>)));
+}
+
+/** Export links of pages switched off would answer 404 (web/page-gate.ts): pages that stay on do not offer them. */
+function withoutSwitchedOffExports(res: Response, model: Record<string, unknown>): Record<string, unknown> {
+  const enabled = res.locals.enabledPages as ReadonlySet<PartnerCenterPage> | undefined;
+  if (!enabled || !Array.isArray(model.exports)) return model;
+  const links = model.exports as Array<{ href: string }>;
+  const kept = links.filter((l) => {
+    const page = pageOfPath(l.href.replace(/^\/partner-center/, '').split('?')[0]!);
+    return page === undefined || enabled.has(page);
+  });
+  return kept.length === links.length ? model : { ...model, exports: kept };
 }
 
 /** The partner of this request (loaded by {@link loadPartner}). */

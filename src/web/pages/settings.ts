@@ -29,6 +29,7 @@ function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
     now: deps.now,
     publicUrl: partnerCenterOrigin(deps.config),
     tokenTtlMinutes: deps.config.tokenTtlMinutes,
+    dataKeys: deps.config.dataKeys,
     providerName: deps.config.oidcProviderName,
     confirmPassword: (session, password) => confirmPassword(deps, { session, password, ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: req.ctx.id }),
   };
@@ -42,7 +43,7 @@ function actorOf(req: Request, res: Response): Actor {
 
 /** Sends queued emails now instead of waiting for the next outbox run; failures stay queued and are logged. */
 export function kickMailOutbox(deps: GatewayDeps, req: Request): void {
-  processEmailOutbox({ db: deps.store.db, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now }).catch((err: unknown) => {
+  processEmailOutbox({ db: deps.store.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now }).catch((err: unknown) => {
     req.ctx.log.warn({ err }, 'email outbox run after a settings change failed; the emails stay queued');
   });
 }
