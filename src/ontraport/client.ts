@@ -5,7 +5,9 @@
  * Every client made for one account shares one rate limiter (see rate-limiter.ts), so the sync, the outbox
  * and any page doing a write-back together stay under the account's limit.
  */
+import type { Kysely } from 'kysely';
 import type { Logger } from '../common/logger.js';
+import type { Database } from '../store/tables.js';
 import { conditionParam, type Condition } from './conditions.js';
 import { OntraportTransport, type RequestTally, type TransportRequest } from './transport.js';
 import type { BaseRecord, FieldMeta, ObjectMeta, OntraportClientConfig, RawValue, RecordOf, SortDirection } from './types.js';
@@ -54,9 +56,10 @@ export class OntraportClient {
     private readonly tally?: RequestTally,
   ) {}
 
-  static create(config: OntraportClientConfig, logger?: Logger): OntraportClient {
+  /** `sharedStore`: share the account's rate limit with every process on that store (workers, gateways, CLI). */
+  static create(config: OntraportClientConfig, logger?: Logger, sharedStore?: Kysely<Database>): OntraportClient {
     if (!config.appId || !config.apiKey) throw new TypeError('Ontraport client: appId and apiKey are required');
-    return new OntraportClient({ transport: new OntraportTransport(config, logger), metaTtlMs: config.metaTtlMs ?? 3_600_000, meta: new Map() });
+    return new OntraportClient({ transport: new OntraportTransport(config, logger, sharedStore), metaTtlMs: config.metaTtlMs ?? 3_600_000, meta: new Map() });
   }
 
   /** The same client, also counting its requests into `tally` (e.g. one sync run's "requests used"). */

@@ -15,6 +15,7 @@
 import type { Config } from '../config/index.js';
 import { AppError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { Store } from '../store/index.js';
 import { OntraportClient } from './client.js';
 
 export { OntraportClient, MAX_PAGE_SIZE, type ListOptions, type CountOptions, type CollectionInfo, type Page } from './client.js';
@@ -35,9 +36,10 @@ export type OntraportSettings = Pick<Config, 'ontraportBaseUrl' | 'ontraportAppI
 
 /**
  * The client for the configured account. Throws `ontraport.auth_failed` when no app id / API key is set.
- * `rateWindowMs` exists for tests and benchmarks that scale time down (production: one minute).
+ * `rateWindowMs` exists for tests and benchmarks that scale time down (production: one minute). With `store`,
+ * the rate limit is shared by every process on that store (gateway workers, other gateways, the admin CLI).
  */
-export function createOntraportClient(config: OntraportSettings, options: { logger?: Logger; rateWindowMs?: number } = {}): OntraportClient {
+export function createOntraportClient(config: OntraportSettings, options: { logger?: Logger; rateWindowMs?: number; store?: Pick<Store, 'db'> } = {}): OntraportClient {
   if (!config.ontraportAppId || !config.ontraportApiKey) {
     throw new AppError('ontraport.auth_failed', 'Ontraport is not configured: set PARTNERGATE_ONTRAPORT_APP_ID and PARTNERGATE_ONTRAPORT_API_KEY');
   }
@@ -51,5 +53,6 @@ export function createOntraportClient(config: OntraportSettings, options: { logg
       timeoutMs: config.ontraportTimeoutMs,
     },
     options.logger,
+    options.store?.db,
   );
 }

@@ -11,7 +11,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { AppError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { sharedRateLimiter, type RollingWindowLimiter } from './rate-limiter.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/tables.js';
+import { sharedRateLimiter } from './rate-limiter.js';
+import { StoreRateLimiter, type RateLimiter } from './store-rate-limiter.js';
 import type { OntraportClientConfig } from './types.js';
 
 /** Counts HTTP requests (every attempt, retries included) made on behalf of one caller, e.g. one sync run. */
@@ -42,7 +45,7 @@ type Outcome<T> =
   | { kind: 'rate_limited'; waitMs: number };
 
 export class OntraportTransport {
-  readonly limiter: RollingWindowLimiter;
+  readonly limiter: RateLimiter;
   private readonly http: AxiosInstance;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -56,6 +59,8 @@ export class OntraportTransport {
   constructor(
     config: OntraportClientConfig,
     private readonly logger?: Logger,
+    /** When given, the rate limit is shared with every process on this store (store-rate-limiter.ts). */
+    sharedStore?: Kysely<Database>,
   ) {
     const baseUrl = config.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = config.timeoutMs ?? 30_000;
@@ -63,10 +68,9 @@ export class OntraportTransport {
     this.retryBaseMs = config.retryBaseMs ?? 500;
     this.retryMaxDelayMs = config.retryMaxDelayMs ?? 30_000;
     this.maxRateLimitRetries = config.maxRateLimitRetries ?? 10;
-    this.limiter = sharedRateLimiter(`${baseUrl}|${config.appId}`, {
-      limit: config.ratePerWindow ?? 180,
-      windowMs: config.rateWindowMs ?? 60_000,
-    });
+    const accountKey = `${baseUrl}|${config.appId}`;
+    const local = sharedRateLimiter(accountKey, { limit: config.ratePerWindow ?? 180, windowMs: config.rateWindowMs ?? 60_000 });
+    this.limiter = sharedStore ? new StoreRateLimiter(local, { db: sharedStore, accountKey, requestTimeoutMs: this.timeoutMs, logger }) : local;
     this.agents = [new HttpAgent({ keepAlive: true, maxSockets: 16 }), new HttpsAgent({ keepAlive: true, maxSockets: 16 })];
     this.http = axios.create({
       baseURL: baseUrl,

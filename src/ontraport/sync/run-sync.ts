@@ -105,11 +105,11 @@ export async function runSync(deps: SyncDeps, options: RunSyncOptions = {}): Pro
   return summary;
 }
 
-/** One object type ready to sync, and the requests its meta took (counted in its summary). */
-interface Prepared {
-  spec: PreparedSpec;
-  metaRequests: number;
-}
+/**
+ * One object type ready to sync, and the requests its meta took (counted in its summary); or the failure
+ * to read its meta (a storm of 5xx): that type fails in its summary, the others go on.
+ */
+type Prepared = { spec: PreparedSpec; metaRequests: number } | { failure: unknown; metaRequests: number };
 
 /**
  * Resolves the account's fields of every selected object type from `objects/meta` (cached by the client).
@@ -124,8 +124,9 @@ export async function prepareAll(deps: Pick<SyncDeps, 'client'>, names: readonly
       const meta = await deps.client.withTally(tally).getMeta(specs[name].objectType);
       out.set(name, { spec: specs[name].prepare(meta, { contactScope: options.contactScope ?? 'referred' }), metaRequests: tally.requests });
     } catch (err) {
-      if (!(err instanceof SchemaMismatch)) throw err;
-      problems.push(`${name}: ${err.message}`);
+      if (err instanceof AppError && err.code === 'ontraport.auth_failed') throw err;
+      if (err instanceof SchemaMismatch) problems.push(`${name}: ${err.message}`);
+      else out.set(name, { failure: err, metaRequests: tally.requests });
     }
   }
   if (problems.length) {
@@ -142,13 +143,13 @@ export function syncSpec(name: SyncObjectName): SyncObjectSpec {
 async function syncObject(
   deps: SyncDeps,
   spec: SyncObjectSpec,
-  { spec: prepared, metaRequests }: Prepared,
+  prepared: Prepared,
   requested: SyncKind,
   options: RunSyncOptions,
   renewLease: () => Promise<void>,
 ): Promise<ObjectSyncSummary> {
   const db = deps.store.db;
-  const tally = { requests: metaRequests };
+  const tally = { requests: prepared.metaRequests };
   const client = deps.client.withTally(tally);
   const state = await readSyncState(db, spec.name);
   const resume = state.inProgress && (state.inProgress.kind === requested || state.inProgress.kind === 'full') ? state.inProgress : undefined;
@@ -174,7 +175,9 @@ async function syncObject(
   };
 
   try {
-    const base = allOf(prepared.scope, kind === 'incremental' ? gt(prepared.dlmField, state.lastDlm) : undefined);
+    if ('failure' in prepared) throw prepared.failure;
+    const { spec: ready } = prepared;
+    const base = allOf(ready.scope, kind === 'incremental' ? gt(ready.dlmField, state.lastDlm) : undefined);
     const { pager, counts } = await BranchPager.open(client, spec.objectType, base ? branches(base) : [undefined], cursor);
     // Seen-stamp: our clock in ms, after every earlier run's. Checkpoint: Ontraport's clock (whole seconds).
     const marker = resume?.marker ?? Math.max(Date.now(), (state.lastRun?.marker ?? 0) + 1);
@@ -195,10 +198,10 @@ async function syncObject(
       const next: RunProgress = { ...progress, skippedRecords: [...progress.skippedRecords] };
       const newCursor = Math.max(cursor, batch.cursor);
       await db.transaction().execute(async (trx) => {
-        const lookups = await loadLookups(trx, prepared.refs(page));
+        const lookups = await loadLookups(trx, ready.refs(page));
         const ctx = { trx, lookups, marker, defaultCurrency: options.defaultCurrency ?? 'USD', skip: (record: BaseRecord, reason: string) => skippedNow.push({ record, reason }) };
-        next.upserted += await prepared.writePage(ctx, page);
-        await prepared.touchSeen(trx, skippedNow.map((s) => s.record), marker);
+        next.upserted += await ready.writePage(ctx, page);
+        await ready.touchSeen(trx, skippedNow.map((s) => s.record), marker);
         next.fetched += page.length;
         next.skipped += skippedNow.length;
         for (const s of skippedNow) if (next.skippedRecords.length < MAX_REPORTED_SKIPS) next.skippedRecords.push({ id: String(s.record.id), reason: s.reason });
@@ -211,8 +214,8 @@ async function syncObject(
       await report('page');
     }
 
-    if (kind === 'full') await removeUnseen(deps, prepared, spec, marker, options, out);
-    await prepared.afterPass?.(db);
+    if (kind === 'full') await removeUnseen(deps, ready, spec, marker, options, out);
+    await ready.afterPass?.(db);
     // At least one second back: a record changed in the very second the run started may not have been seen.
     out.checkpointDlm = Math.max(state.lastDlm, Math.floor(serverStartMs / 1000) - Math.max(1, options.dlmSafetyMarginSeconds ?? 60));
     out.marker = marker;
