@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../common/logger.js';
 import type { Database } from '../store/tables.js';
-import { conditionParam, type Condition } from './conditions.js';
+import { conditionParam, type Condition, type WireCondition } from './conditions.js';
 import { OntraportTransport, type RequestTally, type TransportRequest } from './transport.js';
 import type { BaseRecord, FieldMeta, ObjectMeta, OntraportClientConfig, RawValue, RecordOf, SortDirection } from './types.js';
 
@@ -76,6 +76,11 @@ export class OntraportClient {
     return this.shared.transport.limiter;
   }
 
+  /** The last rate-limit headers the account sent (undefined before the first answer). */
+  get rateHeaders() {
+    return this.shared.transport.lastRateHeaders;
+  }
+
   /** Closes idle connections; the client stays usable (new connections are opened as needed). */
   close(): void {
     this.shared.transport.close();
@@ -119,6 +124,15 @@ export class OntraportClient {
     const count = Number(data?.count ?? 0);
     if (!Number.isInteger(count) || count < 0) throw new TypeError(`Ontraport getInfo (objectID ${objectId}) returned count ${String(data?.count)}`);
     return { count, serverTimeMs };
+  }
+
+  /**
+   * Counts with a condition sent exactly as given, even one whose meaning depends on AND/OR precedence. Only
+   * for `ontraport check`, which compares it with the branch-by-branch answer to see how the account reads it.
+   */
+  async countWithWireCondition(objectId: number, wire: WireCondition): Promise<number> {
+    const { data } = await this.call<{ count?: RawValue } | null>({ method: 'GET', path: '/objects/getInfo', params: { objectID: objectId, condition: JSON.stringify(wire) } });
+    return Number(data?.count ?? 0);
   }
 
   async countObjects(objectId: number, options: CountOptions = {}): Promise<number> {

@@ -55,6 +55,8 @@ export class OntraportTransport {
   private readonly agents: Array<HttpAgent | HttpsAgent>;
   /** Every request this transport sent, all callers together. */
   requestsSent = 0;
+  /** The last `X-Rate-Limit-*` headers received (for `ontraport check`). */
+  lastRateHeaders: { limit?: number; remaining?: number; resetSeconds?: number; at: number } | undefined;
 
   constructor(
     config: OntraportClientConfig,
@@ -189,6 +191,7 @@ export class OntraportTransport {
     const limit = num(res.headers['x-rate-limit-limit']);
     const remaining = num(res.headers['x-rate-limit-remaining']);
     const reset = num(res.headers['x-rate-limit-reset']);
+    if (limit !== undefined || remaining !== undefined || reset !== undefined) this.lastRateHeaders = { limit, remaining, resetSeconds: reset, at: Date.now() };
     if (limit !== undefined || remaining !== undefined) this.limiter.observeHeaders(limit, remaining, reset);
   }
 }

@@ -27,6 +27,8 @@ export interface MergedBatch {
 export interface BranchCounts {
   /** Sum of the branches' counts: an upper bound of the distinct records (a record may match several). */
   total: number;
+  /** Each branch's count, in the order given. */
+  perBranch: number[];
   /** The server's clock at the first count (its `Date` header), epoch ms. */
   serverTimeMs: number;
 }
@@ -56,7 +58,7 @@ export class BranchPager {
       total += info.count;
       states.push({ condition, remaining: info.count, buffer: [], last: cursor, done: info.count === 0 });
     }
-    return { pager: new BranchPager(client, objectType, states, cursor), counts: { total, serverTimeMs: serverTimeMs ?? Date.now() } };
+    return { pager: new BranchPager(client, objectType, states, cursor), counts: { total, perBranch: states.map((s) => s.remaining), serverTimeMs: serverTimeMs ?? Date.now() } };
   }
 
   /** The next batch, or undefined when every branch is finished. */
