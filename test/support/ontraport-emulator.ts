@@ -16,7 +16,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConditionError, compareForSort, matches, parseCondition, type ConditionOrder, type EmuRecord } from './ontraport-emulator/conditions.js';
+import { ConditionError, type ConditionOrder, type EmuRecord } from './ontraport-emulator/conditions.js';
+import { checkParams, filterRecords, listPage, PARAMS } from './ontraport-emulator/query.js';
 import { accountRenames, buildSchemas, toCanonical, toStored, type AccountRenames, type AccountSchemaName, type EmuObjectSchema } from './ontraport-emulator/schema.js';
 import { generateSeed, prng, type SeedOptions } from './ontraport-emulator/seed.js';
 import { HttpError, maxInWindow, mutationFor, readBody, serialise } from './ontraport-emulator/wire.js';
@@ -345,17 +346,11 @@ export class OntraportEmulator {
 
   private route(method: string, path: string, input: Record<string, unknown>): unknown {
     const key = `${method} ${path}`;
-    const allowed = PARAMS[key];
-    if (!allowed) throw new HttpError(404, `no route ${key}`);
     const objectId = Number(input.objectID);
+    if (!PARAMS[key]) throw new HttpError(404, `no route ${key}`);
     if (!Number.isInteger(objectId) || !this.data.has(objectId)) throw new HttpError(400, `objectID ${String(input.objectID)} is not available`);
     const fields = this.schemas[objectId]!.fields;
-    const writing = method !== 'GET';
-    for (const name of Object.keys(input)) {
-      if (allowed.has(name)) continue;
-      if (writing && name in fields) continue;
-      throw new HttpError(400, writing ? `unknown field "${name}" for objectID ${objectId}` : `unknown parameter "${name}"`);
-    }
+    checkParams(key, input, fields, objectId);
     if (key === 'GET /object') {
       const record = this.table(objectId).get(Number(input.id));
       if (!record) throw new HttpError(404, `Object ${String(input.id)} not found`);
@@ -391,49 +386,13 @@ export class OntraportEmulator {
   }
 
   private filtered(objectId: number, input: Record<string, unknown>): EmuRecord[] {
-    let records = [...this.table(objectId).values()];
-    if (typeof input.condition === 'string' && input.condition !== '') {
-      const condition = parseCondition(input.condition, this.schemas[objectId]!.fields);
-      records = records.filter((r) => matches(r, condition, this.conditionOrder));
-    }
-    if (typeof input.search === 'string' && input.search !== '') {
-      const needle = input.search.toLowerCase();
-      records = records.filter((r) => ['firstname', 'lastname', 'email', 'name'].some((f) => String(r[f] ?? '').toLowerCase().includes(needle)));
-    }
-    return records;
+    return filterRecords([...this.table(objectId).values()], input, this.schemas[objectId]!.fields, this.conditionOrder);
   }
 
   private list(objectId: number, input: Record<string, unknown>): unknown[] {
-    const start = input.start === undefined ? 0 : Number(input.start);
-    const range = input.range === undefined ? 50 : Number(input.range);
-    if (!Number.isInteger(start) || start < 0) throw new HttpError(400, 'start must be a non-negative integer');
-    if (!Number.isInteger(range) || range < 1 || range > 50) throw new HttpError(400, 'range must be 1..50');
-    const known = this.schemas[objectId]!.fields;
-    const sortField = typeof input.sort === 'string' && input.sort ? input.sort : 'id';
-    if (!(sortField in known)) throw new HttpError(400, `sort: unknown field "${sortField}"`);
-    if (input.sortDir !== undefined && input.sortDir !== 'asc' && input.sortDir !== 'desc') throw new HttpError(400, 'sortDir must be asc or desc');
-    const fields = typeof input.listFields === 'string' && input.listFields ? ['id', ...input.listFields.split(',')] : undefined;
-    const unknownField = fields?.find((f) => !(f in known));
-    if (unknownField !== undefined) throw new HttpError(400, `listFields: unknown field "${unknownField}"`);
-    const records = this.filtered(objectId, input);
-    const dir = input.sortDir === 'desc' ? -1 : 1;
-    const order = (a: EmuRecord, b: EmuRecord) => dir * compareForSort(a[sortField], b[sortField]) || Number(a.id) - Number(b.id);
-    // Tables are kept in insertion (id) order, so the common "sort by id" page needs no sort: checking is O(n).
-    if (!records.every((r, i) => i === 0 || order(records[i - 1]!, r) <= 0)) records.sort(order);
-    return records.slice(start, start + range).map((r) => serialise(fields ? Object.fromEntries(fields.map((f) => [f, r[f]])) : r));
+    return listPage(input, this.schemas[objectId]!.fields, () => this.filtered(objectId, input));
   }
 }
-
-/** The parameters each route takes (for writes, the object's fields too): anything else is a 400. */
-const PARAMS: Record<string, Set<string>> = {
-  'GET /object': new Set(['objectID', 'id']),
-  'GET /objects': new Set(['objectID', 'start', 'range', 'sort', 'sortDir', 'condition', 'search', 'listFields']),
-  'GET /objects/getInfo': new Set(['objectID', 'condition', 'search']),
-  'GET /objects/meta': new Set(['objectID', 'format']),
-  'GET /object/getByEmail': new Set(['objectID', 'email']),
-  'PUT /objects': new Set(['objectID', 'id']),
-  'POST /objects': new Set(['objectID']),
-};
 
 /** Starts an emulator that stops by itself when the mocha run ends. */
 export async function startOntraportEmulator(options: EmulatorOptions = {}): Promise<OntraportEmulator> {
