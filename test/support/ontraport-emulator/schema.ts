@@ -54,15 +54,16 @@ const renumber = (labels: Record<string, string>, first: number) => {
 };
 
 /**
- * The account schemas the emulator can play. Only fields Ontraport's documentation leaves open are renamed.
- * - `candidate-names`: the names the client's candidate lists try first (the easy case).
+ * The account schemas the emulator can play. Only fields Ontraport's documentation leaves open are renamed, and
+ * never to a name the client's candidate lists contain (those lists and these schemas were not written from
+ * each other; a test checks the names).
  * - `custom-fields` (default): every unconfirmed field is an Ontraport-style custom field (`f1801`) found
  *   only by its label; drop-down codes renumbered. No name here is in any candidate list (a test checks it).
  * - `other-labels`: other custom names, other wording of the labels, other codes.
  * - `unrecognised-commissions`: as `custom-fields`, but the commission's partner, amount and status carry
  *   labels nothing can recognise: the sync must refuse, naming what it looked for.
  */
-export const accountSchemaNames = ['candidate-names', 'custom-fields', 'other-labels', 'unrecognised-commissions'] as const;
+export const accountSchemaNames = ['custom-fields', 'other-labels', 'unrecognised-commissions'] as const;
 export type AccountSchemaName = (typeof accountSchemaNames)[number];
 
 const commissionStatusLabels = { '0': 'Pending', '1': 'Approved', '2': 'Paid', '3': 'Declined', '4': 'Refunded' };
@@ -117,7 +118,6 @@ function customFields(base: number, words: 'plain' | 'other'): AccountRenames {
 }
 
 export function accountRenames(name: AccountSchemaName): AccountRenames {
-  if (name === 'candidate-names') return {};
   if (name === 'other-labels') return customFields(3000, 'other');
   const renames = customFields(1000, 'plain');
   if (name === 'unrecognised-commissions') {
