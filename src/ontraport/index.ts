@@ -1,8 +1,9 @@
 /**
- * Ontraport: the REST client (auth headers, envelope, paging, condition builder, field discovery from meta,
- * a rate limit shared by every caller in the process, retries), the sync that mirrors Ontraport's partner
- * data into the store (full and incremental, resumable, one runner across instances), and the outbox that
- * writes partner changes back to Ontraport exactly once.
+ * Ontraport: the REST client (auth headers, envelope, paging, a condition builder that never depends on AND/OR
+ * precedence, field discovery from meta, a rate limit shared by every caller in the process and, given a
+ * store, by every process on it, retries), the sync that mirrors Ontraport's partner data into the store (full
+ * and incremental, resumable, one runner across instances), the outbox that writes partner changes back to
+ * Ontraport exactly once, and `checkOntraport`, the read-only report of a live account.
  *
  * Typical use:
  * ```ts
