@@ -43,7 +43,8 @@ export type ImportPartners = (onProgress?: (done: number, total: number, object:
  */
 export function ontraportImporter(deps: { store: Pick<Store, 'db' | 'kind'>; config: Config; logger: Logger; leaseHolder?: string }): ImportPartners {
   return async (onProgress) => {
-    const client = createOntraportClient(deps.config, { logger: deps.logger });
+    // The import shares the account's rate limit with running gateways through the store.
+    const client = createOntraportClient(deps.config, { logger: deps.logger, store: deps.store });
     const summary = await runSync({ store: deps.store, client, logger: deps.logger }, { full: true, defaultCurrency: deps.config.defaultCurrency, leaseHolder: deps.leaseHolder, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });
     return {
       ok: summary.ok,

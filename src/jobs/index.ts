@@ -1,13 +1,16 @@
 /**
  * Background work inside the gateway: sending the email outbox, and, when Ontraport is configured, the
  * scheduled incremental sync (which first sends the Ontraport write-back outbox) followed by the tier rules and
- * leaderboard refresh. Every job is safe with several gateway instances: outbox rows are claimed one by one and
- * the sync holds a lease. Ticks never overlap; `stop()` waits for the one in progress.
+ * leaderboard refresh. With several workers or gateways on one store, one process does this work at a time:
+ * each tick first takes or renews the runner lease (runner-lease.ts) and the others skip. The Ontraport rate
+ * limit is shared through the store by every process. Ticks never overlap; `stop()` waits for the one in
+ * progress and lets go of the lease.
  */
 import type { GatewayDeps } from '../deps.js';
 import { processEmailOutbox } from '../mail/index.js';
 import { createOntraportClient, processOntraportOutbox, startSyncScheduler, type OntraportClient, type SyncScheduler } from '../ontraport/index.js';
 import { afterSync } from '../blocks/index.js';
+import { runnerLease } from './runner-lease.js';
 
 export interface BackgroundJobs {
   stop(): Promise<void>;
@@ -18,6 +21,8 @@ export interface JobOptions {
   emailEveryMs?: number;
   /** How often to send Ontraport write-backs when no sync schedule is set (default 30 s). */
   ontraportOutboxEveryMs?: number;
+  /** Delay before the first sync (default 5 s). */
+  firstSyncInMs?: number;
 }
 
 /** Repeats `work` every `everyMs`, never overlapping, until stopped. */
@@ -46,11 +51,15 @@ function every(everyMs: number, work: () => Promise<unknown>, onError: (err: unk
 export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): BackgroundJobs {
   const { config, logger, store } = deps;
   const stops: Array<() => Promise<void>> = [];
+  const emailEveryMs = opts.emailEveryMs ?? 5_000;
+  // Renewed at least every email tick; a dead runner is replaced after a few of them (or 30 s).
+  const lease = runnerLease(store, logger, Math.max(30_000, 3 * emailEveryMs));
+  const asRunner = (work: () => Promise<unknown>) => async () => ((await lease.held()) ? work() : undefined);
 
   stops.push(
     every(
-      opts.emailEveryMs ?? 5_000,
-      () => processEmailOutbox({ db: store.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger }),
+      emailEveryMs,
+      asRunner(() => processEmailOutbox({ db: store.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger })),
       (err) => logger.error({ err: (err as Error).message }, 'email outbox tick failed'),
     ),
   );
@@ -58,23 +67,24 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
   let client: OntraportClient | undefined;
   let scheduler: SyncScheduler | undefined;
   if (config.ontraportEnabled) {
-    client = createOntraportClient(config, { logger });
+    client = createOntraportClient(config, { logger, store });
     const syncDeps = { store, client, logger };
     if (config.syncIntervalSeconds > 0) {
       scheduler = startSyncScheduler(syncDeps, {
         intervalMs: config.syncIntervalSeconds * 1000,
-        firstRunInMs: 5_000,
+        firstRunInMs: opts.firstSyncInMs ?? 5_000,
         sync: { defaultCurrency: config.defaultCurrency },
-        onTick: ({ summary }) => {
-          if (!summary) return;
-          void afterSync({ store, logger, now: deps.now, config }).catch((err) => logger.error({ err: (err as Error).message }, 'tier rules after sync failed'));
+        mayRun: () => lease.held(),
+        // Under the same lease as the sync: only the runner writes tier changes and ranking snapshots.
+        afterRun: async () => {
+          await afterSync({ store, logger, now: deps.now, config });
         },
       });
     } else {
       stops.push(
         every(
           opts.ontraportOutboxEveryMs ?? 30_000,
-          () => processOntraportOutbox(syncDeps),
+          asRunner(() => processOntraportOutbox(syncDeps)),
           (err) => logger.error({ err: (err as Error).message }, 'ontraport outbox tick failed'),
         ),
       );
@@ -85,6 +95,7 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
     async stop() {
       await scheduler?.stop();
       await Promise.all(stops.map((s) => s()));
+      await lease.release();
       client?.close();
     },
   };

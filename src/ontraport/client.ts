@@ -5,8 +5,10 @@
  * Every client made for one account shares one rate limiter (see rate-limiter.ts), so the sync, the outbox
  * and any page doing a write-back together stay under the account's limit.
  */
+import type { Kysely } from 'kysely';
 import type { Logger } from '../common/logger.js';
-import { conditionParam, type Condition } from './conditions.js';
+import type { Database } from '../store/tables.js';
+import { conditionParam, type Condition, type WireCondition } from './conditions.js';
 import { OntraportTransport, type RequestTally, type TransportRequest } from './transport.js';
 import type { BaseRecord, FieldMeta, ObjectMeta, OntraportClientConfig, RawValue, RecordOf, SortDirection } from './types.js';
 
@@ -54,9 +56,10 @@ export class OntraportClient {
     private readonly tally?: RequestTally,
   ) {}
 
-  static create(config: OntraportClientConfig, logger?: Logger): OntraportClient {
+  /** `sharedStore`: share the account's rate limit with every process on that store (workers, gateways, CLI). */
+  static create(config: OntraportClientConfig, logger?: Logger, sharedStore?: Kysely<Database>): OntraportClient {
     if (!config.appId || !config.apiKey) throw new TypeError('Ontraport client: appId and apiKey are required');
-    return new OntraportClient({ transport: new OntraportTransport(config, logger), metaTtlMs: config.metaTtlMs ?? 3_600_000, meta: new Map() });
+    return new OntraportClient({ transport: new OntraportTransport(config, logger, sharedStore), metaTtlMs: config.metaTtlMs ?? 3_600_000, meta: new Map() });
   }
 
   /** The same client, also counting its requests into `tally` (e.g. one sync run's "requests used"). */
@@ -71,6 +74,11 @@ export class OntraportClient {
 
   get rateLimiter() {
     return this.shared.transport.limiter;
+  }
+
+  /** The last rate-limit headers the account sent (undefined before the first answer). */
+  get rateHeaders() {
+    return this.shared.transport.lastRateHeaders;
   }
 
   /** Closes idle connections; the client stays usable (new connections are opened as needed). */
@@ -116,6 +124,15 @@ export class OntraportClient {
     const count = Number(data?.count ?? 0);
     if (!Number.isInteger(count) || count < 0) throw new TypeError(`Ontraport getInfo (objectID ${objectId}) returned count ${String(data?.count)}`);
     return { count, serverTimeMs };
+  }
+
+  /**
+   * Counts with a condition sent exactly as given, even one whose meaning depends on AND/OR precedence. Only
+   * for `ontraport check`, which compares it with the branch-by-branch answer to see how the account reads it.
+   */
+  async countWithWireCondition(objectId: number, wire: WireCondition): Promise<number> {
+    const { data } = await this.call<{ count?: RawValue } | null>({ method: 'GET', path: '/objects/getInfo', params: { objectID: objectId, condition: JSON.stringify(wire) } });
+    return Number(data?.count ?? 0);
   }
 
   async countObjects(objectId: number, options: CountOptions = {}): Promise<number> {

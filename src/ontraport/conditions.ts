@@ -2,10 +2,11 @@
  * A typed builder for Ontraport's `condition` parameter: a JSON array of clauses joined by the strings
  * "AND" / "OR", e.g. `[{"field":{"field":"dlm"},"op":">","value":{"value":1700000000}},"AND",...]`.
  *
- * The documented form is flat, so nested `and(...)` / `or(...)` groups are rewritten into a flat OR of AND
- * terms (disjunctive normal form). That relies on AND binding tighter than OR, as in SQL (assumption: Ontraport
- * turns the array into a SQL WHERE clause; the emulator implements the same precedence). Conditions made only
- * of ANDs, which the sync uses by default, do not depend on it.
+ * Ontraport does not document how it reads an array that mixes "AND" and "OR" (SQL precedence, AND first, or
+ * left to right), and the two readings select different records. So only conditions whose meaning does not
+ * depend on it are ever sent: all ANDs, or all ORs. A mixed condition is refused by {@link toWireCondition};
+ * callers split it with {@link branches} into AND-only branches, ask once per branch and merge by id (the sync
+ * does; see sync/branch-pager.ts).
  *
  * `IN` / `NOT IN` send `{"value":{"list":[{"value":1},...]}}`. `IS` takes `NULL` or `NOT NULL`, sent as
  * `{"value":{"value":"NULL"}}` (the shape of IS on the wire is *unconfirmed*). Dates are Unix seconds.
@@ -84,7 +85,7 @@ export function or(...parts: Array<Condition | undefined>): Condition {
   return kept.length === 1 ? kept[0]! : { kind: 'or', parts: kept };
 }
 
-/** Disjunctive normal form: a list of terms (OR), each a list of clauses (AND). */
+/** Disjunctive normal form: a list of terms (OR), each a list of clauses (AND). Only ever used to split. */
 function toTerms(cond: Condition): Clause[][] {
   if (cond.kind === 'clause') return [[cond]];
   if (cond.kind === 'or') {
@@ -110,10 +111,25 @@ function wireClause(c: Clause): WireClause {
   return { field: { field: c.field }, op: c.op, value };
 }
 
-/** The flat array Ontraport expects. */
+/** The branches of a condition: AND-only conditions whose union (OR) is the condition. */
+export function branches(cond: Condition): Condition[] {
+  return toTerms(cond).map((term) => (term.length === 1 ? term[0]! : { kind: 'and', parts: term }));
+}
+
+/** True when the condition reads the same whatever the AND/OR precedence: all ANDs or all ORs. */
+export function isPrecedenceFree(cond: Condition): boolean {
+  const terms = toTerms(cond);
+  return terms.length === 1 || terms.every((t) => t.length === 1);
+}
+
+/** The flat array Ontraport expects. Throws on a condition that mixes AND and OR (see the file comment). */
 export function toWireCondition(cond: Condition): WireCondition {
+  const terms = toTerms(cond);
+  if (!isPrecedenceFree(cond)) {
+    throw new TypeError(`condition mixes AND and OR (${terms.length} branches): Ontraport does not document their precedence; ask once per branch (conditions.branches) and merge by id`);
+  }
   const out: WireCondition = [];
-  toTerms(cond).forEach((term, i) => {
+  terms.forEach((term, i) => {
     if (i > 0) out.push('OR');
     term.forEach((c, j) => {
       if (j > 0) out.push('AND');

@@ -1,8 +1,9 @@
 /**
- * Ontraport: the REST client (auth headers, envelope, paging, condition builder, field discovery from meta,
- * a rate limit shared by every caller in the process, retries), the sync that mirrors Ontraport's partner
- * data into the store (full and incremental, resumable, one runner across instances), and the outbox that
- * writes partner changes back to Ontraport exactly once.
+ * Ontraport: the REST client (auth headers, envelope, paging, a condition builder that never depends on AND/OR
+ * precedence, field discovery from meta, a rate limit shared by every caller in the process and, given a
+ * store, by every process on it, retries), the sync that mirrors Ontraport's partner data into the store (full
+ * and incremental, resumable, one runner across instances), the outbox that writes partner changes back to
+ * Ontraport exactly once, and `checkOntraport`, the read-only report of a live account.
  *
  * Typical use:
  * ```ts
@@ -15,6 +16,7 @@
 import type { Config } from '../config/index.js';
 import { AppError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { Store } from '../store/index.js';
 import { OntraportClient } from './client.js';
 
 export { OntraportClient, MAX_PAGE_SIZE, type ListOptions, type CountOptions, type CollectionInfo, type Page } from './client.js';
@@ -24,6 +26,7 @@ export { ObjectType } from './types.js';
 export type { ObjectTypeId, BaseRecord, ContactRecord, PurchaseRecord, ProductRecord, GenericRecord, ObjectMeta, FieldMeta, OntraportClientConfig, RawValue } from './types.js';
 export type { RequestTally } from './transport.js';
 export { runSync, SYNC_LEASE } from './sync/run-sync.js';
+export { checkOntraport, type CheckReport, type CheckedObject, type PrecedenceSample } from './check.js';
 export { startSyncScheduler, type SyncScheduler, type SyncSchedulerOptions } from './sync/scheduler.js';
 export { readAllSyncStates, readSyncState, type SyncStateRow } from './sync/state-repository.js';
 export { syncObjectNames } from './sync/types.js';
@@ -35,9 +38,10 @@ export type OntraportSettings = Pick<Config, 'ontraportBaseUrl' | 'ontraportAppI
 
 /**
  * The client for the configured account. Throws `ontraport.auth_failed` when no app id / API key is set.
- * `rateWindowMs` exists for tests and benchmarks that scale time down (production: one minute).
+ * `rateWindowMs` exists for tests and benchmarks that scale time down (production: one minute). With `store`,
+ * the rate limit is shared by every process on that store (gateway workers, other gateways, the admin CLI).
  */
-export function createOntraportClient(config: OntraportSettings, options: { logger?: Logger; rateWindowMs?: number } = {}): OntraportClient {
+export function createOntraportClient(config: OntraportSettings, options: { logger?: Logger; rateWindowMs?: number; store?: Pick<Store, 'db'> } = {}): OntraportClient {
   if (!config.ontraportAppId || !config.ontraportApiKey) {
     throw new AppError('ontraport.auth_failed', 'Ontraport is not configured: set PARTNERGATE_ONTRAPORT_APP_ID and PARTNERGATE_ONTRAPORT_API_KEY');
   }
@@ -51,5 +55,6 @@ export function createOntraportClient(config: OntraportSettings, options: { logg
       timeoutMs: config.ontraportTimeoutMs,
     },
     options.logger,
+    options.store?.db,
   );
 }

@@ -11,7 +11,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { AppError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { sharedRateLimiter, type RollingWindowLimiter } from './rate-limiter.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/tables.js';
+import { sharedRateLimiter } from './rate-limiter.js';
+import { StoreRateLimiter, type RateLimiter } from './store-rate-limiter.js';
 import type { OntraportClientConfig } from './types.js';
 
 /** Counts HTTP requests (every attempt, retries included) made on behalf of one caller, e.g. one sync run. */
@@ -42,7 +45,7 @@ type Outcome<T> =
   | { kind: 'rate_limited'; waitMs: number };
 
 export class OntraportTransport {
-  readonly limiter: RollingWindowLimiter;
+  readonly limiter: RateLimiter;
   private readonly http: AxiosInstance;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -52,10 +55,14 @@ export class OntraportTransport {
   private readonly agents: Array<HttpAgent | HttpsAgent>;
   /** Every request this transport sent, all callers together. */
   requestsSent = 0;
+  /** The last `X-Rate-Limit-*` headers received (for `ontraport check`). */
+  lastRateHeaders: { limit?: number; remaining?: number; resetSeconds?: number; at: number } | undefined;
 
   constructor(
     config: OntraportClientConfig,
     private readonly logger?: Logger,
+    /** When given, the rate limit is shared with every process on this store (store-rate-limiter.ts). */
+    sharedStore?: Kysely<Database>,
   ) {
     const baseUrl = config.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = config.timeoutMs ?? 30_000;
@@ -63,10 +70,9 @@ export class OntraportTransport {
     this.retryBaseMs = config.retryBaseMs ?? 500;
     this.retryMaxDelayMs = config.retryMaxDelayMs ?? 30_000;
     this.maxRateLimitRetries = config.maxRateLimitRetries ?? 10;
-    this.limiter = sharedRateLimiter(`${baseUrl}|${config.appId}`, {
-      limit: config.ratePerWindow ?? 180,
-      windowMs: config.rateWindowMs ?? 60_000,
-    });
+    const accountKey = `${baseUrl}|${config.appId}`;
+    const local = sharedRateLimiter(accountKey, { limit: config.ratePerWindow ?? 180, windowMs: config.rateWindowMs ?? 60_000 });
+    this.limiter = sharedStore ? new StoreRateLimiter(local, { db: sharedStore, accountKey, requestTimeoutMs: this.timeoutMs, logger }) : local;
     this.agents = [new HttpAgent({ keepAlive: true, maxSockets: 16 }), new HttpsAgent({ keepAlive: true, maxSockets: 16 })];
     this.http = axios.create({
       baseURL: baseUrl,
@@ -185,6 +191,7 @@ export class OntraportTransport {
     const limit = num(res.headers['x-rate-limit-limit']);
     const remaining = num(res.headers['x-rate-limit-remaining']);
     const reset = num(res.headers['x-rate-limit-reset']);
+    if (limit !== undefined || remaining !== undefined || reset !== undefined) this.lastRateHeaders = { limit, remaining, resetSeconds: reset, at: Date.now() };
     if (limit !== undefined || remaining !== undefined) this.limiter.observeHeaders(limit, remaining, reset);
   }
 }

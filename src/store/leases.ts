@@ -40,3 +40,47 @@ export async function setKv(db: Kysely<Database>, key: string, value: unknown, n
 }
 
 export { sql };
+
+/**
+ * A pool of `count` leases named `${prefix}0` .. `${prefix}${count - 1}`: slots shared by every process on
+ * the store (e.g. one per request a rate limit allows in its window). Claiming a slot is `acquireLease` on a
+ * free one, so two processes never hold the same slot. Returns the slot, or when the next one frees up.
+ */
+export async function claimPoolSlot(db: Kysely<Database>, prefix: string, count: number, holder: string, ttlMs: number, now = Date.now()): Promise<{ slot: number } | { retryAt: number }> {
+  const rows = await db.selectFrom('job_leases').select(['name', 'expires_at']).where('name', 'like', `${prefix}%`).execute();
+  const busyUntil = new Map(rows.filter((r) => r.name.startsWith(prefix)).map((r) => [r.name.slice(prefix.length), Number(r.expires_at)]));
+  const free: number[] = [];
+  let earliest = Infinity;
+  for (let i = 0; i < count; i++) {
+    const until = busyUntil.get(String(i));
+    if (until === undefined || until < now) free.push(i);
+    else earliest = Math.min(earliest, until);
+  }
+  // Start at a random free slot: processes racing for the pool rarely pick the same one.
+  const first = Math.floor(Math.random() * free.length);
+  for (let k = 0; k < Math.min(free.length, 3); k++) {
+    const slot = free[(first + k) % free.length]!;
+    if (await acquireLease(db, `${prefix}${slot}`, holder, ttlMs, now)) return { slot };
+  }
+  return { retryAt: free.length ? now : earliest };
+}
+
+/** Keeps a claimed slot busy until `untilMs` (e.g. the answer's time + the rate window). */
+export async function holdPoolSlot(db: Kysely<Database>, prefix: string, slot: number, holder: string, untilMs: number): Promise<void> {
+  await db.updateTable('job_leases').set({ expires_at: untilMs }).where('name', '=', `${prefix}${slot}`).where('holder', '=', holder).execute();
+}
+
+/** Marks every slot of the pool busy until `untilMs` at least (e.g. the server said: no more until the reset). */
+export async function blockPool(db: Kysely<Database>, prefix: string, count: number, untilMs: number): Promise<void> {
+  const values = Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, holder: 'blocked', expires_at: untilMs }));
+  await db
+    .insertInto('job_leases')
+    .values(values)
+    .onConflict((oc) => oc.column('name').doUpdateSet({ holder: 'blocked', expires_at: untilMs }).where('job_leases.expires_at', '<', untilMs))
+    .execute();
+}
+
+/** Frees every slot of the pool (tests, or a changed limit). */
+export async function clearPool(db: Kysely<Database>, prefix: string): Promise<void> {
+  await db.deleteFrom('job_leases').where('name', 'like', `${prefix}%`).execute();
+}

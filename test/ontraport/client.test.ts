@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { and, type Condition, eq, gt, gte, isIn, isNotNull, isNull, like, lt, lte, ne, notIn, or } from '../../src/ontraport/conditions.js';
+import { and, conditionParam, type Condition, eq, gt, gte, isIn, isNotNull, isNull, like, lt, lte, ne, notIn, or } from '../../src/ontraport/conditions.js';
 import { ObjectType } from '../../src/ontraport/types.js';
 import { startOntraportEmulator, type OntraportEmulator } from '../support/ontraport-emulator.js';
 import { clientFor, rejectionOf } from './support.js';
@@ -66,9 +66,30 @@ describe('ontraport client against the emulator', function () {
     expect(await ids(and(isNull('aff_paypal'), lte('id', 4)))).to.deep.equal([4]);
     expect(await ids(and(isNotNull('aff_paypal'), lte('id', 4)))).to.deep.equal([1, 2, 3]);
     expect(await ids(or(eq('id', 2), eq('id', 100)))).to.deep.equal([2, 100]);
-    // A nested group goes out as the flat documented form: (id<=2 OR id>=123) AND id<>1.
-    expect(await ids(and(or(lte('id', 2), gte('id', 123)), ne('id', 1)))).to.deep.equal([2, 123, 124]);
+    // A condition mixing AND and OR would depend on an undocumented precedence: refused before sending.
+    const sent = emu.log.length;
+    expect(() => conditionParam(and(or(lte('id', 2), gte('id', 123)), ne('id', 1)))).to.throw(/mixes AND and OR/);
+    expect((await rejectionOf(ids(and(or(lte('id', 2), gte('id', 123)), ne('id', 1))))).message).to.match(/mixes AND and OR/);
+    expect(emu.log.length).to.equal(sent);
     expect(await client.countObjects(ObjectType.Contact, { condition: gt('program_id', 0) })).to.equal(4);
+  });
+
+  it('is answered 400 with the error envelope for what the documentation does not define (strict account)', async () => {
+    const client = clientFor(emu);
+    const refused = async (work: Promise<unknown>, pattern: RegExp) => {
+      const err = await rejectionOf(work);
+      expect(err.code).to.equal('ontraport.failed');
+      expect(err.message).to.match(/HTTP 400/).and.to.match(pattern);
+    };
+    await refused(client.listObjects(ObjectType.Contact, { condition: gt('freferer', 0) }), /unknown field "freferer"/);
+    await refused(client.countObjects(ObjectType.Contact, { condition: notIn('no_such_field', [1]) }), /unknown field/);
+    await refused(client.listObjects(ObjectType.Contact, { condition: gt('dlm', 'yesterday') }), /dlm is timestamp: > takes a number/);
+    await refused(client.listObjects(ObjectType.Contact, { sort: 'last_name' }), /sort: unknown field/);
+    await refused(client.listObjects(ObjectType.Contact, { listFields: ['email', 'e_mail'] }), /listFields: unknown field/);
+    await refused(client.updateObject(ObjectType.Contact, 2, { aff_paypall: 'x@example.com' }), /unknown field "aff_paypall"/);
+    await refused(client.listObjects(ObjectType.Commission, { condition: gt('partner_id', 0) }), /unknown field/); // this account names it otherwise
+    const last = emu.log[emu.log.length - 1]!;
+    expect(last.status).to.equal(400);
   });
 
   it('searches text fields', async () => {
@@ -81,7 +102,7 @@ describe('ontraport client against the emulator', function () {
     const client = clientFor(emu);
     const meta = await client.getMeta(ObjectType.Commission);
     expect(meta.name).to.equal('Commission');
-    expect(meta.fields.status?.options).to.deep.include({ '0': 'Pending', '2': 'Paid' });
+    expect(meta.fields[emu.fieldName(38, 'status')]?.options).to.deep.include({ '11': 'Awaiting approval', '13': 'Paid out' });
     await client.getMeta(ObjectType.Commission);
     expect(emu.requests({ path: '/objects/meta' })).to.have.length(1);
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { and, conditionParam, eq, gt, isIn, isNull, like, notIn, or, toWireCondition, where } from '../../src/ontraport/conditions.js';
+import { and, branches, conditionParam, isPrecedenceFree, eq, gt, isIn, isNull, like, notIn, or, toWireCondition, where } from '../../src/ontraport/conditions.js';
 import { cents, MalformedRecord, optionalTime, optionTranslator } from '../../src/ontraport/sync/fields.js';
 
 describe('ontraport condition builder', () => {
@@ -15,9 +15,14 @@ describe('ontraport condition builder', () => {
     expect(toWireCondition(like('email', '%@x.com'))[0]).to.deep.include({ op: 'LIKE' });
   });
 
-  it('flattens nested groups into OR of AND terms (AND binds tighter)', () => {
-    const wire = toWireCondition(and(gt('dlm', 5), or(gt('freferrer', 0), gt('program_id', 0))));
-    expect(wire.map((x) => (typeof x === 'string' ? x : `${x.field.field}${x.op}`))).to.deep.equal(['dlm>', 'AND', 'freferrer>', 'OR', 'dlm>', 'AND', 'program_id>']);
+  it('sends only conditions whose meaning does not depend on AND/OR precedence; splits the others into AND-only branches', () => {
+    const mixed = and(gt('dlm', 5), or(gt('freferrer', 0), gt('program_id', 0)));
+    expect(isPrecedenceFree(mixed)).to.equal(false);
+    expect(() => toWireCondition(mixed)).to.throw(/mixes AND and OR \(2 branches\)/);
+    const wire = branches(mixed).map((b) => toWireCondition(b).map((x) => (typeof x === 'string' ? x : `${x.field.field}${x.op}`)));
+    expect(wire).to.deep.equal([['dlm>', 'AND', 'freferrer>'], ['dlm>', 'AND', 'program_id>']]);
+    const anyOf = toWireCondition(or(gt('freferrer', 0), gt('program_id', 0)));
+    expect(anyOf.filter((x) => typeof x === 'string')).to.deep.equal(['OR']);
   });
 
   it('refuses what Ontraport could not read', () => {

@@ -48,6 +48,19 @@ forEachStore('ontraport write-back outbox', (ctx) => {
     expect(badId.message).to.match(/contactOntraportId/);
   });
 
+  it('a write-back of a misspelt field is refused by the account (400) and never marked done', async () => {
+    const deps = { store: ctx.store, client: clientFor(emu), logger };
+    const before = emu.get(0, 1);
+    await queueContactUpdate(db(), { idempotencyKey: 'paypal:typo', contactOntraportId: 1, fields: { aff_paypall: 'typo@x.example' } });
+    const result = await processOntraportOutbox(deps, { maxAttempts: 1 });
+    expect(result.sent).to.equal(0);
+    expect(puts().map((e) => e.status)).to.deep.equal([400]);
+    const failed = await row('paypal:typo');
+    expect(failed.status).to.equal('failed');
+    expect(failed.last_error).to.match(/unknown field "aff_paypall"/);
+    expect(emu.get(0, 1)).to.deep.equal(before); // nothing stored under the wrong name, nothing else changed
+  });
+
   it('retries a failed send later with backoff, then sends it, and never again', async () => {
     const deps = { store: ctx.store, client: clientFor(emu, { maxAttempts: 1 }), logger };
     let now = 1_000_000;

@@ -1,11 +1,10 @@
 /**
  * The tests' independent view of the sync: what the store must hold given the emulator's records (canonical
- * schema), and the store's rows in the same shape (Ontraport ids instead of Partnergate ids).
+ * names, whatever the account's schema), and the store's rows in the same shape (Ontraport ids instead of Partnergate ids).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/tables.js';
 import type { EmuRecord, OntraportEmulator } from '../support/ontraport-emulator.js';
-import { alternateCommission } from '../support/ontraport-emulator/schema.js';
 
 const n = (v: EmuRecord[string]) => Number(v ?? 0);
 const ms = (v: EmuRecord[string]) => (n(v) ? n(v) * 1000 : null);
@@ -48,13 +47,7 @@ export function expectedSnapshot(emu: OntraportEmulator, excluded: Record<number
   for (const c of contacts) if (n(c.program_id) > 0) partnerProgram.set(n(c.id), n(c.program_id));
   for (const p of partnerRecords) partnerProgram.set(n(p.contact_id), n(p.program_id));
   const ref = (v: EmuRecord[string]) => (partnerCodes.has(n(v)) ? n(v) : null);
-  const commissionRecords = emu.all(38).map((r) => {
-    if (emu.commissionSchema === 'default') return r;
-    const c: EmuRecord = { ...r };
-    for (const [canonical, renamed] of Object.entries(alternateCommission.fields)) c[canonical] = r[renamed];
-    c.status = Object.entries(alternateCommission.statusCodes).find(([, alt]) => alt === String(r[alternateCommission.fields.status!]))?.[0];
-    return c;
-  });
+  const commissionRecords = emu.all(38);
   return {
     programs: byKey(programs.map((p) => ({ oid: n(p.id), name: p.name, currency: p.currency, rate_bp: Math.round(Number(p.commission_rate) * 100) }))),
     contacts: byKey(contacts.map((c) => ({ oid: n(c.id), first: c.firstname, last: c.lastname, email: c.email, firstRef: ref(c.freferrer), lastRef: ref(c.lreferrer), added: ms(c.date) }))),

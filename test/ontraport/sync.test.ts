@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { createLogger } from '../../src/common/logger.js';
-import { runSync, type SyncSummary } from '../../src/ontraport/index.js';
+import { runSync, syncObjectNames, type SyncSummary } from '../../src/ontraport/index.js';
+import { syncSpec } from '../../src/ontraport/sync/run-sync.js';
 import { acquireLease } from '../../src/store/index.js';
 import { clearTables, forEachStore } from '../support/store.js';
-import { startOntraportEmulator, type OntraportEmulator, type SeedOptions } from '../support/ontraport-emulator.js';
+import { startOntraportEmulator, type ConditionOrder, type OntraportEmulator, type SeedOptions } from '../support/ontraport-emulator.js';
+import { accountRenames, accountSchemaNames } from '../support/ontraport-emulator/schema.js';
 import { contactsInScope, expectedSnapshot, storeSnapshot } from './sync-oracle.js';
 import { clientFor, rejectionOf } from './support.js';
 
@@ -30,11 +32,24 @@ function byObject(summary: SyncSummary) {
   return Object.fromEntries(summary.objects.map((o) => [o.object, o]));
 }
 
-forEachStore('ontraport sync', (ctx) => {
+/** The contact scope's branches (one request stream each): referred first, referred last, a partner. */
+const contactBranches = (contacts: ReturnType<OntraportEmulator['all']>) =>
+  (['freferrer', 'lreferrer', 'program_id'] as const).map((f) => contacts.filter((c) => Number(c[f] ?? 0) > 0).length);
+
+/** Requests the sync needs for one object type: getInfo per branch + ceil(n/50) pages per branch (+ meta). */
+const requestsFor = (branchCounts: number[], meta: boolean) => (meta ? 1 : 0) + branchCounts.length + branchCounts.reduce((s, n) => s + Math.ceil(n / 50), 0);
+
+/** The lowest `id >` bound of a logged condition (0 when none). */
+const idBound = (condition: string | undefined) => {
+  const clause = (JSON.parse(condition ?? '[]') as Array<{ field?: { field: string }; op?: string; value?: { value: number } }>).find((c) => c.field?.field === 'id' && c.op === '>');
+  return clause ? Number(clause.value!.value) : 0;
+};
+
+for (const conditionOrder of ['and-first', 'or-first', 'left-to-right'] as ConditionOrder[]) forEachStore(`ontraport sync (mixed AND/OR read ${conditionOrder})`, (ctx) => {
   let emu: OntraportEmulator;
   beforeEach(async () => {
     await clearTables(ctx.store);
-    emu = await startOntraportEmulator({ rateLimit: 400, rateWindowMs: 1000 });
+    emu = await startOntraportEmulator({ rateLimit: 400, rateWindowMs: 1000, conditionOrder });
     emu.seed(seedOptions);
   });
   afterEach(async () => {
@@ -42,7 +57,7 @@ forEachStore('ontraport sync', (ctx) => {
   });
   const deps = (overrides = {}) => ({ store: ctx.store, client: clientFor(emu, overrides), logger });
 
-  it('imports everything: the store equals the emulator, with ceil(N/50) pages + 2 requests per object type', async () => {
+  it('imports everything: the store equals the emulator, with ceil(N/50) pages per condition branch + meta + getInfo', async () => {
     const summary = await runSync(deps(), { full: true });
     expect(summary.ok).to.equal(true);
     expect(await storeSnapshot(ctx.store.db)).to.deep.equal(expectedSnapshot(emu));
@@ -52,10 +67,16 @@ forEachStore('ontraport sync', (ctx) => {
       records += n;
       expect(o.fetched, o.object).to.equal(n);
       expect(o.skipped, o.object).to.equal(0);
-      expect(o.requests, o.object).to.equal(Math.ceil(n / 50) + 2); // objects/meta + objects/getInfo + pages
+      const branches = o.object === 'contacts' ? contactBranches(contactsInScope(emu)) : [n];
+      expect(o.requests, o.object).to.equal(requestsFor(branches, true));
+    }
+    // Every condition sent reads the same under either precedence: only ANDs, or only ORs.
+    for (const e of emu.requests({ path: '/objects' })) {
+      const joiners = new Set((JSON.parse(e.params.condition ?? '[]') as unknown[]).filter((x) => typeof x === 'string'));
+      expect(joiners.size, e.params.condition).to.be.at.most(1);
     }
     expect(summary.requests).to.equal(emu.log.length);
-    if (ctx.kind === 'sqlite') figures.push(`  full sync of ${records} records in 8 object types: ${summary.requests} requests (sum of ceil(N/50) = ${summary.requests - 16}, + 2 per type)`);
+    if (ctx.kind === 'sqlite' && conditionOrder === 'and-first') figures.push(`  full sync of ${records} records in 8 object types: ${summary.requests} requests (pages per condition branch, + meta and getInfo per branch)`);
   });
 
   it('incremental sync after 1% of records changed fetches only those', async () => {
@@ -75,13 +96,17 @@ forEachStore('ontraport sync', (ctx) => {
       expect(o[name]!.fetched, name).to.equal(changed[type]!.length);
     }
     const fetched = summary.objects.reduce((s, x) => s + x.fetched, 0);
-    for (const x of summary.objects) expect(x.requests, x.object).to.equal(1 + Math.ceil(x.fetched / 50)); // meta is cached
+    const changedContacts = contactsInScope(emu).filter((c) => changed[0]!.includes(Number(c.id)));
+    for (const x of summary.objects) {
+      const branches = x.object === 'contacts' ? contactBranches(changedContacts) : [x.fetched];
+      expect(x.requests, x.object).to.equal(requestsFor(branches, false)); // meta is cached
+    }
     expect(await storeSnapshot(ctx.store.db)).to.deep.equal(expectedSnapshot(emu));
-    if (ctx.kind === 'sqlite') figures.push(`  incremental sync after 1% changed (${fetched} records in scope): ${summary.requests} requests`);
-    // Nothing changed since: one getInfo per type, nothing fetched.
+    if (ctx.kind === 'sqlite' && conditionOrder === 'and-first') figures.push(`  incremental sync after 1% changed (${fetched} records in scope): ${summary.requests} requests`);
+    // Nothing changed since: one getInfo per type (three for the contact scope's branches), nothing fetched.
     emu.advanceClock(120_000);
     const idle = await runSync({ store: ctx.store, client, logger });
-    expect(idle.requests).to.equal(8);
+    expect(idle.requests).to.equal(10);
     expect(idle.objects.every((x) => x.fetched === 0)).to.equal(true);
   });
 
@@ -146,14 +171,16 @@ forEachStore('ontraport sync', (ctx) => {
     const state = await ctx.store.db.selectFrom('sync_state').selectAll().where('object_type', '=', 'contacts').executeTakeFirstOrThrow();
     expect(state.run_kind).to.equal('full');
     expect(Number(state.resume_start)).to.be.greaterThan(0);
-    const contactPagesBefore = emu.requests({ path: '/objects', objectId: 0 }).length;
+    const committed = Number(state.resume_start);
+    const since = Date.now();
 
     const resumed = byObject(await runSync({ store: ctx.store, client, logger }, { full: true }));
     expect(resumed.contacts!.resumed).to.equal(true);
     expect(resumed.contacts!.fetched).to.equal(contactsInScope(emu).length); // counted across both halves
-    const contactPages = emu.requests({ path: '/objects', objectId: 0 }).length;
-    expect(contactPages).to.equal(Math.ceil(contactsInScope(emu).length / 50)); // no page fetched twice
-    expect(contactPagesBefore).to.equal(3);
+    // Nothing at or below the committed cursor is asked for again.
+    const after = emu.requests({ objectId: 0, since }).filter((e) => e.path === '/objects' || e.path === '/objects/getInfo');
+    expect(after.length).to.be.greaterThan(0);
+    for (const e of after) expect(idBound(e.params.condition), e.params.condition).to.be.at.least(committed);
     expect(await storeSnapshot(ctx.store.db)).to.deep.equal(expectedSnapshot(emu));
   });
 
@@ -191,15 +218,34 @@ forEachStore('ontraport sync', (ctx) => {
     expect(summary.contacts!.status).to.equal('ok');
   });
 
-  it('reads commission field names and status codes from objects/meta', async () => {
+  for (const schema of ['other-labels'] as const) {
+    it(`maps the undocumented fields of another account ("${schema}": other names, labels and codes) and reads its status codes from objects/meta`, async () => {
+      await emu.stop();
+      emu = await startOntraportEmulator({ rateLimit: 400, rateWindowMs: 1000, conditionOrder, schema });
+      emu.seed(seedOptions);
+      const summary = await runSync(deps(), { full: true });
+      expect(summary.ok).to.equal(true);
+      expect(await storeSnapshot(ctx.store.db)).to.deep.equal(expectedSnapshot(emu));
+      const statuses = new Set((await ctx.store.db.selectFrom('commissions').select('status').execute()).map((c) => c.status));
+      expect([...statuses].sort()).to.deep.equal(['approved', 'declined', 'paid', 'pending', 'refunded']);
+    });
+  }
+
+  it('stops before writing anything when the commission fields have names and labels it cannot map, naming them', async () => {
     await emu.stop();
-    emu = await startOntraportEmulator({ rateLimit: 400, rateWindowMs: 1000, commissionSchema: 'alternate' });
+    emu = await startOntraportEmulator({ rateLimit: 400, rateWindowMs: 1000, conditionOrder, schema: 'unrecognised-commissions' });
     emu.seed(seedOptions);
-    const summary = await runSync(deps(), { full: true });
-    expect(summary.ok).to.equal(true);
-    expect(await storeSnapshot(ctx.store.db)).to.deep.equal(expectedSnapshot(emu));
-    const statuses = new Set((await ctx.store.db.selectFrom('commissions').select('status').execute()).map((c) => c.status));
-    expect([...statuses].sort()).to.deep.equal(['approved', 'declined', 'paid', 'pending', 'refunded']);
+    const err = await rejectionOf(runSync(deps(), { full: true }));
+    expect(err.code).to.equal('ontraport.failed');
+    expect(err.message).to.match(/nothing was synced/);
+    expect(err.message).to.match(/commissions: Ontraport object 38 \(Commission\): partner: no field named partner_id, oprid, affiliate_id, aff_id, partner or labelled/);
+    expect(err.message).to.match(/amount: no field named amount, commission/);
+    expect(err.message).to.match(/status: no field named status/);
+    expect(err.message).to.match(/The account has: .*f1921 "Payee reference".*f1922 "Sum due"/);
+    expect(emu.requests({ path: '/objects' })).to.deep.equal([]); // no record was even fetched
+    for (const table of ['programs', 'contacts', 'partners', 'products', 'promo_tools', 'purchases', 'commissions', 'open_orders', 'sync_state', 'job_leases'] as const) {
+      expect(await ctx.store.db.selectFrom(table).selectAll().execute(), table).to.deep.equal([]);
+    }
   });
 
   it('fails fast on a wrong API key: ontraport.auth_failed after one request', async () => {
@@ -216,11 +262,22 @@ forEachStore('ontraport sync', (ctx) => {
     expect(emu.log).to.have.length(0);
   });
 
-  it('reports an object type whose meta lacks a required field, and goes on with the others', async () => {
-    delete emu.schemas[44]!.fields.oprid;
-    const summary = byObject(await runSync(deps(), { full: true }));
-    expect(summary.open_orders!.status).to.equal('failed');
-    expect(summary.open_orders!.error?.message).to.match(/no field for partner/);
-    expect(summary.commissions!.status).to.equal('ok');
+  it('names the object, the field it looked for and what it found when a required field is gone from meta', async () => {
+    delete emu.schemas[44]!.fields[emu.fieldName(44, 'oprid')];
+    const err = await rejectionOf(runSync(deps(), { full: true }));
+    expect(err.message).to.match(/open_orders: Ontraport object 44 \(Open Order\): partner: no field named oprid, affiliate_id, partner_id or labelled .*The account has: id "ID", date "Date Added"/);
+    expect(await ctx.store.db.selectFrom('contacts').selectAll().execute()).to.deep.equal([]);
+  });
+});
+
+describe('ontraport emulator account schemas', () => {
+  it('no account schema uses a name from any candidate list for the fields Ontraport does not document', () => {
+    const candidates = new Set(syncObjectNames.flatMap((name) => Object.values(syncSpec(name).wants).flatMap((w) => [...w.candidates])));
+    for (const schema of accountSchemaNames) {
+      const renamed = Object.values(accountRenames(schema)).flatMap((fields) => Object.values(fields).map((r) => r.name));
+      expect(renamed.length, schema).to.be.greaterThan(20);
+      expect(renamed.filter((n) => candidates.has(n)), schema).to.deep.equal([]);
+    }
+    expect(accountSchemaNames).to.include('custom-fields');
   });
 });

@@ -3,6 +3,11 @@
  * - Header auth (`Api-Appid` / `Api-Key`), the `{code, data, account_id}` envelope, values sent as strings.
  * - `GET /1/object`, `GET /1/objects` (start, range <= 50, sort, sortDir, condition, search, listFields),
  *   `GET /1/objects/getInfo`, `GET /1/objects/meta`, `PUT /1/objects`, `POST /1/objects`, `GET /1/object/getByEmail`.
+ * - Strict where the documentation is silent: unknown parameters, unknown fields in conditions, sorts, field
+ *   lists and writes, and value shapes an operator does not take are refused (HTTP 400, error envelope).
+ * - An account schema (see ontraport-emulator/schema.ts): the field names, labels and codes of the objects
+ *   Ontraport does not document; tests read and write canonical names, the wire carries the account's.
+ * - Either reading of a mixed AND/OR condition (`conditionOrder`): a client must not depend on it.
  * - Every record has a `dlm`; any change bumps it to now.
  * - A rolling-window rate limit (limit and window configurable) with `X-Rate-Limit-*` headers and 429s.
  * - A request log (to count requests per rolling window and prove a limit was never exceeded).
@@ -11,14 +16,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConditionError, compareForSort, matches, parseCondition, type EmuRecord } from './ontraport-emulator/conditions.js';
-import { alternateCommission, buildSchemas, type CommissionSchemaVariant, type EmuObjectSchema } from './ontraport-emulator/schema.js';
+import { ConditionError, type ConditionOrder, type EmuRecord } from './ontraport-emulator/conditions.js';
+import { checkParams, filterRecords, listPage, PARAMS } from './ontraport-emulator/query.js';
+import { accountRenames, buildSchemas, toCanonical, toStored, type AccountRenames, type AccountSchemaName, type EmuObjectSchema } from './ontraport-emulator/schema.js';
 import { generateSeed, prng, type SeedOptions } from './ontraport-emulator/seed.js';
 import { HttpError, maxInWindow, mutationFor, readBody, serialise } from './ontraport-emulator/wire.js';
 import { onRunEnd } from './hooks.js';
 
 export type { SeedOptions } from './ontraport-emulator/seed.js';
-export type { EmuRecord } from './ontraport-emulator/conditions.js';
+export type { ConditionOrder, EmuRecord } from './ontraport-emulator/conditions.js';
+export type { AccountSchemaName } from './ontraport-emulator/schema.js';
 
 export interface EmulatorOptions {
   appId?: string;
@@ -27,7 +34,10 @@ export interface EmulatorOptions {
   /** Requests per rolling window (default 180) and the window (default 60 000 ms). */
   rateLimit?: number;
   rateWindowMs?: number;
-  commissionSchema?: CommissionSchemaVariant;
+  /** The account's names for the fields Ontraport does not document (default `custom-fields`). */
+  schema?: AccountSchemaName;
+  /** How a condition mixing AND and OR is read (default `and-first`). */
+  conditionOrder?: ConditionOrder;
   /** How a wrong key is answered: HTTP 401 (default), HTTP 403, or HTTP 200 with an error envelope. */
   authFailure?: 'http401' | 'http403' | 'envelope';
 }
@@ -62,7 +72,9 @@ export class OntraportEmulator {
   readonly accountId: number;
   readonly rateLimit: number;
   readonly rateWindowMs: number;
-  readonly commissionSchema: CommissionSchemaVariant;
+  readonly schema: AccountSchemaName;
+  readonly conditionOrder: ConditionOrder;
+  private readonly renames: AccountRenames;
   readonly schemas: Record<number, EmuObjectSchema>;
   /** Every request received, in arrival order. */
   readonly log: RequestLogEntry[] = [];
@@ -83,9 +95,11 @@ export class OntraportEmulator {
     this.accountId = options.accountId ?? 4242;
     this.rateLimit = options.rateLimit ?? 180;
     this.rateWindowMs = options.rateWindowMs ?? 60_000;
-    this.commissionSchema = options.commissionSchema ?? 'default';
+    this.schema = options.schema ?? 'custom-fields';
+    this.conditionOrder = options.conditionOrder ?? 'and-first';
+    this.renames = accountRenames(this.schema);
     this.authFailure = options.authFailure ?? 'http401';
-    this.schemas = buildSchemas(this.commissionSchema);
+    this.schemas = buildSchemas(this.schema);
     for (const type of Object.keys(this.schemas)) this.data.set(Number(type), new Map());
   }
 
@@ -130,19 +144,14 @@ export class OntraportEmulator {
     return t;
   }
 
-  /** Applies the alternate commission schema's renames and codes to a canonical record. */
+  /** A canonical record as this account stores it (renamed fields, its own codes). */
   private toStored(objectType: number, record: EmuRecord): EmuRecord {
-    if (objectType !== 38 || this.commissionSchema === 'default') return record;
-    const out: EmuRecord = { ...record };
-    for (const [canonical, renamed] of Object.entries(alternateCommission.fields)) {
-      if (canonical in out) {
-        out[renamed] = out[canonical];
-        delete out[canonical];
-      }
-    }
-    const statusField = alternateCommission.fields.status!;
-    if (out[statusField] !== undefined) out[statusField] = alternateCommission.statusCodes[String(out[statusField])] ?? out[statusField];
-    return out;
+    return toStored(this.renames, objectType, record);
+  }
+
+  /** The account's field name for a canonical one. */
+  fieldName(objectType: number, canonical: string): string {
+    return this.renames[objectType]?.[canonical]?.name ?? canonical;
   }
 
   /** Fills the account with generated records (canonical field names, see ontraport-emulator/seed.ts). */
@@ -162,13 +171,20 @@ export class OntraportEmulator {
     if (fields.id !== undefined && id > (this.sequences.get(objectType) ?? 0)) this.sequences.set(objectType, id);
     const record = this.toStored(objectType, { date: this.nowSeconds(), dlm: this.nowSeconds(), ...fields, id });
     this.table(objectType).set(id, record);
-    return { ...record };
+    return toCanonical(this.renames, objectType, record);
   }
 
-  /** Changes fields of a record (stored names) and bumps its dlm. */
+  /** Changes fields of a record (canonical names) and bumps its dlm. */
   update(objectType: number, id: number, fields: EmuRecord): EmuRecord {
     const record = this.table(objectType).get(id);
     if (!record) throw new Error(`no record ${objectType}/${id}`);
+    Object.assign(record, this.toStored(objectType, fields), { dlm: Math.max(this.nowSeconds(), Number(record.dlm ?? 0)) });
+    return toCanonical(this.renames, objectType, record);
+  }
+
+  /** Stores a change received over the wire (the account's names) and bumps its dlm. */
+  private updateStored(objectType: number, id: number, fields: EmuRecord): EmuRecord {
+    const record = this.table(objectType).get(id)!;
     Object.assign(record, fields, { dlm: Math.max(this.nowSeconds(), Number(record.dlm ?? 0)) });
     return { ...record };
   }
@@ -177,13 +193,19 @@ export class OntraportEmulator {
     return this.table(objectType).delete(id);
   }
 
+  /** One record, canonical names. */
   get(objectType: number, id: number): EmuRecord | undefined {
     const r = this.table(objectType).get(id);
-    return r ? { ...r } : undefined;
+    return r ? toCanonical(this.renames, objectType, r) : undefined;
   }
 
-  /** Copies of every record of a type, by id. */
+  /** Copies of every record of a type, by id, with canonical field names and codes. */
   all(objectType: number): EmuRecord[] {
+    return this.stored(objectType).map((r) => toCanonical(this.renames, objectType, r));
+  }
+
+  /** Copies of every record of a type as the account stores them (its names and codes). */
+  stored(objectType: number): EmuRecord[] {
     return [...this.table(objectType).values()].sort((a, b) => Number(a.id) - Number(b.id)).map((r) => ({ ...r }));
   }
 
@@ -199,7 +221,7 @@ export class OntraportEmulator {
       const n = Math.min(ids.length, Math.max(fraction > 0 ? 1 : 0, Math.round(ids.length * fraction)));
       const chosen = new Set<number>();
       while (chosen.size < n) chosen.add(ids[Math.floor(rnd() * ids.length)]!);
-      for (const id of chosen) this.update(type, id, mutationFor(type, this.table(type).get(id)!, this.commissionSchema));
+      for (const id of chosen) this.update(type, id, mutationFor(type, this.get(type, id)!));
       changed[type] = [...chosen].sort((a, b) => a - b);
     }
     return changed;
@@ -323,62 +345,52 @@ export class OntraportEmulator {
   }
 
   private route(method: string, path: string, input: Record<string, unknown>): unknown {
-    const objectId = Number(input.objectID);
-    if (!Number.isInteger(objectId) || !this.data.has(objectId)) throw new HttpError(400, `objectID ${String(input.objectID)} is not available`);
     const key = `${method} ${path}`;
+    const objectId = Number(input.objectID);
+    if (!PARAMS[key]) throw new HttpError(404, `no route ${key}`);
+    if (!Number.isInteger(objectId) || !this.data.has(objectId)) throw new HttpError(400, `objectID ${String(input.objectID)} is not available`);
+    const fields = this.schemas[objectId]!.fields;
+    checkParams(key, input, fields, objectId);
     if (key === 'GET /object') {
       const record = this.table(objectId).get(Number(input.id));
       if (!record) throw new HttpError(404, `Object ${String(input.id)} not found`);
       return serialise(record);
     }
     if (key === 'GET /objects') return this.list(objectId, input);
-    if (key === 'GET /objects/getInfo') return { listFields: Object.keys(this.schemas[objectId]!.fields), count: String(this.filtered(objectId, input).length) };
-    if (key === 'GET /objects/meta') return { [String(objectId)]: this.schemas[objectId] && { name: this.schemas[objectId]!.name, fields: this.schemas[objectId]!.fields } };
+    if (key === 'GET /objects/getInfo') return { listFields: Object.keys(fields), count: String(this.filtered(objectId, input).length) };
+    if (key === 'GET /objects/meta') return { [String(objectId)]: { name: this.schemas[objectId]!.name, fields } };
     if (key === 'GET /object/getByEmail') {
       const email = String(input.email ?? '').toLowerCase();
       const found = [...this.table(0).values()].find((r) => String(r.email ?? '').toLowerCase() === email);
       if (!found) throw new HttpError(404, 'No contact with that email');
       return { id: String(found.id) };
     }
-    if (key === 'PUT /objects' || key === 'POST /objects') {
-      if (this.schemas[objectId]!.readOnly) throw new HttpError(400, `objectID ${objectId} cannot be written through the API`);
-      const fields: EmuRecord = {};
-      for (const [k, v] of Object.entries(input)) if (k !== 'objectID' && k !== 'id') fields[k] = v as EmuRecord[string];
-      if (key === 'POST /objects') return serialise(this.insert(objectId, fields));
-      const id = Number(input.id);
-      if (!this.table(objectId).has(id)) throw new HttpError(400, `Object ${String(input.id)} not found`);
-      const updated = this.update(objectId, id, fields);
-      return { attrs: serialise({ ...fields, id, dlm: updated.dlm }) };
+    if (this.schemas[objectId]!.readOnly) throw new HttpError(400, `objectID ${objectId} cannot be written through the API`);
+    const values: EmuRecord = {};
+    for (const [k, v] of Object.entries(input)) {
+      if (k === 'objectID' || k === 'id') continue;
+      if (k === 'dlm' || k === 'date') throw new HttpError(400, `field "${k}" is set by Ontraport`);
+      if (v !== null && typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) throw new HttpError(400, `field "${k}" takes a string or a number`);
+      values[k] = v;
     }
-    throw new HttpError(404, `no route ${key}`);
+    if (key === 'POST /objects') {
+      const id = this.nextId(objectId);
+      const record: EmuRecord = { date: this.nowSeconds(), dlm: this.nowSeconds(), ...values, id };
+      this.table(objectId).set(id, record);
+      return serialise(record);
+    }
+    const id = Number(input.id);
+    if (!this.table(objectId).has(id)) throw new HttpError(400, `Object ${String(input.id)} not found`);
+    const updated = this.updateStored(objectId, id, values);
+    return { attrs: serialise({ ...values, id, dlm: updated.dlm }) };
   }
 
   private filtered(objectId: number, input: Record<string, unknown>): EmuRecord[] {
-    let records = [...this.table(objectId).values()];
-    if (typeof input.condition === 'string' && input.condition !== '') {
-      const terms = parseCondition(input.condition);
-      records = records.filter((r) => matches(r, terms));
-    }
-    if (typeof input.search === 'string' && input.search !== '') {
-      const needle = input.search.toLowerCase();
-      records = records.filter((r) => ['firstname', 'lastname', 'email', 'name'].some((f) => String(r[f] ?? '').toLowerCase().includes(needle)));
-    }
-    return records;
+    return filterRecords([...this.table(objectId).values()], input, this.schemas[objectId]!.fields, this.conditionOrder);
   }
 
   private list(objectId: number, input: Record<string, unknown>): unknown[] {
-    const start = input.start === undefined ? 0 : Number(input.start);
-    const range = input.range === undefined ? 50 : Number(input.range);
-    if (!Number.isInteger(start) || start < 0) throw new HttpError(400, 'start must be a non-negative integer');
-    if (!Number.isInteger(range) || range < 1 || range > 50) throw new HttpError(400, 'range must be 1..50');
-    const records = this.filtered(objectId, input);
-    const sortField = typeof input.sort === 'string' && input.sort ? input.sort : 'id';
-    const dir = input.sortDir === 'desc' ? -1 : 1;
-    const order = (a: EmuRecord, b: EmuRecord) => dir * compareForSort(a[sortField], b[sortField]) || Number(a.id) - Number(b.id);
-    // Tables are kept in insertion (id) order, so the common "sort by id" page needs no sort: checking is O(n).
-    if (!records.every((r, i) => i === 0 || order(records[i - 1]!, r) <= 0)) records.sort(order);
-    const fields = typeof input.listFields === 'string' && input.listFields ? ['id', ...input.listFields.split(',')] : undefined;
-    return records.slice(start, start + range).map((r) => serialise(fields ? Object.fromEntries(fields.map((f) => [f, r[f]])) : r));
+    return listPage(input, this.schemas[objectId]!.fields, () => this.filtered(objectId, input));
   }
 }
 

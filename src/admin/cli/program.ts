@@ -7,6 +7,7 @@ import { reportFailure, type CliIo, type RunState } from './command.js';
 import { configCommand, dbCommand } from './commands/basics.js';
 import { credentialsCommand, mailCommand } from './commands/credentials.js';
 import { migrateCommand } from './commands/migrate.js';
+import { ontraportCommand } from './commands/ontraport.js';
 import { partnerCenterCommand } from './commands/partner-center.js';
 import { demoDataCommand, groupsCommand, payoutsCommand, syncCommand, tiersCommand } from './commands/operations.js';
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
@@ -20,7 +21,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
   const commands = [
-    dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
+    dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), ontraportCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
     payoutsCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state), partnerCenterCommand(io, state),
   ];
   for (const c of commands) program.addCommand(c);

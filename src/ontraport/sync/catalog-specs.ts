@@ -4,7 +4,7 @@
  * ladder (`tier_group`, `level_order`) is Partnergate configuration and never overwritten by the sync.
  */
 import { ObjectType, type BaseRecord, type ObjectMeta } from '../types.js';
-import { MalformedRecord, optionalCents, optionalCurrency, optionalId, optionalInt, optionalText, optionalTime, optionTranslator, percentToBasisPoints, recordId, resolveFields, type FieldWants } from './fields.js';
+import { MalformedRecord, optionalCents, optionalCurrency, optionalId, optionalInt, optionalText, optionalTime, optionTranslator, percentToBasisPoints, describeMapping, recordId, resolveFields, type FieldWants } from './fields.js';
 import { countUnseenMirrored, removeUnseenMirrored, touchMirrored, upsertMirrored, type MirrorTable } from './mirror-repository.js';
 import type { PageContext, PreparedSpec, SyncObjectSpec } from './types.js';
 
@@ -34,10 +34,10 @@ export function mirrorHelpers(table: MirrorTable): Pick<PreparedSpec, 'touchSeen
 }
 
 const programWants = {
-  name: { candidates: ['name', 'program_name'], required: true },
-  currency: { candidates: ['currency', 'currency_code'] },
-  rate: { candidates: ['commission_rate', 'rate', 'level1_rate', 'level1', 'commission_percent', 'percent'] },
-  level2: { candidates: ['level2_rate', 'level2', 'second_tier_rate'] },
+  name: { candidates: ['name', 'program_name'], labels: [/^(program )?name$/i], required: true },
+  currency: { candidates: ['currency', 'currency_code'], labels: [/^currency( code)?$/i] },
+  rate: { candidates: ['commission_rate', 'rate', 'level1_rate', 'level1', 'commission_percent', 'percent'], labels: [/^(level 1 )?commission( rate)?( ?%| \(%\))?$/i, /^level 1 rate/i] },
+  level2: { candidates: ['level2_rate', 'level2', 'second_tier_rate'], labels: [/^(level 2|second tier)( rate)?( ?%| \(%\))?$/i] },
   added,
   dlm,
 } satisfies FieldWants<string>;
@@ -45,9 +45,11 @@ const programWants = {
 export const programsSpec: SyncObjectSpec = {
   name: 'programs',
   objectType: ObjectType.PartnerProgram,
+  wants: programWants,
   prepare(meta: ObjectMeta): PreparedSpec {
     const f = resolveFields(meta, programWants);
     return {
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: () => ({}),
       async writePage(ctx, records) {
@@ -100,9 +102,11 @@ const productWants = {
 export const productsSpec: SyncObjectSpec = {
   name: 'products',
   objectType: ObjectType.Product,
+  wants: productWants,
   prepare(meta) {
     const f = resolveFields(meta, productWants);
     return {
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: () => ({}),
       async writePage(ctx, records) {
@@ -123,15 +127,15 @@ export const productsSpec: SyncObjectSpec = {
 };
 
 const promoWants = {
-  name: { candidates: ['name', 'title'], required: true },
-  kind: { candidates: ['type', 'promo_type', 'kind'], required: true },
-  program: { candidates: ['program_id', 'partnerprogram_id', 'partner_program_id', 'program'] },
-  subject: { candidates: ['subject', 'email_subject'] },
-  body: { candidates: ['content', 'body', 'html', 'text'] },
-  image: { candidates: ['image_url', 'banner_url', 'image', 'img'] },
-  width: { candidates: ['width'] },
-  height: { candidates: ['height'] },
-  landing: { candidates: ['landing_url', 'landing_page', 'url', 'link'] },
+  name: { candidates: ['name', 'title'], labels: [/^((tool|promo) )?(name|title)$/i], required: true },
+  kind: { candidates: ['type', 'promo_type', 'kind'], labels: [/^((tool|promo) )?type$/i], required: true },
+  program: { candidates: ['program_id', 'partnerprogram_id', 'partner_program_id', 'program'], labels: [/^(partner )?program( id)?$/i] },
+  subject: { candidates: ['subject', 'email_subject'], labels: [/^(e-?mail )?subject$/i] },
+  body: { candidates: ['content', 'body', 'html', 'text'], labels: [/^(content|body|text)$/i] },
+  image: { candidates: ['image_url', 'banner_url', 'image', 'img'], labels: [/^(image|banner)( url)?$/i] },
+  width: { candidates: ['width'], labels: [/^width$/i] },
+  height: { candidates: ['height'], labels: [/^height$/i] },
+  landing: { candidates: ['landing_url', 'landing_page', 'url', 'link'], labels: [/^landing page( url)?$/i] },
   dlm,
 } satisfies FieldWants<string>;
 
@@ -157,10 +161,12 @@ function landingPath(value: string | null): string {
 export const promoToolsSpec: SyncObjectSpec = {
   name: 'promo_tools',
   objectType: ObjectType.PartnerPromotional,
+  wants: promoWants,
   prepare(meta) {
     const f = resolveFields(meta, promoWants);
     const kindOf = optionTranslator(f.field('kind'), promoKinds, 'promo tool type');
     return {
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: (records) => ({ programs: records.map((r) => optionalIdOrNull(f.raw(r, 'program'))) }),
       async writePage(ctx, records) {

@@ -6,7 +6,10 @@
  *
  * Why candidates: Ontraport documents contacts, products and purchases; for partner programs, partners,
  * commissions (object 38), promo tools and open orders the field names and status codes are *unconfirmed*,
- * so each spec lists the plausible names and the meta of the real account decides.
+ * so each spec lists the plausible names and the meta of the real account decides. An account may also have
+ * made its own (custom fields are named `f1234`): then the field is found by its label in meta (`alias`),
+ * and only when exactly one not yet taken field carries a matching label. Otherwise the object type is
+ * refused with a message naming the object, what was looked for and the fields the account has.
  */
 import type { BaseRecord, FieldMeta, ObjectMeta, RawValue } from '../types.js';
 
@@ -26,7 +29,10 @@ export class SchemaMismatch extends Error {
 }
 
 export interface FieldWant {
+  /** Field names, most likely first. */
   candidates: readonly string[];
+  /** Labels (meta `alias`) that mean this field, tried when no candidate name exists. Anchor them. */
+  labels?: readonly RegExp[];
   required?: boolean;
 }
 export type FieldWants<K extends string> = Record<K, FieldWant>;
@@ -61,14 +67,40 @@ export class ResolvedFields<K extends string> {
 
 export function resolveFields<K extends string>(meta: ObjectMeta, wants: FieldWants<K>): ResolvedFields<K> {
   const names = {} as Record<K, string | undefined>;
-  const missing: string[] = [];
-  for (const key of Object.keys(wants) as K[]) {
-    const want = wants[key];
-    names[key] = want.candidates.find((c) => c in meta.fields || c === 'id');
-    if (names[key] === undefined && want.required) missing.push(`${key} (tried ${want.candidates.join(', ')})`);
+  const taken = new Set<string>();
+  const keys = Object.keys(wants) as K[];
+  for (const key of keys) {
+    names[key] = wants[key].candidates.find((c) => (c in meta.fields || c === 'id') && !taken.has(c));
+    if (names[key] !== undefined) taken.add(names[key]!);
   }
-  if (missing.length) throw new SchemaMismatch(`Ontraport object ${meta.objectId} (${meta.name}) has no field for ${missing.join('; ')}`);
+  const problems: string[] = [];
+  for (const key of keys) {
+    const want = wants[key];
+    if (names[key] !== undefined || !want.labels?.length) continue;
+    const byLabel = Object.entries(meta.fields).filter(([name, f]) => !taken.has(name) && want.labels!.some((re) => re.test(f.alias.trim())));
+    if (byLabel.length === 1) {
+      names[key] = byLabel[0]![0];
+      taken.add(byLabel[0]![0]);
+    } else if (byLabel.length > 1 && want.required) {
+      problems.push(`${key}: several fields are labelled like it (${byLabel.map(([n, f]) => `${n} "${f.alias}"`).join(', ')})`);
+    }
+  }
+  for (const key of keys) {
+    const want = wants[key];
+    if (names[key] !== undefined || !want.required || problems.some((p) => p.startsWith(`${key}:`))) continue;
+    const labels = want.labels?.length ? ` or labelled ${want.labels.map(String).join(' ')}` : '';
+    problems.push(`${key}: no field named ${want.candidates.join(', ')}${labels}`);
+  }
+  if (problems.length) {
+    const found = Object.entries(meta.fields).map(([n, f]) => `${n} "${f.alias}"`).join(', ');
+    throw new SchemaMismatch(`Ontraport object ${meta.objectId} (${meta.name}): ${problems.join('; ')}. The account has: ${found}`);
+  }
   return new ResolvedFields(names, meta);
+}
+
+/** How the wanted fields were mapped: Partnergate's name -> the account's field (for `ontraport check`). */
+export function describeMapping<K extends string>(fields: ResolvedFields<K>): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(fields.names).map(([k, v]) => [k, (v as string | undefined) ?? null]));
 }
 
 /**

@@ -15,7 +15,7 @@ import { gt, or } from '../conditions.js';
 import { ObjectType, type BaseRecord } from '../types.js';
 import { pendingOutboxFields } from '../outbox/repository.js';
 import { mapEach, mirrorHelpers, optionalIdOrNull } from './catalog-specs.js';
-import { MalformedRecord, optionalId, optionalText, optionalTime, optionTranslator, recordId, requiredId, resolveFields, SchemaMismatch } from './fields.js';
+import { MalformedRecord, optionalId, optionalText, optionalTime, optionTranslator, describeMapping, recordId, requiredId, resolveFields, SchemaMismatch } from './fields.js';
 import { upsertMirrored } from './mirror-repository.js';
 import type { PageContext, PreparedSpec, SyncObjectSpec } from './types.js';
 
@@ -82,12 +82,14 @@ const contactWants = {
 export const contactsSpec: SyncObjectSpec = {
   name: 'contacts',
   objectType: ObjectType.Contact,
+  wants: contactWants,
   prepare(meta, options) {
     const f = resolveFields(meta, contactWants);
     const scopeParts = (['freferrer', 'lreferrer', 'program'] as const).filter((k) => f.has(k)).map((k) => gt(f.name(k), 0));
     if (options.contactScope === 'referred' && !scopeParts.length) throw new SchemaMismatch('contacts have no referrer or program fields to scope on');
     const spec: PreparedSpec = {
       scope: options.contactScope === 'referred' ? or(...scopeParts) : undefined,
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: (records) => ({
         partners: records.flatMap((r) => [optionalIdOrNull(f.raw(r, 'freferrer')), optionalIdOrNull(f.raw(r, 'lreferrer'))]),
@@ -160,10 +162,9 @@ export async function resolveReferrers(db: Db): Promise<void> {
 }
 
 const partnerWants = {
-  // *unconfirmed*: when a partner record has no contact field, its id is taken to be the contact id.
-  contact: { candidates: ['contact_id', 'partner_contact_id', 'id'], required: true },
-  program: { candidates: ['program_id', 'partnerprogram_id', 'partner_program_id', 'program'], required: true },
-  status: { candidates: ['status', 'partner_status'] },
+  contact: { candidates: ['contact_id', 'partner_contact_id'], labels: [/^(partner )?contact( id)?$/i], required: true },
+  program: { candidates: ['program_id', 'partnerprogram_id', 'partner_program_id', 'program'], labels: [/^(partner )?program( id)?$/i], required: true },
+  status: { candidates: ['status', 'partner_status'], labels: [/^(partner )?status$/i] },
   added: { candidates: ['date', 'date_added'] },
   dlm: { candidates: ['dlm'], required: true },
 };
@@ -176,11 +177,13 @@ const partnerStatuses = [
 export const partnersSpec: SyncObjectSpec = {
   name: 'partners',
   objectType: ObjectType.Partner,
+  wants: partnerWants,
   prepare(meta) {
     const f = resolveFields(meta, partnerWants);
     const statusOf = f.has('status') ? optionTranslator(f.field('status'), partnerStatuses, 'partner status') : () => 'active' as const;
     const contactOid = (r: BaseRecord) => requiredId(f.raw(r, 'contact'), 'contact');
     return {
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: (records) => ({ contacts: records.map((r) => optionalIdOrNull(f.raw(r, 'contact'))), programs: records.map((r) => optionalIdOrNull(f.raw(r, 'program'))) }),
       async writePage(ctx, records) {

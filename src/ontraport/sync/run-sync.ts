@@ -6,7 +6,8 @@
  * 1. Field names come from `objects/meta` (cached by the client), the matching count from `objects/getInfo`
  *    (its `Date` header is the run's marker: the server clock when the run started).
  * 2. Pages of 50 are asked for by id (`id > last id`, sorted by id) rather than by `start`: a record deleted or
- *    modified during the run cannot shift the pages and make the run miss another record.
+ *    modified during the run cannot shift the pages and make the run miss another record. A scope with OR
+ *    (contacts: referred or a partner) is asked branch by branch and merged by id (branch-pager.ts).
  * 3. Each page is mapped and upserted in one transaction together with the new cursor (`resume_start`), so a
  *    run that stops (crash, abort, an exception from `onProgress`) resumes after the last committed page.
  * 4. A full run then removes (or marks) mirrored rows it did not see: they are gone from Ontraport.
@@ -18,16 +19,16 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors.js';
 import { acquireLease, releaseLease } from '../../store/index.js';
-import { MAX_PAGE_SIZE } from '../client.js';
-import { and, gt, type Condition } from '../conditions.js';
+import { and, branches, gt, type Condition } from '../conditions.js';
 import type { BaseRecord } from '../types.js';
 import { commissionsSpec, openOrdersSpec, purchasesSpec } from './sales-specs.js';
 import { productsSpec, programsSpec, promoToolsSpec } from './catalog-specs.js';
 import { contactsSpec, partnersSpec } from './people-specs.js';
+import { BranchPager } from './branch-pager.js';
 import { SchemaMismatch } from './fields.js';
 import { loadLookups } from './lookups.js';
 import { beginRun, emptyProgress, finishRun, readSyncState, saveCursor, type RunProgress } from './state-repository.js';
-import { syncObjectNames, type ObjectSyncSummary, type RunSyncOptions, type SyncDeps, type SyncKind, type SyncObjectName, type SyncObjectSpec, type SyncProgress, type SyncSummary } from './types.js';
+import { syncObjectNames, type ObjectSyncSummary, type RunSyncOptions, type SyncDeps, type SyncKind, type SyncObjectName, type PreparedSpec, type SyncObjectSpec, type SyncProgress, type SyncSummary } from './types.js';
 
 export const SYNC_LEASE = 'ontraport.sync';
 const MAX_REPORTED_SKIPS = 200;
@@ -67,7 +68,8 @@ function selectObjects(objects: readonly string[] | undefined): SyncObjectName[]
 
 /**
  * Runs the sync. Throws `conflict` when another runner holds the lease, `ontraport.auth_failed` on a wrong
- * key, and rethrows whatever `onProgress` throws or the abort reason; other failures of one object type are
+ * key, `ontraport.failed` before writing anything when the account lacks a field the sync needs (every
+ * selected type's fields are resolved first, so a run never stops half-way on a schema), and rethrows whatever `onProgress` throws or the abort reason; other failures of one object type are
  * reported in its summary (status `failed`) and the run goes on with the next type.
  */
 export async function runSync(deps: SyncDeps, options: RunSyncOptions = {}): Promise<SyncSummary> {
@@ -84,9 +86,10 @@ export async function runSync(deps: SyncDeps, options: RunSyncOptions = {}): Pro
     if (!(await acquireLease(db, SYNC_LEASE, holder, ttl))) throw new RunStopped(new AppError('conflict', 'the Ontraport sync lease was lost (the run took longer than its lease)'));
   };
   try {
+    const prepared = await prepareAll(deps, selected, options);
     for (const name of selected) {
       if (options.signal?.aborted) throw new RunStopped(options.signal.reason ?? new Error('sync aborted'));
-      const result = await syncObject(deps, specs[name], kind, options, renewLease);
+      const result = await syncObject(deps, specs[name], prepared.get(name)!, kind, options, renewLease);
       summary.objects.push(result);
       summary.requests += result.requests;
       if (result.status === 'failed') summary.ok = false;
@@ -102,15 +105,51 @@ export async function runSync(deps: SyncDeps, options: RunSyncOptions = {}): Pro
   return summary;
 }
 
+/**
+ * One object type ready to sync, and the requests its meta took (counted in its summary); or the failure
+ * to read its meta (a storm of 5xx): that type fails in its summary, the others go on.
+ */
+type Prepared = { spec: PreparedSpec; metaRequests: number } | { failure: unknown; metaRequests: number };
+
+/**
+ * Resolves the account's fields of every selected object type from `objects/meta` (cached by the client).
+ * A mismatch anywhere stops the run before its first write, naming each object and field.
+ */
+export async function prepareAll(deps: Pick<SyncDeps, 'client'>, names: readonly SyncObjectName[], options: Pick<RunSyncOptions, 'contactScope'>): Promise<Map<SyncObjectName, Prepared>> {
+  const out = new Map<SyncObjectName, Prepared>();
+  const problems: string[] = [];
+  for (const name of names) {
+    const tally = { requests: 0 };
+    try {
+      const meta = await deps.client.withTally(tally).getMeta(specs[name].objectType);
+      out.set(name, { spec: specs[name].prepare(meta, { contactScope: options.contactScope ?? 'referred' }), metaRequests: tally.requests });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'ontraport.auth_failed') throw err;
+      if (err instanceof SchemaMismatch) problems.push(`${name}: ${err.message}`);
+      else out.set(name, { failure: err, metaRequests: tally.requests });
+    }
+  }
+  if (problems.length) {
+    throw new AppError('ontraport.failed', `the Ontraport account does not have the fields the sync needs, so nothing was synced. ${problems.join(' | ')}`);
+  }
+  return out;
+}
+
+/** The spec of each object type the sync mirrors (for `ontraport check`). */
+export function syncSpec(name: SyncObjectName): SyncObjectSpec {
+  return specs[name];
+}
+
 async function syncObject(
   deps: SyncDeps,
   spec: SyncObjectSpec,
+  prepared: Prepared,
   requested: SyncKind,
   options: RunSyncOptions,
   renewLease: () => Promise<void>,
 ): Promise<ObjectSyncSummary> {
   const db = deps.store.db;
-  const tally = { requests: 0 };
+  const tally = { requests: prepared.metaRequests };
   const client = deps.client.withTally(tally);
   const state = await readSyncState(db, spec.name);
   const resume = state.inProgress && (state.inProgress.kind === requested || state.inProgress.kind === 'full') ? state.inProgress : undefined;
@@ -136,35 +175,33 @@ async function syncObject(
   };
 
   try {
-    const prepared = spec.prepare(await client.getMeta(spec.objectType), { contactScope: options.contactScope ?? 'referred' });
-    const base = allOf(prepared.scope, kind === 'incremental' ? gt(prepared.dlmField, state.lastDlm) : undefined);
-    const pageCondition = () => allOf(base, cursor > 0 ? gt('id', cursor) : undefined);
-    const info = await client.getInfo(spec.objectType, { condition: pageCondition() });
+    if ('failure' in prepared) throw prepared.failure;
+    const { spec: ready } = prepared;
+    const base = allOf(ready.scope, kind === 'incremental' ? gt(ready.dlmField, state.lastDlm) : undefined);
+    const { pager, counts } = await BranchPager.open(client, spec.objectType, base ? branches(base) : [undefined], cursor);
     // Seen-stamp: our clock in ms, after every earlier run's. Checkpoint: Ontraport's clock (whole seconds).
     const marker = resume?.marker ?? Math.max(Date.now(), (state.lastRun?.marker ?? 0) + 1);
     if (!resume) {
-      progress.serverStartMs = info.serverTimeMs;
-      await beginRun(db, spec.name, kind, marker, info.serverTimeMs);
+      progress.serverStartMs = counts.serverTimeMs;
+      await beginRun(db, spec.name, kind, marker, counts.serverTimeMs);
     }
     const serverStartMs = progress.serverStartMs ?? marker;
-    out.total = progress.fetched + info.count;
+    out.total = progress.fetched + counts.total;
     await report('start');
 
-    let fetchedNow = 0;
-    while (fetchedNow < info.count) {
+    for (;;) {
       if (options.signal?.aborted) throw new RunStopped(options.signal.reason ?? new Error('sync aborted'));
-      const page = (await client.listObjects(spec.objectType, { condition: pageCondition(), sort: 'id', sortDir: 'asc', range: MAX_PAGE_SIZE }))
-        .filter((r) => Number(r.id) > cursor)
-        .sort((a, b) => Number(a.id) - Number(b.id));
-      if (!page.length) break;
+      const batch = await pager.next();
+      if (!batch) break;
+      const page = batch.records;
       const skippedNow: Array<{ record: BaseRecord; reason: string }> = [];
       const next: RunProgress = { ...progress, skippedRecords: [...progress.skippedRecords] };
-      const newCursor = Math.max(cursor, ...page.map((r) => Number(r.id)).filter(Number.isSafeInteger));
+      const newCursor = Math.max(cursor, batch.cursor);
       await db.transaction().execute(async (trx) => {
-        const lookups = await loadLookups(trx, prepared.refs(page));
+        const lookups = await loadLookups(trx, ready.refs(page));
         const ctx = { trx, lookups, marker, defaultCurrency: options.defaultCurrency ?? 'USD', skip: (record: BaseRecord, reason: string) => skippedNow.push({ record, reason }) };
-        next.upserted += await prepared.writePage(ctx, page);
-        await prepared.touchSeen(trx, skippedNow.map((s) => s.record), marker);
+        next.upserted += await ready.writePage(ctx, page);
+        await ready.touchSeen(trx, skippedNow.map((s) => s.record), marker);
         next.fetched += page.length;
         next.skipped += skippedNow.length;
         for (const s of skippedNow) if (next.skippedRecords.length < MAX_REPORTED_SKIPS) next.skippedRecords.push({ id: String(s.record.id), reason: s.reason });
@@ -173,14 +210,12 @@ async function syncObject(
       for (const s of skippedNow) deps.logger.warn({ object: spec.name, id: s.record.id, reason: s.reason }, 'ontraport record skipped');
       Object.assign(progress, next);
       cursor = newCursor;
-      fetchedNow += page.length;
       await renewLease();
       await report('page');
-      if (page.length < MAX_PAGE_SIZE) break;
     }
 
-    if (kind === 'full') await removeUnseen(deps, prepared, spec, marker, options, out);
-    await prepared.afterPass?.(db);
+    if (kind === 'full') await removeUnseen(deps, ready, spec, marker, options, out);
+    await ready.afterPass?.(db);
     // At least one second back: a record changed in the very second the run started may not have been seen.
     out.checkpointDlm = Math.max(state.lastDlm, Math.floor(serverStartMs / 1000) - Math.max(1, options.dlmSafetyMarginSeconds ?? 60));
     out.marker = marker;

@@ -13,11 +13,13 @@ import { gt } from '../conditions.js';
 import { ObjectType, type BaseRecord } from '../types.js';
 import { mapEach, mirrorHelpers, optionalIdOrNull } from './catalog-specs.js';
 import type { PartnerRef, ProgramRef } from './lookups.js';
-import { cents, MalformedRecord, optionalCents, optionalCurrency, optionalId, optionalText, optionalTime, optionTranslator, recordId, requiredId, requiredTime, resolveFields, type ResolvedFields } from './fields.js';
+import { cents, MalformedRecord, optionalCents, optionalCurrency, optionalId, optionalText, optionalTime, optionTranslator, describeMapping, recordId, requiredId, requiredTime, resolveFields, type ResolvedFields } from './fields.js';
 import { upsertMirrored } from './mirror-repository.js';
 import type { PageContext, SyncObjectSpec } from './types.js';
 
 const dlm = { candidates: ['dlm'], required: true };
+const partnerLabel = /^(credited )?(partner|affiliate)( id)?$/i;
+const customerLabel = /^(contact|customer)( id)?$/i;
 
 /** The partner a record credits, its program, and the currency that program uses (checked against the record's). */
 function creditedPartner<K extends string>(ctx: PageContext, f: ResolvedFields<K>, r: BaseRecord, partnerKey: K, currencyKey: K, programKey?: K) {
@@ -59,11 +61,13 @@ const purchaseStatuses = [
 export const purchasesSpec: SyncObjectSpec = {
   name: 'purchases',
   objectType: ObjectType.Purchase,
+  wants: purchaseWants,
   prepare(meta) {
     const f = resolveFields(meta, purchaseWants);
     const statusOf = optionTranslator(f.field('status'), purchaseStatuses, 'purchase status');
     return {
       scope: gt(f.name('partner'), 0),
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: (records) => ({
         contacts: records.map((r) => optionalIdOrNull(f.raw(r, 'contact'))),
@@ -101,20 +105,20 @@ export const purchasesSpec: SyncObjectSpec = {
 };
 
 const commissionWants = {
-  partner: { candidates: ['partner_id', 'oprid', 'affiliate_id', 'aff_id', 'partner'], required: true },
-  amount: { candidates: ['amount', 'commission', 'commission_amount', 'total'], required: true },
-  status: { candidates: ['status', 'commission_status', 'state'], required: true },
-  date: { candidates: ['date', 'transaction_date', 'date_added'], required: true },
-  kind: { candidates: ['type', 'kind', 'commission_type'] },
-  contact: { candidates: ['contact_id', 'customer_id'] },
-  program: { candidates: ['program_id', 'partnerprogram_id', 'partner_program_id'] },
-  product: { candidates: ['product_id'] },
-  purchase: { candidates: ['purchase_id'] },
-  promo: { candidates: ['promo_id', 'promotional_id', 'promo_tool_id', 'opid'] },
-  subId: { candidates: ['sid', 'sub_id', 'subid'] },
-  currency: { candidates: ['currency', 'currency_code'] },
-  processed: { candidates: ['date_processed', 'processed', 'processed_date', 'date_approved'] },
-  paid: { candidates: ['date_paid', 'paid_date', 'paid'] },
+  partner: { candidates: ['partner_id', 'oprid', 'affiliate_id', 'aff_id', 'partner'], labels: [partnerLabel], required: true },
+  amount: { candidates: ['amount', 'commission', 'commission_amount', 'total'], labels: [/^(commission )?amount$/i, /^commission$/i], required: true },
+  status: { candidates: ['status', 'commission_status', 'state'], labels: [/^(commission )?status$/i], required: true },
+  date: { candidates: ['date', 'transaction_date', 'date_added'], labels: [/^(transaction )?date( added)?$/i], required: true },
+  kind: { candidates: ['type', 'kind', 'commission_type'], labels: [/^(commission )?type$/i] },
+  contact: { candidates: ['contact_id', 'customer_id'], labels: [customerLabel] },
+  program: { candidates: ['program_id', 'partnerprogram_id', 'partner_program_id'], labels: [/^(partner )?program( id)?$/i] },
+  product: { candidates: ['product_id'], labels: [/^product( id)?$/i] },
+  purchase: { candidates: ['purchase_id'], labels: [/^(purchase|order)( id)?$/i] },
+  promo: { candidates: ['promo_id', 'promotional_id', 'promo_tool_id', 'opid'], labels: [/^promo(tional)?( tool)?( id)?$/i] },
+  subId: { candidates: ['sid', 'sub_id', 'subid'], labels: [/^sub ?id$/i] },
+  currency: { candidates: ['currency', 'currency_code'], labels: [/^currency( code)?$/i] },
+  processed: { candidates: ['date_processed', 'processed', 'processed_date', 'date_approved'], labels: [/^(date )?(processed|approved)( on| date)?$/i] },
+  paid: { candidates: ['date_paid', 'paid_date', 'paid'], labels: [/^(date )?paid( on| date)?$/i] },
   dlm,
 };
 
@@ -136,11 +140,13 @@ const commissionKinds = [
 export const commissionsSpec: SyncObjectSpec = {
   name: 'commissions',
   objectType: ObjectType.Commission,
+  wants: commissionWants,
   prepare(meta) {
     const f = resolveFields(meta, commissionWants);
     const statusOf = optionTranslator(f.field('status'), commissionStatuses, 'commission status');
     const kindOf = f.has('kind') ? optionTranslator(f.field('kind'), commissionKinds, 'commission type') : undefined;
     return {
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: (records) => ({
         partners: records.map((r) => optionalIdOrNull(f.raw(r, 'partner'))),
@@ -198,14 +204,14 @@ export const commissionsSpec: SyncObjectSpec = {
 };
 
 const openOrderWants = {
-  partner: { candidates: ['oprid', 'affiliate_id', 'partner_id'], required: true },
-  contact: { candidates: ['contact_id'] },
-  product: { candidates: ['product_id'] },
-  status: { candidates: ['status'], required: true },
-  amount: { candidates: ['price', 'amount', 'total', 'total_price'], required: true },
-  commission: { candidates: ['commission', 'commission_amount', 'level1'] },
-  currency: { candidates: ['currency', 'currency_code'] },
-  next: { candidates: ['next_charge', 'next_charge_date', 'next_date', 'next_payment'] },
+  partner: { candidates: ['oprid', 'affiliate_id', 'partner_id'], labels: [partnerLabel], required: true },
+  contact: { candidates: ['contact_id'], labels: [customerLabel] },
+  product: { candidates: ['product_id'], labels: [/^product( id)?$/i] },
+  status: { candidates: ['status'], labels: [/^((subscription|order) )?status$/i], required: true },
+  amount: { candidates: ['price', 'amount', 'total', 'total_price'], labels: [/^(recurring )?(price|amount)$/i], required: true },
+  commission: { candidates: ['commission', 'commission_amount', 'level1'], labels: [/^(partner )?commission( amount)?$/i] },
+  currency: { candidates: ['currency', 'currency_code'], labels: [/^currency( code)?$/i] },
+  next: { candidates: ['next_charge', 'next_charge_date', 'next_date', 'next_payment'], labels: [/^next (charge|payment)( date)?$/i] },
   started: { candidates: ['date', 'start_date', 'date_added'], required: true },
   dlm,
 };
@@ -219,11 +225,13 @@ const openOrderStatuses = [
 export const openOrdersSpec: SyncObjectSpec = {
   name: 'open_orders',
   objectType: ObjectType.OpenOrder,
+  wants: openOrderWants,
   prepare(meta) {
     const f = resolveFields(meta, openOrderWants);
     const statusOf = optionTranslator(f.field('status'), openOrderStatuses, 'open order status');
     return {
       scope: gt(f.name('partner'), 0),
+      mapping: describeMapping(f),
       dlmField: f.name('dlm'),
       refs: (records) => ({
         partners: records.map((r) => optionalIdOrNull(f.raw(r, 'partner'))),

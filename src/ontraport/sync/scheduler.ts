@@ -18,6 +18,13 @@ export interface SyncSchedulerOptions {
   outbox?: ProcessOutboxOptions;
   /** Passed to each run (e.g. defaultCurrency). `full`, `signal` and `leaseHolder` are the scheduler's. */
   sync?: Omit<RunSyncOptions, 'full' | 'signal' | 'leaseHolder' | 'onProgress'>;
+  /**
+   * Asked at the start of each tick: false skips the tick (e.g. another process is the deployment's
+   * background-job runner). Default: always run.
+   */
+  mayRun?: () => Promise<boolean>;
+  /** Awaited after a sync this instance ran, inside the tick (e.g. tier rules and ranking snapshots). */
+  afterRun?: (summary: SyncSummary) => Promise<void>;
   /** Called after each tick, with the summary when this instance ran the sync. */
   onTick?: (result: { summary?: SyncSummary; skipped?: string; error?: unknown }) => void;
 }
@@ -38,6 +45,10 @@ export function startSyncScheduler(deps: SyncDeps, options: SyncSchedulerOptions
   let stopped = false;
 
   const tick = async (): Promise<SyncSummary | undefined> => {
+    if (options.mayRun && !(await options.mayRun())) {
+      options.onTick?.({ skipped: 'another process runs the background jobs' });
+      return undefined;
+    }
     if (options.processOutbox !== false) {
       try {
         await processOntraportOutbox(deps, options.outbox);
@@ -47,6 +58,13 @@ export function startSyncScheduler(deps: SyncDeps, options: SyncSchedulerOptions
     }
     try {
       const summary = await runSync(deps, { ...options.sync, signal: controller.signal, leaseHolder: holder });
+      if (options.afterRun) {
+        try {
+          await options.afterRun(summary);
+        } catch (err) {
+          deps.logger.error({ err: (err as Error).message }, 'work after the ontraport sync failed');
+        }
+      }
       options.onTick?.({ summary });
       return summary;
     } catch (err) {

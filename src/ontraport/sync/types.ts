@@ -9,6 +9,7 @@ import type { Database } from '../../store/tables.js';
 import type { OntraportClient } from '../client.js';
 import type { Condition } from '../conditions.js';
 import type { BaseRecord, ObjectMeta } from '../types.js';
+import type { FieldWants } from './fields.js';
 import type { Lookups, RefNeeds } from './lookups.js';
 
 /** The object types the sync mirrors, in the order it runs them (later ones refer to earlier ones). */
@@ -48,8 +49,8 @@ export interface RunSyncOptions {
   defaultCurrency?: string;
   /**
    * `referred` (default): contacts with a referrer or a partner program only (the partner center's leads and
-   * partners); `all`: every contact. `referred` sends an OR condition, which relies on AND binding tighter
-   * than OR on Ontraport's side (see conditions.ts).
+   * partners); `all`: every contact. `referred` is an OR of three fields: asked branch by branch, each an
+   * AND-only condition, merged by id (see sync/branch-pager.ts).
    */
   contactScope?: 'referred' | 'all';
   /**
@@ -117,11 +118,15 @@ export interface PageContext {
 export interface SyncObjectSpec {
   name: SyncObjectName;
   objectType: number;
+  /** The fields it reads: candidate names and labels (see fields.ts). */
+  wants: FieldWants<string>;
   /** Learns the account's field names from meta (throws SchemaMismatch when a required one is missing). */
   prepare(meta: ObjectMeta, options: Required<Pick<RunSyncOptions, 'contactScope'>>): PreparedSpec;
 }
 
 export interface PreparedSpec {
+  /** Partnergate's name of each wanted field -> the account's field (null: the account has none). */
+  mapping: Record<string, string | null>;
   /** Records of interest (e.g. purchases credited to a partner); undefined = all. */
   scope?: Condition;
   /** The field holding the last-modified time. */

@@ -1,10 +1,19 @@
 /**
- * The emulator's reading of Ontraport's `condition` parameter: a flat JSON array of clauses joined by "AND" /
- * "OR", AND binding tighter than OR (as the SQL Ontraport builds from it). Anything else is a 400, so the client
- * is proven to send only the documented form. String comparisons ignore case, as MySQL's default collation does.
+ * The emulator's reading of Ontraport's `condition` parameter, strictly: a flat JSON array of clauses joined
+ * by "AND" / "OR", each clause on a field the object has, with the value shape its operator takes
+ * (`{"value":x}`, `{"list":[{"value":x},...]}` for IN / NOT IN, "NULL" / "NOT NULL" for IS, a number for a
+ * comparison on a numeric field). Anything else is a 400, so the client is proven to send only that form.
+ *
+ * How a mixed AND/OR array is evaluated is not documented, so the emulator offers the readings a server might
+ * use: `and-first` (SQL precedence), `or-first` (OR binds tighter) and `left-to-right` (each joiner applied to
+ * the result so far). A client whose results differ between them depends on something Ontraport never promised. String comparisons ignore case, as
+ * MySQL's default collation does.
  */
+import type { EmuFieldMeta } from './schema.js';
+
 export type EmuValue = string | number | null | undefined;
 export type EmuRecord = Record<string, EmuValue>;
+export type ConditionOrder = 'and-first' | 'or-first' | 'left-to-right';
 
 interface Clause {
   field: string;
@@ -13,28 +22,47 @@ interface Clause {
   list?: EmuValue[];
 }
 
+export interface ParsedCondition {
+  clauses: Clause[];
+  /** joiners[i] joins clauses[i] and clauses[i + 1] */
+  joiners: Array<'AND' | 'OR'>;
+}
+
 export class ConditionError extends Error {}
 
 const OPS = new Set(['=', '<>', '>', '<', '>=', '<=', 'IN', 'NOT IN', 'IS', 'LIKE']);
+const NUMERIC_TYPES = new Set(['numeric', 'timestamp', 'parent', 'price', 'check']);
 
-function parseClause(raw: unknown, index: number): Clause {
+const isScalar = (v: unknown): v is string | number => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const isNumeric = (v: EmuValue): boolean => v !== null && v !== undefined && v !== '' && Number.isFinite(Number(v));
+
+function parseClause(raw: unknown, index: number, fields: Record<string, EmuFieldMeta>): Clause {
   const c = raw as { field?: { field?: unknown }; op?: unknown; value?: unknown };
-  if (!c || typeof c !== 'object' || typeof c.field?.field !== 'string') throw new ConditionError(`condition[${index}]: expected {"field":{"field":name},...}`);
+  if (!c || typeof c !== 'object' || Array.isArray(c) || typeof c.field?.field !== 'string') throw new ConditionError(`condition[${index}]: expected {"field":{"field":name},...}`);
+  const field = c.field.field;
+  const meta = fields[field];
+  if (!meta) throw new ConditionError(`condition[${index}]: unknown field "${field}"`);
   if (typeof c.op !== 'string' || !OPS.has(c.op)) throw new ConditionError(`condition[${index}]: unknown op ${JSON.stringify(c.op)}`);
-  const v = c.value as { value?: unknown; list?: unknown } | string | undefined;
+  const v = c.value as { value?: unknown; list?: unknown } | undefined;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConditionError(`condition[${index}]: ${c.op} needs a {"value":..} object`);
+  const numeric = NUMERIC_TYPES.has(meta.type);
   if (c.op === 'IN' || c.op === 'NOT IN') {
-    if (!v || typeof v !== 'object' || !Array.isArray(v.list) || v.list.length === 0) throw new ConditionError(`condition[${index}]: ${c.op} needs {"list":[{"value":..}]}`);
-    return { field: c.field.field, op: c.op, list: v.list.map((item) => (item as { value?: EmuValue })?.value) };
+    if ('value' in v || !Array.isArray(v.list) || v.list.length === 0) throw new ConditionError(`condition[${index}]: ${c.op} takes {"list":[{"value":..},..]}`);
+    const list = v.list.map((item) => (item && typeof item === 'object' ? (item as { value?: unknown }).value : undefined));
+    if (!list.every(isScalar)) throw new ConditionError(`condition[${index}]: ${c.op} list items must be {"value":string|number}`);
+    if (numeric && !list.every(isNumeric)) throw new ConditionError(`condition[${index}]: ${field} is ${meta.type}: ${c.op} takes numbers`);
+    return { field, op: c.op, list };
   }
-  // IS accepts {"value":"NULL"} and the bare string "NULL" (the real wire shape is unconfirmed).
-  const value = typeof v === 'string' ? v : v && typeof v === 'object' && 'value' in v ? (v.value as EmuValue) : undefined;
-  if (value === undefined) throw new ConditionError(`condition[${index}]: missing {"value":..}`);
+  if ('list' in v || !isScalar(v.value)) throw new ConditionError(`condition[${index}]: ${c.op} takes {"value":string|number}`);
+  const value = v.value;
   if (c.op === 'IS' && value !== 'NULL' && value !== 'NOT NULL') throw new ConditionError(`condition[${index}]: IS takes NULL or NOT NULL`);
-  return { field: c.field.field, op: c.op, value };
+  if (c.op === 'LIKE' && typeof value !== 'string') throw new ConditionError(`condition[${index}]: LIKE takes a string pattern`);
+  if (numeric && c.op !== 'IS' && c.op !== 'LIKE' && !isNumeric(value)) throw new ConditionError(`condition[${index}]: ${field} is ${meta.type}: ${c.op} takes a number, not ${JSON.stringify(value)}`);
+  return { field, op: c.op, value };
 }
 
-/** Parses the parameter into OR-terms of AND-clauses. */
-export function parseCondition(text: string): Clause[][] {
+/** Parses the parameter against the object's fields (a ConditionError says what is wrong, for a 400). */
+export function parseCondition(text: string, fields: Record<string, EmuFieldMeta>): ParsedCondition {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -42,23 +70,20 @@ export function parseCondition(text: string): Clause[][] {
     throw new ConditionError('condition is not JSON');
   }
   if (!Array.isArray(raw) || raw.length === 0) throw new ConditionError('condition must be a non-empty array');
-  const terms: Clause[][] = [[]];
+  if (raw.length % 2 === 0) throw new ConditionError('condition ends with a joiner');
+  const parsed: ParsedCondition = { clauses: [], joiners: [] };
   raw.forEach((item, i) => {
-    const expectClause = i % 2 === 0;
-    if (expectClause) {
+    if (i % 2 === 0) {
       if (Array.isArray(item)) throw new ConditionError(`condition[${i}]: nested groups are not part of the documented form`);
-      terms[terms.length - 1]!.push(parseClause(item, i));
-    } else if (item === 'OR') {
-      terms.push([]);
-    } else if (item !== 'AND') {
+      parsed.clauses.push(parseClause(item, i, fields));
+    } else if (item === 'AND' || item === 'OR') {
+      parsed.joiners.push(item);
+    } else {
       throw new ConditionError(`condition[${i}]: expected "AND" or "OR"`);
     }
   });
-  if (raw.length % 2 === 0) throw new ConditionError('condition ends with a joiner');
-  return terms;
+  return parsed;
 }
-
-const isNumeric = (v: EmuValue): boolean => v !== null && v !== undefined && v !== '' && Number.isFinite(Number(v));
 
 function compare(a: EmuValue, b: EmuValue): number {
   if (isNumeric(a) && isNumeric(b)) return Number(a) - Number(b);
@@ -78,9 +103,9 @@ function test(record: EmuRecord, c: Clause): boolean {
     case 'IS':
       return c.value === 'NULL' ? actual === null || actual === undefined : actual !== null && actual !== undefined;
     case 'IN':
-      return c.list!.some((v) => compare(actual, v) === 0);
+      return actual !== null && actual !== undefined && c.list!.some((v) => compare(actual, v) === 0);
     case 'NOT IN':
-      return c.list!.every((v) => compare(actual, v) !== 0);
+      return actual !== null && actual !== undefined && c.list!.every((v) => compare(actual, v) !== 0);
     case 'LIKE':
       return actual !== null && actual !== undefined && likeToRegExp(String(c.value)).test(String(actual));
   }
@@ -102,8 +127,35 @@ function test(record: EmuRecord, c: Clause): boolean {
   }
 }
 
-export function matches(record: EmuRecord, terms: Clause[][]): boolean {
-  return terms.some((term) => term.every((c) => test(record, c)));
+export function matches(record: EmuRecord, cond: ParsedCondition, order: ConditionOrder): boolean {
+  const results = cond.clauses.map((c) => test(record, c));
+  if (order === 'left-to-right') {
+    return cond.joiners.reduce((acc, joiner, i) => (joiner === 'AND' ? acc && results[i + 1]! : acc || results[i + 1]!), results[0]!);
+  }
+  if (order === 'or-first') {
+    // AND of the OR runs
+    let term = results[0]!;
+    for (let i = 0; i < cond.joiners.length; i++) {
+      if (cond.joiners[i] === 'AND') {
+        if (!term) return false;
+        term = results[i + 1]!;
+      } else {
+        term = term || results[i + 1]!;
+      }
+    }
+    return term;
+  }
+  // and-first: OR of the AND runs
+  let term = results[0]!;
+  for (let i = 0; i < cond.joiners.length; i++) {
+    if (cond.joiners[i] === 'OR') {
+      if (term) return true;
+      term = results[i + 1]!;
+    } else {
+      term = term && results[i + 1]!;
+    }
+  }
+  return term;
 }
 
 export function compareForSort(a: EmuValue, b: EmuValue): number {

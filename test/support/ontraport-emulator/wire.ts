@@ -1,7 +1,6 @@
 /** The emulator's wire helpers: string values, request bodies, HTTP errors, window counting, record changes. */
 import type { IncomingMessage } from 'node:http';
 import type { EmuRecord } from './conditions.js';
-import { alternateCommission, type CommissionSchemaVariant } from './schema.js';
 
 export class HttpError extends Error {
   constructor(
@@ -44,8 +43,8 @@ export function maxInWindow(timestamps: number[], windowMs: number): number {
   return best;
 }
 
-/** A visible change per object type, used by `changeFraction`. */
-export function mutationFor(type: number, r: EmuRecord, commissionSchema: CommissionSchemaVariant): EmuRecord {
+/** A visible change per object type (canonical names), used by `changeFraction`. */
+export function mutationFor(type: number, r: EmuRecord): EmuRecord {
   switch (type) {
     case 0:
       return { lastname: `${r.lastname ?? ''}-x` };
@@ -54,10 +53,8 @@ export function mutationFor(type: number, r: EmuRecord, commissionSchema: Commis
     case 35:
     case 40:
       return { name: `${r.name ?? ''}*` };
-    case 38: {
-      const field = commissionSchema === 'alternate' ? alternateCommission.fields.amount! : 'amount';
-      return { [field]: (Number(r[field] ?? 0) + 1).toFixed(2) };
-    }
+    case 38:
+      return { amount: (Number(r.amount ?? 0) + 1).toFixed(2) };
     case 44:
       return { next_charge: Number(r.next_charge ?? 0) + 86_400 };
     default:

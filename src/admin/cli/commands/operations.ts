@@ -101,7 +101,7 @@ export function syncCommand(io: CliIo, state: RunState): Command {
           ]);
           return;
         }
-        const client = createOntraportClient(rt.config, { logger: rt.logger });
+        const client = createOntraportClient(rt.config, { logger: rt.logger, store });
         let bar: Progress | undefined;
         let current = '';
         try {
