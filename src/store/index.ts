@@ -9,5 +9,8 @@ export { openStore, StoreError, type Store, type StoreKind, type StoreConfig } f
 export { migrateToLatest, SchemaError } from './migrate.js';
 export { acquireLease, releaseLease, getKv, setKv } from './leases.js';
 export { compiledOnce } from './compiled-once.js';
+export type { SqliteWorker, CompiledSql } from './sqlite-worker.js';
+export type { StoreCorruption } from './corruption.js';
+export { isCorruptionError } from './sqlite-file.js';
 export type * from './tables.js';
 export type { Kysely, Transaction } from 'kysely';
