@@ -12,5 +12,6 @@ export { compiledOnce } from './compiled-once.js';
 export type { SqliteWorker, CompiledSql } from './sqlite-worker.js';
 export type { StoreCorruption } from './corruption.js';
 export { isCorruptionError } from './sqlite-file.js';
+export { buildSqliteFile, buildingPathOf, type BuildStage } from './build.js';
 export type * from './tables.js';
 export type { Kysely, Transaction } from 'kysely';

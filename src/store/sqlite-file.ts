@@ -88,12 +88,15 @@ export function installSqliteFile(built: string, dest: string): void {
     const old = new BetterSqlite3(dest, { fileMustExist: true });
     let mode: unknown;
     try {
+      // Leaving WAL needs every other connection gone: SQLite answers busy (or keeps WAL) while one is open.
       old.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       mode = old.pragma('journal_mode = DELETE', { simple: true });
     } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_BUSY')) mode = 'busy';
       // A damaged file is replaced all the same: that is what a rebuild is for.
-      if (!isCorruptionError(err)) throw new StoreError(`${dest} cannot be replaced: ${(err as Error).message}`, { cause: err });
-      mode = 'delete';
+      else if (isCorruptionError(err)) mode = 'delete';
+      else throw new StoreError(`${dest} cannot be replaced: ${(err as Error).message}`, { cause: err });
     } finally {
       old.close();
     }
