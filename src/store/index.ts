@@ -13,5 +13,6 @@ export type { SqliteWorker, CompiledSql } from './sqlite-worker.js';
 export type { StoreCorruption } from './corruption.js';
 export { isCorruptionError } from './sqlite-file.js';
 export { buildSqliteFile, buildingPathOf, type BuildStage } from './build.js';
+export { backupSqlite, checkStore, type CheckResult, type StoreCheck } from './check.js';
 export type * from './tables.js';
 export type { Kysely, Transaction } from 'kysely';
