@@ -1,6 +1,6 @@
 /**
- * Notices when the store says its data is damaged. Every connection's query methods are wrapped once (a rejected
- * promise is inspected; a successful query costs nothing more), so the first SQLITE_CORRUPT, SQLITE_NOTADB or
+ * Notices when the store says its data is damaged. Every connection's query methods are wrapped once (an error is
+ * inspected; a successful query costs one more call), so the first SQLITE_CORRUPT, SQLITE_NOTADB or
  * PostgreSQL XX001/XX002 from any query is kept and announced. `/readyz` turns unready on it: a gateway whose
  * store is malformed answers 500 on some pages and 200 on others, which a load balancer should not keep serving.
  */
@@ -42,10 +42,16 @@ function watchConnection(conn: DatabaseConnection, latch: CorruptionLatch, watch
   watched.add(conn);
   const execute = conn.executeQuery.bind(conn);
   const stream = conn.streamQuery.bind(conn);
-  conn.executeQuery = (<R>(query: CompiledQuery) =>
-    execute<R>(query).catch((err: unknown) => {
+  // The SQLite connection throws synchronously (better-sqlite3 is synchronous); PostgreSQL's rejects.
+  conn.executeQuery = (<R>(query: CompiledQuery) => {
+    try {
+      return execute<R>(query).catch((err: unknown) => {
+        throw latch.observe(err);
+      });
+    } catch (err) {
       throw latch.observe(err);
-    })) as DatabaseConnection['executeQuery'];
+    }
+  }) as DatabaseConnection['executeQuery'];
   conn.streamQuery = async function* (query, chunkSize) {
     try {
       yield* stream(query, chunkSize);
