@@ -3,7 +3,7 @@
  * a backup of a live SQLite store is a checked, complete copy, never written over an existing file.
  */
 import { expect } from 'chai';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -11,26 +11,13 @@ import { runCli } from '../../src/admin/cli/program.js';
 import { generateDemoData } from '../../src/demo/index.js';
 import { buildSqliteFile } from '../../src/store/index.js';
 import { forEachStore } from '../support/store.js';
+import { damageTable } from '../store/support/damage.js';
 import { captureIo } from './support/fixtures.js';
 
 async function cli(env: Record<string, string>, ...args: string[]) {
   const io = captureIo();
   const code = await runCli(args, { stdout: io.stdout, stderr: io.stderr, overrides: { env: { PARTNERGATE_ENV: 'test', PARTNERGATE_LOG_LEVEL: 'silent', ...env } } });
   return { code, out: io.chunks.out, err: io.chunks.err, json: () => JSON.parse(io.chunks.out) };
-}
-
-/** Overwrites the middle of the first page of `table`'s b-tree with garbage, as a torn or foreign write would. */
-function damageTable(file: string, table: string): void {
-  const db = new BetterSqlite3(file);
-  const { rootpage } = db.prepare('select rootpage from sqlite_master where name = ?').get(table) as { rootpage: number };
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  db.close();
-  const fd = openSync(file, 'r+');
-  try {
-    writeSync(fd, Buffer.alloc(512, 0xa5), 0, 512, (rootpage - 1) * pageSize + 8);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 describe('admin CLI: db check and db backup [sqlite file]', function () {

@@ -4,15 +4,15 @@
  * answer (the state the pages benchmark measured as speed).
  */
 import { expect } from 'chai';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import BetterSqlite3 from 'better-sqlite3';
 import { createLogger } from '../../src/common/index.js';
 import { generateDemoData } from '../../src/demo/index.js';
 import { buildSqliteFile, isCorruptionError, openStore, type Store } from '../../src/store/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { damageTable } from './support/damage.js';
 
 const err = (code: string) => Object.assign(new Error(`failure ${code}`), { code });
 
@@ -37,13 +37,7 @@ describe('store corruption', function () {
       dir = mkdtempSync(join(tmpdir(), 'pg-corrupt-'));
       const file = join(dir, 'store.sqlite');
       const summary = await buildSqliteFile(file, (s) => generateDemoData(s, { seed: 5, partners: 20, commissions: 3_000 }));
-      // Garbage over the middle of the commissions table's first b-tree page.
-      const raw = new BetterSqlite3(file);
-      const { rootpage } = raw.prepare(`select rootpage from sqlite_master where name = 'commissions'`).get() as { rootpage: number };
-      raw.close();
-      const fd = openSync(file, 'r+');
-      writeSync(fd, Buffer.alloc(1024, 0x5a), 0, 1024, (rootpage - 1) * 4096 + 8);
-      closeSync(fd);
+      damageTable(file, 'commissions', 1024);
 
       store = await openStore({ kind: 'sqlite', path: file });
       const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) });
