@@ -257,7 +257,10 @@ async function keptSqliteStore(file: string, rows: number, out: ExportBenchResul
           await store.close();
         }
       },
-      (err: Error) => !process.stderr.write(`  ${err.message}: rebuilding\n`),
+      (err: Error) => {
+        process.stderr.write(`  ${err.message}: rebuilding\n`);
+        return false;
+      },
     );
     if (ready) return config;
   }

@@ -110,7 +110,12 @@ async function openBenchStore(o: LeaderboardBenchOptions): Promise<{ config: Sto
     mkdirSync(dirname(o.sqlitePath), { recursive: true });
     // A kept file is reused only when sound; a new one is built in one piece (a killed load leaves no half file).
     let sound = existsSync(o.sqlitePath);
-    if (sound) await requireSoundStore('leaderboard (kept store)', { kind: 'sqlite', path: o.sqlitePath }).catch((err: Error) => (sound = !process.stderr.write(`  ${err.message}: rebuilding\n`)));
+    if (sound) {
+      await requireSoundStore('leaderboard (kept store)', { kind: 'sqlite', path: o.sqlitePath }).catch((err: Error) => {
+        process.stderr.write(`  ${err.message}: rebuilding\n`);
+        sound = false;
+      });
+    }
     if (!sound) await buildSqliteFile(o.sqlitePath, (store) => loadIfEmpty(store, o.partners ?? 100_000, o.commissions ?? 5_000_000, o.seed ?? 42));
     return { config: { kind: 'sqlite', path: o.sqlitePath }, cleanup: async () => {} };
   }
