@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { generateDemoData } from '../src/demo/index.js';
-import { migrateToLatest, openStore, type Store } from '../src/store/index.js';
+import { generateDemoData, type DemoSummary } from '../src/demo/index.js';
+import { buildSqliteFile, migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
+import { requireSoundStore } from './lib.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
 
 const program = new Command()
@@ -31,31 +32,39 @@ const sampler = setInterval(() => {
 
 let pg: PostgresServer | undefined;
 let dir: string | undefined;
-let store: Store;
-if (o.store === 'postgres') {
-  pg = await startPostgres();
-  store = await openStore({ kind: 'postgres', url: await pg.createDatabase('demo_bench') });
-} else {
-  dir = mkdtempSync(join(tmpdir(), 'partnergate-demo-bench-'));
-  store = await openStore({ kind: 'sqlite', path: join(dir, 'demo.sqlite') });
-}
-await migrateToLatest(store.db, store.kind);
-
 let lastLog = 0;
-const summary = await generateDemoData(store, {
+const options = {
   seed: Number(o.seed),
   partners: Number(o.partners),
   commissions: Number(o.commissions),
   visitsPerCommission: Number(o.visitsPerCommission),
   rebuildIndexes: o.rebuildIndexes === 'auto' ? undefined : o.rebuildIndexes === 'yes',
-  onProgress: (p) => {
+  onProgress: (p: { table: string; rows: number; totalRows: number }) => {
     const t = performance.now();
     if (t - lastLog > 5000) {
       lastLog = t;
       process.stderr.write(`${(t / 1000).toFixed(0)}s ${p.table} ${p.rows} rows, ${p.totalRows} in all\n`);
     }
   },
-});
+};
+let summary: DemoSummary;
+let storeConfig: StoreConfig;
+if (o.store === 'postgres') {
+  pg = await startPostgres();
+  storeConfig = { kind: 'postgres', url: await pg.createDatabase('demo_bench') };
+  const store: Store = await openStore(storeConfig);
+  try {
+    await migrateToLatest(store.db, store.kind);
+    summary = await generateDemoData(store, options);
+  } finally {
+    await store.close();
+  }
+} else {
+  // As every bulk load of a SQLite store: into a temporary file, closed cleanly and renamed (store/build.ts).
+  dir = mkdtempSync(join(tmpdir(), 'partnergate-demo-bench-'));
+  storeConfig = { kind: 'sqlite', path: join(dir, 'demo.sqlite') };
+  summary = await buildSqliteFile(storeConfig.path, (store) => generateDemoData(store, options));
+}
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
@@ -76,11 +85,11 @@ const result = {
   cpus: (await import('node:os')).cpus().length,
   loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
   node: process.version,
+  storeCheck: await requireSoundStore('generator', storeConfig),
 };
 console.log(JSON.stringify(result, null, 2));
 if (o.out) writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
 
-await store.close();
 if (pg) await pg.stop();
 if (dir && !o.keep) rmSync(dir, { recursive: true, force: true });
 else if (dir) console.error(`kept ${join(dir, 'demo.sqlite')}`);

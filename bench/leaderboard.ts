@@ -11,7 +11,7 @@
  *
  * `benchLeaderboard(options)` returns the same JSON for the benchmarks runner.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,8 +24,9 @@ import { loadBlocksConfig } from '../src/blocks/index.js';
 import { rankingView, refreshRanking, rowsKeyOf } from '../src/blocks/rankings.js';
 import { blocksDepsOf } from '../src/blocks/service-deps.js';
 import { valuesForAll } from '../src/blocks/rollups.repo.js';
-import { migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
+import { buildSqliteFile, migrateToLatest, openStore, type Store, type StoreConfig } from '../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { requireSoundStore } from './lib.js';
 
 export interface LeaderboardBenchOptions {
   store: 'sqlite' | 'postgres';
@@ -70,6 +71,8 @@ export interface LeaderboardBenchResult {
   /** The alternative: the same rollup as a live GROUP BY over every partner, per request, ms (median of 3). */
   liveGroupByMs: number;
   loadSeconds: number | null;
+  /** `partnergate db check` on the store after the run ('db check ok'; a failed check throws). */
+  storeCheck: string;
   node: string;
 }
 
@@ -105,6 +108,15 @@ async function openBenchStore(o: LeaderboardBenchOptions): Promise<{ config: Sto
   }
   if (o.sqlitePath) {
     mkdirSync(dirname(o.sqlitePath), { recursive: true });
+    // A kept file is reused only when sound; a new one is built in one piece (a killed load leaves no half file).
+    let sound = existsSync(o.sqlitePath);
+    if (sound) {
+      await requireSoundStore('leaderboard (kept store)', { kind: 'sqlite', path: o.sqlitePath }).catch((err: Error) => {
+        process.stderr.write(`  ${err.message}: rebuilding\n`);
+        sound = false;
+      });
+    }
+    if (!sound) await buildSqliteFile(o.sqlitePath, (store) => loadIfEmpty(store, o.partners ?? 100_000, o.commissions ?? 5_000_000, o.seed ?? 42));
     return { config: { kind: 'sqlite', path: o.sqlitePath }, cleanup: async () => {} };
   }
   const dir = mkdtempSync(join(tmpdir(), 'partnergate-leaderboard-'));
@@ -119,6 +131,7 @@ export async function benchLeaderboard(o: LeaderboardBenchOptions): Promise<Lead
   const concurrency = o.concurrency ?? 1;
   const { config: storeConfig, cleanup } = await openBenchStore(o);
   const store = await openStore(storeConfig);
+  let result: LeaderboardBenchResult;
   try {
     await migrateToLatest(store.db, store.kind);
     const loadSeconds = await loadIfEmpty(store, partners, commissions, o.seed ?? 42);
@@ -213,7 +226,8 @@ export async function benchLeaderboard(o: LeaderboardBenchOptions): Promise<Lead
         service.push(performance.now() - t);
       }
       service.sort((a, b) => a - b);
-      return {
+      result = {
+        storeCheck: '',
         store: store.kind, partners: Number((await store.db.selectFrom('partners').select(store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), commissions: Number((await store.db.selectFrom('commissions').select(store.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
         requests: times.length, concurrency,
         p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)), p99Ms: round(percentile(times, 99)), maxMs: round(times.at(-1)!), non200, failures,
@@ -226,8 +240,14 @@ export async function benchLeaderboard(o: LeaderboardBenchOptions): Promise<Lead
     }
   } finally {
     await store.close();
+  }
+  // The run wrote sessions and snapshot generations: the store must still be sound.
+  try {
+    result.storeCheck = await requireSoundStore('leaderboard', storeConfig);
+  } finally {
     await cleanup();
   }
+  return result;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

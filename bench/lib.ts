@@ -2,6 +2,10 @@
  * Shared benchmark plumbing: loopback servers (nginx, the gateway in its own process), the wrk load generator,
  * peak-memory readings from /proc, and the result record every benchmark returns. Every server started here is
  * stopped by the caller's `finally`; every load run is bounded in time.
+ *
+ * A measured run with any non-2xx answer or socket error throws (`requireClean`), and so does a store that fails
+ * `partnergate db check` after a benchmark wrote to it (`requireSoundStore`): the runner then writes no figure,
+ * rather than timing error pages.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../test/support/postgres.js';
+import { runCli } from '../src/admin/cli/program.js';
+import type { StoreConfig } from '../src/store/index.js';
 
 export { freePort };
 const execFileP = promisify(execFile);
@@ -63,6 +69,35 @@ function toMs(text: string): number {
   if (!m) return NaN;
   const v = Number(m[1]);
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+/** A benchmark that must not publish a figure: it measured errors, or left a damaged store. */
+export class BenchFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchFailure';
+  }
+}
+
+/** Throws when a measured run saw any non-2xx answer or socket error; returns the run otherwise. */
+export function requireClean<T extends { non2xx: number; errors: number }>(what: string, r: T): T {
+  if (r.non2xx || r.errors) throw new BenchFailure(`${what}: ${r.non2xx} non-2xx answers and ${r.errors} socket errors in a measured run; no figure is written`);
+  return r;
+}
+
+/**
+ * Runs `partnergate db check` (in this process, through the CLI) on the store a benchmark wrote to; throws unless
+ * it exits 0. Returns a note for the figures.
+ */
+export async function requireSoundStore(what: string, config: StoreConfig): Promise<string> {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) => ({ write: (s: string) => (append(String(s)), true) }) as unknown as NodeJS.WritableStream;
+  const env = { PARTNERGATE_ENV: 'test', PARTNERGATE_LOG_LEVEL: 'warn', ...(config.kind === 'sqlite' ? { PARTNERGATE_SQLITE_PATH: config.path } : { DATABASE_URL: config.url }) };
+  const code = await runCli(['--json', 'db', 'check'], { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), overrides: { env } });
+  if (code !== 0) throw new BenchFailure(`${what}: partnergate db check exited ${code} on the ${config.kind} store: ${out.trim() || err.trim()}`);
+  process.stderr.write(`  ${what}: db check (${config.kind}) ok\n`);
+  return 'db check ok';
 }
 
 /** Runs wrk (Debian package) with keep-alive connections; returns req/s and latency percentiles. */

@@ -21,10 +21,10 @@ import { createLogger } from '../src/common/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { generateDemoData } from '../src/demo/index.js';
 import { createMailTransport } from '../src/mail/index.js';
-import { migrateToLatest, openStore } from '../src/store/index.js';
+import { buildSqliteFile, openStore } from '../src/store/index.js';
 import { createViews } from '../src/web/views.js';
 import { createLegacyWordPress, situations } from '../migration/index.js';
-import { result, round, type BenchResult } from './lib.js';
+import { requireSoundStore, result, round, type BenchResult } from './lib.js';
 
 const HERE = fileURLToPath(import.meta.url);
 
@@ -40,6 +40,8 @@ export interface MigrationFigures {
   verifyOk: boolean;
   peakRssMb: number;
   setupSeconds: number;
+  /** `partnergate db check` on the store after the migration ran ('db check ok'; a failed check throws). */
+  storeCheck: string;
 }
 
 /** An SMTP server that accepts everything and only counts (parsing would cost more than the migration). */
@@ -176,11 +178,10 @@ export async function measureMigration(opts: { partners: number; sendConcurrency
   let site: { url: string; close(): Promise<void> } | undefined;
   try {
     const setupStart = performance.now();
-    const store = await openStore({ kind: 'sqlite', path });
-    await migrateToLatest(store.db, store.kind);
-    await generateDemoData(store, { seed: 1, partners: opts.partners, commissions: opts.partners, visitsPerCommission: 1 });
-    const rows = await store.db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select('c.email').orderBy('p.id').execute();
-    await store.close();
+    const rows = await buildSqliteFile(path, async (store) => {
+      await generateDemoData(store, { seed: 1, partners: opts.partners, commissions: opts.partners, visitsPerCommission: 1 });
+      return store.db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select('c.email').orderBy('p.id').execute();
+    });
     site = await legacySite(rows.map((r) => r.email ?? ''));
     const setupSeconds = round((performance.now() - setupStart) / 1000, 1);
 
@@ -190,7 +191,8 @@ export async function measureMigration(opts: { partners: number; sendConcurrency
         else resolve(stdout);
       });
     });
-    const child = JSON.parse(out.trim().split('\n').at(-1)!) as Omit<MigrationFigures, 'partners' | 'wordpressUsers' | 'emailsPerSecond' | 'setupSeconds'>;
+    const child = JSON.parse(out.trim().split('\n').at(-1)!) as Omit<MigrationFigures, 'partners' | 'wordpressUsers' | 'emailsPerSecond' | 'setupSeconds' | 'storeCheck'>;
+    const storeCheck = await requireSoundStore('migration', { kind: 'sqlite', path });
     const send = child.steps.find((s) => s.step === 'send');
     return {
       partners: opts.partners,
@@ -199,6 +201,7 @@ export async function measureMigration(opts: { partners: number; sendConcurrency
       emailsSent: sink.count(),
       emailsPerSecond: send && send.seconds > 0 ? round(sink.count() / send.seconds, 0) : 0,
       setupSeconds,
+      storeCheck,
     };
   } finally {
     await site?.close();
@@ -210,7 +213,7 @@ export async function measureMigration(opts: { partners: number; sendConcurrency
 export async function benchMigration(opts: { smoke: boolean }): Promise<BenchResult[]> {
   const f = await measureMigration({ partners: opts.smoke ? 2_000 : 100_000 });
   const label = opts.smoke ? '2k' : '100k';
-  const note = `${f.emailsSent} emails over SMTP; steps: ${f.steps.map((s) => `${s.step} ${s.seconds}s`).join(', ')}`;
+  const note = `${f.emailsSent} emails over SMTP; steps: ${f.steps.map((s) => `${s.step} ${s.seconds}s`).join(', ')}; ${f.storeCheck} after the run`;
   return [
     result(`migration situation-2 apply, ${label} partners`, f.applySeconds, 's', undefined, note),
     result(`migration situation-2 peak memory, ${label} partners`, f.peakRssMb, 'MB'),

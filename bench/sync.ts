@@ -24,7 +24,7 @@ import { createLogger } from '../src/common/logger.js';
 import { OntraportClient, runSync, type SyncSummary } from '../src/ontraport/index.js';
 import { migrateToLatest, openStore } from '../src/store/index.js';
 import { OntraportEmulator } from '../test/support/ontraport-emulator.js';
-import { result, round, type BenchResult } from './lib.js';
+import { requireSoundStore, result, round, type BenchResult } from './lib.js';
 
 const RATE_LIMIT = 180;
 
@@ -42,7 +42,7 @@ export interface SyncRun {
   maxInWindow: number;
 }
 
-export async function runSyncBenchmark(opts: { contacts: number; windowMs: number }): Promise<{ runs: SyncRun[]; windowMs: number; limit: number }> {
+export async function runSyncBenchmark(opts: { contacts: number; windowMs: number }): Promise<{ runs: SyncRun[]; windowMs: number; limit: number; storeCheck: string }> {
   const emu = await new OntraportEmulator({ rateLimit: RATE_LIMIT, rateWindowMs: opts.windowMs }).start();
   const dir = mkdtempSync(join(tmpdir(), 'partnergate-sync-bench-'));
   const store = await openStore({ kind: 'sqlite', path: join(dir, 'sync.sqlite') });
@@ -67,7 +67,9 @@ export async function runSyncBenchmark(opts: { contacts: number; windowMs: numbe
     emu.changeFraction([0, 16, 17, 35, 36, 38, 40, 44], 0.01);
     emu.advanceClock(120_000); // the next run starts two minutes later on Ontraport's clock (past the safety margin)
     const incremental = await measure('incremental', false);
-    return { runs: [full, incremental], windowMs: opts.windowMs, limit: RATE_LIMIT };
+    await store.close();
+    const storeCheck = await requireSoundStore('sync', { kind: 'sqlite', path: join(dir, 'sync.sqlite') });
+    return { runs: [full, incremental], windowMs: opts.windowMs, limit: RATE_LIMIT, storeCheck };
   } finally {
     await store.close();
     await emu.stop();
@@ -83,7 +85,7 @@ export async function benchSync({ smoke }: { smoke: boolean }): Promise<BenchRes
   for (const run of r.runs) {
     const label = `sync ${run.kind} (${contacts / 1000}k contacts)`;
     out.push(
-      result(`${label}: requests`, run.requests, 'requests', undefined, `${run.records} records fetched`),
+      result(`${label}: requests`, run.requests, 'requests', undefined, `${run.records} records fetched; ${r.storeCheck} after the runs`),
       result(`${label}: wall time`, run.seconds, 's', undefined, scale),
       result(`${label}: achieved rate`, run.rateFraction, 'of allowed', { name: 'target 0.9 of allowed', value: 0.9 }),
       result(`${label}: mean request round trip`, round((run.seconds * 1000) / run.requests, 1), 'ms', { name: 'allowed interval', value: r.windowMs / r.limit, higherIsBetter: false }, 'sequential pages: the rate cannot exceed 1 / round trip'),

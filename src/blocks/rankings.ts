@@ -8,14 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { acquireLease, releaseLease, type Database } from '../store/index.js';
+import { acquireLease, releaseLease, type Database, type SqliteWorker } from '../store/index.js';
 import { formatMoney, type Logger } from '../common/index.js';
 import { localToday, type CompileContext } from './compile.js';
 import { sources } from './fields.js';
 import type { BoundRollup, Privacy, Scope } from './model.js';
 import * as repo from './rollups.repo.js';
 import * as ranks from './rankings.repo.js';
-import { fillInWorker, purgeInWorker } from './sqlite-worker.js';
 
 /** What the blocks services need: the store, the business's time zone and a clock. */
 export interface BlocksDeps {
@@ -24,8 +23,8 @@ export interface BlocksDeps {
   timeZone: string;
   now: () => number;
   logger?: Logger;
-  /** The SQLite file, when the store is one: snapshots are then built by a worker thread (sqlite-worker.ts). */
-  sqliteFile?: string;
+  /** The SQLite store's worker thread, when the store is one: snapshots are then built off the event loop. */
+  sqliteWorker?: SqliteWorker;
 }
 
 /**
@@ -62,10 +61,10 @@ async function buildGeneration(deps: BlocksDeps, rollup: BoundRollup, ctx: Compi
   const [from, to] = repo.generationRange(rollup.key);
   const keep = current === undefined ? '' : rowsKeyOf(rollup.key, current);
   const select = repo.snapshotSelect(deps.db, rollup, rowsKey, ctx);
-  if (deps.sqliteFile) {
-    await purgeInWorker(deps.sqliteFile, repo.purgeGenerationsChunkSql, [from, to, keep]);
+  if (deps.sqliteWorker) {
+    await deps.sqliteWorker.purge(repo.purgeGenerationsChunkSql, [from, to, keep]);
     const compiled = select.compile();
-    return { generation, rows: await fillInWorker(deps.sqliteFile, { sql: compiled.sql, parameters: compiled.parameters }, repo.snapshotInsertSql) };
+    return { generation, rows: await deps.sqliteWorker.fill({ sql: compiled.sql, parameters: compiled.parameters }, repo.snapshotInsertSql) };
   }
   await repo.purgeGenerations(deps.db, rollup.key, keep);
   return { generation, rows: await repo.insertSnapshotRows(deps.db, select) };
@@ -292,7 +291,7 @@ async function pruneRankings(deps: BlocksDeps, wanted: Set<string>): Promise<voi
   for (const key of await repo.snapshotKeys(deps.db)) {
     if (wanted.has(key)) continue;
     const [from, to] = repo.generationRange(key);
-    if (deps.sqliteFile) await purgeInWorker(deps.sqliteFile, repo.purgeGenerationsChunkSql, [from, to, '']);
+    if (deps.sqliteWorker) await deps.sqliteWorker.purge(repo.purgeGenerationsChunkSql, [from, to, '']);
     else await repo.purgeGenerations(deps.db, key, '');
     await repo.deleteSnapshotInfo(deps.db, key);
   }

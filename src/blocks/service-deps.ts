@@ -4,13 +4,13 @@
  */
 import type { Kysely } from 'kysely';
 import type { DataKeyring, Logger } from '../common/index.js';
-import type { Database } from '../store/index.js';
+import type { Database, SqliteWorker } from '../store/index.js';
 import { activeBlocksConfig } from './config.js';
 import type { BlocksConfig } from './model.js';
 import type { BlocksDeps } from './rankings.js';
 
 export interface ServiceDeps {
-  store: { db: Kysely<Database>; kind?: string; sqlite?: { name: string; memory?: boolean } };
+  store: { db: Kysely<Database>; sqliteWorker?: SqliteWorker };
   now?: () => number;
   logger?: Logger;
   config?: { defaultTimeZone?: string; publicUrl?: string; dataKeys?: DataKeyring };
@@ -20,7 +20,7 @@ export interface ServiceDeps {
 export function blocksDepsOf(deps: ServiceDeps): BlocksDeps {
   return {
     db: deps.store.db,
-    sqliteFile: deps.store.kind === 'sqlite' && deps.store.sqlite && !deps.store.sqlite.memory ? deps.store.sqlite.name : undefined,
+    sqliteWorker: deps.store.sqliteWorker,
     timeZone: deps.config?.defaultTimeZone ?? activeBlocksConfig().timeZone,
     now: deps.now ?? Date.now,
     logger: deps.logger,

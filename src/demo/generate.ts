@@ -70,8 +70,8 @@ async function resolvePrograms(store: Store, ids: IdBases) {
   return { programs, missing };
 }
 
-function openSink(store: Store, large: boolean): BulkSink {
-  if (store.kind === 'sqlite' && store.sqlite) return createSqliteSink(store.sqlite, { large });
+function openSink(store: Store): BulkSink {
+  if (store.kind === 'sqlite' && store.sqlite) return createSqliteSink(store.sqlite, { privateBuild: store.privateBuild === true });
   if (store.kind === 'postgres' && store.pgPool) return createPostgresSink(store.pgPool);
   throw new Error(`generateDemoData: the ${store.kind} store has no raw handle for bulk loading`);
 }
@@ -101,7 +101,8 @@ async function writePartners(world: World, sink: BulkSink): Promise<void> {
  * ids too). Uses the raw SQLite handle or PostgreSQL COPY, not the query builder: meant for empty or demo stores.
  * On failure the rows of the transaction in flight are rolled back; rows committed before stay, and dropped
  * indexes are rebuilt. A large load drops the big tables' secondary indexes (and PostgreSQL foreign keys) while it
- * runs: if the process is killed meanwhile they stay dropped; load into a fresh store again.
+ * runs: if the process is killed meanwhile they stay dropped. A SQLite load that a kill must not leave half-done
+ * goes through `buildSqliteFile` (store/), which also lets it skip WAL and fsyncs for speed.
  * Leaderboard snapshots (blocks) are not refreshed here: callers run the blocks refresh after a load.
  */
 export async function generateDemoData(store: Store, opts: DemoOptions): Promise<DemoSummary> {
@@ -111,7 +112,7 @@ export async function generateDemoData(store: Store, opts: DemoOptions): Promise
   const world = buildWorld(opts, ids, programs);
   const large = world.commissionCount >= LARGE_LOAD;
   const rebuild = opts.rebuildIndexes ?? large;
-  const sink = openSink(store, large);
+  const sink = openSink(store);
   const writers = Object.fromEntries(demoTables.map((t) => [t, sink.writer(t)])) as Record<DemoTable, TableWriter>;
   let indexSeconds = 0;
 

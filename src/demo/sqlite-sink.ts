@@ -1,8 +1,13 @@
 /**
  * Bulk writing into SQLite through the raw better-sqlite3 handle: multi-row prepared INSERTs inside large
- * transactions, `synchronous=OFF` and foreign-key checks off during the load (the generator writes parents
- * first), and secondary indexes of the big tables dropped and built once at the end (one sorted build is far
- * cheaper than millions of B-tree updates).
+ * transactions, foreign-key checks off during the load (the generator writes parents first), and secondary
+ * indexes of the big tables dropped and built once at the end (one sorted build is far cheaper than millions of
+ * B-tree updates).
+ *
+ * Only a file being built under a temporary name (`Store.privateBuild`, see `buildSqliteFile`) is loaded with a
+ * rollback journal in memory and `synchronous=OFF`: both are safe there because no other connection knows the
+ * file and a crash loses only that file. A shared store stays in WAL with its own durability: another process
+ * may open it at any moment, and a memory journal cut off by a crash leaves a malformed file.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { bulkTables, demoColumns, type BulkSink, type Cell, type DemoTable, type TableWriter } from './bulk-sink.js';
@@ -60,8 +65,8 @@ interface SavedIndex {
   sql: string;
 }
 
-/** `large`: a big load, worth leaving WAL mode for (when no other connection holds the file) to write each page once. */
-export function createSqliteSink(db: BetterSqlite3.Database, opts: { large: boolean }): BulkSink {
+/** `privateBuild`: the file is being built under a name no other connection knows (see the header). */
+export function createSqliteSink(db: BetterSqlite3.Database, opts: { privateBuild: boolean }): BulkSink {
   const writers = new Map<DemoTable, SqliteTableWriter>();
   let uncommitted = 0;
   let inTransaction = false;
@@ -72,11 +77,13 @@ export function createSqliteSink(db: BetterSqlite3.Database, opts: { large: bool
     cacheSize: db.pragma('cache_size', { simple: true }) as number,
     journalMode: db.pragma('journal_mode', { simple: true }) as string,
   };
-  // In WAL mode every page is written twice (log, then checkpoint). A rollback journal kept in memory writes it
-  // once and still allows rollback; SQLite refuses the switch (and we stay in WAL) while another connection is open.
-  if (opts.large && saved.journalMode === 'wal') db.pragma('journal_mode = MEMORY');
-  // Durability is pointless while loading generated rows; a crash means generating again.
-  db.pragma('synchronous = OFF');
+  if (opts.privateBuild) {
+    // In WAL mode every page is written twice (log, then checkpoint). A rollback journal kept in memory writes it
+    // once and still allows rollback.
+    if (saved.journalMode === 'wal') db.pragma('journal_mode = MEMORY');
+    // Durability is pointless while loading generated rows into a file a crash throws away.
+    db.pragma('synchronous = OFF');
+  }
   db.pragma('foreign_keys = OFF');
   db.pragma('cache_size = -524288'); // 512 MiB of page cache: index builds sort in memory
 

@@ -2,14 +2,20 @@
  * Opens the store: an embedded SQLite file (WAL) by default, PostgreSQL when DATABASE_URL names one.
  * Both go through one kysely instance with the same table types, so every query runs on either.
  */
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
+import { CorruptionLatch, watchForCorruption, type StoreCorruption } from './corruption.js';
+import { StoreError } from './errors.js';
 import { prepareRepeatedQueries, StatementNames } from './prepared-statements.js';
+import { openSqliteHandle } from './sqlite-file.js';
+import { createSqliteWorker, type SqliteWorker } from './sqlite-worker.js';
 import type { Database } from './tables.js';
+
+export { StoreError };
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -21,15 +27,20 @@ export interface Store {
   sqlite?: BetterSqlite3.Database;
   /** The raw PostgreSQL pool, for COPY streams. */
   pgPool?: pg.Pool;
+  /** A SQLite file's worker thread (its own connection) for long writes off the event loop; closed with the store. */
+  sqliteWorker?: SqliteWorker;
+  /**
+   * A SQLite file being built by `buildSqliteFile` under a temporary name no other connection knows: a bulk load
+   * may then leave WAL mode and durability for speed (a crash loses only the temporary file).
+   */
+  privateBuild?: boolean;
+  /** The first corruption error any query met (SQLITE_CORRUPT, PostgreSQL XX001...), or null. */
+  corruption(): StoreCorruption | null;
+  /** Calls `listener` once when the store first reports corruption (at once if it already has). */
+  onCorruption(listener: (c: StoreCorruption) => void): void;
   ping(): Promise<void>;
+  /** Closes every connection, the worker thread's first: a SQLite store leaves no `-wal`/`-shm` when it was the last user. */
   close(): Promise<void>;
-}
-
-export class StoreError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
 }
 
 /** node-pg returns int8/numeric as strings; our bigints are epoch ms and cents, safe as JS numbers. */
@@ -44,20 +55,21 @@ function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, '//$1:***@');
 }
 
-/**
- * A new store file is created 0600 (owner only) before SQLite opens it: SQLite gives its -wal and -shm files the
- * mode of the database file, so the whole store (sessions, hashes, queued emails) is unreadable to other local
- * users whatever the umask. An existing file keeps the mode its owner gave it.
- */
-function createPrivately(file: string): void {
-  try {
-    closeSync(openSync(file, 'wx', 0o600));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
+function storeParts(dialect: Dialect) {
+  const latch = new CorruptionLatch();
+  const db = new Kysely<Database>({ dialect: watchForCorruption(dialect, latch) });
+  return {
+    db,
+    latch,
+    corruption: () => latch.current,
+    onCorruption: (listener: (c: StoreCorruption) => void) => latch.listen(listener),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+  };
 }
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, opts: { privateBuild?: boolean }): Store {
   const file = resolve(path);
   try {
     if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true });
@@ -67,25 +79,28 @@ function openSqlite(path: string): Store {
   }
   let handle: BetterSqlite3.Database;
   try {
-    createPrivately(file);
-    handle = new BetterSqlite3(file);
-    handle.pragma('journal_mode = WAL');
-    handle.pragma('synchronous = NORMAL');
-    handle.pragma('foreign_keys = ON');
-    handle.pragma('busy_timeout = 5000');
+    handle = openSqliteHandle(file);
   } catch (err) {
     throw new StoreError(`cannot open SQLite store ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const { latch, ...parts } = storeParts(new SqliteDialect({ database: handle }));
+  const worker = createSqliteWorker(file, (err) => latch.observe(err));
+  let closing: Promise<void> | undefined;
   return {
-    db,
+    ...parts,
     kind: 'sqlite',
     sqlite: handle,
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
-    async close() {
-      await db.destroy();
+    sqliteWorker: worker,
+    privateBuild: opts.privateBuild,
+    close() {
+      closing ??= (async () => {
+        try {
+          await worker.close();
+        } finally {
+          await parts.db.destroy();
+        }
+      })();
+      return closing;
     },
   };
 }
@@ -108,20 +123,18 @@ async function openPostgres(url: string): Promise<Store> {
     await pool.end().catch(() => {});
     throw new StoreError(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  const { latch: _latch, ...parts } = storeParts(new PostgresDialect({ pool, cursor: Cursor }));
   return {
-    db,
+    ...parts,
     kind: 'postgres',
     pgPool: pool,
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
     async close() {
-      await db.destroy();
+      await parts.db.destroy();
     },
   };
 }
 
-export async function openStore(config: StoreConfig): Promise<Store> {
-  return config.kind === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url);
+/** Opens the store. `privateBuild`: see `Store.privateBuild` (only `buildSqliteFile` sets it). */
+export async function openStore(config: StoreConfig, opts: { privateBuild?: boolean } = {}): Promise<Store> {
+  return config.kind === 'sqlite' ? openSqlite(config.path, opts) : openPostgres(config.url);
 }

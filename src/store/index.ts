@@ -9,5 +9,10 @@ export { openStore, StoreError, type Store, type StoreKind, type StoreConfig } f
 export { migrateToLatest, SchemaError } from './migrate.js';
 export { acquireLease, releaseLease, getKv, setKv } from './leases.js';
 export { compiledOnce } from './compiled-once.js';
+export type { SqliteWorker, CompiledSql } from './sqlite-worker.js';
+export type { StoreCorruption } from './corruption.js';
+export { isCorruptionError } from './sqlite-file.js';
+export { buildSqliteFile, buildingPathOf, type BuildStage } from './build.js';
+export { backupSqlite, checkStore, type CheckResult, type StoreCheck } from './check.js';
 export type * from './tables.js';
 export type { Kysely, Transaction } from 'kysely';

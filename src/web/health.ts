@@ -5,6 +5,8 @@
  *
  * These answer anyone: `/readyz` says which dependency is down but never why (a driver's message can name
  * hosts, users, paths); the reason goes to the log.
+ * A store that has reported corruption (any query met SQLITE_CORRUPT, PostgreSQL XX001...) stays unready until
+ * the gateway is restarted on a repaired or restored store: some of its pages still answer, others fail.
  */
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
@@ -27,18 +29,29 @@ function probeUpstream(url: string, timeoutMs: number): Promise<string | null> {
 
 export function createHealthRouter(deps: GatewayDeps): Router {
   const router = Router();
+  deps.store.onCorruption((c) =>
+    deps.logger.fatal(
+      { storeError: c.message, store: deps.store.kind },
+      'the store reports corruption: /readyz now answers 503; run `partnergate db check`, then restore the last good backup (README, "Backups and restore")',
+    ),
+  );
   router.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks: Record<string, { ok: boolean }> = {};
-    try {
-      await deps.store.ping();
-      checks.store = { ok: true };
-    } catch (err) {
-      deps.logger.warn({ check: 'store', error: (err as Error).message.slice(0, 200) }, 'readyz: not ready');
-      checks.store = { ok: false };
+    // `state` is a fixed word, never a driver's message: the reason goes to the log (and the fatal line above).
+    const checks: Record<string, { ok: boolean; state?: 'corrupt' }> = {};
+    if (deps.store.corruption()) {
+      checks.store = { ok: false, state: 'corrupt' };
+    } else {
+      try {
+        await deps.store.ping();
+        checks.store = { ok: true };
+      } catch (err) {
+        deps.logger.warn({ check: 'store', error: (err as Error).message.slice(0, 200) }, 'readyz: not ready');
+        checks.store = { ok: false };
+      }
     }
     if (deps.config.upstreamUrl) {
       const error = await probeUpstream(deps.config.upstreamUrl, Math.min(deps.config.upstreamTimeoutMs, 3000));

@@ -53,7 +53,7 @@ forEachStore('blocks: preset rollups', (ctx) => {
     await clearBlocksTables(ctx.store);
     fx = await seedBlocksFixture(ctx.store);
     config = configFor(fx);
-    deps = { db: ctx.store.db, timeZone: 'UTC', now: () => NOW, sqliteFile: ctx.store.sqlite?.name };
+    deps = { db: ctx.store.db, timeZone: 'UTC', now: () => NOW, sqliteWorker: ctx.store.sqliteWorker };
   });
 
   const cases: Array<[string, string, (fx: Fixture, partnerId: number) => number]> = [

@@ -1,5 +1,5 @@
 /**
- * `partnergate db migrate` and `partnergate config check | doc`.
+ * `partnergate db migrate | check | backup` and `partnergate config check | doc`.
  */
 import { Command } from 'commander';
 import { Migrator } from 'kysely';
@@ -7,6 +7,7 @@ import { configReferenceMarkdown } from '../../../config/index.js';
 import { migrateToLatest, openStore } from '../../../store/index.js';
 import { migrationsFor } from '../../../store/migrate.js';
 import { action, type CliIo, type RunState } from '../command.js';
+import { dbBackupCommand, dbCheckCommand } from './db-integrity.js';
 import { ExitCode } from '../exit-codes.js';
 
 export function dbCommand(io: CliIo, state: RunState): Command {
@@ -34,6 +35,8 @@ export function dbCommand(io: CliIo, state: RunState): Command {
         }
       }),
     );
+  cmd.addCommand(dbCheckCommand(io, state));
+  cmd.addCommand(dbBackupCommand(io, state));
   return cmd;
 }
 
