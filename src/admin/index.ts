@@ -2,7 +2,7 @@
  * Admin: the `partnergate` CLI (src/admin/cli.ts) and the services behind it that the migrations reuse.
  * - Credentials: `issueCredentials` (accounts + one queued "new credentials" email per account, idempotent per
  *   outbox key, journal-aware), `resendCredentials`, `revokeCredentials`, `sendCredentialEmails`.
- * - Partner selection: `selectPartners` (ids, program, group, CSV list, all, or those who cannot sign in yet)
+ * - Partner selection: `selectPartners` (ids, program, group, CSV list, or all; none is a usage error)
  *   and `resolvePartnerList` for CSV partner lists.
  * The CLI itself (`src/admin/cli/program.ts`, `runCli`) is not exported here: it imports the migrations, which
  * import this file.

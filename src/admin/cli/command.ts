@@ -42,7 +42,8 @@ export function action<O>(io: CliIo, state: RunState, fn: Action<O>) {
     const out = createOutput({ json: Boolean(opts.json), stdout: io.stdout, stderr: io.stderr });
     let rt: CliRuntime | undefined;
     try {
-      rt = createRuntime(out, io.overrides);
+      // A dry run reads the store as it is: no migration, nothing written.
+      rt = createRuntime(out, io.overrides, { readOnly: Boolean((opts as { dryRun?: boolean }).dryRun) });
       state.code = (await fn(rt, opts, positional)) ?? ExitCode.ok;
     } catch (err) {
       state.code = exitCodeFor(err);
