@@ -13,6 +13,8 @@ import { createRuntime, type CliRuntime, type RuntimeOverrides } from './runtime
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where `--password-stdin` reads (default process.stdin). */
+  stdin?: AsyncIterable<Buffer | string>;
   overrides?: RuntimeOverrides;
 }
 

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { reportFailure, type CliIo, type RunState } from './command.js';
+import { adminCommand } from './commands/admins.js';
 import { configCommand, dbCommand } from './commands/basics.js';
 import { credentialsCommand, mailCommand } from './commands/credentials.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   const commands = [
     dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
     payoutsCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state), partnerCenterCommand(io, state),
+    adminCommand(io, state),
   ];
   for (const c of commands) program.addCommand(c);
   // Every (sub)command: errors thrown instead of exiting, output to our streams, usage shown after an error.

@@ -72,7 +72,7 @@ export async function sendIfPossible(rt: CliRuntime, opts: { send?: boolean; dry
   }
 }
 
-function sendLines(send: SendReport | null): string[] {
+export function sendLines(send: SendReport | null): string[] {
   if (!send) return ['emails: queued, not sent (run `partnergate mail send-queued`)'];
   const lines = [`emails: ${send.sent} sent, ${send.failed.length} refused, ${send.retrying} retrying later, ${send.interrupted} interrupted, ${send.inFlight.length} cut off mid-send`];
   lines.push(...rowLines([...send.failed, ...send.inFlight], () => true));
