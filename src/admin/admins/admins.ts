@@ -15,7 +15,7 @@ import * as repo from './admins.repo.js';
 export { listAdmins, type AdminRow } from './admins.repo.js';
 
 export const ADMIN_INVITE_TEMPLATE = 'admin-invite';
-/** Outbox keys of invitations; their raw link is removed from the row once sent. */
+/** Outbox keys of invitations (the outbox clears a row's parameters, link included, once it is sent). */
 export const ADMIN_INVITE_KEY_PREFIX = 'admin-invite:account:';
 
 export interface AdminChange {

@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AppError } from '../../../common/index.js';
-import { redactSentEmailParam } from '../../../mail/index.js';
-import { ADMIN_INVITE_KEY_PREFIX, createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange } from '../../admins/admins.js';
+import { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange } from '../../admins/admins.js';
 import { action, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -68,8 +67,6 @@ export function adminCommand(io: CliIo, state: RunState): Command {
         const deps = await rt.credentialsDeps();
         const change = await inviteAdmin(deps, { email: opts.email, dryRun: opts.dryRun });
         const send = await sendIfPossible(rt, opts, 1);
-        // Once sent, only the token's hash stays in the store: the outbox copy of the link goes.
-        if (send) await redactSentEmailParam(deps.db, ADMIN_INVITE_KEY_PREFIX, 'setPasswordUrl');
         reportChange(rt.out, change, { send }, opts.dryRun ? [] : sendLines(send));
         return send && send.failed.length ? ExitCode.partial : ExitCode.ok;
       }),
