@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     process.send?.({ type: 'listening', port });
     return;
   }
+  for (const note of config.ignored) logger.info(note);
   if (config.dataKeyDerived) {
     logger.warn('PARTNERGATE_DATA_KEY is not set: secrets at rest are sealed with a key derived from the store location (development only; production requires the setting)');
   }

@@ -12,7 +12,7 @@ import { classifyRequest } from './web/paths.js';
 export interface GatewayServer {
   server: Server;
   listen(): Promise<{ port: number }>;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes keep-alive sockets. */
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`, 10 s unless given: the gateway gives 5 s), then closes every connection. */
   close(graceMs?: number): Promise<void>;
 }
 

@@ -2,8 +2,9 @@
  * Admin: the `partnergate` CLI (src/admin/cli.ts) and the services behind it that the migrations reuse.
  * - Credentials: `issueCredentials` (accounts + one queued "new credentials" email per account, idempotent per
  *   outbox key, journal-aware), `resendCredentials`, `revokeCredentials`, `sendCredentialEmails`.
- * - Partner selection: `selectPartners` (ids, program, group, CSV list, all, or those who cannot sign in yet)
+ * - Partner selection: `selectPartners` (ids, program, group, CSV list, or all; none is a usage error)
  *   and `resolvePartnerList` for CSV partner lists.
+ * - Administrators: `createAdmin`, `inviteAdmin`, `listAdmins`, `disableAdmin` (src/admin/admins/).
  * The CLI itself (`src/admin/cli/program.ts`, `runCli`) is not exported here: it imports the migrations, which
  * import this file.
  */
@@ -15,6 +16,7 @@ export {
   RunAborted, credentialsEmailKey, accountIdOfKey, tally, CREDENTIALS_TEMPLATE,
   type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
 } from './credentials/types.js';
+export { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange, type AdminRow } from './admins/admins.js';
 export { selectPartners, type PartnerSelector, type Selection } from './selection.js';
 export { resolvePartnerList, parseCsv } from './partner-list.js';
 export { ExitCode, CliError } from './cli/exit-codes.js';

@@ -1,6 +1,6 @@
 /**
- * Which partners a credentials command acts on: named ids, a program, a group, a CSV list, all of them, or (by
- * default) those who cannot sign in yet. Several selectors add up. Unknown programs are a usage error; named
+ * Which partners a credentials command acts on: named ids, a program, a group, a CSV list, or all of them. Several
+ * selectors add up; none at all is a usage error, so a bare command never acts on every partner by surprise. Unknown programs are a usage error; named
  * partners that do not exist come back as rejected rows.
  */
 import type { Kysely } from 'kysely';
@@ -38,7 +38,7 @@ export function isEmptySelector(sel: PartnerSelector): boolean {
 
 export async function selectPartners(deps: SelectionDeps, sel: PartnerSelector): Promise<Selection> {
   if (isEmptySelector(sel)) {
-    return { partnerIds: await repo.partnerIdsWithoutCredentials(deps.db), rejected: [], description: 'partners who cannot sign in yet' };
+    throw new AppError('request.invalid_field', 'partner: name the partners (--partner, --program, --group, --csv) or pass --all for every partner', { field: 'partner' });
   }
   const ids = new Set<number>();
   const rejected: CredentialRow[] = [];

@@ -2,7 +2,7 @@
  * Clearing out what sign-in leaves behind: expired sessions (already refused when presented), used or expired
  * one-time tokens, and throttle counters whose window is over; then stored secrets not sealed under the current
  * data key are re-sealed (`reseal.ts`). Run now and then by the gateway itself (at most
- * every 10 minutes per instance, after a sign-in, in the background) and callable from the admin CLI.
+ * every 10 minutes per instance, after a sign-in, in the background).
  */
 import type { Kysely } from 'kysely';
 import type { GatewayDeps } from '../deps.js';

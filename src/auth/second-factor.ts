@@ -10,11 +10,19 @@ import { redirectPolicyFor, safeRedirect } from './redirects.js';
 
 export type SecondFactorStep = 'done' | 'totp' | 'totp_setup';
 
+/**
+ * Whether the account must have TOTP: every account under `PARTNERGATE_TOTP_REQUIRED`, and administrators always
+ * (an admin session reaches every partner's payout data, so a password alone is not enough).
+ */
+export function totpRequiredFor(config: Pick<Config, 'totpRequired'>, account: Pick<Account, 'role'>): boolean {
+  return config.totpRequired || account.role === 'admin';
+}
+
 /** What the new session still needs after the first factor: the code, enrolment, or nothing. */
-export function secondFactorStep(config: Pick<Config, 'totpRequired'>, account: Pick<Account, 'totp_enabled'>, providerMfa = false): SecondFactorStep {
+export function secondFactorStep(config: Pick<Config, 'totpRequired'>, account: Pick<Account, 'totp_enabled' | 'role'>, providerMfa = false): SecondFactorStep {
   if (providerMfa) return 'done';
   if (account.totp_enabled) return 'totp';
-  return config.totpRequired ? 'totp_setup' : 'done';
+  return totpRequiredFor(config, account) ? 'totp_setup' : 'done';
 }
 
 /**

@@ -13,6 +13,7 @@ import { throttledError } from './credentials.js';
 import { deviceCookiesFor } from './device-cookie.js';
 import { deviceCookieOf, field, formToken, nextTarget, originOf, rememberDevice, render, renderSignedIn, setSessionCookie } from './http.js';
 import { secretBoxFor } from './secret-box.js';
+import { totpRequiredFor } from './second-factor.js';
 import { csrfTokenFor, endAccountSessions, openSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, totpThrottleKeys } from './throttle.js';
 import { beginTotpEnrolment, completeTotpEnrolment, disableTotp, totpQrCode, totpUri, verifySecondFactor } from './totp.js';
@@ -100,7 +101,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
       secret,
       uri,
       qrCode: await totpQrCode(uri),
-      required: deps.config.totpRequired,
+      required: totpRequiredFor(deps.config, account),
       error,
     });
   };
@@ -115,9 +116,9 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const s = req.ctx.session;
     if (!s) return res.redirect(303, `/sso/sign-in?rd=${encodeURIComponent('/sso/two-factor/setup')}`);
     const account = await accountOf(s);
-    if (s.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
+    if (s.totp_pending && (account.totp_enabled || !totpRequiredFor(deps.config, account))) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
     if (account.totp_enabled) {
-      return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !deps.config.totpRequired, disabled: false });
+      return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !totpRequiredFor(deps.config, account), disabled: false });
     }
     if (!freshEnough(s)) return res.redirect(303, `/sso/confirm?rd=${encodeURIComponent(req.originalUrl)}`);
     await showSetup(req, res, 200, account);
@@ -128,7 +129,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const account = await accountOf(session);
     // A pending session may enrol only when enrolment is what it waits for (mandatory and not yet set up):
     // with two-factor on it must answer the challenge, and nothing here ever replaces an enabled secret.
-    if (session.totp_pending && (account.totp_enabled || !deps.config.totpRequired)) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
+    if (session.totp_pending && (account.totp_enabled || !totpRequiredFor(deps.config, account))) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
     if (account.totp_enabled) throw new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
     if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
     const codes = await completeTotpEnrolment(db, box, account, field(req.body, 'code'), deps.now());
@@ -145,9 +146,9 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
   router.post('/two-factor/disable', async (req, res) => {
     const { session } = sessionOf(req);
     if (session.totp_pending) throw new AppError('auth.totp_required', 'Enter your two-factor code to continue.');
-    if (deps.config.totpRequired) throw new AppError('auth.forbidden', 'Two-factor sign-in is required for every partner here and cannot be turned off.');
-    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then turn two-factor sign-in off.');
     const account = await accountOf(session);
+    if (totpRequiredFor(deps.config, account)) throw new AppError('auth.forbidden', 'Two-factor sign-in is required for this account and cannot be turned off.');
+    if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then turn two-factor sign-in off.');
     const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
       return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });

@@ -32,6 +32,8 @@ export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dat
   oidcEnabled: boolean;
   ontraportEnabled: boolean;
   configFile?: string;
+  /** Environment variables read as Kubernetes service links and ignored: one line each, for a log note. */
+  ignored: string[];
 }
 
 export class ConfigError extends Error {
@@ -42,6 +44,20 @@ export class ConfigError extends Error {
 }
 
 const CONFIG_FILE_ENV = 'PARTNERGATE_CONFIG';
+
+/**
+ * Kubernetes injects service links for every Service in the namespace (unless the pod sets
+ * `enableServiceLinks: false`): a Service named `partnergate` (or `partnergate-x`) yields `PARTNERGATE[_X]_SERVICE_HOST`,
+ * `_SERVICE_PORT[_<NAME>]`, `_PORT=tcp://10.0.0.1:8080`, `_PORT_8080_TCP[_PROTO|_PORT|_ADDR]`. Those names are
+ * not settings; `PARTNERGATE_PORT` is, so there only a `proto://host:port` value marks the variable as Kubernetes'.
+ */
+const SERVICE_LINK_NAME = /^PARTNERGATE(_[A-Z0-9_]+)?_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)$/;
+const SERVICE_LINK_PORT_VALUE = /^(tcp|udp|sctp):\/\/[^/\s]+:\d+$/;
+
+/** Whether an environment variable is a Kubernetes service link rather than a (misspelt) setting. */
+export function isServiceLink(name: string, value: string): boolean {
+  return SERVICE_LINK_NAME.test(name) || (/^PARTNERGATE(_[A-Z0-9_]+)?_PORT$/.test(name) && SERVICE_LINK_PORT_VALUE.test(value));
+}
 const keysByEnv = new Map(Object.entries(settings).map(([k, s]) => [s.env, k as SettingKey]));
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -73,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   const sourceName: Record<string, string> = {};
+  const serviceLinks: string[] = [];
 
   const file = env[CONFIG_FILE_ENV];
   if (file) {
@@ -87,6 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
+    if (isServiceLink(name, value)) {
+      serviceLinks.push(name);
+      continue;
+    }
     const key = keysByEnv.get(name);
     if (key) {
       if (value === '') continue;
@@ -149,6 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidcEnabled: Boolean(p.oidcIssuer && p.oidcClientId),
     ontraportEnabled: Boolean(p.ontraportAppId && p.ontraportApiKey),
     configFile: file,
+    ignored: serviceLinks.length
+      ? [`ignored ${serviceLinks.sort().join(', ')}: Kubernetes service links, not settings (set enableServiceLinks: false in the pod spec to drop them)`]
+      : [],
   };
 }
 

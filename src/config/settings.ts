@@ -1,7 +1,7 @@
 /**
  * The catalogue of every Partnergate setting: its environment variable, its zod schema, whether it is a
  * secret (never echoed), and the sentence that documents it. The README's configuration table is printed
- * from this list (`partnergate config --doc`), so the code and the docs cannot drift apart.
+ * from this list (`partnergate config doc`), so the code and the docs cannot drift apart.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -85,10 +85,10 @@ export const settings = {
   sessionAbsoluteHours: { env: 'PARTNERGATE_SESSION_ABSOLUTE_HOURS', schema: int(1, 720).default(12), default: '12', doc: 'A session ends this long after sign-in, used or not.' },
   redirectAllowedHosts: { env: 'PARTNERGATE_REDIRECT_ALLOWED_HOSTS', schema: list.default([]), default: '(none)', doc: 'Hosts a post-sign-in redirect may go to besides the gateway\'s own origin: `host:port` exact, or `.example.com` for subdomains.' },
   accessPrograms: { env: 'PARTNERGATE_ACCESS_PROGRAMS', schema: list.default([]), default: '(any program)', doc: 'Partner program names allowed into the partner center; empty means partners of any program.' },
-  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for every account (partners and administrators) on every sign-in path: password, WordPress hand-off and OpenID Connect.' },
+  totpRequired: { env: 'PARTNERGATE_TOTP_REQUIRED', schema: bool.default(false), default: 'false', doc: 'Make TOTP two-factor mandatory for partners too (administrators always need it) on every sign-in path: password, WordPress hand-off and OpenID Connect.' },
   loginMaxPerAccount: { env: 'PARTNERGATE_LOGIN_MAX_PER_ACCOUNT', schema: int(1, 1000).default(5), default: '5', doc: 'Failed sign-ins allowed per account in 15 minutes.' },
   loginMaxPerIp: { env: 'PARTNERGATE_LOGIN_MAX_PER_IP', schema: int(1, 100_000).default(20), default: '20', doc: 'Failed sign-ins allowed per client IP in 15 minutes.' },
-  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: trustProxy.default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For: `loopback`, `linklocal`, `uniquelocal`, addresses or subnets, comma-separated, or `false`. The per-IP sign-in limits count the address those proxies vouch for, else the connecting peer; `true` (trust any peer) is refused, since a client could then pick the address it is counted under.' },
+  trustProxy: { env: 'PARTNERGATE_TRUST_PROXY', schema: trustProxy.default('loopback'), default: 'loopback', doc: 'Which peers may set X-Forwarded-For for Partnergate\'s own routes (requests proxied to WordPress always carry the connecting peer as X-Forwarded-For; what a client or an outer proxy sent is dropped): `loopback`, `linklocal`, `uniquelocal`, addresses or subnets, comma-separated, or `false`. The per-IP sign-in limits count the address those proxies vouch for, else the connecting peer; `true` (trust any peer) is refused, since a client could then pick the address it is counted under.' },
   oidcIssuer: { env: 'PARTNERGATE_OIDC_ISSUER', schema: httpUrl.optional(), doc: 'OpenID Provider issuer URL; enables "Sign in with" when set with the client id.' },
   oidcClientId: { env: 'PARTNERGATE_OIDC_CLIENT_ID', schema: z.string().min(1).optional(), doc: 'OIDC client id.' },
   oidcClientSecret: { env: 'PARTNERGATE_OIDC_CLIENT_SECRET', schema: z.string().min(1).optional(), secret: true, doc: 'OIDC client secret.' },
@@ -102,13 +102,13 @@ export const settings = {
   ontraportBaseUrl: { env: 'PARTNERGATE_ONTRAPORT_BASE_URL', schema: httpUrl.default('https://api.ontraport.com/1'), default: 'https://api.ontraport.com/1', doc: 'Ontraport REST API base URL.' },
   ontraportAppId: { env: 'PARTNERGATE_ONTRAPORT_APP_ID', schema: z.string().min(1).optional(), doc: 'Ontraport Api-Appid.' },
   ontraportApiKey: { env: 'PARTNERGATE_ONTRAPORT_API_KEY', schema: z.string().min(1).optional(), secret: true, doc: 'Ontraport Api-Key.' },
-  ontraportRatePerMinute: { env: 'PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE', schema: int(1, 100_000).default(180), default: '180', doc: 'Requests per rolling minute the client never exceeds (Ontraport allows 180).' },
+  ontraportRatePerMinute: { env: 'PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE', schema: int(1, 100_000).default(180), default: '180', doc: 'Requests per rolling minute each gateway or CLI process keeps to (Ontraport allows 180 per account). With several workers or hosts on one account, each counts its own requests and learns of the others only after the fact, from Ontraport\'s rate headers (a 429 makes them all wait): to stay under the quota, divide the value by the number of processes.' },
   ontraportTimeoutMs: { env: 'PARTNERGATE_ONTRAPORT_TIMEOUT_MS', schema: int(100, 300_000).default(30_000), default: '30000', doc: 'Hard timeout of one Ontraport request.' },
   syncIntervalSeconds: { env: 'PARTNERGATE_SYNC_INTERVAL_SECONDS', schema: int(0, 86_400).default(0), default: '0 (off)', doc: 'Run the incremental Ontraport sync inside the gateway this often (one runner across instances).' },
   defaultTimeZone: { env: 'PARTNERGATE_DEFAULT_TIME_ZONE', schema: timeZone.default('UTC'), default: 'UTC', doc: 'Time zone for partners who have not chosen one.' },
   defaultCurrency: { env: 'PARTNERGATE_DEFAULT_CURRENCY', schema: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'), default: 'USD', doc: 'Currency of programs that do not name one.' },
   exportMaxRangeDays: { env: 'PARTNERGATE_EXPORT_MAX_RANGE_DAYS', schema: int(1, 36_600).default(3_660), default: '3660', doc: 'Longest date range a report or export accepts.' },
-  exportQueueSeconds: { env: 'PARTNERGATE_EXPORT_QUEUE_SECONDS', schema: int(0, 300).default(20), default: '20', doc: 'How long an export waits for one of the 4 export slots before answering 503 with Retry-After (one partner holds at most 2; a third gets 429 at once).' },
+  exportQueueSeconds: { env: 'PARTNERGATE_EXPORT_QUEUE_SECONDS', schema: int(0, 300).default(20), default: '20', doc: 'How long an export waits for one of the 4 export slots of its process (4 per gateway process) before answering 503 with Retry-After (one partner holds at most 2; a third gets 429 at once).' },
   blocksConfig: { env: 'PARTNERGATE_BLOCKS_CONFIG', schema: z.string().min(1).optional(), doc: 'YAML or JSON file of rollups, blocks, pages, tiers and groups. Unset: the shipped presets.' },
   themeDir: { env: 'PARTNERGATE_THEME_DIR', schema: z.string().min(1).optional(), doc: 'Folder of templates that override the shipped ones file by file.' },
   brandName: { env: 'PARTNERGATE_BRAND_NAME', schema: z.string().min(1).default('Partner Center'), default: 'Partner Center', doc: 'Business name shown on pages and in emails.' },

@@ -28,7 +28,7 @@ forEachStore('admin CLI: issued credentials sign a partner in', (ctx) => {
     await clearAll(ctx.store);
     const [partnerId] = await seedPartners(ctx.store, [{ email: 'carol@example.test', firstName: 'Carol' }]);
     const io = captureIo();
-    const code = await runCli(['credentials', 'issue'], {
+    const code = await runCli(['credentials', 'issue', '--all'], {
       stdout: io.stdout,
       stderr: io.stderr,
       overrides: { env: { PARTNERGATE_LOG_LEVEL: 'silent', PARTNERGATE_ENV: 'test', PARTNERGATE_SMTP_URL: sink.url, PARTNERGATE_PUBLIC_URL: tg.url }, store: ctx.store },

@@ -48,7 +48,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
   it('creates an account per partner and emails one single-use, hashed, expiring set-password link; a re-run sends nothing', async () => {
     const ids = await seedPartners(ctx.store, [{ email: 'Ann@Example.test', firstName: 'Ann' }, { email: 'bob@example.test', firstName: 'Bob' }]);
     const before = Date.now();
-    const first = await cli('--json', 'credentials', 'issue');
+    const first = await cli('--json', 'credentials', 'issue', '--all');
     expect(first.code, first.err).to.equal(0);
     expect(first.json().counts.queued).to.equal(2);
     expect(first.json().send.sent).to.equal(2);
@@ -78,7 +78,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
     expect(outbox).to.have.length(2);
     for (const row of outbox) expect(row.params_json).to.not.contain('set-password');
 
-    const again = await cli('--json', 'credentials', 'issue');
+    const again = await cli('--json', 'credentials', 'issue', '--all');
     expect(again.code).to.equal(0);
     expect(again.json().counts.already_sent).to.equal(2);
     expect(again.json().counts.queued).to.equal(0);
@@ -110,7 +110,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
   it('an SMTP server refusing a recipient is reported; a re-run sends only what was not sent, with a fresh link', async () => {
     const [a, b, c] = await seedPartners(ctx.store, [{ email: 'a@example.test' }, { email: 'b@example.test' }, { email: 'c@example.test' }]);
     sink.refuseRecipients(/^b@example\.test$/);
-    const first = await cli('--json', 'credentials', 'issue');
+    const first = await cli('--json', 'credentials', 'issue', '--all');
     expect(first.code).to.equal(4);
     const failed = first.json().send.failed;
     expect(failed).to.have.length(1);
@@ -119,7 +119,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
     expect(sink.messages.map((m) => m.to[0]).sort()).to.deep.equal(['a@example.test', 'c@example.test']);
 
     sink.refuseRecipients(null);
-    const second = await cli('--json', 'credentials', 'issue');
+    const second = await cli('--json', 'credentials', 'issue', '--all');
     expect(second.code, second.err).to.equal(0);
     const byPartner = new Map(second.json().rows.map((r: { partnerId: number; outcome: string }) => [r.partnerId, r.outcome]));
     expect(byPartner.get(a)).to.equal('already_sent');
@@ -127,7 +127,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
     expect(byPartner.get(b)).to.equal('requeued');
     expect(sink.messages).to.have.length(3);
     expect(sink.messagesTo('b@example.test')).to.have.length(1);
-    const third = await cli('--json', 'credentials', 'issue');
+    const third = await cli('--json', 'credentials', 'issue', '--all');
     expect(third.json().counts.already_sent).to.equal(3);
     expect(sink.messages).to.have.length(3);
 
@@ -139,7 +139,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
 
   it('--dry-run reports the same decisions and changes nothing', async () => {
     await seedPartners(ctx.store, [{ email: 'a@example.test' }, { email: 'bad@' }]);
-    const dry = await cli('--json', 'credentials', 'issue', '--dry-run');
+    const dry = await cli('--json', 'credentials', 'issue', '--all', '--dry-run');
     expect(dry.code).to.equal(4);
     expect(dry.json().dryRun).to.equal(true);
     expect(dry.json().counts).to.include({ queued: 1, failed: 1 });
@@ -151,7 +151,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
 
   it('resend voids every earlier link and sends a fresh one; revoke disables the account and its links', async () => {
     const [p] = await seedPartners(ctx.store, [{ email: 'p@example.test' }]);
-    await cli('credentials', 'issue');
+    await cli('credentials', 'issue', '--all');
     const firstLink = setPasswordLinkIn(sink.messages[0]);
     const resend = await cli('--json', 'credentials', 'resend', '--partner', String(p));
     expect(resend.code, resend.err).to.equal(0);
@@ -210,6 +210,11 @@ forEachStore('admin CLI: credentials', (ctx) => {
     expect(badId.err).to.contain('partner: "x1" is not a partner id');
     const noSelector = await cli('credentials', 'revoke');
     expect(noSelector.code).to.equal(2);
+    await seedPartners(ctx.store, [{ email: 'bare@example.test' }]);
+    const bareIssue = await cli('credentials', 'issue');
+    expect(bareIssue.code).to.equal(2);
+    expect(bareIssue.err).to.contain('--all');
+    expect(await ctx.store.db.selectFrom('accounts').select('id').execute()).to.have.length(0);
     const io = captureIo();
     const code = await runCli(['--json', 'config', 'check'], { stdout: io.stdout, stderr: io.stderr, overrides: { env: { ...env(), PARTNERGATE_SMTP_URL: 'http://nope' }, store: ctx.store } });
     expect(code).to.equal(2);
@@ -220,7 +225,7 @@ forEachStore('admin CLI: credentials', (ctx) => {
 describe('admin CLI: store unreachable', () => {
   it('exits 3 naming the store', async () => {
     const io = captureIo();
-    const code = await runCli(['credentials', 'issue'], { stdout: io.stdout, stderr: io.stderr, overrides: { env: { PARTNERGATE_LOG_LEVEL: 'silent', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } } });
+    const code = await runCli(['credentials', 'issue', '--all'], { stdout: io.stdout, stderr: io.stderr, overrides: { env: { PARTNERGATE_LOG_LEVEL: 'silent', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } } });
     expect(code).to.equal(3);
     expect(io.chunks.err).to.contain('cannot reach PostgreSQL');
   });

@@ -177,7 +177,7 @@ forEachStore('auth: mandatory two-factor', (ctx) => {
     expect(challenge.status).to.equal(303);
     expect(challenge.location).to.match(/\/sso\/two-factor\/setup/);
     const page = await browser.request('GET', `${tg.url}/sso/two-factor/setup?rd=${encodeURIComponent('/partner-center/links')}`);
-    expect(page.text).to.contain('Two-factor sign-in is required for partners here');
+    expect(page.text).to.contain('Two-factor sign-in is required for this account');
     const secret = secretOn(page.text);
     const at = Date.now();
     const done = await browser.request('POST', `${tg.url}/sso/two-factor/setup`, { _csrf: csrfIn(page.text), code: currentTotpCode(secret, at), rd: '/partner-center/links' });

@@ -13,6 +13,8 @@ import { createRuntime, type CliRuntime, type RuntimeOverrides } from './runtime
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where `--password-stdin` reads (default process.stdin). */
+  stdin?: AsyncIterable<Buffer | string>;
   overrides?: RuntimeOverrides;
 }
 
@@ -42,7 +44,8 @@ export function action<O>(io: CliIo, state: RunState, fn: Action<O>) {
     const out = createOutput({ json: Boolean(opts.json), stdout: io.stdout, stderr: io.stderr });
     let rt: CliRuntime | undefined;
     try {
-      rt = createRuntime(out, io.overrides);
+      // A dry run reads the store as it is: no migration, nothing written.
+      rt = createRuntime(out, io.overrides, { readOnly: Boolean((opts as { dryRun?: boolean }).dryRun) });
       state.code = (await fn(rt, opts, positional)) ?? ExitCode.ok;
     } catch (err) {
       state.code = exitCodeFor(err);

@@ -2,8 +2,12 @@
  * The `partnergate` command tree (commander). `runCli` parses argv, runs one command and returns its exit code
  * (documented in docs/cli.md); it never calls process.exit, so tests run it in-process.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { reportFailure, type CliIo, type RunState } from './command.js';
+import { adminCommand } from './commands/admins.js';
 import { configCommand, dbCommand } from './commands/basics.js';
 import { credentialsCommand, mailCommand } from './commands/credentials.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -13,9 +17,20 @@ import { demoDataCommand, groupsCommand, payoutsCommand, syncCommand, tiersComma
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
 import { createOutput } from './output.js';
 
+/** The version in package.json: the nearest one above this file (src/… under tsx, dist/src/… once built). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++, dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  }
+  return 'unknown';
+}
+
 export function buildProgram(io: CliIo, state: RunState): Command {
   const program = new Command('partnergate')
     .description('Partnergate admin: store, configuration, Ontraport sync, credentials, and the migrations from PilotPress')
+    .version(packageVersion(), '-V, --version', 'print the version of Partnergate and exit')
     .option('--json', 'print the result as one JSON document on stdout (no progress bars)')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -23,6 +38,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   const commands = [
     dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), ontraportCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
     payoutsCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state), partnerCenterCommand(io, state),
+    adminCommand(io, state),
   ];
   for (const c of commands) program.addCommand(c);
   // Every (sub)command: errors thrown instead of exiting, output to our streams, usage shown after an error.

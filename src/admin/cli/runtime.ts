@@ -1,7 +1,8 @@
 /**
  * What a CLI command runs with: the same configuration, store, views and mail transport as the gateway
  * (`loadConfig` reads the same environment and config file). The store is opened and migrated on demand, so
- * `config doc` needs no database and a command against an unreachable store exits 3.
+ * `config doc` needs no database and a command against an unreachable store exits 3. A read-only runtime (every
+ * `--dry-run`) never migrates: a store whose schema is behind is refused (exit 3) rather than changed.
  */
 import { createLogger, type Logger } from '../../common/index.js';
 import { loadConfig, type Config } from '../../config/index.js';
@@ -10,7 +11,9 @@ import { migrateToLatest, openStore, type Store } from '../../store/index.js';
 import { createViews, type Views } from '../../web/views.js';
 import type { CredentialsDeps } from '../credentials/types.js';
 import type { MigrationDeps } from '../../../migration/index.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import type { Output } from './output.js';
+import { behindMessage, schemaStatus } from './schema-status.js';
 
 export interface CliRuntime {
   config: Config;
@@ -37,7 +40,13 @@ export interface RuntimeOverrides {
   httpGet?: MigrationDeps['httpGet'];
 }
 
-export function createRuntime(out: Output, overrides: RuntimeOverrides = {}): CliRuntime {
+/** The store exactly as it is: not migrated (`config check` reports where its schema stands). */
+export async function openStoreAsIs(rt: Pick<CliRuntime, 'config'>, overrides: RuntimeOverrides = {}): Promise<{ store: Store; close(): Promise<void> }> {
+  const store = overrides.store ?? (await openStore(rt.config.store));
+  return { store, close: async () => (overrides.store ? undefined : store.close()) };
+}
+
+export function createRuntime(out: Output, overrides: RuntimeOverrides = {}, mode: { readOnly?: boolean } = {}): CliRuntime {
   const config = loadConfig(overrides.env ?? process.env);
   // Logs go to stderr so that stdout stays the command's result (and valid JSON with --json).
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
@@ -53,7 +62,16 @@ export function createRuntime(out: Output, overrides: RuntimeOverrides = {}): Cl
     store() {
       store ??= (async () => {
         const s = overrides.store ?? (await openStore(config.store));
-        await migrateToLatest(s.db, s.kind);
+        if (!mode.readOnly) {
+          await migrateToLatest(s.db, s.kind);
+          return s;
+        }
+        const status = await schemaStatus(s);
+        if (status.unknown.length || status.pending.length) {
+          if (!overrides.store) await s.close();
+          const why = status.unknown.length ? `the store was written by a newer Partnergate (schema ${status.unknown.at(-1)})` : `${behindMessage(status.pending.length)} first`;
+          throw new CliError(`store: ${why}; a dry run changes nothing, not even the schema`, ExitCode.storeUnreachable);
+        }
         return s;
       })();
       return store;

@@ -163,18 +163,6 @@ export async function allPartnerIds(db: Db): Promise<number[]> {
   return (await db.selectFrom('partners').select('id').orderBy('id').execute()).map((r) => r.id);
 }
 
-/** Partners who cannot sign in yet: no account, or an enabled account with neither a password nor an OIDC link. */
-export async function partnerIdsWithoutCredentials(db: Db): Promise<number[]> {
-  const rows = await db
-    .selectFrom('partners as p')
-    .leftJoin('accounts as a', 'a.partner_id', 'p.id')
-    .select('p.id')
-    .where((eb) => eb.or([eb('a.id', 'is', null), eb.and([eb('a.password_hash', 'is', null), eb('a.oidc_subject', 'is', null), eb('a.disabled_at', 'is', null)])]))
-    .orderBy('p.id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
 export async function findProgramByName(db: Db, name: string): Promise<{ id: number; name: string } | undefined> {
   return db.selectFrom('programs').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
 }

@@ -8,7 +8,9 @@ import { migrateToLatest, openStore } from '../../../store/index.js';
 import { migrationsFor } from '../../../store/migrate.js';
 import { action, type CliIo, type RunState } from '../command.js';
 import { dbBackupCommand, dbCheckCommand } from './db-integrity.js';
-import { ExitCode } from '../exit-codes.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { openStoreAsIs } from '../runtime.js';
+import { behindMessage, schemaStatus } from '../schema-status.js';
 
 export function dbCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('db').description('the store (SQLite file or PostgreSQL)');
@@ -44,12 +46,21 @@ export function configCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('config').description('the configuration (environment variables and PARTNERGATE_CONFIG file, as the gateway reads them)');
   cmd
     .command('check')
-    .description('validate the configuration and reach the store; prints what is set (never secrets)')
+    .description('validate the configuration and reach the store; prints what is set (never secrets) and where the schema stands; changes nothing')
     .action(
       action<object>(io, state, async (rt) => {
         const c = rt.config;
-        const store = await rt.store();
-        await store.ping();
+        const opened = await openStoreAsIs(rt, io.overrides);
+        let schema;
+        try {
+          await opened.store.ping();
+          schema = await schemaStatus(opened.store);
+        } finally {
+          await opened.close();
+        }
+        const store = opened.store;
+        // The gateway refuses such a store at start-up, so the check fails the same way (exit 3).
+        if (schema.unknown.length) throw new CliError(`store: written by a newer Partnergate (schema ${schema.unknown.at(-1)}); upgrade Partnergate or point it at another store`, ExitCode.storeUnreachable);
         const summary = {
           ok: true,
           configFile: c.configFile ?? null,
@@ -62,8 +73,11 @@ export function configCommand(io: CliIo, state: RunState): Command {
           ontraport: c.ontraportEnabled,
           oidc: c.oidcEnabled,
           wpShimSecret: c.wpShimSecretGenerated ? 'generated for this run (set PARTNERGATE_WP_SHIM_SECRET)' : 'set',
+          schemaPending: schema.pending.length,
         };
-        const warnings: string[] = [];
+        // Pending migrations are a warning, not a failure: the next start (or `db migrate`) applies them.
+        const warnings: string[] = [...c.ignored];
+        if (schema.pending.length) warnings.push(behindMessage(schema.pending.length));
         if (!c.smtpUrl) warnings.push('PARTNERGATE_SMTP_URL is not set: credential emails cannot be sent');
         if (!c.ontraportEnabled) warnings.push('Ontraport is not configured: `sync` and situation 1 cannot import partners');
         if (c.wpShimSecretGenerated && c.upstreamUrl) warnings.push('PARTNERGATE_WP_SHIM_SECRET is not set: the WordPress hand-off will not work across restarts');

@@ -72,7 +72,7 @@ export async function sendIfPossible(rt: CliRuntime, opts: { send?: boolean; dry
   }
 }
 
-function sendLines(send: SendReport | null): string[] {
+export function sendLines(send: SendReport | null): string[] {
   if (!send) return ['emails: queued, not sent (run `partnergate mail send-queued`)'];
   const lines = [`emails: ${send.sent} sent, ${send.failed.length} refused, ${send.retrying} retrying later, ${send.interrupted} interrupted, ${send.inFlight.length} cut off mid-send`];
   lines.push(...rowLines([...send.failed, ...send.inFlight], () => true));
@@ -98,8 +98,8 @@ export function credentialsCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('credentials').description('issue, resend or revoke partner sign-in credentials (emailed set-password links)');
 
   withSelectors(cmd.command('issue'))
-    .description('create an account for each selected partner (default: every partner who cannot sign in yet) and email a single-use set-password link; a re-run never sends twice')
-    .option('--all', 'every partner (those already sent are skipped)')
+    .description('create an account for each selected partner and email a single-use set-password link; a re-run never sends twice')
+    .option('--all', 'every partner (those who can already sign in, or were already sent a link, are skipped)')
     .option('--no-send', 'queue the emails only (send later with `mail send-queued`)')
     .action(
       action<SelectorOpts>(io, state, async (rt, opts) => {
