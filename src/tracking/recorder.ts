@@ -36,7 +36,7 @@ export interface ClickStats {
   dropped: number;
   /** Rows written (a visitor's second visit the same day is not a row). */
   written: number;
-  /** Visits whose referral code names no partner in the store. */
+  /** Visitors (distinct within a batch) whose referral code names no partner in the store. */
   unknownPartner: number;
 }
 
@@ -133,18 +133,49 @@ export function createClickRecorder(deps: ClickRecorderDeps): ClickRecorder {
     return cookieLine({ ...kept, countedDay: today }, at);
   }
 
-  async function write(batch: PendingVisit[]): Promise<void> {
-    const partners = await partnersByReferralCode(db, [...new Set(batch.map((v) => v.referralCode))]);
-    const toolIds = [...new Set(batch.flatMap((v) => (v.promoToolId === null ? [] : [v.promoToolId])))];
+  // Visitors already written, per day: repeats in later batches cost no store round trip. Bounded; a visitor
+  // forgotten here is still counted once, by the unique index.
+  let countedDay = -1;
+  const counted = new Set<string>();
+  const MAX_COUNTED = 100_000;
+
+  /** The batch without repeats (same referral code, visitor and day), each with its visitor hash. */
+  function fresh(batch: PendingVisit[]): Array<{ v: PendingVisit; day: number; hash: string }> {
+    const seen = new Set<string>();
+    const out: Array<{ v: PendingVisit; day: number; hash: string }> = [];
+    for (const v of batch) {
+      const day = Math.floor(v.at / DAY_MS);
+      const hash = createHmac('sha256', dayKey(day)).update(`${v.address}\n${v.agent}`).digest('base64url').slice(0, 22);
+      const key = `${day} ${v.referralCode} ${hash}`;
+      if (seen.has(key) || counted.has(key)) continue;
+      seen.add(key);
+      out.push({ v, day, hash });
+    }
+    return out;
+  }
+
+  function remember(day: number, code: string, hash: string): void {
+    if (day !== countedDay || counted.size >= MAX_COUNTED) {
+      counted.clear();
+      countedDay = day;
+    }
+    counted.add(`${day} ${code} ${hash}`);
+  }
+
+  async function write(all: PendingVisit[]): Promise<void> {
+    const batch = fresh(all);
+    if (batch.length === 0) return;
+    const partners = await partnersByReferralCode(db, [...new Set(batch.map((b) => b.v.referralCode))]);
+    const toolIds = [...new Set(batch.flatMap((b) => (b.v.promoToolId === null ? [] : [b.v.promoToolId])))];
     const tools = await promoToolPrograms(db, toolIds);
     const rows: VisitRow[] = [];
-    for (const v of batch) {
+    const partnerCodes = new Map([...partners.values()].map((p) => [p.id, p.referralCode]));
+    for (const { v, day, hash } of batch) {
       const partner = partners.get(v.referralCode);
       if (partner === undefined) {
         stats.unknownPartner += 1;
         continue;
       }
-      const day = Math.floor(v.at / DAY_MS);
       const program = v.promoToolId === null ? undefined : tools.get(v.promoToolId);
       // A promo tool of another program (or none at all) is not this partner's: the click counts, without the tool.
       const toolOk = program !== undefined && (program === null || program === partner.programId);
@@ -155,10 +186,11 @@ export function createClickRecorder(deps: ClickRecorderDeps): ClickRecorder {
         landing_path: v.path || '/',
         visited_at: v.at,
         visit_day: day,
-        visitor_hash: createHmac('sha256', dayKey(day)).update(`${v.address}\n${v.agent}`).digest('base64url').slice(0, 22),
+        visitor_hash: hash,
       });
     }
     stats.written += await insertVisits(db, rows);
+    for (const r of rows) remember(r.visit_day, partnerCodes.get(r.partner_id)!, r.visitor_hash);
   }
 
   async function drain(): Promise<void> {
