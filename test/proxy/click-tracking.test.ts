@@ -9,11 +9,7 @@ import { createTestStore, type TestStore } from '../support/store.js';
 import { startFakeUpstream, type EchoedRequest, type FakeUpstream } from './fake-upstream.js';
 import { addPartner } from './fixtures.js';
 import { send } from './http.js';
-
-const BROWSER: Array<[string, string]> = [
-  ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
-  ['Accept', 'text/html'],
-];
+import { PAGE_LOAD } from '../tracking/browser.js';
 
 describe('proxy: click tracking on the pass-through', function () {
   let up: FakeUpstream;
@@ -37,7 +33,7 @@ describe('proxy: click tracking on the pass-through', function () {
   it('passes a tracked landing through unchanged and adds the attribution cookie after WordPress\'s own', async () => {
     const p = await addPartner(ts.store);
     const target = `/echo/pricing/?utm_source=x&orid=${p.referralCode}&opid=abc&sid=s-1`;
-    const r = await send(`${on.url}${target}`, { headers: BROWSER });
+    const r = await send(`${on.url}${target}`, { headers: PAGE_LOAD });
     expect(r.status).to.equal(200);
     expect(r.json<EchoedRequest>().url).to.equal(target);
     expect(r.setCookies.slice(0, 2)).to.deep.equal(['one=1; Path=/', 'two=2; Path=/; HttpOnly']);
@@ -49,14 +45,14 @@ describe('proxy: click tracking on the pass-through', function () {
   });
 
   it('keeps the attribution cookie from WordPress, and the other cookies in their order', async () => {
-    const r = await send(`${on.url}/echo`, { headers: [...BROWSER, ['Cookie', 'a=1; pg_ref=123...20000.20000; b=2']] });
+    const r = await send(`${on.url}/echo`, { headers: [...PAGE_LOAD, ['Cookie', 'a=1; pg_ref=123...20000.20000; b=2']] });
     expect(r.json<EchoedRequest>().headers.cookie).to.equal('a=1; b=2');
   });
 
   it('adds nothing and records nothing with PARTNERGATE_TRACK_CLICKS=false', async () => {
     const p = await addPartner(ts.store);
     expect(off.gateway.clicks).to.equal(undefined);
-    const r = await send(`${off.url}/echo/?orid=${p.referralCode}`, { headers: BROWSER });
+    const r = await send(`${off.url}/echo/?orid=${p.referralCode}`, { headers: PAGE_LOAD });
     expect(r.setCookies).to.deep.equal(['one=1; Path=/', 'two=2; Path=/; HttpOnly']);
     await on.gateway.clicks!.flush();
     const n = await ts.store.db.selectFrom('visits').select((eb) => eb.fn.countAll<number>().as('n')).where('partner_id', '=', p.partnerId).executeTakeFirstOrThrow();

@@ -1,8 +1,8 @@
 /** Which requests are clicks: the table of referral parameters, crawlers, prefetches and cookie values. */
 import { expect } from 'chai';
+import { CHROME } from './browser.js';
 import { attributionIn, formatAttribution, isNotAVisit, isPageLoad, referralOf } from '../../src/tracking/index.js';
 
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 describe('tracking: what counts as a click', () => {
   const referrals: Array<[string, string, ReturnType<typeof referralOf>]> = [

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { expect } from 'chai';
+import { CHROME } from './browser.js';
 import { countVisits, visitsByKey } from '../../src/partners/repos/activity.repo.js';
 import { createLogger } from '../../src/common/index.js';
 import { createClickRecorder, type ClickRecorder } from '../../src/tracking/index.js';
@@ -11,7 +12,6 @@ import { forEachStore, clearTables } from '../support/store.js';
 import { addPartner } from '../proxy/fixtures.js';
 
 const DAY = 86_400_000;
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 function request(url: string, opts: { ip?: string; agent?: string; cookie?: string; headers?: Record<string, string>; method?: string } = {}): IncomingMessage {
   const headers: Record<string, string> = { 'user-agent': opts.agent ?? CHROME, 'sec-fetch-dest': 'document', ...(opts.headers ?? {}) };

@@ -10,13 +10,8 @@ import { startWordPress, type WordPress } from '../support/wordpress.js';
 import { addPartner } from '../proxy/fixtures.js';
 import { CookieJar, send } from '../proxy/http.js';
 import { testId } from '../web/fixture.js';
+import { PAGE_LOAD } from './browser.js';
 
-const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const BROWSER: Array<[string, string]> = [
-  ['User-Agent', CHROME],
-  ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'],
-  ['Sec-Fetch-Dest', 'document'],
-];
 
 describe('tracking: a visitor follows a partner link through the gateway to the real WordPress', function () {
   this.timeout(120_000);
@@ -66,7 +61,7 @@ describe('tracking: a visitor follows a partner link through the gateway to the 
     const link = await referralLinkOf(a.partnerId);
     expect(link).to.equal(`${base}/?orid=4242`);
     const jar = new CookieJar();
-    const landing = await send(link, { jar, headers: BROWSER });
+    const landing = await send(link, { jar, headers: PAGE_LOAD });
     expect(landing.status).to.equal(200);
     expect(landing.text).to.match(/<html/i);
     expect(landing.setCookies.filter((c) => c.startsWith('pg_ref='))).to.have.length(1);
@@ -75,8 +70,8 @@ describe('tracking: a visitor follows a partner link through the gateway to the 
     expect(await dashboard(a.partnerId)).to.deep.equal({ clicks: '1', conversion: '0.0%' });
 
     // The same visitor again today: by the link, then a plain page with the attribution cookie.
-    expect((await send(link, { jar, headers: BROWSER })).status).to.equal(200);
-    expect((await send(`${base}/`, { jar, headers: BROWSER })).status).to.equal(200);
+    expect((await send(link, { jar, headers: PAGE_LOAD })).status).to.equal(200);
+    expect((await send(`${base}/`, { jar, headers: PAGE_LOAD })).status).to.equal(200);
     await gw.gateway.clicks!.flush();
     expect((await dashboard(a.partnerId)).clicks).to.equal('1');
 
