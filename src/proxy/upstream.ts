@@ -15,6 +15,8 @@
  * - bodies over `maxUploadBytes` get 413, by Content-Length before anything is sent, or by counting a chunked body;
  * - an answer to a request that carried the identity assertion is marked `Cache-Control: private`, `Vary: Cookie`;
  * - at most `upstreamMaxSockets` sockets to WordPress at once; further requests wait for a free one.
+ * - with click tracking on, a click on a partner's link is queued (never awaited) and the answer carries the
+ *   attribution cookie after WordPress's own cookies; that cookie never reaches WordPress (src/tracking).
  */
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
