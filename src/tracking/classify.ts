@@ -47,18 +47,36 @@ export interface Referral {
   subId: string | null;
 }
 
+/**
+ * The value of parameter `name` (given with its `=`) in a raw query: the first occurrence, as URLSearchParams
+ * reads it, without parsing the rest (this runs on the proxy's request path). Percent-escapes are decoded;
+ * a value that cannot be decoded counts as absent.
+ */
+function param(query: string, name: string): string | null {
+  let from = 0;
+  for (;;) {
+    const at = query.indexOf(name, from);
+    if (at < 0) return null;
+    if (at === 0 || query.charCodeAt(at - 1) === 38 /* & */) {
+      const end = query.indexOf('&', at + name.length);
+      const raw = query.slice(at + name.length, end < 0 ? undefined : end);
+      if (!raw.includes('%') && !raw.includes('+')) return raw;
+      try {
+        return decodeURIComponent(raw.replace(/\+/g, ' '));
+      } catch {
+        return null;
+      }
+    }
+    from = at + 1;
+  }
+}
+
 /** The referral parameters of a URL's query (the text after `?`), or undefined when `orid` is missing or malformed. */
 export function referralOf(query: string): Referral | undefined {
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(query);
-  } catch {
-    return undefined;
-  }
-  const code = params.get('orid');
+  const code = param(query, 'orid=');
   if (code === null || !REFERRAL_CODE_PATTERN.test(code)) return undefined;
-  const opid = params.get('opid');
-  const sid = params.get('sid');
+  const opid = param(query, 'opid=');
+  const sid = param(query, 'sid=');
   return {
     referralCode: code,
     promoToolId: opid !== null && PROMO_TOOL_ID.test(opid) ? Number(opid) : null,
@@ -76,8 +94,8 @@ export interface Attribution extends Referral {
   countedDay: number;
 }
 
-export function formatAttribution(a: Attribution): string {
-  return `${a.referralCode}.${a.promoToolId ?? ''}.${a.subId ?? ''}.${a.setDay}.${a.countedDay}`;
+export function formatAttribution(a: Referral, setDay: number, countedDay: number): string {
+  return `${a.referralCode}.${a.promoToolId ?? ''}.${a.subId ?? ''}.${setDay}.${countedDay}`;
 }
 
 const ATTRIBUTION = /^([A-Za-z0-9_-]{1,64})\.([1-9][0-9]{0,9})?\.([A-Za-z0-9_-]{1,64})?\.([0-9]{1,6})\.([0-9]{1,6})$/;

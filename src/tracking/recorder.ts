@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../common/index.js';
 import type { Database } from '../store/index.js';
-import { attributionIn, DAY_MS, formatAttribution, isNotAVisit, isPageLoad, referralOf, type Attribution, type Referral } from './classify.js';
+import { attributionIn, DAY_MS, formatAttribution, isNotAVisit, isPageLoad, referralOf, type Referral } from './classify.js';
 import { insertVisits, partnersByReferralCode, promoToolPrograms, type VisitRow } from './visits.repo.js';
 
 export interface ClickRecorderDeps {
@@ -104,9 +104,9 @@ export function createClickRecorder(deps: ClickRecorderDeps): ClickRecorder {
     stats.queued += 1;
   }
 
-  function cookieLine(a: Attribution, at: number): string {
-    const maxAge = Math.floor(((a.setDay + cookieDays) * DAY_MS - at) / 1000);
-    return `${cookieMarker}${formatAttribution(a)}; Max-Age=${maxAge}${cookieTail}`;
+  function cookieLine(a: Referral, setDay: number, countedDay: number, at: number): string {
+    const maxAge = Math.floor(((setDay + cookieDays) * DAY_MS - at) / 1000);
+    return `${cookieMarker}${formatAttribution(a, setDay, countedDay)}; Max-Age=${maxAge}${cookieTail}`;
   }
 
   function observe(req: IncomingMessage): string | undefined {
@@ -122,7 +122,7 @@ export function createClickRecorder(deps: ClickRecorderDeps): ClickRecorder {
       const referral = referralOf(url.slice(q + 1));
       if (referral !== undefined) {
         enqueue(req, referral, at, url);
-        return cookieLine({ ...referral, setDay: today, countedDay: today }, at);
+        return cookieLine(referral, today, today, at);
       }
     }
     // A visitor coming back with the cookie counts on the first page load of each day while the cookie lasts.
@@ -130,7 +130,7 @@ export function createClickRecorder(deps: ClickRecorderDeps): ClickRecorder {
     const kept = attributionIn(cookie, cookieName);
     if (kept === undefined || kept.countedDay >= today || kept.setDay + cookieDays <= today) return undefined;
     enqueue(req, kept, at, url);
-    return cookieLine({ ...kept, countedDay: today }, at);
+    return cookieLine(kept, kept.setDay, today, at);
   }
 
   // Visitors already written, per day: repeats in later batches cost no store round trip. Bounded; a visitor
@@ -145,10 +145,13 @@ export function createClickRecorder(deps: ClickRecorderDeps): ClickRecorder {
     const out: Array<{ v: PendingVisit; day: number; hash: string }> = [];
     for (const v of batch) {
       const day = Math.floor(v.at / DAY_MS);
+      // One HMAC per visitor of the batch, not per request: a busy visitor's repeats cost a string compare.
+      const raw = `${day}\n${v.referralCode}\n${v.address}\n${v.agent}`;
+      if (seen.has(raw)) continue;
+      seen.add(raw);
       const hash = createHmac('sha256', dayKey(day)).update(`${v.address}\n${v.agent}`).digest('base64url').slice(0, 22);
       const key = `${day} ${v.referralCode} ${hash}`;
-      if (seen.has(key) || counted.has(key)) continue;
-      seen.add(key);
+      if (counted.has(key)) continue;
       out.push({ v, day, hash });
     }
     return out;

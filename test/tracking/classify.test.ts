@@ -18,6 +18,11 @@ describe('tracking: what counts as a click', () => {
     ['a SubID with markup is dropped, the click kept', 'orid=5&sid=%3Cscript%3E', { referralCode: '5', promoToolId: null, subId: null }],
     ['a formula SubID is dropped', 'orid=5&sid=%3DHYPERLINK(1)', { referralCode: '5', promoToolId: null, subId: null }],
     ['a name that merely ends in orid', 'xorid=5', undefined],
+    ['a name that ends in orid before the real one', 'xorid=5&orid=6', { referralCode: '6', promoToolId: null, subId: null }],
+    ['the first orid wins, as URLSearchParams reads it', 'orid=7&orid=8', { referralCode: '7', promoToolId: null, subId: null }],
+    ['percent-escaped letters and digits are decoded', 'orid=%34%32&sid=a%5Fb', { referralCode: '42', promoToolId: null, subId: 'a_b' }],
+    ['a broken percent-escape is no orid', 'orid=%E0%A4%A', undefined],
+    ['a plus (a space) is no orid', 'orid=4+2', undefined],
   ];
   for (const [name, query, want] of referrals) {
     it(`referral parameters: ${name}`, () => expect(referralOf(query)).to.deep.equal(want));
@@ -58,9 +63,9 @@ describe('tracking: what counts as a click', () => {
 
   it('reads back the attribution cookie it writes, and nothing malformed', () => {
     const a = { referralCode: '123', promoToolId: 7, subId: 'x_1', setDay: 20_000, countedDay: 20_001 };
-    expect(attributionIn(`a=b; pg_ref=${formatAttribution(a)}; c=d`, 'pg_ref')).to.deep.equal(a);
+    expect(attributionIn(`a=b; pg_ref=${formatAttribution(a, a.setDay, a.countedDay)}; c=d`, 'pg_ref')).to.deep.equal(a);
     const bare = { referralCode: '9', promoToolId: null, subId: null, setDay: 1, countedDay: 1 };
-    expect(formatAttribution(bare)).to.equal('9...1.1');
+    expect(formatAttribution(bare, 1, 1)).to.equal('9...1.1');
     expect(attributionIn('pg_ref=9...1.1', 'pg_ref')).to.deep.equal(bare);
     expect(attributionIn('xpg_ref=9...1.1', 'pg_ref')).to.equal(undefined);
     expect(attributionIn('pg_ref=9..<x>.1.1', 'pg_ref')).to.equal(undefined);
