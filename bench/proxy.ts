@@ -69,9 +69,12 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
     const headersOf = (name: string) => (name === 'untracked' || name === 'tracked' ? BROWSER : undefined);
     const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], partnergate: [], partnergate1: [], untracked: [], tracked: [] };
     // Warm up the gateways' JIT and keep-alive pools before measuring.
-    for (const g of [targets.partnergate, targets.partnergate1]) await wrk(g, { connections: 64, seconds: Math.min(3, opts.seconds) });
+    for (const name of ['partnergate', 'partnergate1', 'untracked', 'tracked'] as const) await wrk(targets[name], { connections: 64, seconds: Math.min(3, opts.seconds), headers: headersOf(name) });
     for (let round = 0; round < opts.rounds; round++) {
-      for (const [name, url] of Object.entries(targets)) runs[name]!.push(await wrk(url, { connections: 64, seconds: opts.seconds, headers: headersOf(name) }));
+      // Tracked and untracked swap places every round, so neither always runs right after the other.
+      const order = Object.entries(targets);
+      if (round % 2 === 1) order.push(...order.splice(-2, 2).reverse());
+      for (const [name, url] of order) runs[name]!.push(await wrk(url, { connections: 64, seconds: opts.seconds, headers: headersOf(name) }));
     }
     const m = (name: string, key: 'rps' | 'p50ms' | 'p99ms') => median(runs[name]!.map((r) => r[key]));
     const faults = (name: string) => {
