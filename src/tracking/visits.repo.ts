@@ -11,20 +11,31 @@ export interface PartnerRef {
   programId: number;
 }
 
+/** Look-ups take at most this many keys a query: a batch may hold thousands of distinct (made-up) referral codes. */
+const KEYS_PER_QUERY = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += KEYS_PER_QUERY) out.push(items.slice(i, i + KEYS_PER_QUERY));
+  return out;
+}
+
 export async function partnersByReferralCode(db: Kysely<Database>, codes: readonly string[]): Promise<Map<string, PartnerRef>> {
   const map = new Map<string, PartnerRef>();
-  if (codes.length === 0) return map;
-  const rows = await db.selectFrom('partners').select(['id', 'referral_code', 'program_id']).where('referral_code', 'in', [...codes]).execute();
-  for (const r of rows) map.set(r.referral_code, { id: Number(r.id), referralCode: r.referral_code, programId: Number(r.program_id) });
+  for (const part of chunks(codes)) {
+    const rows = await db.selectFrom('partners').select(['id', 'referral_code', 'program_id']).where('referral_code', 'in', part).execute();
+    for (const r of rows) map.set(r.referral_code, { id: Number(r.id), referralCode: r.referral_code, programId: Number(r.program_id) });
+  }
   return map;
 }
 
 /** Promo tools by id with their program (NULL: offered to every program). */
 export async function promoToolPrograms(db: Kysely<Database>, ids: readonly number[]): Promise<Map<number, number | null>> {
   const map = new Map<number, number | null>();
-  if (ids.length === 0) return map;
-  const rows = await db.selectFrom('promo_tools').select(['id', 'program_id']).where('id', 'in', [...ids]).execute();
-  for (const r of rows) map.set(Number(r.id), r.program_id === null ? null : Number(r.program_id));
+  for (const part of chunks(ids)) {
+    const rows = await db.selectFrom('promo_tools').select(['id', 'program_id']).where('id', 'in', part).execute();
+    for (const r of rows) map.set(Number(r.id), r.program_id === null ? null : Number(r.program_id));
+  }
   return map;
 }
 
@@ -38,16 +49,15 @@ export interface VisitRow {
   visitor_hash: string;
 }
 
-/** 7 parameters a row: 500 rows stay far below SQLite's and PostgreSQL's parameter limits. */
-const ROWS_PER_INSERT = 500;
 
 /** Inserts the rows; a visitor already counted for that partner and day is skipped. Returns the rows written. */
 export async function insertVisits(db: Kysely<Database>, rows: readonly VisitRow[]): Promise<number> {
   let written = 0;
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+  // 7 parameters a row: 500 rows stay far below SQLite's and PostgreSQL's parameter limits.
+  for (const part of chunks(rows)) {
     const r = await db
       .insertInto('visits')
-      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .values(part)
       .onConflict((oc) => oc.columns(['partner_id', 'visit_day', 'visitor_hash']).doNothing())
       .executeTakeFirst();
     written += Number(r.numInsertedOrUpdatedRows ?? 0n);

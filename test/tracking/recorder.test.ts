@@ -90,6 +90,17 @@ forEachStore('tracking: the click recorder', (ctx) => {
     expect(rec.stats().unknownPartner).to.equal(1);
   });
 
+  it('writes a batch larger than one look-up or insert chunk (500): every known visitor once, every made-up code left out', async () => {
+    await rec.stop();
+    rec = make(5000);
+    const p = await addPartner(ctx.store);
+    for (let i = 0; i < 1200; i += 1) rec.observe(request(`/?orid=made-up-${i}`, { ip: `10.0.${i >> 8}.${i & 255}` }));
+    for (let i = 0; i < 1100; i += 1) rec.observe(request(`/?orid=${p.referralCode}&opid=${i + 1}`, { ip: `10.1.${i >> 8}.${i & 255}` }));
+    await rec.flush();
+    expect(rec.stats()).to.include({ unknownPartner: 1200, written: 1100 });
+    expect(await countVisits(ctx.store.db, p.partnerId, range)).to.equal(1100);
+  });
+
   it('counts a visitor who comes back with the attribution cookie on the first page load of a later day, not on the same day nor for images', async () => {
     const p = await addPartner(ctx.store);
     const cookie = cookieOf(rec.observe(request(`/?orid=${p.referralCode}&sid=s1`)));
