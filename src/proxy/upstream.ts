@@ -16,7 +16,8 @@
  * - an answer to a request that carried the identity assertion is marked `Cache-Control: private`, `Vary: Cookie`;
  * - at most `upstreamMaxSockets` sockets to WordPress at once; further requests wait for a free one.
  * - with click tracking on, a click on a partner's link is queued (never awaited) and the answer carries the
- *   attribution cookie after WordPress's own cookies; that cookie never reaches WordPress (src/tracking).
+ *   attribution cookie after WordPress's own cookies, marked `Cache-Control: private`; that cookie never
+ *   reaches WordPress (src/tracking).
  */
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -259,7 +260,11 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     const headers = proxyRes.headers;
     dropResponseHopByHop(headers);
     const clickCookie = req[kClickCookie];
-    if (clickCookie !== undefined) headers['set-cookie'] = [...(headers['set-cookie'] ?? []), clickCookie];
+    if (clickCookie !== undefined) {
+      headers['set-cookie'] = [...(headers['set-cookie'] ?? []), clickCookie];
+      // One visitor's attribution cookie must not be stored by a shared cache and handed to the next visitor.
+      markPrivate(headers);
+    }
     headers.connection = (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close';
     const status = proxyRes.statusCode ?? 0;
     if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);

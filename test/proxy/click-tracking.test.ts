@@ -39,6 +39,9 @@ describe('proxy: click tracking on the pass-through', function () {
     expect(r.setCookies.slice(0, 2)).to.deep.equal(['one=1; Path=/', 'two=2; Path=/; HttpOnly']);
     expect(r.setCookies).to.have.length(3);
     expect(r.setCookies[2]).to.match(new RegExp(`^pg_ref=${p.referralCode}\\.\\.s-1\\.\\d+\\.\\d+; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Lax$`));
+    // A shared cache must not hand this visitor's attribution cookie to the next one.
+    expect(r.headers['cache-control']).to.equal('private');
+    expect(r.headers.vary).to.equal('Cookie');
     await on.gateway.clicks!.flush();
     const rows = await ts.store.db.selectFrom('visits').select(['partner_id', 'landing_path', 'sub_id', 'promo_tool_id']).where('partner_id', '=', p.partnerId).execute();
     expect(rows).to.deep.equal([{ partner_id: p.partnerId, landing_path: '/echo/pricing/', sub_id: 's-1', promo_tool_id: null }]);
@@ -54,6 +57,7 @@ describe('proxy: click tracking on the pass-through', function () {
     expect(off.gateway.clicks).to.equal(undefined);
     const r = await send(`${off.url}/echo/?orid=${p.referralCode}`, { headers: PAGE_LOAD });
     expect(r.setCookies).to.deep.equal(['one=1; Path=/', 'two=2; Path=/; HttpOnly']);
+    expect(r.headers['cache-control']).to.equal(undefined);
     await on.gateway.clicks!.flush();
     const n = await ts.store.db.selectFrom('visits').select((eb) => eb.fn.countAll<number>().as('n')).where('partner_id', '=', p.partnerId).executeTakeFirstOrThrow();
     expect(Number(n.n)).to.equal(0);
