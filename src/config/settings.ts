@@ -120,7 +120,7 @@ export const settings = {
   trackClicks: { env: 'PARTNERGATE_TRACK_CLICKS', schema: bool.default(true), default: 'true', doc: 'Record a click in `visits` when a request through the proxy follows a partner\'s link (`?orid=`, `opid`, `sid`) or comes back with the attribution cookie set on such a landing; once per partner, visitor and UTC day; crawlers, prefetches and HEAD left out.' },
   trackCookieDays: { env: 'PARTNERGATE_TRACK_COOKIE_DAYS', schema: int(1, 365).default(30), default: '30', doc: 'Lifetime of the attribution cookie (`pg_ref`, HttpOnly, SameSite=Lax) set on a tracked landing; a visitor who comes back with it counts once a day while it lasts.' },
   trackQueueMax: { env: 'PARTNERGATE_TRACK_QUEUE_MAX', schema: int(100, 1_000_000).default(10_000), default: '10000', doc: 'Most clicks waiting in memory to be written; beyond it clicks are dropped (and logged as a count) rather than slowing the proxy.' },
-  trackFlushMs: { env: 'PARTNERGATE_TRACK_FLUSH_MS', schema: int(100, 60_000).default(1_000), default: '1000', doc: 'How often queued clicks are written to the store in one batch (and once more at shutdown).' },
+  trackFlushMs: { env: 'PARTNERGATE_TRACK_FLUSH_MS', schema: int(20, 60_000).default(100), default: '100', doc: 'How often queued clicks are written to the store in one batch (and once more at shutdown). Short on purpose: a click held longer outlives the young generation and costs the proxy garbage-collection time.' },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof settings;
