@@ -4,10 +4,14 @@
  * upstream keepalive (2 workers), (c) Partnergate's pass-through with one worker per core
  * (`PARTNERGATE_WORKERS=auto`, as deployed; partner-center routes still on express), and (d) Partnergate in a
  * single process. Three rounds each, interleaved, median.
+ * Then click tracking: the single process again with a browser's User-Agent and Accept, once on the plain page
+ * and once on a partner's tracked link (`?orid=<a partner in the store>&sid=bench`), in the same rounds: the
+ * tracked row is reported as a ratio to the untracked one (the bar: at least 0.95).
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '../src/store/index.js';
 import { freePort, median, requireClean, result, startGatewayProcess, startNginx, wrk, type BenchResult, type GatewayProcess } from './lib.js';
 
 export interface ProxyUpstream {
@@ -46,22 +50,31 @@ export async function startProxyUpstream(): Promise<ProxyUpstream> {
 export async function benchProxy(opts: { seconds: number; rounds: number }): Promise<BenchResult[]> {
   const upstream = await startProxyUpstream();
   const gateways: GatewayProcess[] = [];
+  let singleData: string | undefined;
   try {
     const cluster = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: 'auto' });
     gateways.push(cluster);
-    const single = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1' });
+    singleData = mkdtempSync(join(tmpdir(), 'partnergate-bench-clicks-'));
+    const single = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1', PARTNERGATE_SQLITE_PATH: join(singleData, 'bench.sqlite') });
     gateways.push(single);
+    const referralCode = await addBenchPartner(join(singleData, 'bench.sqlite'));
     const targets = {
       direct: `${upstream.url}/page`,
       nginx: `${upstream.nginxProxyUrl}/page`,
       partnergate: `${cluster.url}/page`,
       partnergate1: `${single.url}/page`,
+      untracked: `${single.url}/page`,
+      tracked: `${single.url}/page?orid=${referralCode}&sid=bench`,
     };
-    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], partnergate: [], partnergate1: [] };
+    const headersOf = (name: string) => (name === 'untracked' || name === 'tracked' ? BROWSER : undefined);
+    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], partnergate: [], partnergate1: [], untracked: [], tracked: [] };
     // Warm up the gateways' JIT and keep-alive pools before measuring.
-    for (const g of [targets.partnergate, targets.partnergate1]) await wrk(g, { connections: 64, seconds: Math.min(3, opts.seconds) });
+    for (const name of ['partnergate', 'partnergate1', 'untracked', 'tracked'] as const) await wrk(targets[name], { connections: 64, seconds: Math.min(3, opts.seconds), headers: headersOf(name) });
     for (let round = 0; round < opts.rounds; round++) {
-      for (const [name, url] of Object.entries(targets)) runs[name]!.push(requireClean(`proxy ${name}`, await wrk(url, { connections: 64, seconds: opts.seconds })));
+      // Tracked and untracked swap places every round, so neither always runs right after the other.
+      const order = Object.entries(targets);
+      if (round % 2 === 1) order.push(...order.splice(-2, 2).reverse());
+      for (const [name, url] of order) runs[name]!.push(requireClean(`proxy ${name}`, await wrk(url, { connections: 64, seconds: opts.seconds, headers: headersOf(name) })));
     }
     const m = (name: string, key: 'rps' | 'p50ms' | 'p99ms') => median(runs[name]!.map((r) => r[key]));
     const nginxRps = { name: 'nginx reverse proxy', value: m('nginx', 'rps') };
@@ -77,9 +90,33 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
       result('proxy.partnergate.p99', m('partnergate', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
       result('proxy.partnergate-1-process.p50', m('partnergate1', 'p50ms'), 'ms', { name: 'nginx p50', value: m('nginx', 'p50ms'), higherIsBetter: false }),
       result('proxy.partnergate-1-process.p99', m('partnergate1', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
+      result('proxy.untracked-browser.rps', m('untracked', 'rps'), 'req/s', undefined, 'PARTNERGATE_WORKERS=1, browser User-Agent and Accept'),
+      result('proxy.tracked-link.rps', m('tracked', 'rps'), 'req/s', { name: 'untracked, same run', value: m('untracked', 'rps') }, 'every request a click (queued, written in batches); target >= 0.95x'),
+      result('proxy.tracked-link.p99', m('tracked', 'p99ms'), 'ms', { name: 'untracked p99, same run', value: m('untracked', 'p99ms'), higherIsBetter: false }),
     ];
   } finally {
     for (const g of gateways) await g.stop();
     await upstream.stop();
+    if (singleData) rmSync(singleData, { recursive: true, force: true });
+  }
+}
+
+const BROWSER = {
+  'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+};
+
+/** A partner in the (already migrated) store of the running gateway, so tracked clicks are checked and written for real. */
+async function addBenchPartner(path: string): Promise<string> {
+  const store = await openStore({ kind: 'sqlite', path });
+  try {
+    const { db } = store;
+    const now = Date.now();
+    const program = await db.insertInto('programs').values({ name: 'Bench program', currency: 'USD', created_at: now, updated_at: now } as never).returning('id').executeTakeFirstOrThrow();
+    const contact = await db.insertInto('contacts').values({ first_name: 'Bench', last_name: 'Partner', email: 'bench@example.test', added_at: now, updated_at: now } as never).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('partners').values({ contact_id: contact.id, referral_code: '777', program_id: program.id, created_at: now, updated_at: now } as never).execute();
+    return '777';
+  } finally {
+    await store.close();
   }
 }

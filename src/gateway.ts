@@ -14,6 +14,7 @@ import { startBackgroundJobs, type JobOptions } from './jobs/index.js';
 import { createUpstreamProxy } from './proxy/index.js';
 import { createGatewayServer, type GatewayServer } from './server.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
+import { createClickRecorder, type ClickRecorder } from './tracking/index.js';
 import { createMetrics } from './web/metrics.js';
 import { cookieNames } from './web/middleware.js';
 import { createViews } from './web/views.js';
@@ -21,6 +22,8 @@ import { createViews } from './web/views.js';
 export interface Gateway {
   deps: GatewayDeps;
   http: GatewayServer;
+  /** The click recorder when proxying with click tracking on; tests flush it instead of waiting for its timer. */
+  clicks?: ClickRecorder;
   close(): Promise<void>;
 }
 
@@ -60,8 +63,22 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     now: opts.now ?? Date.now,
   };
   const app = createApp(deps, { accessRules: createAccessRules(deps), csrfExempt: [...authCsrfExempt], ...opts });
+  const clicks =
+    config.upstreamUrl && config.trackClicks
+      ? createClickRecorder({
+          db: store.db,
+          dataKey: config.dataKeys.current.key,
+          logger,
+          now: deps.now,
+          cookieSecure: config.cookieSecure,
+          cookieDays: config.trackCookieDays,
+          queueMax: config.trackQueueMax,
+          flushMs: config.trackFlushMs,
+        })
+      : undefined;
   const proxy = config.upstreamUrl
     ? createUpstreamProxy(deps, {
+        clicks,
         errorPage: (status) => views.page('upstream-error', { title: status === 504 ? 'The site is slow to answer' : 'The site is unavailable', status }, 'layouts/bare'),
         refusalPage: (status, message) => views.page('error', { title: status === 413 ? 'Upload too large' : 'Bad request', status, message }, 'layouts/bare'),
       })
@@ -71,8 +88,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   return {
     deps,
     http,
+    clicks,
     async close() {
       await http.close(5_000);
+      await clicks?.stop();
       await jobs?.stop();
       deps.mail.close();
       if (ownsStore) await store.close();

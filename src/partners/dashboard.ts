@@ -7,6 +7,7 @@ import { countLeads, countVisits } from './repos/activity.repo.js';
 import { periodCommissionStats, totalsByStatusAndKind, type StatusKindTotal } from './repos/commissions.repo.js';
 import { BIG_PARTNER_ROWS, memoForBigPartners } from './slow-memo.js';
 import { tierStatus, type TierRequirementSource, type TierStatus } from './tiers.js';
+import { conversionOf, type Conversion } from './conversion.js';
 
 export interface MoneyTotals {
   /** Earned = sale and clawback rows, approved or paid (docs/domain.md). */
@@ -40,15 +41,15 @@ export interface PeriodActivity {
   clicks: number;
   leads: number;
   sales: number;
-  /** sales / clicks, undefined without clicks. */
-  conversion?: number;
+  /** sales / unique clicks (see conversion.ts), undefined without clicks. */
+  conversion?: Conversion;
   earnedCents: number;
   pendingCents: number;
 }
 
 export async function periodActivity(db: Db, partnerId: number, range: MsRange): Promise<PeriodActivity> {
   const [clicks, leads, stats] = await Promise.all([countVisits(db, partnerId, range), countLeads(db, partnerId, range), periodCommissionStats(db, partnerId, range)]);
-  return { clicks, leads, sales: stats.sales, conversion: clicks > 0 ? stats.sales / clicks : undefined, earnedCents: stats.earnedCents, pendingCents: stats.pendingCents };
+  return { clicks, leads, sales: stats.sales, conversion: conversionOf(stats.sales, clicks), earnedCents: stats.earnedCents, pendingCents: stats.pendingCents };
 }
 
 // The current month per zone, reused while `now` is inside it (luxon's zone arithmetic on every dashboard view).

@@ -15,6 +15,7 @@ export { buildDashboard, monthOf, moneyTotals, type Dashboard, type MoneyTotals,
 export { tierStatus, type TierStatus, type TierRequirement, type TierRequirementSource } from './tiers.js';
 export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, commissionStatuses, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
+export { conversionOf, type Conversion } from './conversion.js';
 export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolsFor, promoToolView, type PromoToolView } from './promo-tools.js';

@@ -11,6 +11,7 @@ import type { Db } from './repos/db.js';
 import { leadsBySlot, visitsByKey, visitsBySlot, countLeads } from './repos/activity.repo.js';
 import { commissionStatsByKey, commissionStatsBySlot } from './repos/commissions.repo.js';
 import { findPromoToolNames } from './repos/catalog.repo.js';
+import { conversionOf, type Conversion } from './conversion.js';
 
 export type ReportGroup = 'day' | 'week' | 'month';
 export type ReportBy = 'date' | 'promo' | 'subid';
@@ -23,7 +24,8 @@ export interface ReportRow {
   /** Leads cannot be attributed to a promo tool or SubID: undefined on those rows. */
   leads?: number;
   sales: number;
-  conversion?: number;
+  /** sales / unique clicks (see conversion.ts), undefined without clicks. */
+  conversion?: Conversion;
   earnedCents: number;
   pendingCents: number;
 }
@@ -86,7 +88,6 @@ function bucketIndex(buckets: Bucket[], ms: number): number {
   return -1;
 }
 
-const conversion = (sales: number, clicks: number) => (clicks > 0 ? sales / clicks : undefined);
 
 function emptyRow(label: string, key: string, withLeads: boolean): ReportRow {
   return { label, key, clicks: 0, ...(withLeads ? { leads: 0 } : {}), sales: 0, earnedCents: 0, pendingCents: 0 };
@@ -100,10 +101,10 @@ function finish(rows: ReportRow[], withLeads: boolean, leadsTotal?: number): Rep
     t.earnedCents += r.earnedCents;
     t.pendingCents += r.pendingCents;
     if (withLeads) t.leads = (t.leads ?? 0) + (r.leads ?? 0);
-    r.conversion = conversion(r.sales, r.clicks);
+    r.conversion = conversionOf(r.sales, r.clicks);
   }
   if (leadsTotal !== undefined) t.leads = leadsTotal;
-  t.conversion = conversion(t.sales, t.clicks);
+  t.conversion = conversionOf(t.sales, t.clicks);
   return t;
 }
 

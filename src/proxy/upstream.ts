@@ -15,6 +15,9 @@
  * - bodies over `maxUploadBytes` get 413, by Content-Length before anything is sent, or by counting a chunked body;
  * - an answer to a request that carried the identity assertion is marked `Cache-Control: private`, `Vary: Cookie`;
  * - at most `upstreamMaxSockets` sockets to WordPress at once; further requests wait for a free one.
+ * - with click tracking on, a click on a partner's link is queued (never awaited) and the answer carries the
+ *   attribution cookie after WordPress's own cookies, marked `Cache-Control: private`; that cookie never
+ *   reaches WordPress (src/tracking).
  */
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -25,6 +28,7 @@ import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
 import { dropResponseHopByHop, hostnameOf, markPrivate, RequestHygiene, rewriteCookieDomain, rewriteLinkHeader, rewriteUrlValue, takeGatewayCookies, type OriginRewrite } from './headers.js';
 import { createIdentityAsserter } from './identity.js';
+import type { ClickRecorder } from '../tracking/index.js';
 
 export interface UpstreamProxy {
   web(req: IncomingMessage, res: ServerResponse): void;
@@ -40,6 +44,8 @@ export interface UpstreamProxyOptions {
   errorPage: (status: 502 | 504) => string;
   /** A plain page for requests the gateway refuses before WordPress sees them (400, 413). */
   refusalPage?: (status: 400 | 413, message: string) => string;
+  /** Records clicks on partners' links (src/tracking); its attribution cookie is the gateway's, not WordPress's. */
+  clicks?: ClickRecorder;
 }
 
 /** A free (pooled) upstream socket is closed after this long: below Apache's 5 s keep-alive, so it is never reused stale. */
@@ -51,12 +57,14 @@ const kBodyBytes = Symbol('partnergate.bodyBytes');
 const kTooLarge = Symbol('partnergate.bodyTooLarge');
 const kResponse = Symbol('partnergate.response');
 const kPeer = Symbol('partnergate.peer');
+const kClickCookie = Symbol('partnergate.clickCookie');
 
 interface TaggedRequest extends IncomingMessage {
   [kProxyReq]?: ClientRequest;
   [kBodyBytes]?: number;
   [kTooLarge]?: boolean;
   [kResponse]?: ServerResponse;
+  [kClickCookie]?: string;
 }
 interface TaggedResponse extends ServerResponse {
   [kProxyReq]?: ClientRequest;
@@ -99,7 +107,8 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
   const identityHeader = hygiene.identityHeader;
   const sessionCookie = deps.cookies.session;
   const handoffBinder = createHandoffBinder(config.wpShimSecret, config.cookieSecure);
-  const otherCookies = [deps.cookies.preCsrf, handoffBinder.cookieName];
+  const clicks = opts.clicks;
+  const otherCookies = [deps.cookies.preCsrf, handoffBinder.cookieName, ...(clicks ? [clicks.cookieName] : [])];
   const cookieMarkers = [`${sessionCookie}=`, ...otherCookies.map((n) => `${n}=`)];
   const rewrite: OriginRewrite | undefined = config.upstreamPreserveHost
     ? undefined
@@ -246,10 +255,16 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     upgraded.add(socket);
   }
 
-  function onProxyRes(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
+  function onProxyRes(proxyRes: IncomingMessage, req: TaggedRequest, res: ServerResponse): void {
     holdHeaderForFirstChunk(proxyRes, res);
     const headers = proxyRes.headers;
     dropResponseHopByHop(headers);
+    const clickCookie = req[kClickCookie];
+    if (clickCookie !== undefined) {
+      headers['set-cookie'] = [...(headers['set-cookie'] ?? []), clickCookie];
+      // One visitor's attribution cookie must not be stored by a shared cache and handed to the next visitor.
+      markPrivate(headers);
+    }
     headers.connection = (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close';
     const status = proxyRes.statusCode ?? 0;
     if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);
@@ -340,6 +355,11 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
         tagged[kResponse] = res;
         req.pause();
         req.on('data', countBody);
+      }
+      // Before prepare(): that takes the attribution cookie out of what WordPress sees.
+      if (clicks !== undefined) {
+        const line = clicks.observe(req);
+        if (line !== undefined) (req as TaggedRequest)[kClickCookie] = line;
       }
       const session = prepare(req, false);
       if (session === undefined) return forward(req, res);

@@ -11,6 +11,7 @@ import { createBlocksMigration } from './migrations/2026-11-23-0700-blocks.js';
 import { createAdminMigrationsMigration } from './migrations/2026-11-23-0800-admin-migrations.js';
 import { createLegacyPartnerFlagMigration } from './migrations/2026-11-23-0801-legacy-partner-flag.js';
 import { createHandoffWpUserMigration } from './migrations/2026-12-06-0900-handoff-wp-user.js';
+import { createVisitTrackingMigration } from './migrations/2026-12-06-1000-visit-tracking.js';
 import type { StoreKind } from './database.js';
 
 export class SchemaError extends Error {
@@ -30,6 +31,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-11-23-0800-admin-migrations': createAdminMigrationsMigration(),
     '2026-11-23-0801-legacy-partner-flag': createLegacyPartnerFlagMigration(),
     '2026-12-06-0900-handoff-wp-user': createHandoffWpUserMigration(),
+    '2026-12-06-1000-visit-tracking': createVisitTrackingMigration(),
   };
 }
 

@@ -187,6 +187,10 @@ export interface VisitTable {
   sub_id: string | null;
   landing_path: string;
   visited_at: Ms;
+  /** UTC day (epoch ms / 86 400 000) of a visit the gateway recorded; NULL for demo and imported rows (migration 1000). */
+  visit_day: number | null;
+  /** Keyed hash of address + user agent under that day's key: one row per partner, day and visitor (migration 1000). */
+  visitor_hash: string | null;
 }
 
 
