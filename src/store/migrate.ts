@@ -12,6 +12,7 @@ import { createAdminMigrationsMigration } from './migrations/2026-11-23-0800-adm
 import { createLegacyPartnerFlagMigration } from './migrations/2026-11-23-0801-legacy-partner-flag.js';
 import { createHandoffWpUserMigration } from './migrations/2026-12-06-0900-handoff-wp-user.js';
 import { createVisitTrackingMigration } from './migrations/2026-12-06-1000-visit-tracking.js';
+import { createOutboxSentParamsMigration } from './migrations/2026-12-06-1100-outbox-sent-params.js';
 import type { StoreKind } from './database.js';
 
 export class SchemaError extends Error {
@@ -32,6 +33,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-11-23-0801-legacy-partner-flag': createLegacyPartnerFlagMigration(),
     '2026-12-06-0900-handoff-wp-user': createHandoffWpUserMigration(),
     '2026-12-06-1000-visit-tracking': createVisitTrackingMigration(),
+    '2026-12-06-1100-outbox-sent-params': createOutboxSentParamsMigration(),
   };
 }
 

@@ -16,6 +16,7 @@ import { dataKey, isSealed, seal, unseal, type DataKeyring } from '../../src/com
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { emailParams, queueEmail } from '../../src/mail/index.js';
 import { openStore } from '../../src/store/index.js';
+import { createOutboxSentParamsMigration } from '../../src/store/migrations/2026-12-06-1100-outbox-sent-params.js';
 import { newBrowser, seedPartner, submitForm } from '../auth/support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
@@ -62,6 +63,22 @@ forEachStore('secrets at rest: the email outbox', (ctx) => {
       { name: 'unsent reset email: the data key opens it to a live token', held: tokens.some((t) => t.token_hash === sha256(stuckToken)) },
       { name: 'sent reset email: parameters dropped', held: sent.status === 'sent' && sent.params_json === '{}', why: `${sent.status} ${sent.params_json.slice(0, 60)}` },
       { name: 'sent reset email: the partner got the link', held: link.includes('/sso/reset?token=') },
+    ]);
+  });
+
+  it('an upgrade drops the parameters of emails an older version sent in clear, and keeps those still to send', async () => {
+    const legacy = JSON.stringify({ resetUrl: 'https://partners.example.test/sso/reset?token=legacy-plain-token' });
+    const row = (key: string, status: 'sent' | 'queued' | 'failed') => ({
+      idempotency_key: key, to_address: 'old@example.test', template: 'password-reset', params_json: legacy, status,
+      attempts: 1, created_at: 1, next_attempt_at: 1, last_error: null, message_id: null, sent_at: status === 'sent' ? 2 : null,
+    });
+    await ctx.store.db.insertInto('email_outbox').values([row('legacy:sent', 'sent'), row('legacy:queued', 'queued'), row('legacy:failed', 'failed')]).execute();
+    await createOutboxSentParamsMigration().up(ctx.store.db);
+    const after = new Map((await ctx.store.db.selectFrom('email_outbox').select(['idempotency_key', 'params_json']).execute()).map((r) => [r.idempotency_key, r.params_json]));
+    expectAllHeld(CLASS, [
+      { name: 'upgrade: a sent row from before keeps no link', held: after.get('legacy:sent') === '{}', why: after.get('legacy:sent') },
+      { name: 'upgrade: a queued row keeps what it needs to be sent', held: after.get('legacy:queued') === legacy },
+      { name: 'upgrade: a failed row keeps what a resend needs', held: after.get('legacy:failed') === legacy },
     ]);
   });
 
