@@ -66,7 +66,9 @@ forEachStore('reports: streaming exports', (ctx) => {
       await ctx.store.db.insertInto('commissions').values(commission(brokenPartner, { transaction_at: at('2026-12-30T00:00:00Z'), amount_cents: 'corrupt' as unknown as number })).execute();
     }
     // Exports over the cap wait for a slot 1 s here (20 s by default), then get 503.
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_QUEUE_SECONDS: '1' });
+    // 3 s: long enough for an abandoned PostgreSQL COPY to give its slot back on a busy machine, short enough for
+    // the "told to retry" case.
+    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_QUEUE_SECONDS: '3' });
     big = await signInAs(tg, bigPartner);
     big2 = await signInAs(tg, big2Partner);
     broken = await signInAs(tg, brokenPartner);
