@@ -101,7 +101,12 @@ export async function requireSoundStore(what: string, config: StoreConfig): Prom
 }
 
 /** Runs wrk (Debian package) with keep-alive connections; returns req/s and latency percentiles. */
-export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; headers?: Record<string, string> }): Promise<WrkResult> {
+/**
+ * `serverClosesEachConnection`: the server answers `Connection: close` (php -S does) and wrk counts the close that
+ * follows each complete response as a read error. Up to one such read error per completed request (plus one per
+ * connection) is then the close, not a failure; any beyond that, and every connect, write or timeout error, still counts.
+ */
+export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; headers?: Record<string, string>; serverClosesEachConnection?: boolean }): Promise<WrkResult> {
   const args = ['-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '--timeout', '5s'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
   args.push(url);
@@ -111,7 +116,10 @@ export async function wrk(url: string, opts: { connections: number; seconds: num
   const p99 = toMs(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
   const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const errors = errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  const [connect, read, write, timeout] = errs ? errs.slice(1).map(Number) : [0, 0, 0, 0];
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+  const closes = opts.serverClosesEachConnection ? Math.min(read!, requests + opts.connections) : 0;
+  const errors = connect! + (read! - closes) + write! + timeout!;
   return { rps, p50ms: p50, p99ms: p99, non2xx, errors };
 }
 
