@@ -221,3 +221,22 @@ export function hostnameOf(host: string): string {
   const colon = host.lastIndexOf(':');
   return (colon >= 0 ? host.slice(0, colon) : host).toLowerCase();
 }
+
+/**
+ * With `upstreamPreserveHost` false: every URL and cookie Domain in WordPress's answer that names the upstream's
+ * host is moved back to the public host the client used (`host`, as the proxy set X-Forwarded-Host).
+ */
+export function rewriteResponseOrigins(headers: IncomingHttpHeaders, rw: OriginRewrite, proto: string, host: string): void {
+  const origin = `${proto}://${host}`;
+  if (headers.location !== undefined) headers.location = rewriteUrlValue(headers.location, rw, origin);
+  const contentLocation = headers['content-location'];
+  if (typeof contentLocation === 'string') headers['content-location'] = rewriteUrlValue(contentLocation, rw, origin);
+  if (typeof headers.link === 'string') headers.link = rewriteLinkHeader(headers.link, rw, origin);
+  const refresh = headers.refresh;
+  if (typeof refresh === 'string') headers.refresh = refresh.replace(/(url\s*=\s*['"]?)([^'"\s]+)/i, (_m, p: string, u: string) => p + rewriteUrlValue(u, rw, origin));
+  const cookies = headers['set-cookie'];
+  if (cookies) {
+    const hostname = hostnameOf(host);
+    headers['set-cookie'] = cookies.map((c) => rewriteCookieDomain(c, rw, hostname));
+  }
+}

@@ -26,7 +26,8 @@ import type { Duplex } from 'node:stream';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
-import { dropResponseHopByHop, hostnameOf, markPrivate, RequestHygiene, rewriteCookieDomain, rewriteLinkHeader, rewriteUrlValue, takeGatewayCookies, type OriginRewrite } from './headers.js';
+import { holdHeaderForFirstChunk } from './first-chunk.js';
+import { dropResponseHopByHop, markPrivate, RequestHygiene, rewriteResponseOrigins, takeGatewayCookies, type OriginRewrite } from './headers.js';
 import { createIdentityAsserter } from './identity.js';
 import type { ClickRecorder } from '../tracking/index.js';
 
@@ -270,20 +271,7 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);
     // Hygiene removed any client copy: the header is present only when this gateway asserted an identity.
     if (req.headers[identityHeader] !== undefined) markPrivate(headers);
-    if (rewrite === undefined) return;
-    const host = req.headers['x-forwarded-host'] as string;
-    const origin = `${publicProto()}://${host}`;
-    if (headers.location !== undefined) headers.location = rewriteUrlValue(headers.location, rewrite, origin);
-    const contentLocation = headers['content-location'];
-    if (typeof contentLocation === 'string') headers['content-location'] = rewriteUrlValue(contentLocation, rewrite, origin);
-    if (typeof headers.link === 'string') headers.link = rewriteLinkHeader(headers.link, rewrite, origin);
-    const refresh = headers.refresh;
-    if (typeof refresh === 'string') headers.refresh = refresh.replace(/(url\s*=\s*['"]?)([^'"\s]+)/i, (_m, p: string, u: string) => p + rewriteUrlValue(u, rewrite, origin));
-    const cookies = headers['set-cookie'];
-    if (cookies) {
-      const hostname = hostnameOf(host);
-      headers['set-cookie'] = cookies.map((c) => rewriteCookieDomain(c, rewrite, hostname));
-    }
+    if (rewrite !== undefined) rewriteResponseOrigins(headers, rewrite, publicProto(), req.headers['x-forwarded-host'] as string);
   }
 
   /** WordPress sends a partner to the hand-off: tie that link to this browser (see src/auth/handoff-binding.ts). */
@@ -383,28 +371,4 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
       upgraded.clear();
     },
   };
-}
-
-/**
- * Corks the client's socket from WordPress's response head until the first body chunk (or the end) has been
- * written, so the header block and that chunk leave in one `writev` instead of two writes. The CPU profile in
- * BENCHMARKS.md showed the header block written on its own as a tenth of the pass-through's time. Node sends
- * the head only with the first write anyway, so nothing reaches the client later than before.
- */
-function holdHeaderForFirstChunk(proxyRes: IncomingMessage, res: ServerResponse): void {
-  const socket = res.socket;
-  if (!socket || socket.destroyed || socket.writableCorked > 0) return;
-  socket.cork();
-  const release = () => {
-    proxyRes.off('data', release);
-    proxyRes.off('end', release);
-    proxyRes.off('close', release);
-    // Next tick: the pipe's own 'data'/'end' listener, after this one, writes the chunk first.
-    process.nextTick(() => {
-      if (socket.writableCorked > 0) socket.uncork();
-    });
-  };
-  proxyRes.on('data', release);
-  proxyRes.on('end', release);
-  proxyRes.on('close', release);
 }
