@@ -5,7 +5,9 @@
  * cookie holding a keyed hash of that token's `jti`; `/sso/wordpress` accepts the token only with that cookie.
  * Key: HKDF-SHA256(PARTNERGATE_WP_SHIM_SECRET, info "partnergate handoff-binding"), never shared with WordPress.
  */
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+// keys.js, not the proxy's entry: the proxy imports this file, and its entry would make a circle.
+import { deriveKey } from '../proxy/keys.js';
 import { stringifySetCookie } from 'cookie';
 import { safeEqual } from './tokens.js';
 
@@ -42,7 +44,7 @@ export interface HandoffBinder {
 }
 
 export function createHandoffBinder(secret: string, secure: boolean): HandoffBinder {
-  const key = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from('partnergate handoff-binding', 'utf8'), 32));
+  const key = deriveKey(secret, 'handoff-binding');
   const valueFor = (jti: string) => createHmac('sha256', key).update(jti).digest('base64url');
   const cookieName = handoffBindingCookieName(secure);
   return {

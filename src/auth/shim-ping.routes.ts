@@ -12,18 +12,12 @@
  * Lifetime is deliberately not enforced: a skewed clock must be reported as skew, not as "expired". A ping
  * changes nothing, so a replayed one reveals only the version and the clock.
  */
-import { hkdfSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { compactVerify, decodeJwt } from 'jose';
 import type { GatewayDeps } from '../deps.js';
+import { deriveKey } from '../proxy/index.js';
 
-/** HKDF `info` of the ping key: `deriveKey`'s derivation (src/proxy/keys.ts) with a purpose only this route uses. */
-export const SHIM_PING_KEY_INFO = 'partnergate shim-ping';
-
-function pingKey(secret: string): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from(SHIM_PING_KEY_INFO, 'utf8'), 32));
-}
 
 /** package.json's version, found from src/auth (tsx) or dist/src/auth (built). */
 function gatewayVersion(): string {
@@ -55,6 +49,8 @@ function originOfUrl(value: unknown): string | null {
 
 export function shimPingRoutes(deps: GatewayDeps): Router {
   const router = Router();
+  // The plugin signs pings with their own key purpose, so a ping token is never a hand-off or an assertion.
+  const pingKey = deriveKey(deps.config.wpShimSecret, 'shim-ping');
   router.get('/wp-shim/ping', async (req, res) => {
     const token = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) {
@@ -63,7 +59,7 @@ export function shimPingRoutes(deps: GatewayDeps): Router {
     }
     let claims: Record<string, unknown>;
     try {
-      const { protectedHeader } = await compactVerify(token, pingKey(deps.config.wpShimSecret), { algorithms: ['HS256'] });
+      const { protectedHeader } = await compactVerify(token, pingKey, { algorithms: ['HS256'] });
       if (protectedHeader.crit) throw new Error('crit');
       claims = decodeJwt(token) as Record<string, unknown>;
     } catch {
