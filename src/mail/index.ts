@@ -105,8 +105,6 @@ export function emailParams(keys: DataKeyring, paramsJson: string): Record<strin
 export const findEmail = repo.findByKey;
 export const findEmails = repo.findByKeys;
 export const requeueEmail = repo.requeue;
-/** Drops a secret parameter from sent emails queued before parameters were sealed and dropped on sending. */
-export const redactSentEmailParam = repo.redactSentParam;
 
 export interface OutboxResult {
   sent: number;

@@ -85,26 +85,3 @@ export async function requeue(db: Db, key: string, now: number): Promise<boolean
   return Number(r.numUpdatedRows) === 1;
 }
 
-/**
- * Removes one parameter (a secret such as a set-password link) from sent rows whose key starts with `keyPrefix`:
- * once the message is out, the store keeps no usable copy of it. Returns how many rows were changed.
- */
-export async function redactSentParam(db: Kysely<Database>, keyPrefix: string, field: string): Promise<number> {
-  const rows = await db
-    .selectFrom('email_outbox')
-    .select(['id', 'params_json'])
-    .where('status', '=', 'sent')
-    .where('idempotency_key', 'like', `${keyPrefix.replace(/[%_\\]/g, '')}%`)
-    .where('params_json', 'like', `%"${field.replace(/[%_"\\]/g, '')}"%`)
-    .execute();
-  for (let i = 0; i < rows.length; i += 500) {
-    await db.transaction().execute(async (trx) => {
-      for (const row of rows.slice(i, i + 500)) {
-        const params = JSON.parse(row.params_json) as Record<string, unknown>;
-        delete params[field];
-        await trx.updateTable('email_outbox').set({ params_json: JSON.stringify(params) }).where('id', '=', row.id).execute();
-      }
-    });
-  }
-  return rows.length;
-}

@@ -7,7 +7,7 @@
  *   raw set-password link is then removed from sent rows (only its hash stays, in one_time_tokens).
  */
 import type { Transaction } from 'kysely';
-import { processEmailOutbox, redactSentEmailParam } from '../../mail/index.js';
+import { processEmailOutbox } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
 import { queueCredentialsEmails } from './issue.js';
@@ -120,8 +120,6 @@ export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent
     retrying: runs.reduce((n, r) => n + r.retrying, 0),
     interrupted: runs.reduce((n, r) => n + r.interrupted, 0),
   };
-  // The store keeps tokens hashed; once a credentials email is out, its copy of the raw link goes too.
-  await redactSentEmailParam(deps.db, 'credentials:account:', 'setPasswordUrl');
   const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);
   const partnerOf = await repo.partnerIdsOfAccounts(deps.db, accountIds);
   const failed: CredentialRow[] = result.failed.map((f) => {
