@@ -13,6 +13,8 @@ export const ExitCode = {
   usage: 2,
   storeUnreachable: 3,
   partial: 4,
+  /** Another run holds the lock this command needs (`migrate ... apply` while one runs). */
+  locked: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -61,6 +61,23 @@ export async function loadPartnerCredentialRows(db: Db, partnerIds: readonly num
   return out;
 }
 
+/** Only what judging shared emails needs, for many partners: their contact email and whether they have an account. */
+export async function loadEmailFacts(db: Db, partnerIds: readonly number[]): Promise<Array<{ partner_id: number; contact_email: string | null; account_id: number | null }>> {
+  const out: Array<{ partner_id: number; contact_email: string | null; account_id: number | null }> = [];
+  for (const part of chunks(partnerIds)) {
+    if (!part.length) continue;
+    const rows = await db
+      .selectFrom('partners as p')
+      .innerJoin('contacts as c', 'c.id', 'p.contact_id')
+      .leftJoin('accounts as a', 'a.partner_id', 'p.id')
+      .select(['p.id as partner_id', 'c.email as contact_email', 'a.id as account_id'])
+      .where('p.id', 'in', part)
+      .execute();
+    for (const r of rows) out.push(r);
+  }
+  return out;
+}
+
 /** Accounts holding any of these (lower-cased) emails: an email already taken by someone else is refused. */
 export async function accountsByEmail(db: Db, emails: readonly string[]): Promise<Array<{ id: number; email: string; partner_id: number | null }>> {
   const out: Array<{ id: number; email: string; partner_id: number | null }> = [];
