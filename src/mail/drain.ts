@@ -10,10 +10,8 @@
  * (PARTNERGATE_SMTP_RATE_PER_SECOND, enforced by the transport) holds across processes.
  */
 import type { Kysely } from 'kysely';
-import type { DataKeyring, Logger } from '../common/index.js';
-import { acquireLease, acquireLeaseFromDead, processHolder, releaseLease, type Database } from '../store/index.js';
-import type { Views } from '../web/views.js';
-import type { EmailOutbox } from '../store/index.js';
+import type { DataKeyring, Logger, Views } from '../common/index.js';
+import { acquireLease, acquireLeaseFromDead, processHolder, releaseLease, type Database, type EmailOutbox } from '../store/index.js';
 import * as repo from './outbox.repo.js';
 import { emailParams, renderEmail } from './render.js';
 import type { MailTransport } from './transport.js';

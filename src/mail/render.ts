@@ -1,6 +1,5 @@
 /** Opening an outbox row's parameters and rendering its email from the three templates. */
-import { isSealed, unseal, type DataKeyring } from '../common/index.js';
-import type { Views } from '../web/views.js';
+import { isSealed, unseal, type DataKeyring, type Views } from '../common/index.js';
 
 /** Authenticated data of sealed outbox parameters: they open nowhere else. */
 export const PARAMS_PURPOSE = 'email_outbox.params';

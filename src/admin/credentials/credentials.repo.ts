@@ -160,12 +160,6 @@ export async function insertAudit(db: Db, row: { partnerId: number; action: stri
   await db.insertInto('audit_log').values({ at: row.now, actor_account_id: null, partner_id: row.partnerId, action: row.action, details_json: JSON.stringify(row.details), ip: null, request_id: null }).execute();
 }
 
-/** Emails waiting in the outbox that are due now (read-only; for `mail send-queued --dry-run`). */
-export async function countDueEmails(db: Db, now: number): Promise<number> {
-  const r = await db.selectFrom('email_outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').where('next_attempt_at', '<=', now).executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 /**
  * Credentials emails left claimed ("sending") with no worker of this process on them: cut off by a crash (they
  * may have arrived), or being sent right now by another process. Read-only look at the outbox.

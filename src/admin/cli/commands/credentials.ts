@@ -8,7 +8,6 @@ import { AppError } from '../../../common/index.js';
 import { issueCredentials } from '../../credentials/issue.js';
 import { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from '../../credentials/manage.js';
 import { tally, type CredentialRow } from '../../credentials/types.js';
-import { countDueEmails } from '../../credentials/credentials.repo.js';
 import { readPartnerListFile } from '../../partner-list.js';
 import { isEmptySelector, selectPartners, type PartnerSelector } from '../../selection.js';
 import { groupMembersAdapter } from '../../adapters.js';
