@@ -1,9 +1,10 @@
 /**
- * Draining the outbox: due rows are claimed a batch at a time (one statement), rendered, handed to the pooled
+ * Draining the outbox: due rows are claimed a few at a time (one statement), rendered, handed to the pooled
  * SMTP transport with as many in flight as it has connections, and marked sent together (one statement). A row
  * is `sending` from its claim until it is marked, so a crash in between leaves it `sending`; ten minutes later a
- * drain flags it "interrupted" instead of sending it again (it may have arrived). The batch size bounds how many
- * rows one crash can leave that way.
+ * drain flags it "interrupted" instead of sending it again (it may have arrived). At most as many rows as the
+ * transport has connections are `sending` at once: that bounds what one crash can leave that way. The pool's
+ * connections are held while a drain runs and closed after it.
  *
  * Bulk drains (the gateway's background jobs, `partnergate mail drain`, a migration's `--send`) hold the store
  * lease `mail.drain` while they run, so one process at a time sends the outbox and a provider's rate cap
@@ -37,8 +38,6 @@ export interface DrainDeps {
 }
 
 export interface DrainOptions {
-  /** Rows claimed, sent and marked together (default 200). */
-  batch?: number;
   /** Attempts before a temporary SMTP error becomes final (default 5). */
   maxAttempts?: number;
   now?: () => number;
@@ -48,51 +47,57 @@ export interface DrainOptions {
   lease?: boolean;
 }
 
-/** Runs `work` over `items` with at most `width` at once. */
-async function eachLimited<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, lane));
-}
-
 /**
  * Sends every due email. Permanent SMTP refusals (5xx) fail the row at once; temporary ones are retried with
  * backoff up to `maxAttempts`. A sent row keeps no parameters (a resend issues a new email with a new link).
+ *
+ * Two lanes, each claiming half the transport's connections' worth of rows, sending them side by side and
+ * marking them: while one lane waits on the store the other keeps the connections busy, and no more rows than
+ * there are connections are ever `sending` (what one crash can leave flagged "interrupted").
  */
-export async function processEmailOutbox(deps: DrainDeps, opts: DrainOptions & { limit?: number } = {}): Promise<OutboxResult> {
+export async function processEmailOutbox(deps: DrainDeps, opts: DrainOptions = {}): Promise<OutboxResult> {
   const now = opts.now ?? Date.now;
   const result: OutboxResult = { sent: 0, failed: [], retrying: 0, interrupted: 0 };
   const holder = processHolder();
-  const leased = () => acquireLease(deps.db, DRAIN_LEASE, holder, LEASE_TTL_MS);
   // A drain killed mid-way leaves its lease: taken over at once when its process is gone (same host).
   if (opts.lease && !(await acquireLeaseFromDead(deps.db, DRAIN_LEASE, holder, LEASE_TTL_MS)).held) return { ...result, busy: true };
+  const letGo = deps.transport.hold?.();
   try {
     result.interrupted = await repo.markInterrupted(deps.db, now() - 10 * 60_000);
     const maxAttempts = opts.maxAttempts ?? 5;
-    const batch = opts.batch ?? opts.limit ?? 200;
-    // Two messages per connection: one being written while the server answers the other.
-    const width = 2 * (deps.transport.maxConnections ?? 1);
-    for (;;) {
-      const rows = await repo.claimDue(deps.db, now(), batch);
-      if (rows.length === 0) break;
-      const sent: number[] = [];
-      await eachLimited(rows, width, async (row) => {
-        try {
-          await sendRow(deps, row);
-          sent.push(row.id);
-        } catch (err) {
-          await failRow(deps, row, err, maxAttempts, now(), result);
+    const connections = Math.max(1, deps.transport.maxConnections ?? 1);
+    const lanes = Math.min(2, connections);
+    const perClaim = Math.ceil(connections / lanes);
+    let stop = false;
+    let renewedAt = Date.now();
+    const lane = async () => {
+      while (!stop) {
+        const rows = await repo.claimDue(deps.db, now(), perClaim);
+        if (rows.length === 0) return;
+        const sent: number[] = [];
+        await Promise.all(
+          rows.map(async (row) => {
+            try {
+              await sendRow(deps, row);
+              sent.push(row.id);
+            } catch (err) {
+              await failRow(deps, row, err, maxAttempts, now(), result);
+            }
+          }),
+        );
+        await repo.markSentMany(deps.db, sent, deps.transport.fromDomain, now());
+        result.sent += sent.length;
+        opts.onSent?.(result.sent);
+        // A drain that lost its lease (stalled past the TTL, another process took over) stops.
+        if (opts.lease && Date.now() - renewedAt > LEASE_TTL_MS / 6) {
+          renewedAt = Date.now();
+          if (!(await acquireLease(deps.db, DRAIN_LEASE, holder, LEASE_TTL_MS))) stop = true;
         }
-      });
-      await repo.markSentMany(deps.db, sent, deps.transport.fromDomain, now());
-      result.sent += sent.length;
-      opts.onSent?.(result.sent);
-      // A drain that lost its lease (stalled past the TTL, another process took over) stops after its batch.
-      if (opts.lease && !(await leased())) break;
-    }
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
+    letGo?.();
     if (opts.lease) await releaseLease(deps.db, DRAIN_LEASE, holder).catch(() => undefined);
   }
   return result;

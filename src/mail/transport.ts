@@ -13,6 +13,11 @@ export interface MailTransport {
   /** Messages worth having in flight at once (the pool's connections): the outbox keeps this many busy. */
   maxConnections?: number;
   send(message: { to: string; subject: string; text: string; html?: string; messageId: string }): Promise<{ messageId: string | null }>;
+  /**
+   * Keeps the pooled connections open until the returned function is called; when the last holder lets go they
+   * are closed (an idle gateway holds no connection to the mail server).
+   */
+  hold?(): () => void;
   close(): void;
 }
 
@@ -54,21 +59,39 @@ export function poolOptionsOf(config: { smtpMaxConnections: number; smtpMaxMessa
 /** SMTP when a URL is configured; otherwise messages are logged (development only; no secrets in them). */
 export function createMailTransport(opts: { smtpUrl?: string; from: string; logger: Logger; pool?: PoolOptions }): MailTransport {
   const smtp = opts.smtpUrl ? pooledSmtpUrl(opts.smtpUrl, opts.pool) : undefined;
-  const transporter: Transporter = smtp
-    ? nodemailer.createTransport(smtp.url, { from: opts.from })
-    : (nodemailer.createTransport({ jsonTransport: true }) as unknown as Transporter);
-  if (smtp) withNoDelay(transporter);
+  let transporter: Transporter | undefined;
+  let holders = 0;
+  const open = (): Transporter => {
+    if (transporter) return transporter;
+    if (!smtp) return (transporter = nodemailer.createTransport({ jsonTransport: true }) as unknown as Transporter);
+    transporter = nodemailer.createTransport(smtp.url, { from: opts.from });
+    withNoDelay(transporter);
+    return transporter;
+  };
+  const shut = () => {
+    transporter?.close();
+    transporter = undefined;
+  };
   return {
     fromDomain: /@([A-Za-z0-9.-]+)/.exec(opts.from)?.[1] ?? 'localhost',
     maxConnections: smtp?.maxConnections ?? 1,
     async send(m) {
       // base64 bodies: nodemailer otherwise scans every text twice with regular expressions to choose between
       // quoted-printable and base64, then quoted-printable-encodes in JavaScript (a fifth of a drain's CPU).
-      const info = await transporter.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId, textEncoding: 'base64' });
+      const info = await open().sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId, textEncoding: 'base64' });
       if (!smtp) opts.logger.info({ to: m.to, subject: m.subject }, 'email not sent: no SMTP configured (PARTNERGATE_SMTP_URL)');
       return { messageId: info.messageId ?? null };
     },
-    close: () => transporter.close(),
+    hold() {
+      holders++;
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        if (--holders === 0) shut();
+      };
+    },
+    close: shut,
   };
 }
 

@@ -49,8 +49,6 @@ describe('migration: SIGKILL during apply, then resume', function () {
     PARTNERGATE_ONTRAPORT_APP_ID: emulator.appId,
     PARTNERGATE_ONTRAPORT_API_KEY: emulator.apiKey,
     PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE: '100000',
-    // Claimed three at a time: a kill mid-send leaves at most three rows that may or may not have arrived.
-    PARTNERGATE_MAIL_DRAIN_BATCH: '3',
   });
 
   /** Runs the CLI in a child process; kills it with SIGKILL after `killAfterMs` when given. */

@@ -109,10 +109,10 @@ export interface SendReport {
  * partner. It holds the drain lease while it runs: when another process is draining, it sends nothing and says
  * so (`busy`).
  */
-export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void; batch?: number } = {}): Promise<SendReport> {
+export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void } = {}): Promise<SendReport> {
   const result = await processEmailOutbox(
     { db: deps.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger },
-    { now: deps.now, onSent: opts.onSent, batch: opts.batch ?? deps.config.mailDrainBatch, lease: true },
+    { now: deps.now, onSent: opts.onSent, lease: true },
   );
   const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);
   const partnerOf = await repo.partnerIdsOfAccounts(deps.db, accountIds);
