@@ -159,7 +159,7 @@ async function child(opts: { store: string; smtp: string; wp: string; phase: str
   if (opts.phase === 'drain') {
     // As `partnergate mail drain` does; then verify, which checks that every partner's link was delivered.
     const t0 = performance.now();
-    const r = await processEmailOutbox({ db: store.db, keys: config.dataKeys, transport: mail, views, logger }, { lease: true });
+    const r = await processEmailOutbox({ db: store.db, keys: config.dataKeys, transport: mail, views, logger }, { batch: config.mailDrainBatch, lease: true });
     const t1 = performance.now();
     const verify = await situations['situation-2'].verify(deps).catch((err: Error) => ({ ok: false, partners: [], error: err.message }));
     const t2 = performance.now();

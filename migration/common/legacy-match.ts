@@ -3,7 +3,7 @@
  * them (PayPal email, SubIDs) out of their PilotPress usermeta. Pure functions: the plan previews with them,
  * the apply steps store their decisions.
  */
-import { normaliseEmail } from '../../src/admin/index.js';
+import { normaliseEmail, sharedEmails } from '../../src/admin/index.js';
 import type { LegacyWpUserTable } from '../../src/store/index.js';
 
 export interface MatchDecision {
@@ -40,17 +40,7 @@ export function looksLikePartner(u: Pick<MatchInput, 'roles' | 'meta' | 'partner
 /** Decides every user at once: duplicates can only be seen across the whole list. */
 /** Lower-cased email -> the WordPress users sharing it, for the emails more than one user has (and only those). */
 export function sharedWordPressEmails(users: Iterable<{ wpUserId: number; email: string | null }>): Map<string, number[]> {
-  const first = new Map<string, number>();
-  const shared = new Map<string, number[]>();
-  for (const u of users) {
-    const check = normaliseEmail(u.email);
-    if (!check.ok) continue;
-    const list = shared.get(check.email);
-    if (list) list.push(u.wpUserId);
-    else if (first.has(check.email)) shared.set(check.email, [first.get(check.email)!, u.wpUserId]);
-    else first.set(check.email, u.wpUserId);
-  }
-  return shared;
+  return sharedEmails(users, (u) => u.email, (u) => u.wpUserId);
 }
 
 /** Decides one WordPress user, given the emails several users share (`sharedWordPressEmails` over all of them). */

@@ -10,7 +10,7 @@
  */
 export { issueCredentials, partnerItemKey, type IssueOptions, type IssueResult } from './credentials/issue.js';
 export { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from './credentials/manage.js';
-export { normaliseEmail } from './credentials/emails.js';
+export { normaliseEmail, sharedEmails } from './credentials/emails.js';
 export { partnerCenterOrigin, setPasswordLinkFor } from './credentials/set-password.js';
 export {
   RunAborted, credentialsEmailKey, accountIdOfKey, tally, CREDENTIALS_TEMPLATE,

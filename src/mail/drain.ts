@@ -2,9 +2,9 @@
  * Draining the outbox: due rows are claimed a few at a time (one statement), rendered, handed to the pooled
  * SMTP transport with as many in flight as it has connections, and marked sent together (one statement). A row
  * is `sending` from its claim until it is marked, so a crash in between leaves it `sending`; ten minutes later a
- * drain flags it "interrupted" instead of sending it again (it may have arrived). At most as many rows as the
- * transport has connections are `sending` at once: that bounds what one crash can leave that way. The pool's
- * connections are held while a drain runs and closed after it.
+ * drain flags it "interrupted" instead of sending it again (it may have arrived). At most two claims' worth of
+ * rows (PARTNERGATE_MAIL_DRAIN_BATCH each) are `sending` at once: that bounds what one crash can leave that way.
+ * The pool's connections are held while a drain runs and closed after it.
  *
  * Bulk drains (the gateway's background jobs, `partnergate mail drain`, a migration's `--send`) hold the store
  * lease `mail.drain` while they run, so one process at a time sends the outbox and a provider's rate cap
@@ -38,6 +38,8 @@ export interface DrainDeps {
 }
 
 export interface DrainOptions {
+  /** Rows one claim takes (two claims are in progress at once); default the transport's connections. */
+  batch?: number;
   /** Attempts before a temporary SMTP error becomes final (default 5). */
   maxAttempts?: number;
   now?: () => number;
@@ -51,9 +53,9 @@ export interface DrainOptions {
  * Sends every due email. Permanent SMTP refusals (5xx) fail the row at once; temporary ones are retried with
  * backoff up to `maxAttempts`. A sent row keeps no parameters (a resend issues a new email with a new link).
  *
- * Two lanes, each claiming half the transport's connections' worth of rows, sending them side by side and
- * marking them: while one lane waits on the store the other keeps the connections busy, and no more rows than
- * there are connections are ever `sending` (what one crash can leave flagged "interrupted").
+ * Two lanes, each claiming `batch` rows, sending them side by side over the pool and marking them: while one
+ * lane waits on the store the other keeps the connections busy. At most 2 x `batch` rows are ever `sending`
+ * (what one crash can leave flagged "interrupted"); a larger batch costs fewer commits per email.
  */
 export async function processEmailOutbox(deps: DrainDeps, opts: DrainOptions = {}): Promise<OutboxResult> {
   const now = opts.now ?? Date.now;
@@ -66,8 +68,8 @@ export async function processEmailOutbox(deps: DrainDeps, opts: DrainOptions = {
     result.interrupted = await repo.markInterrupted(deps.db, now() - 10 * 60_000);
     const maxAttempts = opts.maxAttempts ?? 5;
     const connections = Math.max(1, deps.transport.maxConnections ?? 1);
-    const lanes = Math.min(2, connections);
-    const perClaim = Math.ceil(connections / lanes);
+    const lanes = 2;
+    const perClaim = Math.max(1, opts.batch ?? Math.ceil(connections / lanes));
     let stop = false;
     let renewedAt = Date.now();
     const lane = async () => {

@@ -98,9 +98,10 @@ export function createMailTransport(opts: { smtpUrl?: string; from: string; logg
 /**
  * nodemailer leaves Nagle's algorithm on: its small SMTP writes then wait for delayed ACKs, about 50 ms per
  * message even on loopback (measured: 50 ms -> 10 ms per message, bench/migration.ts). Its `getSocket` hook hands
- * it our own TCP socket with TCP_NODELAY; TLS (smtps:// or STARTTLS) is still negotiated by nodemailer on it.
- * Proxied connections keep nodemailer's own socket. The pool's connections ask the pool for their socket, so the
- * hook set on the pool serves them all.
+ * it our own connected TCP socket with TCP_NODELAY; TLS (smtps:// or STARTTLS) is still negotiated by nodemailer
+ * on it. When ours cannot connect, nodemailer is left to connect by itself and meet the error on its own path:
+ * a pool handed the error by the hook would keep the failed connection's slot and never send again.
+ * Proxied connections keep nodemailer's own socket.
  */
 function withNoDelay(transporter: Transporter): void {
   const inner = (transporter as unknown as { transporter?: { getSocket?: GetSocket; options?: { proxy?: unknown } } }).transporter;
@@ -108,15 +109,16 @@ function withNoDelay(transporter: Transporter): void {
   inner.getSocket = (options, callback) => {
     const socket = connect({ host: options.host ?? 'localhost', port: options.port ?? (options.secure ? 465 : 587) });
     socket.setNoDelay(true);
-    coalesceWrites(socket);
-    const onError = (err: Error) => callback(err);
+    const onError = () => callback(null);
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);
+      coalesceWrites(socket);
       callback(null, { connection: socket });
     });
   };
 }
+
 /**
  * nodemailer writes a message as many small chunks (each header line, each encoded body line); with Nagle off
  * each became its own write system call and packet (the largest single cost of a drain in a CPU profile). The

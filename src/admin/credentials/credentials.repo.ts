@@ -32,14 +32,16 @@ export interface PartnerCredentialRow {
   credentials_version: number | null;
 }
 
+/** Partners with their contact and, when they have one, their account. */
+function partnersWithAccounts(db: Db) {
+  return db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').leftJoin('accounts as a', 'a.partner_id', 'p.id');
+}
+
 export async function loadPartnerCredentialRows(db: Db, partnerIds: readonly number[]): Promise<PartnerCredentialRow[]> {
   const out: PartnerCredentialRow[] = [];
   for (const part of chunks(partnerIds)) {
     if (!part.length) continue;
-    const rows = await db
-      .selectFrom('partners as p')
-      .innerJoin('contacts as c', 'c.id', 'p.contact_id')
-      .leftJoin('accounts as a', 'a.partner_id', 'p.id')
+    const rows = await partnersWithAccounts(db)
       .select((eb) => [
         'p.id as partner_id',
         'p.status as partner_status',
@@ -66,10 +68,7 @@ export async function loadEmailFacts(db: Db, partnerIds: readonly number[]): Pro
   const out: Array<{ partner_id: number; contact_email: string | null; account_id: number | null }> = [];
   for (const part of chunks(partnerIds)) {
     if (!part.length) continue;
-    const rows = await db
-      .selectFrom('partners as p')
-      .innerJoin('contacts as c', 'c.id', 'p.contact_id')
-      .leftJoin('accounts as a', 'a.partner_id', 'p.id')
+    const rows = await partnersWithAccounts(db)
       .select(['p.id as partner_id', 'c.email as contact_email', 'a.id as account_id'])
       .where('p.id', 'in', part)
       .execute();

@@ -11,7 +11,7 @@ import type { Transaction } from 'kysely';
 import { findEmails, queueEmails } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
-import { normaliseEmail } from './emails.js';
+import { normaliseEmail, sharedEmails } from './emails.js';
 import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from './set-password.js';
 import {
   CREDENTIALS_TEMPLATE, RunAborted, credentialsEmailKey, tally, type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
@@ -183,22 +183,6 @@ async function runBatch(ids: number[], ctx: BatchContext, opts: IssueOptions): P
  * Gives each partner in `partnerIds` an account and queues their credentials email (not sent: see
  * `sendCredentialEmails`). Per-partner problems are rows in the result, never exceptions.
  */
-/** Lower-cased email -> the partners without an account that share it (emails of one partner are left out). */
-function sharedEmailsOf(facts: ReadonlyArray<{ partner_id: number; contact_email: string | null; account_id: number | null }>): Map<string, number[]> {
-  const first = new Map<string, number>();
-  const shared = new Map<string, number[]>();
-  for (const r of facts) {
-    if (r.account_id !== null) continue;
-    const check = normaliseEmail(r.contact_email);
-    if (!check.ok) continue;
-    const list = shared.get(check.email);
-    if (list) list.push(r.partner_id);
-    else if (first.has(check.email)) shared.set(check.email, [first.get(check.email)!, r.partner_id]);
-    else first.set(check.email, r.partner_id);
-  }
-  return shared;
-}
-
 export async function issueCredentials(deps: CredentialsDeps, partnerIds: readonly number[], opts: IssueOptions = {}): Promise<IssueResult> {
   const now = (deps.now ?? Date.now)();
   const ctx: BatchContext = { deps, now, ttlMs: deps.config.credentialTtlHours * 3_600_000, variant: opts.variant ?? {}, sharedEmails: new Map() };
@@ -209,7 +193,10 @@ export async function issueCredentials(deps: CredentialsDeps, partnerIds: readon
   // Shared emails are judged over the whole selection, done or not, so a resumed run decides as an uninterrupted one.
   // Only emails and account ids are read for that (the partners' rows are read batch by batch); a run with
   // nothing left to do reads nothing.
-  if (todo.length) ctx.sharedEmails = sharedEmailsOf(await repo.loadEmailFacts(deps.db, unique));
+  if (todo.length) {
+    const withoutAccount = (await repo.loadEmailFacts(deps.db, unique)).filter((r) => r.account_id === null);
+    ctx.sharedEmails = sharedEmails(withoutAccount, (r) => r.contact_email, (r) => r.partner_id);
+  }
 
   const results: CredentialRow[] = [];
   const counts = tally([]);

@@ -112,7 +112,7 @@ export interface SendReport {
 export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void } = {}): Promise<SendReport> {
   const result = await processEmailOutbox(
     { db: deps.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger },
-    { now: deps.now, onSent: opts.onSent, lease: true },
+    { now: deps.now, onSent: opts.onSent, batch: deps.config.mailDrainBatch, lease: true },
   );
   const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);
   const partnerOf = await repo.partnerIdsOfAccounts(deps.db, accountIds);
