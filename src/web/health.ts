@@ -77,8 +77,8 @@ export function createHealthRouter(deps: GatewayDeps): Router {
         return;
       }
     }
-    res.setHeader('Content-Type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
+    res.setHeader('Content-Type', deps.metrics.contentType);
+    res.send(await deps.metrics.text());
   });
   return router;
 }
