@@ -59,7 +59,9 @@ export interface RequestObserver {
 }
 
 export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; accessLog: boolean; trust: TrustFn }): RequestObserver {
-  const { logger, metrics, accessLog, trust } = opts;
+  const { logger, metrics, trust } = opts;
+  // Below info level the line would be dropped anyway: do not build it.
+  const accessLog = opts.accessLog && logger.isLevelEnabled('info');
 
   function onClose(this: Observed): void {
     const req = this[kReq];
