@@ -9,7 +9,7 @@ import type { GatewayDeps } from './deps.js';
 import { createRequestObserver } from './http/access-log.js';
 import { compileTrust } from './http/forwarded.js';
 import type { UpstreamProxy } from './proxy/index.js';
-import { classifyRequest } from './web/paths.js';
+import { classifyRequest } from './http/index.js';
 
 export interface GatewayServer {
   server: Server;
