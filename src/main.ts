@@ -13,7 +13,7 @@ import { createGateway } from './gateway.js';
 import { migrateToLatest, openStore, SchemaError, StoreError } from './store/index.js';
 import { seedIfEmpty, DEMO_LOGIN } from './demo/index.js';
 import { BlocksConfigError } from './blocks/index.js';
-import { serveClusterMetrics } from './web/metrics.js';
+import { serveClusterMetrics } from './http/index.js';
 
 function fail(code: number, message: string): never {
   process.stderr.write(`partnergate: ${message}\n`);

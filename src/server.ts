@@ -6,10 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { GatewayDeps } from './deps.js';
-import { createRequestObserver } from './http/access-log.js';
-import { compileTrust } from './http/forwarded.js';
 import type { UpstreamProxy } from './proxy/index.js';
-import { classifyRequest } from './http/index.js';
+import { classifyRequest, compileTrust, createRequestObserver } from './http/index.js';
 
 export interface GatewayServer {
   server: Server;

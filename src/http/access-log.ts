@@ -11,13 +11,11 @@
  * response headers arrived, like nginx's `$upstream_header_time`), ip (the client as the trusted proxies vouch
  * for it), class (own or proxied), and aborted when the client left before the answer was complete.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../common/index.js';
-import type { Metrics, RouteClass } from '../web/metrics.js';
+import type { Metrics, RouteClass } from './metrics.js';
 import { clientAddress, type TrustFn } from './forwarded.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+import { requestIdFor } from './request-context.js';
 
 const kStart = Symbol('partnergate.start');
 const kClass = Symbol('partnergate.routeClass');
@@ -33,12 +31,6 @@ interface Observed extends ServerResponse {
   [kBytesBefore]: number;
   [kUpstreamStart]?: bigint;
   [kUpstreamMs]?: number;
-}
-
-/** The request's id: the client's (or the proxy in front's) `X-Request-Id` when well formed, else a new UUID. */
-export function requestIdFor(req: IncomingMessage): string {
-  const incoming = req.headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /** The proxy calls this when it sends the request to WordPress... */
