@@ -79,8 +79,12 @@ function onAnswer(message: MetricsMessage): void {
 export function createMetrics(): Metrics {
   const registry = new client.Registry();
   const clustered = cluster.isWorker && typeof process.send === 'function';
-  // What this worker answers when the primary's AggregatorRegistry asks for its figures.
-  if (clustered) AggregatorRegistry.setRegistries([registry]);
+  if (clustered) {
+    // What this worker answers when the primary's AggregatorRegistry asks for its figures; prom-client installs
+    // the worker's listener only when an AggregatorRegistry is made, so one is made here (and not used).
+    AggregatorRegistry.setRegistries([registry]);
+    new AggregatorRegistry();
+  }
   client.collectDefaultMetrics({ register: registry });
   const requests = new client.Counter({ name: 'partnergate_http_requests_total', help: 'HTTP requests by route class and status class', labelNames: ['class', 'status'] as const, registers: [registry] });
   const latency = new client.Histogram({ name: 'partnergate_http_request_duration_seconds', help: 'Time to the end of the response', labelNames: ['class'] as const, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
