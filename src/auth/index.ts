@@ -26,7 +26,6 @@ import { signInRoutes } from './sign-in.routes.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
 
 export { requirePartner, requireAdmin, partnerIdOf, type AccessRules } from './guards.js';
-export { hashPassword, verifyPassword, passwordProblem } from './passwords.js';
 export * from './sessions.js';
 export { createAccessRules, authCsrfExempt } from './access.js';
 export { csrfProtection } from './csrf.js';
@@ -35,7 +34,6 @@ export { requireFreshAuth } from './fresh-auth.js';
 export { changePassword, confirmPassword, issueSetPasswordToken, setPasswordLinkFor, type RequestOrigin } from './credentials.js';
 export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy } from './redirects.js';
 export { countAttempt, waitText } from './throttle.js';
-export { normaliseEmail } from './accounts.js';
 export { handoffKey } from './handoff.js';
 export { backgroundIdle } from './background.js';
 export { purgeExpiredSignInData } from './purge.js';

@@ -7,7 +7,7 @@ import express from 'express';
 import { expect } from 'chai';
 import { backgroundIdle, confirmPassword, issueSetPasswordToken, requireFreshAuth, setPasswordLinkFor } from '../../src/auth/index.js';
 import { sha256 } from '../../src/common/tokens.js';
-import { findSessionWithAccount } from '../../src/auth/sessions.repo.js';
+import { findSessionWithAccount } from '../../src/accounts/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { clearTables, forEachStore } from '../support/store.js';
