@@ -21,7 +21,7 @@ export { issueCredentials, partnerItemKey, type IssueOptions, type IssueResult }
 export { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from './credentials/manage.js';
 export { countDueEmails } from './credentials/credentials.repo.js';
 export { normaliseEmail as checkEmail, type EmailCheck } from './credentials/emails.js';
-export { partnerCenterOrigin, setPasswordLinkFor } from './credentials/set-password.js';
+export { issueSetPasswordToken, partnerCenterOrigin, setPasswordLinkFor } from './credentials/set-password.js';
 export {
   RunAborted, credentialsEmailKey, accountIdOfKey, tally, CREDENTIALS_TEMPLATE,
   type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,

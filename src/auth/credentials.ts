@@ -147,24 +147,8 @@ export async function changePassword(
   });
 }
 
-/** The link in a new-credentials email. */
-export function setPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
-  return `${config.publicUrl}/sso/set-password?token=${encodeURIComponent(token)}`;
-}
-
 export function resetPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
   return `${config.publicUrl}/sso/reset?token=${encodeURIComponent(token)}`;
-}
-
-/**
- * Issues a single-use set-password token for an account (new credentials). Older unused set-password links
- * of the account stop working. Call inside the transaction that records the credentials email when there is one.
- * @returns the raw token, to put in {@link setPasswordLinkFor}
- */
-export async function issueSetPasswordToken(db: Kysely<Database>, accountId: number, ttlMs: number, now = Date.now()): Promise<string> {
-  await expireAccountTokens(db, accountId, 'set_password', now);
-  const issued = await issueToken(db, { purpose: 'set_password', accountId, ttlMs, now });
-  return issued.raw;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import express from 'express';
 import { expect } from 'chai';
-import { backgroundIdle, confirmPassword, issueSetPasswordToken, requireFreshAuth, setPasswordLinkFor } from '../../src/auth/index.js';
+import { backgroundIdle, confirmPassword, requireFreshAuth } from '../../src/auth/index.js';
+import { issueSetPasswordToken, setPasswordLinkFor } from '../../src/accounts/index.js';
 import { sha256 } from '../../src/common/tokens.js';
 import { findSessionWithAccount } from '../../src/accounts/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
