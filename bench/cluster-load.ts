@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
-import { hashPassword } from '../src/auth/passwords.js';
+import { hashPassword } from '../src/accounts/index.js';
 import { cookieNames } from '../src/http/cookies.js';
 import { migrateToLatest, openStore, type Store } from '../src/store/index.js';
 import { startPostgres } from '../test/support/postgres.js';
