@@ -20,6 +20,7 @@ const { once } = require('node:events');
 (async () => {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const out = stringify({ header: true, columns: JSON.parse(headers), record_delimiter: '\\r\\n' });
   out.pipe(process.stdout);
   let rows = 0;
@@ -31,8 +32,9 @@ const { once } = require('node:events');
   await once(out, 'end');
   await new Promise((resolve) => process.stdout.write('', resolve));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
   db.close();
-  process.stderr.write(JSON.stringify({ rows, seconds, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
+  process.stderr.write(JSON.stringify({ rows, seconds, cpuSeconds: (used.user + used.system) / 1e6, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
 })().catch((err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
 `;
 
@@ -40,6 +42,8 @@ export interface ReferenceRun {
   rows: number;
   seconds: number;
   rowsPerSecond: number;
+  /** CPU time of the program over the same span (user + system). */
+  cpuSeconds: number;
   /** Lines `wc -l` counted (header included). */
   lines: number;
   peakRssMb: number;
@@ -57,14 +61,14 @@ export function sqliteReferenceExport(file: string, query: { sql: string; parame
     child.stderr.on('data', (c) => (err += c));
     child.on('close', (code) => {
       const last = err.trim().split('\n').pop() ?? '';
-      let stats: { rows: number; seconds: number; maxRssKb: number };
+      let stats: { rows: number; seconds: number; cpuSeconds: number; maxRssKb: number };
       try {
         stats = JSON.parse(last);
       } catch {
         return reject(new Error(`reference export failed (${code}): ${err.trim()}`));
       }
       if (code !== 0) return reject(new Error(`reference export failed (${code}): ${err.trim()}`));
-      resolvePromise({ rows: stats.rows, seconds: round(stats.seconds, 3), rowsPerSecond: round(stats.rows / stats.seconds), lines: Number(out.trim()), peakRssMb: round(stats.maxRssKb / 1024, 1) });
+      resolvePromise({ rows: stats.rows, seconds: round(stats.seconds, 3), rowsPerSecond: round(stats.rows / stats.seconds), cpuSeconds: round(stats.cpuSeconds, 3), lines: Number(out.trim()), peakRssMb: round(stats.maxRssKb / 1024, 1) });
     });
   });
 }
