@@ -56,6 +56,14 @@ export function peakRssMb(pid: number): number {
   return round(kb / 1024, 1);
 }
 
+/** CPU time (user + system) a live process has used so far, in seconds (/proc, clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface WrkResult {
   rps: number;
   p50ms: number;

@@ -9,11 +9,15 @@
  * tracked row is reported as a ratio to the untracked one (the bar: at least 0.95).
  * Then the access log: a single process at log level info writing one line per request to a file, reported as a
  * ratio to (d), the single process whose log level (warn) writes none, in the same rounds (the bar: at least 0.95).
+ * The ceiling: a bare node:http + http-proxy pass-through (bench/bare-proxy.ts), one process and one per core,
+ * in the same rounds; each Partnergate row is reported as a ratio to the bare proxy with as many processes (the
+ * goal: at least 0.9), beside nginx.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
+import { startBareProxy, type BareProxy } from './bare-proxy.js';
 import { freePort, median, requireClean, result, startGatewayProcess, startNginx, wrk, type BenchResult, type GatewayProcess } from './lib.js';
 
 export interface ProxyUpstream {
@@ -52,8 +56,10 @@ export async function startProxyUpstream(): Promise<ProxyUpstream> {
 export async function benchProxy(opts: { seconds: number; rounds: number }): Promise<BenchResult[]> {
   const upstream = await startProxyUpstream();
   const gateways: GatewayProcess[] = [];
+  const bare: BareProxy[] = [];
   let singleData: string | undefined;
   try {
+    bare.push(await startBareProxy(upstream.url, 1), await startBareProxy(upstream.url, cpus().length));
     const cluster = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: 'auto' });
     gateways.push(cluster);
     singleData = mkdtempSync(join(tmpdir(), 'partnergate-bench-clicks-'));
@@ -66,6 +72,8 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
     const targets = {
       direct: `${upstream.url}/page`,
       nginx: `${upstream.nginxProxyUrl}/page`,
+      bare1: `${bare[0]!.url}/page`,
+      bare: `${bare[1]!.url}/page`,
       partnergate: `${cluster.url}/page`,
       partnergate1: `${single.url}/page`,
       untracked: `${single.url}/page`,
@@ -73,10 +81,10 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
       accesslog: `${logging.url}/page`,
     };
     const headersOf = (name: string) => (name === 'untracked' || name === 'tracked' ? BROWSER : undefined);
-    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], partnergate: [], partnergate1: [], untracked: [], tracked: [], accesslog: [] };
+    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], bare1: [], bare: [], partnergate: [], partnergate1: [], untracked: [], tracked: [], accesslog: [] };
     const cpuMsPer1000: Record<string, number[]> = { partnergate1: [], accesslog: [] };
     // Warm up the gateways' JIT and keep-alive pools before measuring.
-    for (const name of ['partnergate', 'partnergate1', 'untracked', 'tracked', 'accesslog'] as const) await wrk(targets[name], { connections: 64, seconds: Math.min(3, opts.seconds), headers: headersOf(name) });
+    for (const name of ['bare1', 'bare', 'partnergate', 'partnergate1', 'untracked', 'tracked', 'accesslog'] as const) await wrk(targets[name], { connections: 64, seconds: Math.min(3, opts.seconds), headers: headersOf(name) });
     for (let round = 0; round < opts.rounds; round++) {
       // Tracked and untracked swap places every round, so neither always runs right after the other; the
       // access-log run goes right after its reference (partnergate1) one round, last the next.
@@ -101,6 +109,10 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
       result('proxy.nginx.rps', m('nginx', 'rps'), 'req/s', { name: 'direct upstream', value: m('direct', 'rps') }),
       result('proxy.partnergate.rps', m('partnergate', 'rps'), 'req/s', nginxRps, 'PARTNERGATE_WORKERS=auto (one per core, like nginx)'),
       result('proxy.partnergate-1-process.rps', m('partnergate1', 'rps'), 'req/s', nginxRps, 'PARTNERGATE_WORKERS=1'),
+      result('proxy.bare-http-proxy.rps', m('bare', 'rps'), 'req/s', nginxRps, `node:http + http-proxy, ${cpus().length} processes (node:cluster)`),
+      result('proxy.bare-http-proxy-1-process.rps', m('bare1', 'rps'), 'req/s', nginxRps, 'node:http + http-proxy, one process'),
+      result('proxy.partnergate.rps vs bare http-proxy', m('partnergate', 'rps'), 'req/s', { name: 'bare node:http + http-proxy, same processes', value: m('bare', 'rps') }, 'goal >= 0.9x'),
+      result('proxy.partnergate-1-process.rps vs bare http-proxy', m('partnergate1', 'rps'), 'req/s', { name: 'bare node:http + http-proxy, one process', value: m('bare1', 'rps') }, 'goal >= 0.9x'),
       result('proxy.direct.p50', m('direct', 'p50ms'), 'ms'),
       result('proxy.nginx.p50', m('nginx', 'p50ms'), 'ms'),
       result('proxy.nginx.p99', m('nginx', 'p99ms'), 'ms'),
@@ -117,6 +129,7 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
     ];
   } finally {
     for (const g of gateways) await g.stop();
+    for (const b of bare) await b.stop();
     await upstream.stop();
     if (singleData) rmSync(singleData, { recursive: true, force: true });
   }
