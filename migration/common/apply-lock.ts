@@ -10,7 +10,6 @@
  *   this host whose pid no longer exists is dead and its lease is taken over at once; otherwise the lease
  *   expires LEASE_TTL_MS after its last renewal (a holder on another host, or a frozen one).
  */
-import { CliError, ExitCode } from '../../src/admin/index.js';
 import { acquireLease, acquireLeaseFromDead, processHolder, releaseLease, type Store } from '../../src/store/index.js';
 
 export const APPLY_LEASE = 'migration.apply';
@@ -23,9 +22,10 @@ export interface ApplyLock {
   release(): Promise<void>;
 }
 
-export class ApplyLocked extends CliError {
+/** Another apply holds the lock; the CLI exits 5 on it (by its name: the CLI is the layer above). */
+export class ApplyLocked extends Error {
   constructor(readonly holder: string | null) {
-    super(`another \`migrate ... apply\` is running on this store${holder ? ` (${holder})` : ''}: wait for it to finish, or stop it; this one changed nothing`, ExitCode.locked);
+    super(`another \`migrate ... apply\` is running on this store${holder ? ` (${holder})` : ''}: wait for it to finish, or stop it; this one changed nothing`);
     this.name = 'ApplyLocked';
   }
 }

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import {
   issueCredentials, resolvePartnerList, sendCredentialEmails,
   type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
-} from '../../../src/admin/index.js';
+} from '../../../src/accounts/index.js';
 import { readOutboxStatus } from '../../../src/mail/index.js';
 import type { ApplyContext, MigrationDeps } from '../context.js';
 import type { JournalStatus } from '../journal.repo.js';
