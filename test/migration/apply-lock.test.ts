@@ -16,7 +16,7 @@ import { openStore, type StoreConfig, type StoreKind } from '../../src/store/ind
 import { startOntraportEmulator, type OntraportEmulator } from '../support/ontraport-emulator.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { createTestStore, storeKinds, type TestStore } from '../support/store.js';
-import { duplicates, seedOntraport, stateOf } from './support/harness.js';
+import { cliEnv, duplicates, seedOntraport, stateOf } from './support/harness.js';
 
 const CLI = resolve(import.meta.dirname, '../../src/admin/cli.ts');
 const EMAILS = Array.from({ length: 12 }, (_, i) => `lock${i + 1}@example.test`);
@@ -48,19 +48,8 @@ describe('migration: one apply at a time (two real processes on one store)', fun
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const envFor = (config: StoreConfig): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    PARTNERGATE_ENV: 'test',
-    PARTNERGATE_LOG_LEVEL: 'silent',
-    ...(config.kind === 'sqlite' ? { PARTNERGATE_SQLITE_PATH: config.path } : { DATABASE_URL: config.url }),
-    PARTNERGATE_PUBLIC_URL: 'https://partners.example.test',
-    PARTNERGATE_SMTP_URL: sink.url,
-    PARTNERGATE_ONTRAPORT_BASE_URL: emulator.baseUrl,
-    PARTNERGATE_ONTRAPORT_APP_ID: emulator.appId,
-    PARTNERGATE_ONTRAPORT_API_KEY: emulator.apiKey,
-    PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE: '100000',
-  });
+  const envFor = (config: StoreConfig) => cliEnv(config, sink.url, emulator);
+
 
   function start(config: StoreConfig, args: string[]): { child: ChildProcess; done: Promise<Exit> } {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: envFor(config), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -14,7 +14,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.js
 import { startOntraportEmulator, type OntraportEmulator } from '../support/ontraport-emulator.js';
 import { startKillableSink, type KillableSink } from './support/killable-sink.js';
 import { captureIo } from '../admin/support/fixtures.js';
-import { duplicates, prng, seedOntraport, stateOf } from './support/harness.js';
+import { cliEnv, duplicates, prng, seedOntraport, stateOf } from './support/harness.js';
 
 const CLI = resolve(import.meta.dirname, '../../src/admin/cli.ts');
 const EMAILS = Array.from({ length: 12 }, (_, i) => `p${i + 1}@example.test`);
@@ -37,21 +37,8 @@ describe('migration: SIGKILL during apply, then resume', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const env = (path: string) => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    PARTNERGATE_ENV: 'test',
-    PARTNERGATE_LOG_LEVEL: 'silent',
-    PARTNERGATE_SQLITE_PATH: path,
-    PARTNERGATE_PUBLIC_URL: 'https://partners.example.test',
-    PARTNERGATE_SMTP_URL: sink.url,
-    PARTNERGATE_ONTRAPORT_BASE_URL: emulator.baseUrl,
-    PARTNERGATE_ONTRAPORT_APP_ID: emulator.appId,
-    PARTNERGATE_ONTRAPORT_API_KEY: emulator.apiKey,
-    PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE: '100000',
-    // Two claims of two: a kill mid-drain leaves at most four emails that may have arrived.
-    PARTNERGATE_MAIL_DRAIN_BATCH: '2',
-  });
+  const env = (path: string) => cliEnv({ kind: 'sqlite', path }, sink.url, emulator);
+
 
   /** Runs the CLI in a child process; kills it with SIGKILL after `killAfterMs` when given. */
   function child(path: string, killAfterMs?: number | 'while-sending'): Promise<{ code: number | null; signal: string | null; ms: number }> {

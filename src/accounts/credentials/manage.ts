@@ -91,7 +91,7 @@ export interface SendReport {
   sent: number;
   /** Refused or given up: per partner when the email was a credentials email. */
   failed: CredentialRow[];
-  /** Temporary SMTP errors: retried later by `mail send-queued` or a re-run. */
+  /** Temporary SMTP errors: retried later by `mail drain` or a re-run. */
   retrying: number;
   /** Left mid-send by a crash: not sent again automatically (it may have arrived). */
   interrupted: number;
