@@ -38,6 +38,7 @@ export { normaliseEmail } from './accounts.js';
 export { handoffKey } from './handoff.js';
 export { backgroundIdle } from './background.js';
 export { purgeExpiredSignInData } from './purge.js';
+export { insertAudit, type AuditEntry } from './audit.repo.js';
 
 /** Routes under `/sso`: sign-in, sign-out, password reset, OIDC, WordPress hand-off, two-factor. */
 export function createAuthRouter(deps: GatewayDeps): Router {
