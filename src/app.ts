@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createAuthRouter, requirePartner, type AccessRules } from './auth/index.js';
-import { ADMIN_BASE, createAdminArea, createReloadableBlocks, viewAsLayer } from './admin-area/index.js';
+import { ADMIN_BASE, adminUploads, createAdminArea, createReloadableBlocks, viewAsLayer } from './admin-area/index.js';
 import { createReportsRouter } from './reports/index.js';
 import { createHealthRouter } from './web/health.js';
 import { csrfProtection, errorHandler, requestContext, sessionLoader } from './web/middleware.js';
@@ -65,6 +65,8 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   app.use(express.urlencoded({ extended: false, limit: config.maxFormBytes, parameterLimit: 200 }));
   app.use(express.json({ limit: config.maxFormBytes }));
   app.use(sessionLoader({ db: deps.store.db, policy: deps.sessionPolicy, cookies: deps.cookies, secure: config.cookieSecure }));
+  // The admin area's file upload becomes form fields here, so its `_csrf` is checked like any other form's.
+  app.use(adminUploads);
   app.use(csrfProtection({ publicOrigins: [new URL(config.publicUrl).origin, ...(config.partnerCenterHost ? [`${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`] : [])], exempt: options.csrfExempt ?? [] }));
 
   // An administrator viewing as a partner: read-only and bannered, on every own route (sign-out ends the view).

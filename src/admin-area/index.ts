@@ -19,16 +19,20 @@ import type { ReloadableBlocks } from './blocks-reload.js';
 import { blocksRoutes } from './blocks.routes.js';
 import { ADMIN_BASE, requireAdminArea } from './http.js';
 import { journalRoutes } from './journals.routes.js';
-import { masspayRoutes } from './masspay.routes.js';
+import { MASSPAY_PREVIEW_PATH, masspayRoutes } from './masspay.routes.js';
 import { outboxRoutes } from './outbox.routes.js';
 import { overviewRoutes } from './overview.routes.js';
 import { partnersRoutes } from './partners.routes.js';
 import { syncRoutes } from './sync.routes.js';
+import { multipartUploads } from './upload.js';
 import { viewAsRoutes } from './view-as.js';
 
 export { viewAsLayer } from './view-as.js';
 export { createReloadableBlocks, type ReloadableBlocks } from './blocks-reload.js';
 export { ADMIN_BASE, requireAdminArea } from './http.js';
+
+/** App-level, after the session loader and before the CSRF check: the admin area's multipart uploads. */
+export const adminUploads = multipartUploads([MASSPAY_PREVIEW_PATH]);
 
 export const ADMIN_HOME = `${ADMIN_BASE}/`;
 

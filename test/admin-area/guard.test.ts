@@ -32,7 +32,7 @@ forEachStore('admin area: access', (ctx) => {
 
   it('the router lists every page of the admin area (the enumeration itself works)', () => {
     const listed = routes.map((r) => `${r.method} ${r.path}`);
-    for (const expected of ['GET /partner-center/admin/', 'GET /partner-center/admin/partners', 'GET /partner-center/admin/partners/:id', 'POST /partner-center/admin/partners/:id/view-as', 'POST /partner-center/admin/view-as/end', 'GET /partner-center/admin/sync', 'GET /partner-center/admin/outbox', 'POST /partner-center/admin/outbox/:id/retry', 'GET /partner-center/admin/journals', 'GET /partner-center/admin/masspay', 'GET /partner-center/admin/blocks', 'POST /partner-center/admin/blocks/reload', 'GET /partner-center/admin/audit', 'GET /partner-center/admin/audit.csv', 'GET /partner-center/admin/exports/masspay.csv']) {
+    for (const expected of ['GET /partner-center/admin/', 'GET /partner-center/admin/partners', 'GET /partner-center/admin/partners/:id', 'POST /partner-center/admin/partners/:id/view-as', 'POST /partner-center/admin/view-as/end', 'GET /partner-center/admin/sync', 'GET /partner-center/admin/outbox', 'POST /partner-center/admin/outbox/:id/retry', 'GET /partner-center/admin/journals', 'GET /partner-center/admin/masspay', 'POST /partner-center/admin/masspay/preview', 'POST /partner-center/admin/masspay/confirm', 'GET /partner-center/admin/blocks', 'POST /partner-center/admin/blocks/reload', 'GET /partner-center/admin/audit', 'GET /partner-center/admin/audit.csv', 'GET /partner-center/admin/exports/masspay.csv']) {
       expect(listed).to.include(expected);
     }
   });

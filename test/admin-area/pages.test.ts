@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { ADMIN_BASE } from '../../src/admin-area/index.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { FIXED_NOW, seedPartnerCenter, type Fixture } from '../web/fixture.js';
 import { adminSession, type AdminSession } from './support.js';
@@ -128,8 +128,7 @@ forEachStore('admin area: pages', (ctx) => {
     const validated = await post(`${ADMIN_BASE}/blocks/validate`);
     expect(validated.status).to.equal(200);
     expect(validated.text).to.contain('nothing was changed');
-    const partner = (await import('../support/gateway.js')).signInAs;
-    const p = await partner(tg, fx.a.id);
+    const p = await signInAs(tg, fx.a.id);
     expect((await request(tg.url).get('/partner-center/leaderboard/reloaded-board').set('Cookie', p.cookie)).status, 'not yet').to.equal(404);
     expect((await post(`${ADMIN_BASE}/blocks/reload`)).status).to.equal(200);
     const board = await request(tg.url).get('/partner-center/leaderboard/reloaded-board').set('Cookie', p.cookie);
