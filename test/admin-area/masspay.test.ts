@@ -8,13 +8,7 @@ import { ADMIN_BASE } from '../../src/admin-area/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { FIXED_NOW, seedPartnerCenter, type Fixture } from '../web/fixture.js';
-import { adminSession, type AdminSession } from './support.js';
-
-/** PayPal's result report for the rows of a MassPay file: every payment completed. */
-export function paypalResultFor(massPayCsv: string, status = 'Completed'): string {
-  const lines = massPayCsv.trim().split(/\r?\n/).map((l) => l.split(','));
-  return ['Recipient,Amount,Currency,Status,Transaction ID,Unique ID', ...lines.map(([email, amount, currency, id], i) => `${email},${amount},${currency},${status},TX${i + 1},${id}`)].join('\r\n');
-}
+import { adminSession, paypalResultFor, type AdminSession } from './support.js';
 
 forEachStore('admin area: MassPay confirmation', (ctx) => {
   let tg: TestGateway;

@@ -49,3 +49,9 @@ export function routesOf(router: Router, prefix = ''): RouteEntry[] {
   }
   return out;
 }
+
+/** PayPal's result report for the rows of a MassPay file: every payment completed. */
+export function paypalResultFor(massPayCsv: string, status = 'Completed'): string {
+  const lines = massPayCsv.trim().split(/\r?\n/).map((l) => l.split(','));
+  return ['Recipient,Amount,Currency,Status,Transaction ID,Unique ID', ...lines.map(([email, amount, currency, id], i) => `${email},${amount},${currency},${status},TX${i + 1},${id}`)].join('\r\n');
+}
