@@ -2,12 +2,12 @@
  * What a migration runs with and what it reports. The three situations share their steps (migration/common/steps)
  * and differ only in which steps they run and in what order.
  */
-import type { CredentialRow } from '../../src/admin/index.js';
+import type { CredentialRow } from '../../src/accounts/index.js';
 import type { Logger } from '../../src/common/index.js';
 import type { Config } from '../../src/config/index.js';
 import type { MailTransport } from '../../src/mail/index.js';
 import type { Store } from '../../src/store/index.js';
-import type { Views } from '../../src/web/views.js';
+import type { Views } from '../../src/common/index.js';
 import type { Journal } from './journal.js';
 import type { LegacyWordPress, ShimSwitches } from './wordpress.js';
 

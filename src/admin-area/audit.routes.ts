@@ -8,7 +8,7 @@ import { Router, type Request } from 'express';
 import { invalidField } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { csvStringifier, neutraliseFormula } from '../reports/index.js';
-import { knownActions, listAudit, streamAudit, type AuditFilter, type AuditRow } from './audit.repo.js';
+import { knownActions, listAudit, streamAudit, type AuditFilter, type AuditRow } from '../accounts/index.js';
 import { ADMIN_BASE, auditAdmin, pageNumber, positiveInt, queryField, render } from './http.js';
 
 const PAGE_SIZE = 50;

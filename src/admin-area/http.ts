@@ -5,7 +5,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, invalidField } from '../common/index.js';
-import { insertAudit } from '../auth/index.js';
+import { insertAudit } from '../accounts/index.js';
 import type { GatewayDeps } from '../deps.js';
 import type { Database, Kysely, Transaction } from '../store/index.js';
 

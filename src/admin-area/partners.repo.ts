@@ -65,19 +65,6 @@ export async function listPartners(db: Db, f: PartnerFilter, page: { offset: num
     .execute();
 }
 
-/** The last sign-in of each partner (audit `auth.sign_in`), for the partners on one page. */
-export async function lastSignIns(db: Db, partnerIds: readonly number[]): Promise<Map<number, number>> {
-  if (!partnerIds.length) return new Map();
-  const rows = await db
-    .selectFrom('audit_log')
-    .select((eb) => ['partner_id', eb.fn.max('at').as('at')])
-    .where('action', '=', 'auth.sign_in')
-    .where('partner_id', 'in', [...partnerIds])
-    .groupBy('partner_id')
-    .execute();
-  return new Map(rows.map((r) => [Number(r.partner_id), Number(r.at)]));
-}
-
 /**
  * Each partner's balance: approved, unpaid sales and clawbacks in the program's currency (what the next MassPay
  * file would pay them before its threshold).
@@ -114,10 +101,6 @@ export async function findPartnerDetail(db: Db, id: number) {
     ])
     .where('p.id', '=', id)
     .executeTakeFirst();
-}
-
-export async function accountsOfPartner(db: Db, partnerId: number) {
-  return db.selectFrom('accounts').select(['id', 'email', 'totp_enabled', 'disabled_at', 'created_at', 'password_hash']).where('partner_id', '=', partnerId).orderBy('id').execute();
 }
 
 export async function commissionCounts(db: Db, partnerId: number): Promise<Array<{ status: string; n: number; cents: number }>> {

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { listAudit } from './audit.repo.js';
+import { accountsOfPartner, lastSignIns, listAudit } from '../accounts/index.js';
 import { ADMIN_BASE, pageNumber, positiveInt, queryChoice, queryField, render } from './http.js';
 import * as repo from './partners.repo.js';
 
@@ -39,7 +39,7 @@ export function partnersRoutes(deps: GatewayDeps): Router {
     const rows = await repo.listPartners(db, filter, { offset: (page - 1) * PAGE_SIZE, size: PAGE_SIZE });
     const shown = rows.slice(0, PAGE_SIZE);
     const ids = shown.map((r) => r.id);
-    const [signIns, owed, programs] = await Promise.all([repo.lastSignIns(db, ids), repo.balances(db, ids), repo.listPrograms(db)]);
+    const [signIns, owed, programs] = await Promise.all([lastSignIns(db, ids), repo.balances(db, ids), repo.listPrograms(db)]);
     const links = { q, status: filter.status, program };
     render(deps, req, res, 'partners', 'partners', {
       title: 'Partners',
@@ -72,16 +72,16 @@ export function partnersRoutes(deps: GatewayDeps): Router {
     const p = await repo.findPartnerDetail(db, id);
     if (!p) throw new AppError('not_found', `There is no partner ${id}.`);
     const [accounts, commissions, signIns, owed, audit] = await Promise.all([
-      repo.accountsOfPartner(db, id),
+      accountsOfPartner(db, id),
       repo.commissionCounts(db, id),
-      repo.lastSignIns(db, [id]),
+      lastSignIns(db, [id]),
       repo.balances(db, [id]),
       listAudit(db, { partnerId: id }, { offset: 0, size: 20 }),
     ]);
     render(deps, req, res, 'partner', 'partners', {
       title: `Partner ${nameOf(p)}`,
       partner: { ...p, name: nameOf(p), tier: tierOf(p), currency: p.currency ?? deps.config.defaultCurrency },
-      accounts: accounts.map((a) => ({ email: a.email, totp: Boolean(a.totp_enabled), disabled: a.disabled_at !== null, passwordSet: a.password_hash !== null, createdAt: a.created_at })),
+      accounts,
       commissions,
       lastSignIn: signIns.get(id),
       balanceCents: owed.get(id) ?? 0,

@@ -1,10 +1,9 @@
 /**
  * Repository: which partner an admin session is viewing as (one `kv` row per session, keyed by the session's
- * id hash, so it ends with the session), and the partner's rows in the shape the partner center reads from a
+ * id hash, so a new session never inherits a view), and the partner's rows in the shape the partner center reads from a
  * session.
  */
-import { sql } from 'kysely';
-import type { SessionPartnerRow } from '../auth/index.js';
+import type { SessionPartnerRow } from '../accounts/index.js';
 import type { Database, Kysely, Transaction } from '../store/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -36,13 +35,12 @@ export async function deleteViewAs(db: Db, sessionIdHash: string): Promise<boole
   return Number(r.numDeletedRows) > 0;
 }
 
-/** Rows of sessions that ended without signing out (expired): nothing reads them any more. */
-export async function deleteOrphanedViewAs(db: Db): Promise<void> {
-  await db
-    .deleteFrom('kv')
-    .where('key', 'like', `${PREFIX}%`)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('sessions').select('id_hash').where(sql<boolean>`${sql.ref('kv.key')} = ${PREFIX} || ${sql.ref('sessions.id_hash')}`))))
-    .execute();
+/**
+ * Rows of sessions that ended without signing out (expired, or ended by an administrator): no session lives
+ * longer than `maxSessionMs`, so a row older than that has nobody left to read it.
+ */
+export async function deleteStaleViewAs(db: Db, olderThan: number): Promise<void> {
+  await db.deleteFrom('kv').where('key', 'like', `${PREFIX}%`).where('updated_at', '<', olderThan).execute();
 }
 
 /** The partner with its contact and program, as a session of the partner's own would carry it. */

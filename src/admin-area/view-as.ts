@@ -12,7 +12,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { ADMIN_BASE, auditAdmin, positiveInt } from './http.js';
-import { deleteOrphanedViewAs, deleteViewAs, readViewAs, sessionPartnerRow, writeViewAs } from './view-as.repo.js';
+import { deleteStaleViewAs, deleteViewAs, readViewAs, sessionPartnerRow, writeViewAs } from './view-as.repo.js';
 
 export const VIEW_AS_END_PATH = `${ADMIN_BASE}/view-as/end`;
 const SIGN_OUT_PATH = '/sso/sign-out';
@@ -82,7 +82,7 @@ export function viewAsRoutes(deps: GatewayDeps): Router {
     const partner = await sessionPartnerRow(db, id);
     if (!partner) throw new AppError('not_found', `There is no partner ${id} with a contact and program to view.`);
     const s = req.ctx.session!;
-    await deleteOrphanedViewAs(db);
+    await deleteStaleViewAs(db, deps.now() - deps.sessionPolicy.absoluteMs);
     await db.transaction().execute(async (trx) => {
       await writeViewAs(trx, s.id_hash, { partnerId: id, startedAt: deps.now() });
       await auditAdmin(deps, req, 'admin.view_as_started', {}, id, trx);

@@ -9,18 +9,18 @@ import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { processEmailOutbox, queueEmail } from '../mail/index.js';
 import type { Account, Database } from '../store/index.js';
-import * as accounts from './accounts.repo.js';
-import { normaliseEmail } from './accounts.js';
-import { insertAudit } from './audit.repo.js';
+import { accountRows as accounts } from '../accounts/index.js';
+import { normaliseEmail } from '../accounts/index.js';
+import { insertAudit } from '../accounts/index.js';
 import { runInBackground } from './background.js';
-import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
+import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from '../accounts/index.js';
 import { deviceCookiesFor } from './device-cookie.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { hashPassword, passwordProblem, verifyPassword } from '../accounts/index.js';
 import { purgeNowAndThen } from './purge.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys, waitText } from './throttle.js';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../common/tokens.js';
 
 /** Who is asking: for throttling, the session row and the audit log. */
 export interface RequestOrigin {
@@ -147,24 +147,8 @@ export async function changePassword(
   });
 }
 
-/** The link in a new-credentials email. */
-export function setPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
-  return `${config.publicUrl}/sso/set-password?token=${encodeURIComponent(token)}`;
-}
-
 export function resetPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
   return `${config.publicUrl}/sso/reset?token=${encodeURIComponent(token)}`;
-}
-
-/**
- * Issues a single-use set-password token for an account (new credentials). Older unused set-password links
- * of the account stop working. Call inside the transaction that records the credentials email when there is one.
- * @returns the raw token, to put in {@link setPasswordLinkFor}
- */
-export async function issueSetPasswordToken(db: Kysely<Database>, accountId: number, ttlMs: number, now = Date.now()): Promise<string> {
-  await expireAccountTokens(db, accountId, 'set_password', now);
-  const issued = await issueToken(db, { purpose: 'set_password', accountId, ttlMs, now });
-  return issued.raw;
 }
 
 /**

@@ -10,17 +10,17 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import { AppError } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { deriveKey } from '../proxy/index.js';
+import { deriveKey } from '../common/index.js';
 import type { Account } from '../store/index.js';
-import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
-import { insertAudit } from './audit.repo.js';
+import { normaliseEmail, resolveAccountForEmail } from '../accounts/index.js';
+import { insertAudit } from '../accounts/index.js';
 import type { RequestOrigin } from './credentials.js';
-import * as accounts from './accounts.repo.js';
+import { accountRows as accounts } from '../accounts/index.js';
 import { createHandoffBinder, type HandoffBinder } from './handoff-binding.js';
-import { insertToken } from './one-time-tokens.repo.js';
+import { insertToken } from '../accounts/index.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { openSession, type OpenedSession } from './sessions.js';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../common/tokens.js';
 
 export const HANDOFF_MAX_LIFETIME_SECONDS = 60;
 

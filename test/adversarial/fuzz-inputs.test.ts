@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { acceptHandoff } from '../../src/auth/handoff.js';
-import { resolvePartnerList } from '../../src/admin/index.js';
+import { resolvePartnerList } from '../../src/accounts/index.js';
 import { AppError } from '../../src/common/index.js';
 import { REPORT_NAMES } from '../../src/reports/export.service.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
@@ -16,7 +16,7 @@ import { mintHandoffToken } from '../support/handoff.js';
 import { handoffBindingFor } from '../auth/support/fixtures.js';
 import { createTestStore, forEachStore, type TestStore } from '../support/store.js';
 import { expectAllHeld } from './support.js';
-import { fuzz, fuzzAsync, insertAt, nastyString } from './fuzz-support.js';
+import { fuzzAsync, insertAt, nastyString } from './fuzz-support.js';
 
 const SECRET = 'adversarial-fuzz-wp-shim-secret-0123456789abc';
 

@@ -3,12 +3,12 @@
  * transactions, expiry, purpose) and the throttle counters (atomic under concurrency, fixed 15-minute window).
  */
 import { expect } from 'chai';
-import { consumeToken, issueToken, peekToken } from '../../src/auth/one-time-tokens.js';
+import { consumeToken, issueToken, peekToken } from '../../src/accounts/index.js';
 import { purgeExpiredSignInData } from '../../src/auth/purge.js';
 import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
 import { seedPartner } from './support/fixtures.js';
 import { attemptSucceeded, countAttempt, throttleKeys, THROTTLE_WINDOW_MS } from '../../src/auth/throttle.js';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { clearTables, forEachStore } from '../support/store.js';
 
 forEachStore('auth: one-time tokens and throttle counters', (ctx) => {

@@ -1,4 +1,7 @@
-/** Repository: reading the audit log with the admin area's filters (newest first). */
+/**
+ * Reading the audit log and sign-in facts for the admin area: the log with filters (newest first), each partner's
+ * last sign-in, a partner's sign-in accounts. Reads only.
+ */
 import type { Database, Kysely } from '../store/index.js';
 
 type Db = Kysely<Database>;
@@ -50,4 +53,23 @@ export function streamAudit(db: Db, f: AuditFilter): AsyncIterable<AuditRow> {
 export async function knownActions(db: Db): Promise<string[]> {
   const rows = await db.selectFrom('audit_log').select('action').distinct().orderBy('action').limit(500).execute();
   return rows.map((r) => r.action);
+}
+
+/** The last sign-in of each partner (audit `auth.sign_in`), for the partners on one page. */
+export async function lastSignIns(db: Db, partnerIds: readonly number[]): Promise<Map<number, number>> {
+  if (!partnerIds.length) return new Map();
+  const rows = await db
+    .selectFrom('audit_log')
+    .select((eb) => ['partner_id', eb.fn.max('at').as('at')])
+    .where('action', '=', 'auth.sign_in')
+    .where('partner_id', 'in', [...partnerIds])
+    .groupBy('partner_id')
+    .execute();
+  return new Map(rows.map((r) => [Number(r.partner_id), Number(r.at)]));
+}
+
+/** A partner's sign-in accounts, without secrets: whether a password is set, not the hash. */
+export async function accountsOfPartner(db: Db, partnerId: number): Promise<Array<{ email: string; totpEnabled: boolean; disabled: boolean; passwordSet: boolean; createdAt: number }>> {
+  const rows = await db.selectFrom('accounts').select(['email', 'totp_enabled', 'disabled_at', 'created_at', 'password_hash']).where('partner_id', '=', partnerId).orderBy('id').execute();
+  return rows.map((a) => ({ email: a.email, totpEnabled: Boolean(a.totp_enabled), disabled: a.disabled_at !== null, passwordSet: a.password_hash !== null, createdAt: a.created_at }));
 }
