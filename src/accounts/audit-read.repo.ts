@@ -69,7 +69,7 @@ export async function lastSignIns(db: Db, partnerIds: readonly number[]): Promis
 }
 
 /** A partner's sign-in accounts, without secrets: whether a password is set, not the hash. */
-export async function accountsOfPartner(db: Db, partnerId: number): Promise<Array<{ email: string; totpEnabled: boolean; disabled: boolean; passwordSet: boolean; createdAt: number }>> {
-  const rows = await db.selectFrom('accounts').select(['email', 'totp_enabled', 'disabled_at', 'created_at', 'password_hash']).where('partner_id', '=', partnerId).orderBy('id').execute();
-  return rows.map((a) => ({ email: a.email, totpEnabled: Boolean(a.totp_enabled), disabled: a.disabled_at !== null, passwordSet: a.password_hash !== null, createdAt: a.created_at }));
+export async function accountsOfPartner(db: Db, partnerId: number): Promise<Array<{ id: number; email: string; totpEnabled: boolean; disabled: boolean; passwordSet: boolean; createdAt: number }>> {
+  const rows = await db.selectFrom('accounts').select(['id', 'email', 'totp_enabled', 'disabled_at', 'created_at', 'password_hash']).where('partner_id', '=', partnerId).orderBy('id').execute();
+  return rows.map((a) => ({ id: a.id, email: a.email, totpEnabled: Boolean(a.totp_enabled), disabled: a.disabled_at !== null, passwordSet: a.password_hash !== null, createdAt: a.created_at }));
 }

@@ -4,11 +4,12 @@
  * - Start (`POST /partners/:id/view-as`) and end (`POST /view-as/end`, or signing out) each leave an audit row.
  * - While viewing, every request of the session that is not a GET/HEAD is refused (403) before any route runs,
  *   except ending the view and signing out: nothing the admin clicks can change the partner's data.
- * - Partner-center pages see the viewed partner as the session's partner (the same rows a sign-in of theirs
- *   would load); admin pages keep the administrator.
+ * - Partner-center pages see the viewed partner as the session's partner and account (the same rows a sign-in
+ *   of theirs would load); admin pages and `/sso` keep the administrator.
  * - Every HTML page the session gets carries the banner (inserted after `<body>`), with the button that ends it.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { accountsOfPartner } from '../accounts/index.js';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { ADMIN_BASE, auditAdmin, positiveInt } from './http.js';
@@ -19,6 +20,8 @@ const SIGN_OUT_PATH = '/sso/sign-out';
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 const isAdminPath = (path: string) => path === ADMIN_BASE || path.startsWith(`${ADMIN_BASE}/`);
+/** Pages that become the partner's: the partner center, not the admin area and not `/sso` (whose pages act on the signed-in account). */
+const isPartnerCenterPath = (path: string) => (path === '/partner-center' || path.startsWith('/partner-center/')) && !isAdminPath(path);
 
 /** Ends the session's view (if any), audited with why; true when one was running. */
 async function endViewAs(deps: GatewayDeps, req: Request, reason: 'button' | 'sign_out'): Promise<number | undefined> {
@@ -62,7 +65,12 @@ export function viewAsLayer(deps: GatewayDeps): RequestHandler {
         return next(new AppError('auth.forbidden', 'You are viewing the partner center as a partner, which is read-only. End the view to make changes.'));
       }
       const partner = await sessionPartnerRow(deps.store.db, state.partnerId);
-      if (!isAdminPath(req.path) && partner) req.ctx.session = { ...s, partner_id: partner.id, partner };
+      if (isPartnerCenterPath(req.path) && partner) {
+        // The partner's own account where pages show it ("you sign in with", pending changes), never the
+        // administrator's; a partner with no account yet shows none (account 0 does not exist).
+        const account = (await accountsOfPartner(deps.store.db, partner.id))[0];
+        req.ctx.session = { ...s, partner_id: partner.id, partner, account_id: account?.id ?? 0, email: account?.email ?? '' };
+      }
       const name = partner ? [partner.first_name, partner.last_name].filter(Boolean).join(' ') : `partner ${state.partnerId}`;
       withBanner(res, deps.views.render('admin/view-as-banner', { name, partnerId: state.partnerId, action: VIEW_AS_END_PATH, csrfToken: req.ctx.csrfToken, detailHref: `${ADMIN_BASE}/partners/${state.partnerId}` }));
       next();

@@ -64,9 +64,11 @@ forEachStore('admin area: view as partner', (ctx) => {
     const settings = await get('/partner-center/settings');
     expect(settings.text).to.contain('ada.pay@example.com');
     expect(settings.text, 'never partner B').to.not.contain('bob.pay@example.com');
+    expect(settings.text, 'the partner\'s sign-in email, not the administrator\'s').to.contain(fx.a.email);
+    expect(settings.text).to.not.contain('ops@example.test');
   });
 
-  it('is read-only: a POST while viewing is refused and no row of any table changes', async () => {
+  it('is read-only: a POST while viewing is refused, and after those and page reads no row of any table changed', async () => {
     await start();
     const before = await dumpStore(ctx.store);
     for (const [path, form] of [
@@ -81,6 +83,8 @@ forEachStore('admin area: view as partner', (ctx) => {
       expect(res.status, path).to.equal(403);
       expect(res.body.error.message, path).to.contain('read-only');
     }
+    // Reading pages writes nothing either: the partner center, and the sign-in pages that act on the account.
+    for (const path of ['/partner-center/', '/partner-center/settings', '/sso/two-factor/setup', '/sso/session']) await get(path);
     expect(await dumpStore(ctx.store)).to.deep.equal(before);
     const partner = await ctx.store.db.selectFrom('partners').select(['time_zone', 'paypal_email']).where('id', '=', fx.a.id).executeTakeFirstOrThrow();
     expect(partner).to.deep.equal({ time_zone: 'America/New_York', paypal_email: 'ada.pay@example.com' });
