@@ -7,6 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { AppError, invalidField } from '../common/index.js';
 import { insertAudit } from '../accounts/index.js';
 import type { GatewayDeps } from '../deps.js';
+import { sql } from 'kysely';
 import type { Database, Kysely, Transaction } from '../store/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -113,4 +114,10 @@ export function render(deps: GatewayDeps, req: Request, res: Response, template:
 /** The audit row of an admin action: who, what, on which partner, from where. Never a secret. */
 export async function auditAdmin(deps: GatewayDeps, req: Request, action: string, details: Record<string, unknown> = {}, partnerId: number | null = null, db: Db = deps.store.db): Promise<void> {
   await insertAudit(db, { action, accountId: req.ctx.session?.account_id ?? null, partnerId, details, ip: req.ip ?? null, requestId: req.ctx.id, at: deps.now() });
+}
+
+/** Rows per `status` of one of the queue tables (both outboxes), for the pages that show a queue's state. */
+export async function countByStatus(db: Kysely<Database>, table: 'email_outbox' | 'ontraport_outbox'): Promise<Record<string, number>> {
+  const { rows } = await sql<{ status: string; n: number | string }>`select status, count(*) as n from ${sql.table(table)} group by status`.execute(db);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

@@ -8,7 +8,7 @@ import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { requeueEmail } from '../mail/index.js';
 import type { Database, Kysely } from '../store/index.js';
-import { ADMIN_BASE, auditAdmin, pageNumber, positiveInt, queryChoice, render } from './http.js';
+import { ADMIN_BASE, auditAdmin, countByStatus, pageNumber, positiveInt, queryChoice, render } from './http.js';
 
 const PAGE_SIZE = 50;
 const STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
@@ -20,11 +20,6 @@ async function outboxPage(db: Kysely<Database>, status: (typeof STATUSES)[number
   return q.orderBy('id', 'desc').offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1).execute();
 }
 
-async function outboxCounts(db: Kysely<Database>): Promise<Record<string, number>> {
-  const rows = await db.selectFrom('email_outbox').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-
 export function outboxRoutes(deps: GatewayDeps): Router {
   const router = Router();
   const { db } = deps.store;
@@ -32,7 +27,7 @@ export function outboxRoutes(deps: GatewayDeps): Router {
   router.get('/outbox', async (req, res) => {
     const status = queryChoice(req, 'status', ['all', ...STATUSES] as const, 'all');
     const page = pageNumber(req);
-    const [rows, counts] = await Promise.all([outboxPage(db, status, page), outboxCounts(db)]);
+    const [rows, counts] = await Promise.all([outboxPage(db, status, page), countByStatus(db, 'email_outbox')]);
     const href = (p: number) => `${ADMIN_BASE}/outbox?status=${status}${p > 1 ? `&page=${p}` : ''}`;
     render(deps, req, res, 'outbox', 'outbox', {
       title: 'Email outbox',

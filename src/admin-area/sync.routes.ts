@@ -7,7 +7,7 @@ import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
 import { readAllSyncStates, SYNC_LEASE, syncObjectNames } from '../ontraport/index.js';
 import type { Database, Kysely } from '../store/index.js';
-import { render } from './http.js';
+import { countByStatus, render } from './http.js';
 
 /** Slots of the shared Ontraport rate limit held right now (store-rate-limiter.ts: `ontraport.rate|…` leases). */
 async function rateSlotsInUse(db: Kysely<Database>, now: number): Promise<number> {
@@ -19,18 +19,13 @@ async function syncLease(db: Kysely<Database>, now: number): Promise<{ holder: s
   return db.selectFrom('job_leases').select(['holder', 'expires_at']).where('name', '=', SYNC_LEASE).where('expires_at', '>', now).executeTakeFirst();
 }
 
-async function writeBackCounts(db: Kysely<Database>): Promise<Record<string, number>> {
-  const rows = await db.selectFrom('ontraport_outbox').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-
 export function syncRoutes(deps: GatewayDeps): Router {
   const router = Router();
   const { db } = deps.store;
 
   router.get('/sync', async (req, res) => {
     const now = deps.now();
-    const [states, slots, lease, writeBacks] = await Promise.all([readAllSyncStates(db), rateSlotsInUse(db, now), syncLease(db, now), writeBackCounts(db)]);
+    const [states, slots, lease, writeBacks] = await Promise.all([readAllSyncStates(db), rateSlotsInUse(db, now), syncLease(db, now), countByStatus(db, 'ontraport_outbox')]);
     const objects = syncObjectNames.map((name) => {
       const s = states[name];
       const last = s?.lastRun;

@@ -5,29 +5,16 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ADMIN_BASE } from '../../src/admin-area/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { clearTables, forEachStore } from '../support/store.js';
-import { FIXED_NOW, seedPartnerCenter, type Fixture } from '../web/fixture.js';
-import { adminSession, paypalResultFor, type AdminSession } from './support.js';
+import { signInAs } from '../support/gateway.js';
+import { forEachStore } from '../support/store.js';
+import { FIXED_NOW } from '../web/fixture.js';
+import { adminAreaGateway, paypalResultFor } from './support.js';
 
 forEachStore('admin area: MassPay confirmation', (ctx) => {
-  let tg: TestGateway;
-  let fx: Fixture;
-  let admin: AdminSession;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, {}, { now: () => FIXED_NOW });
-  });
-  after(async () => {
-    await tg?.close();
-  });
-  beforeEach(async () => {
-    await clearTables(ctx.store);
-    fx = await seedPartnerCenter(ctx.store);
-    admin = await adminSession(tg);
-  });
+  const t = adminAreaGateway(ctx, {}, { now: () => FIXED_NOW });
 
   const download = async () => {
-    const res = await request(tg.url).get(`${ADMIN_BASE}/exports/masspay.csv?currency=USD&threshold=0.01`).set('Cookie', admin.cookie).buffer(true).parse((r, cb) => {
+    const res = await request(t.tg.url).get(`${ADMIN_BASE}/exports/masspay.csv?currency=USD&threshold=0.01`).set('Cookie', t.admin.cookie).buffer(true).parse((r, cb) => {
       let t = '';
       r.on('data', (c: Buffer) => (t += c.toString('utf8')));
       r.on('end', () => cb(null, t));
@@ -36,8 +23,8 @@ forEachStore('admin area: MassPay confirmation', (ctx) => {
     return res.body as string;
   };
   const preview = (file: string) =>
-    request(tg.url).post(`${ADMIN_BASE}/masspay/preview`).set('Cookie', admin.cookie).set('Origin', tg.url).field('_csrf', admin.csrfToken).attach('file', Buffer.from(file), { filename: 'paypal-result.csv', contentType: 'text/csv' });
-  const confirm = (digest: string) => request(tg.url).post(`${ADMIN_BASE}/masspay/confirm`).set('Cookie', admin.cookie).set('Origin', tg.url).type('form').send({ _csrf: admin.csrfToken, upload: digest });
+    request(t.tg.url).post(`${ADMIN_BASE}/masspay/preview`).set('Cookie', t.admin.cookie).set('Origin', t.tg.url).field('_csrf', t.admin.csrfToken).attach('file', Buffer.from(file), { filename: 'paypal-result.csv', contentType: 'text/csv' });
+  const confirm = (digest: string) => request(t.tg.url).post(`${ADMIN_BASE}/masspay/confirm`).set('Cookie', t.admin.cookie).set('Origin', t.tg.url).type('form').send({ _csrf: t.admin.csrfToken, upload: digest });
 
   it('upload, preview (nothing written), confirm (recorded once, audited)', async () => {
     const file = await download();
@@ -58,8 +45,8 @@ forEachStore('admin area: MassPay confirmation', (ctx) => {
     expect(after.length - before.length).to.equal(rows.length);
     const audit = await ctx.store.db.selectFrom('audit_log').select(['action', 'actor_account_id']).where('action', 'in', ['payouts.masspay_confirm', 'admin.masspay_previewed']).orderBy('id').execute();
     expect(audit).to.deep.equal([
-      { action: 'admin.masspay_previewed', actor_account_id: admin.accountId },
-      { action: 'payouts.masspay_confirm', actor_account_id: admin.accountId },
+      { action: 'admin.masspay_previewed', actor_account_id: t.admin.accountId },
+      { action: 'payouts.masspay_confirm', actor_account_id: t.admin.accountId },
     ]);
 
     const again = await confirm(digest).set('Accept', 'application/json');
@@ -73,14 +60,14 @@ forEachStore('admin area: MassPay confirmation', (ctx) => {
     expect(bad.status).to.equal(400);
     expect(bad.text).to.contain('row 2');
     expect(bad.text).to.contain('<h1>MassPay</h1>');
-    const forged = await request(tg.url).post(`${ADMIN_BASE}/masspay/preview`).set('Cookie', admin.cookie).set('Origin', tg.url).field('_csrf', 'forged').attach('file', Buffer.from('x'), 'r.csv');
+    const forged = await request(t.tg.url).post(`${ADMIN_BASE}/masspay/preview`).set('Cookie', t.admin.cookie).set('Origin', t.tg.url).field('_csrf', 'forged').attach('file', Buffer.from('x'), 'r.csv');
     expect(forged.status, 'the upload form is CSRF-checked').to.equal(403);
     expect(await ctx.store.db.selectFrom('audit_log').select('action').where('action', 'like', '%masspay%').execute()).to.have.length(0);
   });
 
   it('a partner session cannot upload (403 before the file is read)', async () => {
-    const partner = await signInAs(tg, fx.a.id);
-    const res = await request(tg.url).post(`${ADMIN_BASE}/masspay/preview`).set('Cookie', partner.cookie).set('Origin', tg.url).set('Accept', 'application/json').field('_csrf', partner.csrfToken).attach('file', Buffer.from('x'), 'r.csv');
+    const partner = await signInAs(t.tg, t.fx.a.id);
+    const res = await request(t.tg.url).post(`${ADMIN_BASE}/masspay/preview`).set('Cookie', partner.cookie).set('Origin', t.tg.url).set('Accept', 'application/json').field('_csrf', partner.csrfToken).attach('file', Buffer.from('x'), 'r.csv');
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal('auth.forbidden');
   });

@@ -1,10 +1,16 @@
 /**
- * For the admin-area tests: an administrator's session as a completed sign-in (password and TOTP) opens it, and
- * every route of a router with its method and full path, read from the router itself (express 5 layers).
+ * For the admin-area tests: one gateway per store with the partner-center fixture and a signed-in administrator
+ * before each test, an administrator's session as a completed sign-in (password and TOTP) opens it, and every
+ * route of a router with its method and full path, read from the router itself (express 5 layers).
  */
 import type { Router } from 'express';
+import request from 'supertest';
+import type { GatewayOptions } from '../../src/gateway.js';
+import type { Store } from '../../src/store/index.js';
 import { csrfTokenFor, openSession } from '../../src/auth/sessions.js';
-import type { TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { clearTables } from '../support/store.js';
+import { seedPartnerCenter, type Fixture } from '../web/fixture.js';
 
 export interface AdminSession {
   accountId: number;
@@ -54,4 +60,34 @@ export function routesOf(router: Router, prefix = ''): RouteEntry[] {
 export function paypalResultFor(massPayCsv: string, status = 'Completed'): string {
   const lines = massPayCsv.trim().split(/\r?\n/).map((l) => l.split(','));
   return ['Recipient,Amount,Currency,Status,Transaction ID,Unique ID', ...lines.map(([email, amount, currency, id], i) => `${email},${amount},${currency},${status},TX${i + 1},${id}`)].join('\r\n');
+}
+
+export interface AdminAreaContext {
+  tg: TestGateway;
+  fx: Fixture;
+  admin: AdminSession;
+  /** A GET as the administrator. */
+  get(path: string): request.Test;
+  /** A form POST as the administrator, with its CSRF token (`form` may override `_csrf`). */
+  post(path: string, form?: Record<string, string>): request.Test;
+}
+
+/** Inside `forEachStore`: the gateway (started once), and before each test an empty store, the fixture, an admin. */
+export function adminAreaGateway(ctx: { readonly store: Store }, env: Record<string, string> = {}, opts: Omit<GatewayOptions, 'store'> = {}): AdminAreaContext {
+  const t = {
+    get: (path: string) => request(t.tg.url).get(path).set('Cookie', t.admin.cookie),
+    post: (path: string, form: Record<string, string> = {}) => request(t.tg.url).post(path).set('Cookie', t.admin.cookie).set('Origin', t.tg.url).type('form').send({ _csrf: t.admin.csrfToken, ...form }),
+  } as AdminAreaContext;
+  before(async () => {
+    t.tg = await startTestGateway(ctx.store, env, opts);
+  });
+  after(async () => {
+    await t.tg?.close();
+  });
+  beforeEach(async () => {
+    await clearTables(ctx.store);
+    t.fx = await seedPartnerCenter(ctx.store);
+    t.admin = await adminSession(t.tg);
+  });
+  return t;
 }
