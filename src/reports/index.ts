@@ -32,3 +32,4 @@ export {
 } from './export.service.js';
 export { exportsInFlight } from './sources.js';
 export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';
+export { payoutStatementCsv, STATEMENT_COLUMNS } from './statement-csv.js';

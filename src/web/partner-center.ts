@@ -18,6 +18,7 @@ import { earningsPage } from './pages/earnings.js';
 import { reportsPage } from './pages/reports.js';
 import { promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
+import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
   changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
@@ -47,6 +48,9 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/products/:productId', p, productPage(deps));
   router.get('/subscriptions', p, subscriptionsPage(deps));
   router.get('/earnings', p, earningsPage(deps));
+  router.get('/payouts', p, payoutsPage(deps));
+  router.get('/payouts/:payoutId', p, payoutStatementPage(deps));
+  router.get('/payouts/:payoutId/statement.csv', p, payoutStatementCsvRoute(deps));
   router.get('/reports', p, reportsPage(deps));
   router.get('/promo-tools', p, promoToolsPage(deps));
   router.get('/links', p, linksPage(deps));
