@@ -25,7 +25,7 @@ import copyStreams from 'pg-copy-streams';
 import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
 import { parseDateRange } from '../src/common/index.js';
 import { openCsvExport, reportSqlForCopy, type ReportRequest } from '../src/reports/index.js';
-import { cookieNames } from '../src/web/middleware.js';
+import { cookieNames } from '../src/http/cookies.js';
 import { buildSqliteFile, getKv, migrateToLatest, openStore, setKv, type Store, type StoreConfig } from '../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import { median, peakRssMb, repoRoot, requireSoundStore, result, round, startGatewayProcess, type BenchResult } from './lib.js';

@@ -22,7 +22,7 @@ import { loadConfig } from '../src/config/index.js';
 import { generateDemoData } from '../src/demo/index.js';
 import { createMailTransport } from '../src/mail/index.js';
 import { buildSqliteFile, openStore } from '../src/store/index.js';
-import { createViews } from '../src/web/views.js';
+import { createViews } from '../src/views/index.js';
 import { createLegacyWordPress, situations } from '../migration/index.js';
 import { requireSoundStore, result, round, type BenchResult } from './lib.js';
 

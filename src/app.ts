@@ -7,14 +7,11 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
-import { createAuthRouter, requirePartner, type AccessRules } from './auth/index.js';
+import { createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules } from './auth/index.js';
 import { createBlocksRouter } from './blocks/index.js';
 import { createAdminReportsRouter, createReportsRouter } from './reports/index.js';
-import { createHealthRouter } from './web/health.js';
-import { csrfProtection, errorHandler, requestContext, sessionLoader } from './web/middleware.js';
-import { createPartnerCenterRouter } from './web/partner-center.js';
-import { pageGate } from './web/page-gate.js';
-import { shippedTemplatesDir } from './web/views.js';
+import { createHealthRouter, errorHandler, requestContext } from './http/index.js';
+import { createPartnerCenterRouter, pageGate, shippedTemplatesDir } from './views/index.js';
 
 export interface AppOptions {
   /** Program access rule (admin's "program name equal to X"); built by the auth capability. */

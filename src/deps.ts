@@ -5,11 +5,11 @@
 import type { Config } from './config/index.js';
 import type { Logger } from './common/index.js';
 import type { Store } from './store/index.js';
-import type { Views } from './web/views.js';
+import type { Views } from './common/index.js';
 import type { MailTransport } from './mail/index.js';
 import type { SessionPolicy } from './auth/sessions.js';
-import type { CookieNames } from './web/middleware.js';
-import type { Metrics } from './web/metrics.js';
+import type { CookieNames } from './http/index.js';
+import type { Metrics } from './http/index.js';
 
 export interface GatewayDeps {
   config: Config;

@@ -15,9 +15,9 @@ import { createUpstreamProxy } from './proxy/index.js';
 import { createGatewayServer, type GatewayServer } from './server.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
 import { createClickRecorder, type ClickRecorder } from './tracking/index.js';
-import { createMetrics } from './web/metrics.js';
-import { cookieNames } from './web/middleware.js';
-import { createViews } from './web/views.js';
+import { createMetrics } from './http/index.js';
+import { cookieNames } from './http/index.js';
+import { createViews } from './views/index.js';
 
 export interface Gateway {
   deps: GatewayDeps;

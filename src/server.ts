@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Express } from 'express';
 import type { GatewayDeps } from './deps.js';
 import type { UpstreamProxy } from './proxy/index.js';
-import { classifyRequest } from './web/paths.js';
+import { classifyRequest } from './http/index.js';
 
 export interface GatewayServer {
   server: Server;

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/common/index.js';
 import type { Config } from '../../src/config/index.js';
 import type { MailTransport } from '../../src/mail/index.js';
 import type { Store } from '../../src/store/index.js';
-import type { Views } from '../../src/web/views.js';
+import type { Views } from '../../src/common/index.js';
 import type { Journal } from './journal.js';
 import type { LegacyWordPress, ShimSwitches } from './wordpress.js';
 

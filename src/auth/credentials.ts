@@ -20,7 +20,7 @@ import { purgeNowAndThen } from './purge.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
 import { attemptSucceeded, countAttempt, throttleKeys, waitText } from './throttle.js';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../common/tokens.js';
 
 /** Who is asking: for throttling, the session row and the audit log. */
 export interface RequestOrigin {

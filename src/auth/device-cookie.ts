@@ -8,7 +8,7 @@
  */
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import { safeEqual } from './tokens.js';
+import { safeEqual } from '../common/tokens.js';
 
 /** How long a browser stays trusted after its last completed sign-in. */
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 24 * 3600;

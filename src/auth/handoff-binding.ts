@@ -7,9 +7,9 @@
  */
 import { createHmac } from 'node:crypto';
 // keys.js, not the proxy's entry: the proxy imports this file, and its entry would make a circle.
-import { deriveKey } from '../proxy/keys.js';
+import { deriveKey } from '../common/shim-keys.js';
 import { stringifySetCookie } from 'cookie';
-import { safeEqual } from './tokens.js';
+import { safeEqual } from '../common/tokens.js';
 
 export const HANDOFF_PATH = '/sso/wordpress';
 /** The cookie outlives the token (60 s plus clock tolerance) by a little, never by much. */

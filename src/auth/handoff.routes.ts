@@ -1,7 +1,7 @@
 /** Route: the WordPress hand-off (`GET /sso/wordpress?token=...`), linked from the wp-shim plugin. */
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
-import { clearCookie, readCookies } from '../web/middleware.js';
+import { clearCookie, readCookies } from '../http/index.js';
 import { acceptHandoff, handoffBindingCookieFor } from './handoff.js';
 import { field, originOf, previousCookieOf, setSessionCookie } from './http.js';
 import { afterFirstFactor } from './second-factor.js';

@@ -10,7 +10,7 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import { AppError } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { deriveKey } from '../proxy/index.js';
+import { deriveKey } from '../common/index.js';
 import type { Account } from '../store/index.js';
 import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
 import { insertAudit } from './audit.repo.js';
@@ -20,7 +20,7 @@ import { createHandoffBinder, type HandoffBinder } from './handoff-binding.js';
 import { insertToken } from './one-time-tokens.repo.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { openSession, type OpenedSession } from './sessions.js';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../common/tokens.js';
 
 export const HANDOFF_MAX_LIFETIME_SECONDS = 60;
 

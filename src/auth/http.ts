@@ -1,7 +1,7 @@
 /** Small helpers the sign-in routes share: who is asking, which token a form carries, where to go next. */
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../deps.js';
-import { readCookies, setCookie } from '../web/middleware.js';
+import { readCookies, setCookie } from '../http/index.js';
 import type { RequestOrigin } from './credentials.js';
 import { redirectPolicyFor, safeRedirect } from './redirects.js';
 import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName, deviceCookiesFor } from './device-cookie.js';

@@ -5,7 +5,7 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { clearCookie, readCookies, setCookie } from '../web/middleware.js';
+import { clearCookie, readCookies, setCookie } from '../http/index.js';
 import { field, originOf, previousCookieOf, setSessionCookie } from './http.js';
 import { afterFirstFactor } from './second-factor.js';
 import { OIDC_STATE_TTL_MS, oidcCookieName, type OidcService } from './oidc.js';

@@ -7,7 +7,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, OneTimeToken, StoreKind } from '../store/index.js';
 import * as repo from './one-time-tokens.repo.js';
-import { randomToken, sha256 } from './tokens.js';
+import { randomToken, sha256 } from '../common/tokens.js';
 
 export type { TokenPurpose } from './one-time-tokens.repo.js';
 

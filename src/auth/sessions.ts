@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Session } from '../store/index.js';
 import * as repo from './sessions.repo.js';
-import { hmac, randomToken, safeEqual, sha256 } from './tokens.js';
+import { hmac, randomToken, safeEqual, sha256 } from '../common/tokens.js';
 
 export type { SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
 

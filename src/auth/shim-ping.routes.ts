@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { compactVerify, decodeJwt } from 'jose';
 import type { GatewayDeps } from '../deps.js';
-import { deriveKey } from '../proxy/index.js';
+import { deriveKey } from '../common/index.js';
 
 
 /** package.json's version, found from src/auth (tsx) or dist/src/auth (built). */

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import * as repo from './throttle.repo.js';
-import { sha256 } from './tokens.js';
+import { sha256 } from '../common/tokens.js';
 
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
 

@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, formatLocal } from '../common/index.js';
 import { partnerIdOf } from '../auth/guards.js';
 import type { GatewayDeps } from '../deps.js';
-import { enabledNavItems, NAV_ITEMS } from '../web/nav.js';
+import { enabledNavItems, NAV_ITEMS } from '../partners/index.js';
 import { dayStartMs } from './compile.js';
 import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
@@ -16,7 +16,7 @@ import { rankingView, type BlocksDeps, type RankingView } from './rankings.js';
 import { productName, type ViewerRow } from './rankings.repo.js';
 
 /**
- * The partner center's menu (web/nav.ts) with the configured leaderboards, contests and pages before Settings,
+ * The partner center's menu (src/partners/nav.ts) with the configured leaderboards, contests and pages before Settings,
  * built once per configuration; `key` marks the items the partner center configuration can switch off.
  */
 function blocksMenu(config: BlocksConfig): Array<{ href: string; label: string; key?: string }> {
@@ -51,7 +51,7 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
       signedIn: true,
       partnerName: viewer?.first_name ?? '',
       csrfToken: req.ctx.csrfToken,
-      // The pages the partner center configuration turns on (set by the page gate, web/page-gate.ts).
+      // The pages the partner center configuration turns on (set by the page gate, src/views/page-gate.ts).
       nav: enabledNavItems(enabled, menu).map((i) => ({ href: i.href, label: i.label, current: i.href === path })),
     };
     res.type('html').send(deps.views.page(template, { ...layout, ...model }));

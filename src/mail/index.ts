@@ -13,7 +13,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Kysely, Transaction } from 'kysely';
 import { AppError, isSealed, seal, unseal, type DataKeyring, type Logger } from '../common/index.js';
 import type { Database } from '../store/index.js';
-import type { Views } from '../web/views.js';
+import type { Views } from '../common/index.js';
 import * as repo from './outbox.repo.js';
 
 export interface MailTransport {

@@ -5,8 +5,8 @@
  * (`POST /sso/password`).
  */
 import type { Kysely } from 'kysely';
-import { AppError, type DataKeyring } from '../common/index.js';
-import { countAttempt, randomToken, sha256, waitText, type SessionWithAccount } from '../auth/index.js';
+import { AppError, randomToken, sha256, type DataKeyring } from '../common/index.js';
+import { countAttempt, waitText, type SessionWithAccount } from '../auth/index.js';
 import { queueEmail } from '../mail/index.js';
 import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';

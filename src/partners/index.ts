@@ -7,7 +7,8 @@
  * - earnings: the ledger with running balance; reports: clicks, leads, sales, conversion, earnings by bucket,
  *   promo tool or SubID; links and promo tools with the partner's tracked links
  * - account settings: PayPal and sign-in email changes confirmed by link, time zone
- * - center setup: which pages the menu offers (the `partner_center.setup` record migrations create)
+ * - center setup: which pages the menu offers (the `partner_center.setup` record migrations create), and the
+ *   menu itself (`NAV_ITEMS`, `enabledNavItems`), shared by the partner center pages and the blocks pages
  */
 export { partnerProfileOf, timeZoneNames, validTimeZone, type PartnerProfile } from './profile.js';
 export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
@@ -28,4 +29,5 @@ export {
   PARTNER_CENTER_SETUP_KEY, PARTNER_CENTER_PAGES, ALWAYS_ON_PAGES, enabledPages, pagesOf, parsePageList, readPartnerCenterSetup, savePartnerCenterPages,
   type PartnerCenterPage, type PartnerCenterSetup,
 } from './center-setup.js';
+export { NAV_ITEMS, enabledNavItems, type NavItem } from './nav.js';
 export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';

@@ -9,7 +9,7 @@ import { SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { resolveSession, type SessionPolicy } from '../auth/sessions.js';
 import type { Database } from '../store/index.js';
-import { deriveKey } from './keys.js';
+import { deriveKey } from '../common/shim-keys.js';
 
 export const ASSERTION_TTL_SECONDS = 60;
 

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { runCli } from '../../src/admin/cli/program.js';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { forEachStore } from '../support/store.js';
 import { captureIo, clearAll, seedPartners } from './support/fixtures.js';
 import { extractLink, startSmtpSink, type ReceivedMessage, type SmtpSink } from '../support/smtp-sink.js';

@@ -13,7 +13,7 @@ import { createAuthRouter, issueSetPasswordToken } from '../../src/auth/index.js
 import { issueToken } from '../../src/auth/one-time-tokens.js';
 import { createBlocksRouter } from '../../src/blocks/index.js';
 import { createReportsRouter } from '../../src/reports/index.js';
-import { createPartnerCenterRouter } from '../../src/web/partner-center.js';
+import { createPartnerCenterRouter } from '../../src/views/partner-center.js';
 import type { Store } from '../../src/store/index.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';

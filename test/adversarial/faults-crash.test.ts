@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { sql } from 'kysely';
 import { createLogger } from '../../src/common/logger.js';
 import { createMailTransport, processEmailOutbox } from '../../src/mail/index.js';
-import { createViews } from '../../src/web/views.js';
+import { createViews } from '../../src/views/index.js';
 import { runSync } from '../../src/ontraport/index.js';
 import { CrashPlan, situations } from '../../migration/index.js';
 import { clearAll } from '../admin/support/fixtures.js';

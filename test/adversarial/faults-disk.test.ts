@@ -11,7 +11,7 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { migrateToLatest, openStore, type Store } from '../../src/store/index.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { canMount, smallDisk } from '../support/fs.js';

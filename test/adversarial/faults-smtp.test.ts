@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { SMTPServer } from 'smtp-server';
 import { createLogger } from '../../src/common/index.js';
 import { createMailTransport, processEmailOutbox, queueEmail } from '../../src/mail/index.js';
-import { createViews } from '../../src/web/views.js';
+import { createViews } from '../../src/views/index.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/postgres.js';

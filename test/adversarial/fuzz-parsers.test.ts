@@ -17,7 +17,7 @@ import { AppError, parseDateRange } from '../../src/common/index.js';
 import { ConfigError, loadConfig, settings } from '../../src/config/index.js';
 import { BlocksConfigError, loadBlocksConfig, parseBlocksConfig } from '../../src/blocks/index.js';
 import { DEFAULT_REDIRECT, safeRedirect, type RedirectPolicy } from '../../src/auth/redirects.js';
-import { classifyRequest, normalisePath, ownPrefixes } from '../../src/web/paths.js';
+import { classifyRequest, normalisePath, ownPrefixes } from '../../src/http/paths.js';
 import { fuzz, insertAt, nastyString } from './fuzz-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-fuzz-'));

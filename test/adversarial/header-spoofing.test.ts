@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { deriveKey } from '../../src/proxy/index.js';
+import { deriveKey } from '../../src/common/index.js';
 import { identityHeaderNames } from '../../src/proxy/headers.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';

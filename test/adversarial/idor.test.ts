@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { activeBlocksConfig, createBlocksRouter, refreshRankings } from '../../src/blocks/index.js';
 import { createReportsRouter } from '../../src/reports/index.js';
 import { MAX_EXPORTS_PER_PARTNER, REPORT_NAMES } from '../../src/reports/export.service.js';
-import { createPartnerCenterRouter } from '../../src/web/partner-center.js';
+import { createPartnerCenterRouter } from '../../src/views/partner-center.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';

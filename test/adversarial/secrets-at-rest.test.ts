@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { backgroundIdle } from '../../src/auth/index.js';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { dataKey, isSealed, seal, unseal, type DataKeyring } from '../../src/common/index.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { emailParams, queueEmail } from '../../src/mail/index.js';

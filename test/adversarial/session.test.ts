@@ -15,7 +15,7 @@ import { startFakeUpstream, type FakeUpstream, type EchoedRequest } from '../pro
 import { csrfIn, handoffCookieHeader, PASSWORD, seedPartner, signInWithForm } from '../auth/support/fixtures.js';
 import { issueToken } from '../../src/auth/one-time-tokens.js';
 import { loadConfig } from '../../src/config/index.js';
-import { cookieNames } from '../../src/web/middleware.js';
+import { cookieNames } from '../../src/http/cookies.js';
 import { expectAllHeld, type CaseResult } from './support.js';
 
 const CLASS = 'session';
@@ -230,7 +230,7 @@ describe('adversarial: session fixation and reuse', function () {
 
     // The express side reads sessions on the real clock (sessionLoader does not take deps.now), so lifetimes are
     // aged in the store rather than by moving the gateway's clock.
-    const { sha256 } = await import('../../src/auth/tokens.js');
+    const { sha256 } = await import('../../src/common/tokens.js');
     const idle = await signInAs(tg, ids.pw!.partnerId);
     await ts.store.db.updateTable('sessions').set({ idle_expires_at: Date.now() - 1, last_seen_at: Date.now() - 61 * 60_000 }).where('id_hash', '=', sha256(idle.cookieValue)).execute();
     results.push(await dead('idle past its idle lifetime', idle.cookieValue));

@@ -6,7 +6,7 @@
 import express from 'express';
 import { expect } from 'chai';
 import { backgroundIdle, confirmPassword, issueSetPasswordToken, requireFreshAuth, setPasswordLinkFor } from '../../src/auth/index.js';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { findSessionWithAccount } from '../../src/auth/sessions.repo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';

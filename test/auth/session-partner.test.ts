@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { findSessionWithAccount } from '../../src/auth/sessions.repo.js';
 import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { seedTwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';

@@ -8,7 +8,7 @@ import { purgeExpiredSignInData } from '../../src/auth/purge.js';
 import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
 import { seedPartner } from './support/fixtures.js';
 import { attemptSucceeded, countAttempt, throttleKeys, THROTTLE_WINDOW_MS } from '../../src/auth/throttle.js';
-import { sha256 } from '../../src/auth/tokens.js';
+import { sha256 } from '../../src/common/tokens.js';
 import { clearTables, forEachStore } from '../support/store.js';
 
 forEachStore('auth: one-time tokens and throttle counters', (ctx) => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { BlocksConfigError, loadBlocksConfig } from '../../src/blocks/index.js';
-import { shippedTemplatesDir } from '../../src/web/views.js';
+import { shippedTemplatesDir } from '../../src/views/index.js';
 import { forEachStore } from '../support/store.js';
 import { startTestGateway } from '../support/gateway.js';
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { afterSync, evaluateTiers, nextTierRequirement, parseBlocksConfig } from '../../src/blocks/index.js';
 import { createLogger } from '../../src/common/index.js';
 import { processEmailOutbox, type MailTransport } from '../../src/mail/index.js';
-import { createViews } from '../../src/web/views.js';
+import { createViews } from '../../src/views/index.js';
 import { forEachStore } from '../support/store.js';
 import { NOW, clearBlocksTables, expected, seedBlocksFixture, type Fixture } from './fixture.js';
 

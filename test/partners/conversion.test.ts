@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { conversionOf } from '../../src/partners/index.js';
-import { createViews } from '../../src/web/views.js';
+import { createViews } from '../../src/views/index.js';
 
 describe('partners: conversion', () => {
   const cases: Array<[string, number, number, ReturnType<typeof conversionOf>]> = [

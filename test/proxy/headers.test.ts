@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { canonicalHeaderName, hostnameOf, RequestHygiene, rewriteCookieDomain, rewriteLinkHeader, rewriteUrlValue, takeGatewayCookies, type OriginRewrite } from '../../src/proxy/headers.js';
-import { deriveKey } from '../../src/proxy/keys.js';
+import { deriveKey } from '../../src/common/shim-keys.js';
 
 const hygiene = new RequestHygiene({ identityHeader: 'X-Partnergate-Identity' });
 const facts = { for: '203.0.113.9', proto: 'https', host: 'www.example.com' };

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { decodeJwt, jwtVerify } from 'jose';
-import { deriveKey } from '../../src/proxy/index.js';
+import { deriveKey } from '../../src/common/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { startFakeUpstream, type EchoedRequest, type FakeUpstream } from './fake-upstream.js';

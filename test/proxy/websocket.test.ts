@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { jwtVerify } from 'jose';
 import WebSocket from 'ws';
-import { deriveKey } from '../../src/proxy/index.js';
+import { deriveKey } from '../../src/common/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import { deriveKey } from '../../src/proxy/index.js';
+import { deriveKey } from '../../src/common/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startWordPress, type WordPress } from '../support/wordpress.js';

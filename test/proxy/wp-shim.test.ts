@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { jwtVerify } from 'jose';
-import { deriveKey } from '../../src/proxy/index.js';
+import { deriveKey } from '../../src/common/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startWordPress, type WordPress } from '../support/wordpress.js';

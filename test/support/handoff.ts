@@ -6,7 +6,7 @@
  * exp (= iat + 60), then rd when set. Any extra claim given is appended (for malformed-token tests).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { deriveKey, type KeyPurpose } from '../../src/proxy/index.js';
+import { deriveKey, type KeyPurpose } from '../../src/common/index.js';
 
 export interface HandoffTokenClaims {
   /** The WordPress site URL (site_url()). */

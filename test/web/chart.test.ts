@@ -1,6 +1,6 @@
 /** The server-rendered bar chart's geometry: bars inside the plot, few short axis labels, whole-number ticks for counts. */
 import { expect } from 'chai';
-import { barChart } from '../../src/web/pages/chart.js';
+import { barChart } from '../../src/views/pages/chart.js';
 
 describe('web: bar chart model', () => {
   const labels = Array.from({ length: 30 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`);

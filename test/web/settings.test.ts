@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { sha256, verifyPassword } from '../../src/auth/index.js';
+import { sha256 } from '../../src/common/index.js';
+import { verifyPassword } from '../../src/auth/index.js';
 import { forEachStore } from '../support/store.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';

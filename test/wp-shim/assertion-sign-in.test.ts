@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { deriveKey } from '../../src/proxy/index.js';
+import { deriveKey } from '../../src/common/index.js';
 import { send } from '../proxy/http.js';
 import type { PhpEcho } from '../proxy/wp-flows.js';
 import { startWordPress, type WordPress } from '../support/wordpress.js';

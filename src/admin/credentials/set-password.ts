@@ -4,7 +4,8 @@
  * `/sso/set-password?token=`), issued here in batches. The link's origin is the partner center's: in situation 3
  * it has its own host, and the link must open there so the session cookie is set for that host.
  */
-import { randomToken, setPasswordLinkFor as authLinkFor, sha256 } from '../../auth/index.js';
+import { randomToken, sha256 } from '../../common/index.js';
+import { setPasswordLinkFor as authLinkFor } from '../../auth/index.js';
 import * as repo from './credentials.repo.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/index.js';

@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DataKeyring, Logger } from '../../common/index.js';
 import type { MailTransport } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
-import type { Views } from '../../web/views.js';
+import type { Views } from '../../common/index.js';
 
 export interface CredentialsDeps {
   db: Kysely<Database>;

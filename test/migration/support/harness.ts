@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/common/index.js';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { createMailTransport } from '../../../src/mail/index.js';
 import type { Store } from '../../../src/store/index.js';
-import { createViews } from '../../../src/web/views.js';
+import { createViews } from '../../../src/views/index.js';
 import type { MigrationDeps } from '../../../migration/index.js';
 import type { OntraportEmulator } from '../../support/ontraport-emulator.js';
 import type { SmtpSink } from '../../support/smtp-sink.js';

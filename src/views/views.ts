@@ -7,24 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { formatLocal, formatMoney } from '../common/index.js';
+import { formatLocal, formatMoney, type Brand, type Views } from '../common/index.js';
 
 export const shippedTemplatesDir = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../'.concat(import.meta.url.includes('/dist/') ? '../templates' : 'templates'));
-
-export interface Brand {
-  name: string;
-  logoUrl?: string;
-  primaryColor: string;
-}
-
-export interface Views {
-  /** Renders `templates/<name>.hbs` inside `layouts/<layout>.hbs`. */
-  page(name: string, params: Record<string, unknown>, layout?: string): string;
-  /** Renders a template without a layout (emails, fragments). */
-  render(name: string, params: Record<string, unknown>): string;
-  has(name: string): boolean;
-  brand: Brand;
-}
 
 function listTemplates(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -11,8 +11,18 @@
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { Router } from 'express';
-import type { GatewayDeps } from '../deps.js';
-import { safeEqual } from '../auth/tokens.js';
+import { safeEqual, type Logger } from '../common/index.js';
+import type { Config } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import type { Metrics } from './metrics.js';
+
+/** What the health routes read: the store's state, the WordPress address, the metrics token and registry. */
+export interface HealthDeps {
+  store: Pick<Store, 'onCorruption' | 'corruption' | 'ping' | 'kind'>;
+  logger: Logger;
+  config: Pick<Config, 'upstreamUrl' | 'upstreamTimeoutMs' | 'metricsToken' | 'environment'>;
+  metrics: Metrics;
+}
 
 function probeUpstream(url: string, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
@@ -27,7 +37,7 @@ function probeUpstream(url: string, timeoutMs: number): Promise<string | null> {
   });
 }
 
-export function createHealthRouter(deps: GatewayDeps): Router {
+export function createHealthRouter(deps: HealthDeps): Router {
   const router = Router();
   deps.store.onCorruption((c) =>
     deps.logger.fatal(

@@ -6,9 +6,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { partnerIdOf } from '../../auth/index.js';
-import { partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
+import { enabledNavItems, NAV_ITEMS, partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
-import { enabledNavItems, NAV_ITEMS } from '../nav.js';
 import { pageOfPath } from '../page-gate.js';
 import { PageInput, queryString, type Problem } from './input.js';
 
@@ -38,7 +37,7 @@ export interface LayoutModel {
 /** The one helper that builds the layout part of every page's view model. */
 export function layoutModel(req: Request, partner: PartnerProfile, opts: { title: string; current: NavKey; problems?: Problem[]; notice?: string }): LayoutModel {
   const problems = opts.problems ?? [];
-  // Set by the page gate (web/page-gate.ts): the pages the partner center configuration turns on.
+  // Set by the page gate (src/views/page-gate.ts): the pages the partner center configuration turns on.
   const enabled = req.res?.locals.enabledPages as ReadonlySet<PartnerCenterPage> | undefined;
   const flash: Flash | undefined = problems.length
     ? { kind: 'error', message: problems.length === 1 ? problems[0]!.message : `${problems.length} problems with this request: ${problems.map((p) => p.message).join(' ')}` }
@@ -63,7 +62,7 @@ export function render(res: Response, deps: GatewayDeps, template: string, model
   res.status(status).type('html').send(deps.views.page(template, withoutSwitchedOffExports(res, model as Record<string, unknown>)));
 }
 
-/** Export links of pages switched off would answer 404 (web/page-gate.ts): pages that stay on do not offer them. */
+/** Export links of pages switched off would answer 404 (src/views/page-gate.ts): pages that stay on do not offer them. */
 function withoutSwitchedOffExports(res: Response, model: Record<string, unknown>): Record<string, unknown> {
   const enabled = res.locals.enabledPages as ReadonlySet<PartnerCenterPage> | undefined;
   if (!enabled || !Array.isArray(model.exports)) return model;

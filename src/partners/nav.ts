@@ -1,8 +1,8 @@
 /**
  * The partner center's menu: one list for every page (the partner center pages and the blocks pages), filtered
- * by the pages the partner center configuration turns on (see web/page-gate.ts).
+ * by the pages the partner center configuration turns on (see src/views/page-gate.ts).
  */
-import type { PartnerCenterPage } from '../partners/index.js';
+import type { PartnerCenterPage } from './center-setup.js';
 
 export interface NavItem {
   key: PartnerCenterPage;

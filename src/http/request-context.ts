@@ -1,0 +1,34 @@
+/**
+ * The per-request context of Partnergate's own routes: request id and logger, set first by `requestContext`.
+ * The sign-in state (session, CSRF tokens) is added to the same interface by src/auth/session-loader.ts, which
+ * fills it. Routes read `req.ctx`; nothing reads cookies or the session table directly.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../common/index.js';
+
+export interface RequestContext {
+  id: string;
+  log: Logger;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      ctx: RequestContext;
+    }
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    req.ctx = { id, log: logger.child({ reqId: id }) };
+    next();
+  };
+}
