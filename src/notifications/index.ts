@@ -6,3 +6,4 @@
 export { recordEvents, eventKey, readPrefs, writePrefs, DEFAULT_PREFS, type NewPartnerEvent, type NotificationPrefs } from './events.repo.js';
 export { commissionEvents } from './commission-events.js';
 export { deliverNotifications, type DeliverDeps, type DeliverResult } from './deliver.js';
+export { saveNotificationChoices, notificationChoices, parseChoices } from './choices.js';
