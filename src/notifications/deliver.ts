@@ -42,7 +42,7 @@ function eventParams(e: UndeliveredEvent, publicUrl: string | undefined) {
   return {
     kind: e.kind,
     amount: formatMoney(Number(e.amount_cents), e.currency),
-    date: new Date(Number(e.at)).toISOString().slice(0, 10),
+    when: new Date(Number(e.at)).toISOString().slice(0, 10),
     link: center ? (e.kind === 'payout_sent' ? `${center}/payouts/${e.subject_id}` : `${center}/commissions`) : undefined,
     settingsUrl: center ? `${center}/settings#notifications` : undefined,
   };
@@ -71,12 +71,15 @@ export async function deliverNotifications(deps: DeliverDeps, opts: { batch?: nu
     });
     if (n < batch) break;
   }
-  result.digests = await deliverDigests(deps);
+  const digests = await deliverDigests(deps);
+  result.digests = digests.sent;
+  result.off += digests.off;
+  result.noAddress += digests.noAddress;
   return result;
 }
 
 /** One digest per partner and UTC day, listing the events not delivered yet; later events wait for the next day. */
-async function deliverDigests(deps: DeliverDeps): Promise<number> {
+async function deliverDigests(deps: DeliverDeps): Promise<{ sent: number; off: number; noAddress: number }> {
   return deps.db.transaction().execute(async (trx) => {
     const now = deps.now();
     const day = new Date(now).toISOString().slice(0, 10);
@@ -86,14 +89,17 @@ async function deliverDigests(deps: DeliverDeps): Promise<number> {
       list.push(e);
       byPartner.set(e.partner_id, list);
     }
-    let sent = 0;
+    const counts = { sent: 0, off: 0, noAddress: 0 };
     for (const [partnerId, events] of byPartner) {
       const off = events.filter((e) => !wanted(e));
       await markDelivered(trx, off.map((e) => e.id), 'off', now);
+      counts.off += off.length;
       const keep = events.filter((e) => wanted(e));
-      const to = keep[0]?.email;
+      if (keep.length === 0) continue;
+      const to = keep[0]!.email;
       if (!to) {
         await markDelivered(trx, keep.map((e) => e.id), 'none', now);
+        counts.noAddress += keep.length;
         continue;
       }
       const queued = await queueEmails(trx, deps.keys, [{
@@ -103,8 +109,8 @@ async function deliverDigests(deps: DeliverDeps): Promise<number> {
       // Today's digest went out already: these wait for tomorrow's.
       if (queued.size === 0) continue;
       await markDelivered(trx, keep.map((e) => e.id), 'digest', now);
-      sent++;
+      counts.sent++;
     }
-    return sent;
+    return counts;
   });
 }

@@ -147,6 +147,9 @@ describe('e2e: every number a partner sees comes from a real source', function (
     expect(testId(earnings, 'closing')).to.equal('$0.00');
     expect(testId(await page('/partner-center/'), 'balance')).to.equal('$0.00');
     expect(subjects().at(-1)).to.equal('Payout sent: $12.00 from Partner Center');
+    const payoutMail = sink.messagesTo(PARTNER_EMAIL).at(-1)!;
+    expect(payoutMail.text).to.contain(`A payout of $12.00 was sent to you on ${new Date().toISOString().slice(0, 10)}.`);
+    expect(payoutMail.text).to.contain(`/partner-center/payouts/${payouts[0]!.id}`);
     expect(subjects()).to.have.length(3);
     const statement = await page(`/partner-center/payouts/${payouts[0]!.id}`);
     expect(testId(statement, 'payout-amount')).to.equal('$12.00');
