@@ -2,7 +2,7 @@
  * What a migration runs with and what it reports. The three situations share their steps (migration/common/steps)
  * and differ only in which steps they run and in what order.
  */
-import type { CredentialRow } from '../../src/admin/index.js';
+import type { CredentialRow } from '../../src/accounts/index.js';
 import type { Logger } from '../../src/common/index.js';
 import type { Config } from '../../src/config/index.js';
 import type { MailTransport } from '../../src/mail/index.js';

@@ -10,7 +10,7 @@
  * when there is one (so that transaction rolls back, as a real crash before commit would).
  */
 import type { Kysely, Transaction } from 'kysely';
-import { RunAborted } from '../../src/admin/index.js';
+import { RunAborted } from '../../src/accounts/index.js';
 import type { Database } from '../../src/store/index.js';
 import * as repo from './journal.repo.js';
 

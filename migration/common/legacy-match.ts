@@ -3,7 +3,7 @@
  * them (PayPal email, SubIDs) out of their PilotPress usermeta. Pure functions: the plan previews with them,
  * the apply steps store their decisions.
  */
-import { normaliseEmail } from '../../src/admin/index.js';
+import { checkEmail as normaliseEmail } from '../../src/accounts/index.js';
 import type { LegacyWpUserTable } from '../../src/store/index.js';
 
 export interface MatchDecision {

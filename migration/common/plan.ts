@@ -3,7 +3,7 @@
  * previews the matching, and takes the credentials decisions in a rolled-back transaction, so the counts are
  * the ones apply would reach on the store as it is now. Blockers are what would stop apply.
  */
-import { issueCredentials, resolvePartnerList, tally } from '../../src/admin/index.js';
+import { issueCredentials, resolvePartnerList, tally } from '../../src/accounts/index.js';
 import type { MigrationDeps, MigrationOptions, PlanReport, PlanStep, SituationName } from './context.js';
 import { nowOf } from './context.js';
 import { checkPartnerCenterHost, defaultHttpGet } from './host-check.js';

@@ -3,19 +3,18 @@
  * re-authentication for sensitive changes, and the emailed single-use links that set a password (forgot
  * password, and new credentials issued by an admin). Routes call these; they never touch the tables directly.
  */
-import type { Kysely } from 'kysely';
 import { AppError, invalidField } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { processEmailOutbox, queueEmail } from '../mail/index.js';
-import type { Account, Database } from '../store/index.js';
-import * as accounts from './accounts.repo.js';
-import { normaliseEmail } from './accounts.js';
-import { insertAudit } from './audit.repo.js';
+import type { Account } from '../store/index.js';
+import { accountRows as accounts } from '../accounts/index.js';
+import { normaliseEmail } from '../accounts/index.js';
+import { insertAudit } from '../accounts/index.js';
 import { runInBackground } from './background.js';
-import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from './one-time-tokens.js';
+import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from '../accounts/index.js';
 import { deviceCookiesFor } from './device-cookie.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { hashPassword, passwordProblem, verifyPassword } from '../accounts/index.js';
 import { purgeNowAndThen } from './purge.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endAccountSessions, openSession, updateSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
@@ -147,24 +146,8 @@ export async function changePassword(
   });
 }
 
-/** The link in a new-credentials email. */
-export function setPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
-  return `${config.publicUrl}/sso/set-password?token=${encodeURIComponent(token)}`;
-}
-
 export function resetPasswordLinkFor(config: Pick<Config, 'publicUrl'>, token: string): string {
   return `${config.publicUrl}/sso/reset?token=${encodeURIComponent(token)}`;
-}
-
-/**
- * Issues a single-use set-password token for an account (new credentials). Older unused set-password links
- * of the account stop working. Call inside the transaction that records the credentials email when there is one.
- * @returns the raw token, to put in {@link setPasswordLinkFor}
- */
-export async function issueSetPasswordToken(db: Kysely<Database>, accountId: number, ttlMs: number, now = Date.now()): Promise<string> {
-  await expireAccountTokens(db, accountId, 'set_password', now);
-  const issued = await issueToken(db, { purpose: 'set_password', accountId, ttlMs, now });
-  return issued.raw;
 }
 
 /**

@@ -10,8 +10,6 @@
  *   `/sso/confirm?rd=<back>`.
  * - `changePassword(deps, ...)`, or a form posting `current_password`, `new_password`, optional
  *   `new_password_confirm`, optional `rd` and `_csrf` to `POST /sso/password`.
- * - `issueSetPasswordToken(db, accountId, ttlMs)` + `setPasswordLinkFor(config, token)`: the link in a new
- *   credentials email (`/sso/set-password?token=`), single use.
  * - `safeRedirect(rd, redirectPolicyFor(config))`: the only way to follow a user-supplied redirect.
  */
 import { Router } from 'express';
@@ -26,16 +24,14 @@ import { signInRoutes } from './sign-in.routes.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
 
 export { requirePartner, requireAdmin, partnerIdOf, type AccessRules } from './guards.js';
-export { hashPassword, verifyPassword, passwordProblem } from './passwords.js';
 export * from './sessions.js';
 export { createAccessRules, authCsrfExempt } from './access.js';
 export { csrfProtection } from './csrf.js';
 export { sessionLoader } from './session-loader.js';
 export { requireFreshAuth } from './fresh-auth.js';
-export { changePassword, confirmPassword, issueSetPasswordToken, setPasswordLinkFor, type RequestOrigin } from './credentials.js';
+export { changePassword, confirmPassword, type RequestOrigin } from './credentials.js';
 export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy } from './redirects.js';
 export { countAttempt, waitText } from './throttle.js';
-export { normaliseEmail } from './accounts.js';
 export { handoffKey } from './handoff.js';
 export { backgroundIdle } from './background.js';
 export { purgeExpiredSignInData } from './purge.js';

@@ -10,14 +10,14 @@ import * as client from 'openid-client';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import type { Account } from '../store/index.js';
-import * as accounts from './accounts.repo.js';
-import { normaliseEmail, resolveAccountForEmail } from './accounts.js';
-import { insertAudit } from './audit.repo.js';
+import { accountRows as accounts } from '../accounts/index.js';
+import { normaliseEmail, resolveAccountForEmail } from '../accounts/index.js';
+import { insertAudit } from '../accounts/index.js';
 import type { RequestOrigin } from './credentials.js';
 import { isSealed, REFRESH_TOKEN_PURPOSE, secretBoxFor } from './secret-box.js';
 import { providerMfaSatisfied, secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { endSessionsByOidcSid, endSessionsByOidcSub, openSession, type OpenedSession, type SessionWithAccount } from './sessions.js';
-import { deleteSession, replaceSessionTokens } from './sessions.repo.js';
+import { deleteSession, replaceSessionTokens } from '../accounts/index.js';
 
 /** How long a browser has between "Sign in with..." and coming back. */
 export const OIDC_STATE_TTL_MS = 10 * 60_000;

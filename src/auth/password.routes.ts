@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { findAccountById } from './accounts.repo.js';
+import { findAccountById } from '../accounts/index.js';
 import { changePassword, confirmPassword, passwordTokenUsable, requestPasswordReset, setPasswordWithToken } from './credentials.js';
 import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie, wantsJson } from './http.js';
 import type { OidcService } from './oidc.js';

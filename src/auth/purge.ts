@@ -10,7 +10,7 @@ import type { Database } from '../store/index.js';
 import { runInBackground } from './background.js';
 import { resealStoredSecrets } from './reseal.js';
 import { secretBoxFor } from './secret-box.js';
-import { purgeExpiredTokens } from './one-time-tokens.js';
+import { purgeExpiredTokens } from '../accounts/index.js';
 import { purgeExpiredSessions } from './sessions.js';
 import { purgeStaleCounters, THROTTLE_WINDOW_MS } from './throttle.js';
 

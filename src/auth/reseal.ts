@@ -6,9 +6,9 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
-import { findStaleTotpSecrets, replaceTotpSecret } from './accounts.repo.js';
+import { findStaleTotpSecrets, replaceTotpSecret } from '../accounts/index.js';
 import { REFRESH_TOKEN_PURPOSE, totpPurpose, type SecretBox } from './secret-box.js';
-import { findStaleRefreshTokens, replaceSessionTokens } from './sessions.repo.js';
+import { findStaleRefreshTokens, replaceSessionTokens } from '../accounts/index.js';
 
 const BATCH = 200;
 

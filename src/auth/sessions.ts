@@ -5,10 +5,10 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, Session } from '../store/index.js';
-import * as repo from './sessions.repo.js';
+import { sessionRows as repo } from '../accounts/index.js';
 import { hmac, randomToken, safeEqual, sha256 } from '../common/tokens.js';
 
-export type { SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
+export type { SessionPartnerRow, SessionWithAccount } from '../accounts/index.js';
 
 export interface SessionPolicy {
   idleMs: number;

@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { GatewayDeps } from '../deps.js';
 import { clearCookie } from '../http/index.js';
-import { insertAudit } from './audit.repo.js';
+import { insertAudit } from '../accounts/index.js';
 import { signInWithPassword, throttledError } from './credentials.js';
 import { deviceCookieOf, field, formToken, nextTarget, originOf, previousCookieOf, rememberDevice, render, setSessionCookie } from './http.js';
 import type { OidcService } from './oidc.js';

@@ -12,7 +12,7 @@ import QRCode from 'qrcode';
 import type { Kysely } from 'kysely';
 import { AppError } from '../common/index.js';
 import type { Account, Database } from '../store/index.js';
-import * as accounts from './accounts.repo.js';
+import { accountRows as accounts } from '../accounts/index.js';
 import { totpPurpose, type SecretBox } from './secret-box.js';
 
 const PERIOD = 30;

@@ -8,7 +8,7 @@ import { bindParams, parseConditions, parseOperand, type Condition, type Product
 import { bindRollup } from './config-rollups.js';
 import { columnsOf, partnerColumns, sources, valueOperators, type SourceName, type ValueOperator } from './fields.js';
 import type { BoardDef, BoundRollup, ContestDef, GroupCondition, GroupDef, PageBlock, PageDef, Rollup, Scope, TierRule } from './model.js';
-import type { Problems } from './config.js';
+import type { Problems } from './config-problems.js';
 
 interface Ctx {
   rollups: Map<string, Rollup>;

@@ -8,7 +8,7 @@ import type { RollupInput } from './config-schema.js';
 import { bindParams, paramsOf, parseConditions, type Condition, type Report } from './conditions.js';
 import { sources } from './fields.js';
 import type { BoundRollup, Rollup } from './model.js';
-import type { Problems } from './config.js';
+import type { Problems } from './config-problems.js';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { fileSchema, itemLabel, knownFields, sectionSchemas, type BlocksFile, type SectionName } from './config-schema.js';
-import type { Report } from './conditions.js';
+import { fileSchema, knownFields, sectionSchemas, type BlocksFile, type SectionName } from './config-schema.js';
+import { Problems } from './config-problems.js';
 import { presetConfig, presetOrigin } from './presets.js';
 import { resolveRollups } from './config-rollups.js';
 import { resolveBlocksAndPages, resolveBoards, resolveGroups, resolveTiers } from './config-items.js';
@@ -19,19 +19,6 @@ export class BlocksConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
     this.name = 'BlocksConfigError';
-  }
-}
-
-/** Collects problems as `<origin>: <item> "<name>": <field>: <problem>`. */
-export class Problems {
-  readonly list: string[] = [];
-  constructor(readonly origin: string) {}
-  add(where: string, problem: string): void {
-    this.list.push(`${this.origin}: ${where}: ${problem}`);
-  }
-  /** A reporter for one item, e.g. `block "launch"`. */
-  forItem(section: SectionName, name: string): Report {
-    return (field, problem) => this.add(`${itemLabel[section]} "${name}": ${field}`, problem);
   }
 }
 

@@ -5,7 +5,7 @@
  * the passwords below are public.
  */
 import type { Logger } from 'pino';
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword } from '../accounts/index.js';
 import type { Kysely, Store } from '../store/index.js';
 import type { Database } from '../store/tables.js';
 import { generateDemoData, type DemoSummary } from './generate.js';

@@ -1,6 +1,6 @@
 /** Email checks and the CSV reader of partner lists: tables of named cases. */
 import { expect } from 'chai';
-import { normaliseEmail, parseCsv } from '../../src/admin/index.js';
+import { checkEmail as normaliseEmail, parseCsv } from '../../src/accounts/index.js';
 
 describe('admin: email addresses as partner identities', () => {
   const ok: Array<[string, string]> = [

@@ -9,8 +9,9 @@
  */
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { createAuthRouter, issueSetPasswordToken } from '../../src/auth/index.js';
-import { issueToken } from '../../src/auth/one-time-tokens.js';
+import { createAuthRouter } from '../../src/auth/index.js';
+import { issueSetPasswordToken } from '../../src/accounts/index.js';
+import { issueToken } from '../../src/accounts/index.js';
 import { createBlocksRouter } from '../../src/blocks/index.js';
 import { createReportsRouter } from '../../src/reports/index.js';
 import { createPartnerCenterRouter } from '../../src/views/partner-center.js';

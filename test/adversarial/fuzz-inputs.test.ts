@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { acceptHandoff } from '../../src/auth/handoff.js';
-import { resolvePartnerList } from '../../src/admin/index.js';
+import { resolvePartnerList } from '../../src/accounts/index.js';
 import { AppError } from '../../src/common/index.js';
 import { REPORT_NAMES } from '../../src/reports/export.service.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Agent, request } from 'node:http';
-import { hashPassword } from '../../src/auth/passwords.js';
+import { hashPassword } from '../../src/accounts/index.js';
 import { openSession, sessionPolicyFrom, csrfTokenFor } from '../../src/auth/sessions.js';
 import { generateDemoData } from '../../src/demo/index.js';
 import { migrateToLatest, openStore } from '../../src/store/index.js';

@@ -13,7 +13,7 @@ import { CookieBrowser, startOidcProvider, type TestOidcProvider } from '../supp
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startFakeUpstream, type FakeUpstream, type EchoedRequest } from '../proxy/fake-upstream.js';
 import { csrfIn, handoffCookieHeader, PASSWORD, seedPartner, signInWithForm } from '../auth/support/fixtures.js';
-import { issueToken } from '../../src/auth/one-time-tokens.js';
+import { issueToken } from '../../src/accounts/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { cookieNames } from '../../src/http/cookies.js';
 import { expectAllHeld, type CaseResult } from './support.js';

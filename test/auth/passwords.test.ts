@@ -5,9 +5,10 @@
  */
 import express from 'express';
 import { expect } from 'chai';
-import { backgroundIdle, confirmPassword, issueSetPasswordToken, requireFreshAuth, setPasswordLinkFor } from '../../src/auth/index.js';
+import { backgroundIdle, confirmPassword, requireFreshAuth } from '../../src/auth/index.js';
+import { issueSetPasswordToken, setPasswordLinkFor } from '../../src/accounts/index.js';
 import { sha256 } from '../../src/common/tokens.js';
-import { findSessionWithAccount } from '../../src/auth/sessions.repo.js';
+import { findSessionWithAccount } from '../../src/accounts/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { clearTables, forEachStore } from '../support/store.js';

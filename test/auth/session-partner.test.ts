@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { findSessionWithAccount } from '../../src/auth/sessions.repo.js';
+import { findSessionWithAccount } from '../../src/accounts/index.js';
 import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
 import { sha256 } from '../../src/common/tokens.js';
 import { seedTwoPartners } from '../support/demo.js';

@@ -3,7 +3,7 @@
  * transactions, expiry, purpose) and the throttle counters (atomic under concurrency, fixed 15-minute window).
  */
 import { expect } from 'chai';
-import { consumeToken, issueToken, peekToken } from '../../src/auth/one-time-tokens.js';
+import { consumeToken, issueToken, peekToken } from '../../src/accounts/index.js';
 import { purgeExpiredSignInData } from '../../src/auth/purge.js';
 import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
 import { seedPartner } from './support/fixtures.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { verifyPassword } from '../../src/auth/passwords.js';
+import { verifyPassword } from '../../src/accounts/index.js';
 import { DEMO_ADMIN_LOGIN, DEMO_LOGIN, STARTER_DEMO, seedIfEmpty } from '../../src/demo/index.js';
 import { seedTwoPartners } from '../support/demo.js';
 import { clearTables, forEachStore } from '../support/store.js';

@@ -3,7 +3,7 @@
  * with distinct known values) for isolation checks: whatever A can see must never include a row of B's.
  * The generator is re-exported for tests that need volume.
  */
-import { hashPassword } from '../../src/auth/passwords.js';
+import { hashPassword } from '../../src/accounts/index.js';
 import type { CommissionKind, CommissionStatus, Store } from '../../src/store/index.js';
 
 export { generateDemoData, seedIfEmpty, DEMO_LOGIN, DEMO_ADMIN_LOGIN, type DemoSummary } from '../../src/demo/index.js';

@@ -1,6 +1,6 @@
 /** Confirmation links go to the host that holds the session cookie. */
 import { expect } from 'chai';
-import { partnerCenterOrigin } from '../../src/views/pages/settings.js';
+import { partnerCenterOrigin } from '../../src/accounts/index.js';
 
 describe('web: confirmation link origin', () => {
   it('is the partner center host when it has its own, else the public URL', () => {

@@ -5,7 +5,7 @@
  * are returned so tests compute expected figures from them, independently of the code under test.
  */
 import type { Insertable } from 'kysely';
-import { hashPassword } from '../../src/auth/index.js';
+import { hashPassword } from '../../src/accounts/index.js';
 import type { CommissionTable, Store, VisitTable } from '../../src/store/index.js';
 
 /** Sunday 15 March 2026, 15:00 UTC (11:00 in New York, after the DST change of 8 March). */

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { sha256 } from '../../src/common/index.js';
-import { verifyPassword } from '../../src/auth/index.js';
+import { verifyPassword } from '../../src/accounts/index.js';
 import { forEachStore } from '../support/store.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';

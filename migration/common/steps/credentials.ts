@@ -6,7 +6,7 @@
 import {
   issueCredentials, resolvePartnerList, sendCredentialEmails, tally,
   type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
-} from '../../../src/admin/index.js';
+} from '../../../src/accounts/index.js';
 import type { ApplyContext, MigrationDeps } from '../context.js';
 import type { JournalStatus } from '../journal.repo.js';
 import * as repo from '../migration.repo.js';

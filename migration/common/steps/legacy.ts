@@ -8,7 +8,7 @@
  */
 import { queueContactUpdate } from '../../../src/ontraport/index.js';
 import { AppError } from '../../../src/common/index.js';
-import type { CredentialRow } from '../../../src/admin/index.js';
+import type { CredentialRow } from '../../../src/accounts/index.js';
 import type { ApplyContext } from '../context.js';
 import { legacyPaypal, legacySubIds, matchUsers, type MatchInput } from '../legacy-match.js';
 import * as repo from '../migration.repo.js';

@@ -4,7 +4,7 @@
  * the export step before anything was changed.
  */
 import { AppError } from '../../../src/common/index.js';
-import { partnerCenterOrigin } from '../../../src/admin/index.js';
+import { partnerCenterOrigin } from '../../../src/accounts/index.js';
 import type { ApplyContext, MigrationDeps, MigrationOptions, RollbackReport } from '../context.js';
 import { checkPartnerCenterHost, defaultHttpGet, type HostCheck } from '../host-check.js';
 import { STEP_ITEM } from '../journal.js';

@@ -3,7 +3,7 @@
  * stdout, so it can be piped). Progress bars and notes go to stderr, and only on a terminal without `--json`.
  */
 import cliProgress from 'cli-progress';
-import type { CredentialRow } from '../credentials/types.js';
+import type { CredentialRow } from '../../accounts/index.js';
 
 export interface Output {
   readonly json: boolean;

@@ -10,7 +10,7 @@ import { createMailTransport, type MailTransport } from '../../mail/index.js';
 import { migrateToLatest, openStore, type Store } from '../../store/index.js';
 import { createViews } from '../../views/index.js';
 import type { Views } from '../../common/index.js';
-import type { CredentialsDeps } from '../credentials/types.js';
+import type { CredentialsDeps } from '../../accounts/index.js';
 import type { MigrationDeps } from '../../../migration/index.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import type { Output } from './output.js';

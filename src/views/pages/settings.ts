@@ -7,6 +7,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { AppError } from '../../common/index.js';
+import { partnerCenterOrigin } from '../../accounts/index.js';
 import { confirmPassword } from '../../auth/index.js';
 import { processEmailOutbox } from '../../mail/index.js';
 import {
@@ -16,12 +17,6 @@ import {
 import { notificationChoices, saveNotificationChoices } from '../../notifications/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
-
-/** Where confirmation links go: the host that holds the session cookie (the partner center's own host when set). */
-export function partnerCenterOrigin(config: { publicUrl: string; partnerCenterHost?: string }): string {
-  if (!config.partnerCenterHost) return config.publicUrl.replace(/\/+$/, '');
-  return `${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`;
-}
 
 function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
   return {

@@ -4,7 +4,7 @@
  */
 import type { Store } from '../../../src/store/index.js';
 import { createHandoffBinder } from '../../../src/auth/handoff-binding.js';
-import { hashPassword } from '../../../src/auth/passwords.js';
+import { hashPassword } from '../../../src/accounts/index.js';
 import { CookieBrowser } from '../../support/oidc-provider.js';
 
 const hashes = new Map<string, Promise<string>>();

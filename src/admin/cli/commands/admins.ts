@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AppError } from '../../../common/index.js';
-import { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange } from '../../admins/admins.js';
+import { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange } from '../../../accounts/index.js';
 import { action, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';

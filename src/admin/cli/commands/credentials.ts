@@ -5,12 +5,12 @@
  */
 import { Command } from 'commander';
 import { AppError } from '../../../common/index.js';
-import { issueCredentials } from '../../credentials/issue.js';
-import { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from '../../credentials/manage.js';
-import { tally, type CredentialRow } from '../../credentials/types.js';
-import { countDueEmails } from '../../credentials/credentials.repo.js';
-import { readPartnerListFile } from '../../partner-list.js';
-import { isEmptySelector, selectPartners, type PartnerSelector } from '../../selection.js';
+import { issueCredentials } from '../../../accounts/index.js';
+import { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from '../../../accounts/index.js';
+import { tally, type CredentialRow } from '../../../accounts/index.js';
+import { countDueEmails } from '../../../accounts/index.js';
+import { readPartnerListFile } from '../../../accounts/index.js';
+import { isEmptySelector, selectPartners, type PartnerSelector } from '../../../accounts/index.js';
 import { groupMembersAdapter } from '../../adapters.js';
 import { action, parseIds, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';

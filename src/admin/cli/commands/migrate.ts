@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { AppError } from '../../../common/index.js';
 import { createLegacyWordPress, situations, type MigrationDeps, type MigrationOptions, type SituationName } from '../../../../migration/index.js';
 import { importPartnersFor } from '../../adapters.js';
-import { readPartnerListFile } from '../../partner-list.js';
+import { readPartnerListFile } from '../../../accounts/index.js';
 import { action, parsePositiveInt, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { describeRow, type Progress } from '../output.js';

@@ -4,10 +4,10 @@
  * partners that do not exist come back as rejected rows.
  */
 import type { Kysely } from 'kysely';
-import { AppError } from '../common/index.js';
-import type { Database } from '../store/index.js';
-import * as repo from './credentials/credentials.repo.js';
-import type { CredentialRow } from './credentials/types.js';
+import { AppError } from '../../common/index.js';
+import type { Database } from '../../store/index.js';
+import * as repo from './credentials.repo.js';
+import type { CredentialRow } from './types.js';
 import { resolvePartnerList } from './partner-list.js';
 
 export interface PartnerSelector {

@@ -5,7 +5,8 @@
  * sign-in code makes every administrator enrol at the first sign-in (`totpRequiredFor` in src/auth).
  */
 import { AppError } from '../../common/index.js';
-import { hashPassword, normaliseEmail, passwordProblem } from '../../auth/index.js';
+import { normaliseEmail } from '../accounts.js';
+import { hashPassword, passwordProblem } from '../passwords.js';
 import { queueEmails } from '../../mail/index.js';
 import type { Account, Database, Transaction } from '../../store/index.js';
 import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from '../credentials/set-password.js';

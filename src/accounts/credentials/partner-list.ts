@@ -8,12 +8,12 @@
  * dependency and partner lists are small.
  */
 import { readFileSync } from 'node:fs';
-import { AppError } from '../common/index.js';
+import { AppError } from '../../common/index.js';
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/index.js';
-import * as repo from './credentials/credentials.repo.js';
-import { normaliseEmail } from './credentials/emails.js';
-import type { CredentialRow } from './credentials/types.js';
+import type { Database } from '../../store/index.js';
+import * as repo from './credentials.repo.js';
+import { normaliseEmail } from './emails.js';
+import type { CredentialRow } from './types.js';
 
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

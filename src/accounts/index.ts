@@ -1,0 +1,31 @@
+/**
+ * The one owner of identity: accounts (partners' and administrators'), passwords (argon2id), one-time tokens
+ * (one API: issue, peek, consume, expire), the audit log, sessions as rows (opening, reading and ending them in
+ * bulk; the cookie and policy are src/auth's), the email rule, credential issuing with set-password links, and
+ * administrator accounts. Only files in this folder touch the `accounts`, `sessions`, `one_time_tokens` and
+ * `audit_log` tables.
+ *
+ * src/auth builds the sign-in flows on top of this; src/partners, src/admin (the CLI) and migration/ call it.
+ */
+export { normaliseEmail, resolveAccountForEmail, type ResolvedAccount } from './accounts.js';
+export * as accountRows from './accounts.repo.js';
+export { findAccountById, findStaleTotpSecrets, replaceTotpSecret } from './accounts.repo.js';
+export * as sessionRows from './sessions.repo.js';
+export { deleteSession, findSessionWithAccount, findStaleRefreshTokens, replaceSessionTokens } from './sessions.repo.js';
+export type { SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
+export { hashPassword, verifyPassword, passwordProblem } from './passwords.js';
+export { issueToken, peekToken, consumeToken, expireAccountTokens, purgeExpiredTokens, type IssuedToken, type TokenPurpose } from './one-time-tokens.js';
+export { insertToken } from './one-time-tokens.repo.js';
+export { insertAudit, type AuditEntry } from './audit.repo.js';
+export { issueCredentials, partnerItemKey, type IssueOptions, type IssueResult } from './credentials/issue.js';
+export { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from './credentials/manage.js';
+export { countDueEmails } from './credentials/credentials.repo.js';
+export { normaliseEmail as checkEmail, type EmailCheck } from './credentials/emails.js';
+export { issueSetPasswordToken, partnerCenterOrigin, setPasswordLinkFor } from './credentials/set-password.js';
+export {
+  RunAborted, credentialsEmailKey, accountIdOfKey, tally, CREDENTIALS_TEMPLATE,
+  type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
+} from './credentials/types.js';
+export { selectPartners, isEmptySelector, type PartnerSelector, type Selection } from './credentials/selection.js';
+export { resolvePartnerList, parseCsv, readPartnerListFile } from './credentials/partner-list.js';
+export { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange, type AdminRow } from './admins/admins.js';
