@@ -197,13 +197,6 @@ export async function markBatchesConfirmed(db: Db, batchIds: readonly number[], 
   if (batchIds.length) await db.updateTable('masspay_batches').set({ confirmed_at: now }).where('id', 'in', [...batchIds]).execute();
 }
 
-export async function insertPayoutAudit(db: Db, e: { action: string; accountId: number | null; partnerId: number | null; details: Record<string, unknown>; at: number; requestId: string | null }): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({ at: e.at, actor_account_id: e.accountId, partner_id: e.partnerId, action: e.action, details_json: JSON.stringify(e.details), ip: null, request_id: e.requestId })
-    .execute();
-}
-
 export interface PayoutListRow {
   id: number;
   amount_cents: number;
