@@ -3,8 +3,8 @@
  * database or the caller's transaction first, so an event is recorded in the same transaction as the change
  * it reports (a sync page, a payout) and never without it.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, PartnerEventKind } from '../store/index.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, PartnerEventKind, PartnerEventTable } from '../store/index.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -31,21 +31,14 @@ export async function recordEvents(db: Db, events: readonly NewPartnerEvent[]): 
   return Number(r.numInsertedOrUpdatedRows ?? 0);
 }
 
-export interface UndeliveredEvent {
-  id: number;
-  event_key: string;
-  partner_id: number;
-  kind: PartnerEventKind;
-  subject_id: number;
-  amount_cents: number;
-  currency: string;
-  at: number;
+/** An event not delivered yet, with the partner's address and choices (null choices: no row, the defaults). */
+export type UndeliveredEvent = Pick<Selectable<PartnerEventTable>, 'id' | 'event_key' | 'partner_id' | 'kind' | 'subject_id' | 'amount_cents' | 'currency' | 'at'> & {
   email: string | null;
   new_commission: number | null;
   approved: number | null;
   payout: number | null;
   digest: number | null;
-}
+};
 
 /** Events not delivered yet, oldest first, with the partner's choices and address (sign-in email, else contact email). */
 function undelivered(db: Db, digest: boolean, limit: number) {
