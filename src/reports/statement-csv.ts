@@ -5,7 +5,7 @@
  */
 import { centsToDecimal } from '../common/index.js';
 import type { PayoutStatement } from '../payouts/index.js';
-import { stringifyRecords, UTF8_BOM } from './csv-stream.js';
+import { csvField, csvHeaderLine, UTF8_BOM } from './csv-stream.js';
 import { neutraliseFormula } from './formula-guard.js';
 
 export const STATEMENT_COLUMNS = [
@@ -20,5 +20,6 @@ export function payoutStatementCsv(s: PayoutStatement): Buffer {
   const p = s.payout;
   const head = [String(p.id), iso(p.paidAt), text(p.method), text(p.reference), centsToDecimal(p.amountCents), p.currency];
   const rows = s.lines.map((l) => [...head, String(l.commissionId), l.kind, l.status, iso(l.transactionAt), text(l.product), text(l.customer || null), text(l.subId), centsToDecimal(l.amountCents)]);
-  return Buffer.concat([UTF8_BOM, Buffer.from(stringifyRecords([[...STATEMENT_COLUMNS], ...(rows.length ? rows : [[...head, null, null, null, null, null, null, null, null]])]), 'utf8')]);
+  const lines = (rows.length ? rows : [[...head, null, null, null, null, null, null, null, null]]).map((r) => `${r.map((c) => (c === null ? '' : csvField(c))).join(',')}\r\n`);
+  return Buffer.concat([UTF8_BOM, Buffer.from(csvHeaderLine(STATEMENT_COLUMNS) + lines.join(''), 'utf8')]);
 }
