@@ -3,8 +3,8 @@
  * database or the caller's transaction first, so an event is recorded in the same transaction as the change
  * it reports (a sync page, a payout) and never without it.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, PartnerEventKind } from '../store/index.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, PartnerEventKind, PartnerEventTable } from '../store/index.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -31,29 +31,23 @@ export async function recordEvents(db: Db, events: readonly NewPartnerEvent[]): 
   return Number(r.numInsertedOrUpdatedRows ?? 0);
 }
 
-export interface UndeliveredEvent {
-  id: number;
-  partner_id: number;
-  kind: PartnerEventKind;
-  subject_id: number;
-  amount_cents: number;
-  currency: string;
-  at: number;
+/** An event not delivered yet, with the partner's address and choices (null choices: no row, the defaults). */
+export type UndeliveredEvent = Pick<Selectable<PartnerEventTable>, 'id' | 'event_key' | 'partner_id' | 'kind' | 'subject_id' | 'amount_cents' | 'currency' | 'at'> & {
   email: string | null;
   new_commission: number | null;
   approved: number | null;
   payout: number | null;
   digest: number | null;
-}
+};
 
-/** Events not delivered yet, oldest first, with the partner's sign-in email (else contact email) and choices. */
-export async function undeliveredEvents(db: Db, limit: number): Promise<UndeliveredEvent[]> {
+/** Events not delivered yet, oldest first, with the partner's choices and address (sign-in email, else contact email). */
+function undelivered(db: Db, digest: boolean, limit: number) {
   return db
     .selectFrom('partner_events as e')
     .innerJoin('partners as p', 'p.id', 'e.partner_id')
     .leftJoin('contacts as c', 'c.id', 'p.contact_id')
     .leftJoin('notification_prefs as n', 'n.partner_id', 'e.partner_id')
-    .select(['e.id', 'e.partner_id', 'e.kind', 'e.subject_id', 'e.amount_cents', 'e.currency', 'e.at', 'n.new_commission', 'n.approved', 'n.payout', 'n.digest'])
+    .select(['e.id', 'e.event_key', 'e.partner_id', 'e.kind', 'e.subject_id', 'e.amount_cents', 'e.currency', 'e.at', 'n.new_commission', 'n.approved', 'n.payout', 'n.digest'])
     .select((eb) =>
       eb.fn
         .coalesce(
@@ -63,10 +57,16 @@ export async function undeliveredEvents(db: Db, limit: number): Promise<Undelive
         .as('email'),
     )
     .where('e.delivered_at', 'is', null)
+    .where((eb) => (digest ? eb('n.digest', '=', 1) : eb.or([eb('n.digest', 'is', null), eb('n.digest', '=', 0)])))
     .orderBy('e.id')
     .limit(limit)
     .execute() as Promise<UndeliveredEvent[]>;
 }
+
+/** Undelivered events of partners who get each event by its own email. */
+export const undeliveredEvents = (db: Db, limit: number) => undelivered(db, false, limit);
+/** Undelivered events of partners who chose the daily digest. */
+export const undeliveredDigestEvents = (db: Db, limit: number) => undelivered(db, true, limit);
 
 export async function markDelivered(db: Db, ids: readonly number[], delivery: 'email' | 'digest' | 'off' | 'none', at: number): Promise<void> {
   if (ids.length === 0) return;

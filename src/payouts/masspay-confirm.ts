@@ -12,10 +12,11 @@
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../common/index.js';
+import { insertAudit } from '../accounts/index.js';
 import type { Database } from '../store/index.js';
 import { recordEvents } from '../notifications/events.repo.js';
 import { parsePaypalResult, type PaypalResultRow } from './masspay-result.js';
-import { firstCoveredCommission, insertPayoutAudit, insertPayoutOnce, linkCommissions, markBatchesConfirmed, massPayItemsByKey, settleMassPayItem, unpaidMassPayItemsFor, type Db, type MassPayItemRow } from './payouts.repo.js';
+import { firstCoveredCommission, insertPayoutOnce, linkCommissions, markBatchesConfirmed, massPayItemsByKey, settleMassPayItem, unpaidMassPayItemsFor, type Db, type MassPayItemRow } from './payouts.repo.js';
 
 export interface ConfirmMasspayInput {
   /** PayPal's result file as text, or rows already parsed (e.g. by a web form). */
@@ -106,7 +107,7 @@ export async function confirmMasspay(db: Kysely<Database>, input: ConfirmMasspay
         input.onProgress?.(++done, parsed.rows.length);
       }
       await markBatchesConfirmed(trx, [...batches], now);
-      await insertPayoutAudit(trx, {
+      await insertAudit(trx, {
         action: 'payouts.masspay_confirm', accountId: input.actor.accountId, partnerId: null, at: now, requestId: input.actor.requestId ?? null,
         details: { rows: result.rows, recorded: result.recorded.length, alreadyRecorded: result.alreadyRecorded.length, notPaid: result.notPaid.length, conflicts: result.conflicts.length, totalCents: result.recorded.reduce((s, x) => s + x.amountCents, 0) },
       });

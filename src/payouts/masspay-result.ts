@@ -1,10 +1,11 @@
 /**
  * Reading PayPal's result file of a MassPay / Payouts run (docs/payouts.md). Tolerant of what PayPal's reports
  * vary in: any column order, header names in any case and spacing with the usual aliases, a BOM, CRLF, quoted
- * cells, amounts written `$1,234.50`. Strict about what decides money: every row needs a recipient, an amount,
+ * cells (the CSV reader the partner lists use), amounts written `$1,234.50`. Strict about what decides money: every row needs a recipient, an amount,
  * a currency and a status word it knows; a row it cannot read is a problem naming the row and what is wrong.
  */
-import { decimalToCents } from '../common/index.js';
+import { parseCsv } from '../accounts/index.js';
+import { AppError, decimalToCents } from '../common/index.js';
 
 export type PaypalOutcome = 'paid' | 'not_paid';
 
@@ -42,48 +43,27 @@ const REQUIRED: Column[] = ['recipient', 'amount', 'currency', 'status'];
 const PAID = new Set(['completed', 'complete', 'success', 'successful', 'paid', 'processed']);
 const NOT_PAID = new Set(['failed', 'unclaimed', 'returned', 'refunded', 'reversed', 'denied', 'blocked', 'onhold', 'held', 'canceled', 'cancelled', 'pending', 'unprocessed', 'rejected']);
 
-/** RFC 4180 cells: quotes, doubled quotes, commas and line breaks inside quotes. */
-export function parseCsvText(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (quoted) {
-      if (ch === '"' && s[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && s[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell !== '' || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
-
 const norm = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 
-/** Parses the file; `problems` lists every row (and header) that cannot be used, the rows list the others. */
+function records(text: string): string[][] | string {
+  try {
+    return parseCsv(text);
+  } catch (err) {
+    if (err instanceof AppError) return `file: ${err.message.replace(/^csv: /, '')}`;
+    throw err;
+  }
+}
+
+/**
+ * Parses the file; `problems` lists every row (and header) that cannot be used, the rows list the others. Rows
+ * are numbered as records, the header being row 1 (blank lines are not counted).
+ */
 export function parsePaypalResult(text: string): ParsedPaypalResult {
-  const lines = parseCsvText(text);
+  const lines = records(text);
+  if (typeof lines === 'string') return { rows: [], problems: [lines] };
   const problems: string[] = [];
-  const headerAt = lines.findIndex((l) => l.some((c) => c.trim() !== ''));
-  if (headerAt < 0) return { rows: [], problems: ['file: empty (expected a header row and one row per payment)'] };
+  const headerAt = 0;
+  if (lines.length === 0) return { rows: [], problems: ['file: empty (expected a header row and one row per payment)'] };
   const header = lines[headerAt]!.map(norm);
   const at = {} as Record<Column, number>;
   for (const [col, names] of Object.entries(COLUMNS) as Array<[Column, readonly string[]]>) {

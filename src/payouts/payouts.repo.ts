@@ -2,8 +2,8 @@
  * The only payouts code that touches kysely: payouts, MassPay batches and items, and the commissions a payout
  * covers. Functions take the database or the caller's transaction first.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/index.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, MassPayItemTable, Payout } from '../store/index.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -152,19 +152,7 @@ export async function insertMassPayBatch(db: Db, b: { batchKey: string; currency
   return id;
 }
 
-export interface MassPayItemRow {
-  id: number;
-  batch_id: number;
-  batch_key: string;
-  item_key: string;
-  partner_id: number;
-  paypal_email: string;
-  amount_cents: number;
-  currency: string;
-  commission_ids_json: string;
-  status: 'open' | 'paid' | 'failed';
-  payout_id: number | null;
-}
+export type MassPayItemRow = Omit<Selectable<MassPayItemTable>, 'paypal_status' | 'updated_at'> & { batch_key: string };
 
 const itemColumns = ['i.id', 'i.batch_id', 'b.batch_key', 'i.item_key', 'i.partner_id', 'i.paypal_email', 'i.amount_cents', 'i.currency', 'i.commission_ids_json', 'i.status', 'i.payout_id'] as const;
 
@@ -197,23 +185,7 @@ export async function markBatchesConfirmed(db: Db, batchIds: readonly number[], 
   if (batchIds.length) await db.updateTable('masspay_batches').set({ confirmed_at: now }).where('id', 'in', [...batchIds]).execute();
 }
 
-export async function insertPayoutAudit(db: Db, e: { action: string; accountId: number | null; partnerId: number | null; details: Record<string, unknown>; at: number; requestId: string | null }): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({ at: e.at, actor_account_id: e.accountId, partner_id: e.partnerId, action: e.action, details_json: JSON.stringify(e.details), ip: null, request_id: e.requestId })
-    .execute();
-}
-
-export interface PayoutListRow {
-  id: number;
-  amount_cents: number;
-  currency: string;
-  method: string;
-  reference: string | null;
-  paid_at: number;
-  source: string;
-  commission_count: number;
-}
+export type PayoutListRow = Pick<Payout, 'id' | 'amount_cents' | 'currency' | 'method' | 'reference' | 'paid_at' | 'source'> & { commission_count: number };
 
 /** The partner's payouts, newest first (scoped: only this partner's). */
 export async function payoutsOf(db: Db, partnerId: number, limit: number, offset: number): Promise<PayoutListRow[]> {

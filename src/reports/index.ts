@@ -34,3 +34,4 @@ export {
 export { exportsInFlight } from './sources.js';
 export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';
 export { csvStringifier } from './csv-stream.js';
+export { payoutStatementCsv, STATEMENT_COLUMNS } from './statement-csv.js';
