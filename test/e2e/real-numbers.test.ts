@@ -151,6 +151,8 @@ describe('e2e: every number a partner sees comes from a real source', function (
     expect(payoutMail.text).to.contain(`A payout of $12.00 was sent to you on ${new Date().toISOString().slice(0, 10)}.`);
     expect(payoutMail.text).to.contain(`/partner-center/payouts/${payouts[0]!.id}`);
     expect(subjects()).to.have.length(3);
+    const payments = await page('/partner-center/exports/payments.csv');
+    expect(payments.split(/\r?\n/).filter((l) => l.includes(`${payouts[0]!.id},`) && l.includes('12.00'))).to.have.length(1);
     const statement = await page(`/partner-center/payouts/${payouts[0]!.id}`);
     expect(testId(statement, 'payout-amount')).to.equal('$12.00');
     expect(testId(statement, 'statement-count')).to.equal('1');
