@@ -151,6 +151,8 @@ describe('e2e: every number a partner sees comes from a real source', function (
     expect(payoutMail.text).to.contain(`A payout of $12.00 was sent to you on ${new Date().toISOString().slice(0, 10)}.`);
     expect(payoutMail.text).to.contain(`/partner-center/payouts/${payouts[0]!.id}`);
     expect(subjects()).to.have.length(3);
+    const payments = await page('/partner-center/exports/payments.csv');
+    expect(payments.split(/\r?\n/).filter((l) => l.includes(`${payouts[0]!.id},`) && l.includes('12.00'))).to.have.length(1);
     const statement = await page(`/partner-center/payouts/${payouts[0]!.id}`);
     expect(testId(statement, 'payout-amount')).to.equal('$12.00');
     expect(testId(statement, 'statement-count')).to.equal('1');
@@ -187,7 +189,8 @@ describe('e2e: every number a partner sees comes from a real source', function (
     await sendNotifications();
     await sendNotifications();
     expect(subjects().filter((s) => s.startsWith('Payout sent'))).to.deep.equal(['Payout sent: $12.00 from Partner Center', 'Payout sent: $30.00 from Partner Center']);
-    expect(testId(await page('/partner-center/'), 'balance')).to.equal('$0.00');
+    const dashboard = await page('/partner-center/');
+    expect(['balance', 'approved', 'paid'].map((id) => testId(dashboard, id))).to.deep.equal(['$0.00', '$0.00', '$42.00']);
 
     // Ontraport is then told "pay partner": the sync sees the commission paid and makes no second payout.
     const approved = emu.all(38).find((c) => c.amount === '30.00')!;
