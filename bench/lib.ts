@@ -8,7 +8,7 @@
  * rather than timing error pages.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -190,9 +190,11 @@ export function startScriptNodeFlags(): string[] {
  * Starts the built gateway (`dist/src/main.js`) in its own process so its CPU and memory are measured alone,
  * with the same Node flags as `npm start`.
  */
-export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = startScriptNodeFlags()): Promise<GatewayProcess> {
+/** `stdoutFile`: where the gateway's stdout (its log) goes; by default nowhere. */
+export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = startScriptNodeFlags(), stdoutFile?: string): Promise<GatewayProcess> {
   const port = env.PARTNERGATE_PORT ? Number(env.PARTNERGATE_PORT) : await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'partnergate-bench-'));
+  const out = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/main.js')], {
     cwd: repoRoot,
     env: {
@@ -204,8 +206,9 @@ export async function startGatewayProcess(env: Record<string, string>, nodeArgs:
       PARTNERGATE_SQLITE_PATH: join(dataDir, 'bench.sqlite'),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
+  if (typeof out === 'number') closeSync(out); // the child has its own copy
   const url = `http://127.0.0.1:${port}`;
   try {
     // Generous: a cluster start on a loaded 2-core machine loads every module three times.

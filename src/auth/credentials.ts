@@ -3,12 +3,11 @@
  * re-authentication for sensitive changes, and the emailed single-use links that set a password (forgot
  * password, and new credentials issued by an admin). Routes call these; they never touch the tables directly.
  */
-import type { Kysely } from 'kysely';
 import { AppError, invalidField } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { processEmailOutbox, queueEmail } from '../mail/index.js';
-import type { Account, Database } from '../store/index.js';
+import type { Account } from '../store/index.js';
 import { accountRows as accounts } from '../accounts/index.js';
 import { normaliseEmail } from '../accounts/index.js';
 import { insertAudit } from '../accounts/index.js';
