@@ -23,13 +23,28 @@ export const redactedPaths = [
   '*.nonce',
 ];
 
+/**
+ * pino's `isoTime`, formatted once per millisecond: under load many lines share a millisecond, and the access log
+ * writes one line per request.
+ */
+let lastMs = -1;
+let lastTime = '';
+function isoTime(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastTime = `,"time":"${new Date(ms).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
       base: { service: 'partnergate' },
       redact: { paths: redactedPaths, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
     },
     destination as pino.DestinationStream | undefined,
   );

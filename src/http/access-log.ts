@@ -23,6 +23,7 @@ const kReq = Symbol('partnergate.req');
 const kBytesBefore = Symbol('partnergate.bytesBefore');
 const kUpstreamStart = Symbol('partnergate.upstreamStart');
 const kUpstreamMs = Symbol('partnergate.upstreamMs');
+const kIp = Symbol('partnergate.clientIp');
 
 interface Observed extends ServerResponse {
   [kStart]: bigint;
@@ -31,6 +32,7 @@ interface Observed extends ServerResponse {
   [kBytesBefore]: number;
   [kUpstreamStart]?: bigint;
   [kUpstreamMs]?: number;
+  [kIp]?: string;
 }
 
 /** The proxy calls this when it sends the request to WordPress... */
@@ -74,7 +76,7 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
       status: this.statusCode,
       bytes: req.socket.bytesWritten - this[kBytesBefore],
       ms: Math.round(seconds * 1e4) / 10,
-      ip: clientAddress(req, trust),
+      ip: this[kIp],
       class: this[kClass],
     };
     const upstreamMs = this[kUpstreamMs];
@@ -93,6 +95,8 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
       r[kClass] = routeClass;
       r[kReq] = req;
       r[kBytesBefore] = req.socket.bytesWritten;
+      // Read as the request arrived: the proxy rewrites X-Forwarded-For for WordPress before the answer ends.
+      if (accessLog) r[kIp] = clientAddress(req, trust);
       res.once('close', onClose);
     },
   };

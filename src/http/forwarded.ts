@@ -27,7 +27,9 @@ export function plainAddress(address: string): string {
 
 /** The client's address: the connecting peer, or the address the trusted proxies in front vouch for. */
 export function clientAddress(req: IncomingMessage, trust: TrustFn): string {
-  return plainAddress(trust === never ? (req.socket.remoteAddress ?? '') : proxyAddr(req, trust));
+  // Without X-Forwarded-For proxy-addr's answer is the peer whatever the rule: skip its per-address parsing.
+  if (trust === never || req.headers['x-forwarded-for'] === undefined) return plainAddress(req.socket.remoteAddress ?? '');
+  return plainAddress(proxyAddr(req, trust));
 }
 
 /** The X-Forwarded-For value to send upstream (read before the client's copy is removed). */
