@@ -6,7 +6,7 @@
  * single process. Three rounds each, interleaved, median.
  * Then click tracking: the single process again with a browser's User-Agent and Accept, once on the plain page
  * and once on a partner's tracked link (`?orid=<a partner in the store>&sid=bench`), in the same rounds: the
- * tracked row is reported as a ratio to the untracked one (the bar: at least 0.95).
+ * tracked row is reported as a ratio to the untracked one (the bar: at least 0.95), in req/s and in CPU time per request.
  * Then the access log: a single process at log level info writing one line per request to a file, reported as a
  * ratio to (d), the single process whose log level (warn) writes none, in the same rounds (the bar: at least 0.95).
  * The ceiling: a bare node:http + http-proxy pass-through (bench/bare-proxy.ts), one process and one per core,
@@ -82,7 +82,7 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
     };
     const headersOf = (name: string) => (name === 'untracked' || name === 'tracked' ? BROWSER : undefined);
     const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], bare1: [], bare: [], partnergate: [], partnergate1: [], untracked: [], tracked: [], accesslog: [] };
-    const cpuMsPer1000: Record<string, number[]> = { partnergate1: [], accesslog: [] };
+    const cpuMsPer1000: Record<string, number[]> = { partnergate1: [], accesslog: [], untracked: [], tracked: [] };
     // Warm up the gateways' JIT and keep-alive pools before measuring.
     for (const name of ['bare1', 'bare', 'partnergate', 'partnergate1', 'untracked', 'tracked', 'accesslog'] as const) await wrk(targets[name], { connections: 64, seconds: Math.min(3, opts.seconds), headers: headersOf(name) });
     for (let round = 0; round < opts.rounds; round++) {
@@ -93,11 +93,12 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
       if (round % 2 === 0) order.splice(order.findIndex(([name]) => name === 'partnergate1') + 1, 0, ['accesslog', targets.accesslog]);
       else order.push(['accesslog', targets.accesslog]);
       for (const [name, url] of order) {
-        const pid = name === 'accesslog' ? logging.pid : name === 'partnergate1' ? single.pid : undefined;
+        const pid = name === 'accesslog' ? logging.pid : name in cpuMsPer1000 ? single.pid : undefined;
         const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
         const run = requireClean(`proxy ${name}`, await wrk(url, { connections: 64, seconds: opts.seconds, headers: headersOf(name) }));
         runs[name]!.push(run);
-        // CPU time per request: what the access log costs, much less swayed by other work on the machine than req/s.
+        // CPU time per request: what the access log and click tracking cost, much less swayed by other work on the
+        // machine than req/s.
         if (pid !== undefined) cpuMsPer1000[name]!.push(((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, run.rps * opts.seconds));
       }
     }
@@ -122,6 +123,7 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
       result('proxy.partnergate-1-process.p99', m('partnergate1', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
       result('proxy.untracked-browser.rps', m('untracked', 'rps'), 'req/s', undefined, 'PARTNERGATE_WORKERS=1, browser User-Agent and Accept'),
       result('proxy.tracked-link.rps', m('tracked', 'rps'), 'req/s', { name: 'untracked, same run', value: m('untracked', 'rps') }, 'every request a click (queued, written in batches); target >= 0.95x'),
+      result('proxy.tracked-link.cpu', cpu('tracked'), 'CPU ms per 1000 requests', { name: 'untracked, same run', value: cpu('untracked'), higherIsBetter: false }, 'gateway process user + system time (/proc) over requests served, batch writes included'),
       result('proxy.tracked-link.p99', m('tracked', 'p99ms'), 'ms', { name: 'untracked p99, same run', value: m('untracked', 'p99ms'), higherIsBetter: false }),
       result('proxy.access-log.rps', m('accesslog', 'rps'), 'req/s', { name: 'no access log (1 process), same run', value: m('partnergate1', 'rps') }, `PARTNERGATE_WORKERS=1, one JSON line per request to a file (${accessLogLines(accessLogFile)} lines written); target >= 0.95x`),
       result('proxy.access-log.cpu', cpu('accesslog'), 'CPU ms per 1000 requests', { name: 'no access log (1 process), same run', value: cpu('partnergate1'), higherIsBetter: false }, 'gateway process user + system time (/proc) over requests served'),
