@@ -3,7 +3,7 @@
  * them (PayPal email, SubIDs) out of their PilotPress usermeta. Pure functions: the plan previews with them,
  * the apply steps store their decisions.
  */
-import { checkEmail as normaliseEmail } from '../../src/accounts/index.js';
+import { checkEmail } from '../../src/accounts/index.js';
 import type { LegacyWpUserTable } from '../../src/store/index.js';
 
 export interface MatchDecision {
@@ -41,13 +41,13 @@ export function looksLikePartner(u: Pick<MatchInput, 'roles' | 'meta' | 'partner
 export function matchUsers(users: readonly MatchInput[], partnersByEmail: Map<string, Array<{ partnerId: number }>>): Map<number, MatchDecision> {
   const byEmail = new Map<string, number[]>();
   for (const u of users) {
-    const check = normaliseEmail(u.email);
+    const check = checkEmail(u.email);
     if (!check.ok) continue;
     byEmail.set(check.email, [...(byEmail.get(check.email) ?? []), u.wpUserId]);
   }
   const out = new Map<number, MatchDecision>();
   for (const u of users) {
-    const check = normaliseEmail(u.email);
+    const check = checkEmail(u.email);
     const partnerLike = looksLikePartner(u);
     if (!check.ok) {
       out.set(u.wpUserId, { partnerId: null, status: partnerLike ? 'bad_email' : 'not_partner', reason: check.reason });
@@ -76,7 +76,7 @@ export function matchUsers(users: readonly MatchInput[], partnersByEmail: Map<st
 export function legacyPaypal(meta: Record<string, unknown>): string | null {
   for (const [k, v] of Object.entries(meta)) {
     if (!/paypal/i.test(k) || typeof v !== 'string') continue;
-    const check = normaliseEmail(v);
+    const check = checkEmail(v);
     if (check.ok) return check.email;
   }
   return null;

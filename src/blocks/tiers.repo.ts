@@ -74,13 +74,6 @@ export async function insertUpgrade(
   await db.insertInto('tier_upgrades').values(row).execute();
 }
 
-export async function insertAudit(db: Db, row: { at: number; actor_account_id: number | null; partner_id: number; action: string; details: unknown }): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({ at: row.at, actor_account_id: row.actor_account_id, partner_id: row.partner_id, action: row.action, details_json: JSON.stringify(row.details), ip: null, request_id: null })
-    .execute();
-}
-
 export async function readPartnerLevel(db: Db, partnerId: number) {
   return db
     .selectFrom('partners as p')

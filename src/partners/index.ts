@@ -21,7 +21,7 @@ export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type 
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolsFor, promoToolView, type PromoToolView } from './promo-tools.js';
 export {
-  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, parseEmail, maskEmail,
+  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, maskEmail,
   type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
 } from './account-settings.js';
 export {

@@ -1,0 +1,42 @@
+/**
+ * The one email rule. An address is trimmed and lower-cased (accounts are unique on the lower-cased address) and
+ * checked strictly enough to refuse what a mail server would bounce or what is clearly not an address (spaces,
+ * two @, no domain, a domain without a dot, `..`). Three views of the same rule:
+ * - `checkEmail`: with the reason in words (credentials, partner lists, legacy users);
+ * - `normaliseEmail`: the stored and compared form, or undefined (sign-in, accounts, email changes);
+ * - `enteredEmail`: what a person typed, trimmed but with its case kept (a PayPal address is sent as entered).
+ */
+
+const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string };
+
+export function checkEmail(raw: string | null | undefined): EmailCheck {
+  const shown = JSON.stringify(String(raw ?? '').slice(0, 80));
+  const email = (raw ?? '').trim().toLowerCase();
+  if (!email) return { ok: false, reason: 'no email address' };
+  if (email.length > 254) return { ok: false, reason: `email ${shown} is longer than 254 characters` };
+  const at = email.lastIndexOf('@');
+  if (at <= 0 || email.indexOf('@') !== at) return { ok: false, reason: `email ${shown} is not an address (needs exactly one @ with a name before it)` };
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local.length > 64 || !LOCAL.test(local)) return { ok: false, reason: `email ${shown} has an invalid name part` };
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || !/^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/.test(labels.at(-1)!)) {
+    return { ok: false, reason: `email ${shown} has an invalid domain` };
+  }
+  return { ok: true, email };
+}
+
+/** The address as accounts store and compare it, or undefined when it is not one. */
+export function normaliseEmail(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const check = checkEmail(raw);
+  return check.ok ? check.email : undefined;
+}
+
+/** The address as the person typed it (trimmed, case kept), or undefined when it is not one. */
+export function enteredEmail(raw: unknown): string | undefined {
+  return normaliseEmail(raw) === undefined ? undefined : (raw as string).trim();
+}
