@@ -3,10 +3,9 @@
  * file that touches `one_time_tokens`. Lists of account ids are written in chunks (both stores cap the number of
  * bound parameters).
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, OneTimeToken } from '../store/index.js';
+import type { OneTimeToken } from '../store/index.js';
+import type { Db } from '../store/index.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 export type TokenPurpose = OneTimeToken['purpose'];
 
 const ID_CHUNK = 500;

@@ -9,6 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, OneTimeToken, StoreKind } from '../store/index.js';
 import * as repo from './one-time-tokens.repo.js';
 import { randomToken, sha256 } from '../common/tokens.js';
+import type { Db } from '../store/index.js';
 
 export type { TokenPurpose } from './one-time-tokens.repo.js';
 
@@ -20,8 +21,6 @@ export interface IssuedToken {
   id: number;
   expiresAt: number;
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export async function issueToken(db: Db, input: { purpose: repo.TokenPurpose; accountId: number | null; ttlMs: number; payload?: unknown; now: number }): Promise<IssuedToken> {
   const raw = randomToken(32);

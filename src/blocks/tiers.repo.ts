@@ -1,5 +1,5 @@
 /** Tier rules' queries: ladders, partners on a ladder (keyset pages), level changes, their audit. */
-import type { Db } from './rollups.repo.js';
+import type { Db } from '../store/index.js';
 
 export interface LadderLevel {
   id: number;

@@ -15,4 +15,5 @@ export { isCorruptionError } from './sqlite-file.js';
 export { buildSqliteFile, buildingPathOf, type BuildStage } from './build.js';
 export { backupSqlite, checkStore, type CheckResult, type StoreCheck } from './check.js';
 export type * from './tables.js';
+export type { Db } from './db.js';
 export type { Kysely, Transaction } from 'kysely';

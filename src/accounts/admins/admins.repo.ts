@@ -1,8 +1,7 @@
 /** Administrator account rows: the only place the admin-accounts commands touch kysely. */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Account, Database } from '../../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { Account } from '../../store/index.js';
+import type { Db } from '../../store/index.js';
 
 export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
   return db.selectFrom('accounts').selectAll().where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();

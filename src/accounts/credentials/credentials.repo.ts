@@ -3,10 +3,7 @@
  * tokens go through one-time-tokens.ts, sessions through sessions.repo.ts, the audit log through audit.ts). Lists of ids are read in chunks: SQLite and PostgreSQL cap
  * the number of bound parameters, and a migration may name 100,000 partners.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../store/index.js';
 
 export const ID_CHUNK = 500;
 
