@@ -17,6 +17,12 @@ if ! npx tsc -p tsconfig.test.json --noEmit >test-typecheck.log 2>&1 || ! npx ts
   echo "0 passed, 1 failed"
   exit 1
 fi
-rm -f test-install.log test-typecheck.log
+if ! npm run --silent lint >test-lint.log 2>&1; then
+  cat test-lint.log
+  echo "lint failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+rm -f test-install.log test-typecheck.log test-lint.log
 export PARTNERGATE_TEST_BUILT=1
 exec npx mocha "$@"

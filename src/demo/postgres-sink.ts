@@ -112,7 +112,7 @@ export function createPostgresSink(pool: pg.Pool): BulkSink {
 
   /** COPY needs a connection, which is async; rows written before it is ready wait in a small queue. */
   const writerFor = (table: DemoTable): TableWriter & { rows: number } => {
-    let facade = facades.get(table);
+    const facade = facades.get(table);
     if (facade) return facade;
     const queue: Cell[][] = [];
     const f = {

@@ -7,7 +7,6 @@
  * the window passes (the gateway's clock is moved); then it works again.
  */
 import argon2 from 'argon2';
-import { expect } from 'chai';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { CookieBrowser } from '../support/oidc-provider.js';
 import { forEachStore } from '../support/store.js';

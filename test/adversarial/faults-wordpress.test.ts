@@ -6,7 +6,6 @@
  * the proxy serves again and no socket to the upstream is left open.
  */
 import { createServer, type Server } from 'node:http';
-import { expect } from 'chai';
 import { seedTwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';

@@ -16,7 +16,7 @@ import { mintHandoffToken } from '../support/handoff.js';
 import { handoffBindingFor } from '../auth/support/fixtures.js';
 import { createTestStore, forEachStore, type TestStore } from '../support/store.js';
 import { expectAllHeld } from './support.js';
-import { fuzz, fuzzAsync, insertAt, nastyString } from './fuzz-support.js';
+import { fuzzAsync, insertAt, nastyString } from './fuzz-support.js';
 
 const SECRET = 'adversarial-fuzz-wp-shim-secret-0123456789abc';
 

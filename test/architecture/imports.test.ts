@@ -44,7 +44,7 @@ describe('import graph (docs/architecture.md)', () => {
       { name: 'low', folders: ['src/low/'], mayImport: [] },
       { name: 'high', folders: ['src/high/'], mayImport: ['low'] },
     ];
-    let dirs: string[] = [];
+    const dirs: string[] = [];
     after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
     const tree = (files: Record<string, string>) => {
       const d = writeTree(files);

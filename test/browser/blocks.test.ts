@@ -65,7 +65,7 @@ describe('browser: leaderboard and contest pages', function () {
     const { context, page } = await pageAs(fx.partners.indexOf(third.p));
     const res = await page.goto(`${tg.url}/partner-center/leaderboard`);
     expect(res?.status()).to.equal(200);
-    await expect(await page.locator('h1').textContent()).to.equal('Top partners: last 12 months');
+    expect(await page.locator('h1').textContent()).to.equal('Top partners: last 12 months');
     const highlighted = page.locator('tr.highlight');
     expect(await highlighted.count()).to.equal(1);
     expect((await highlighted.locator('td.rank').textContent())?.trim()).to.equal('3');

@@ -42,7 +42,7 @@ describe('browser: partner center pages', function () {
   });
 
   async function expectCleanPage(page: Page, heading: RegExp | string) {
-    await expect(await page.locator('h1').first().textContent()).to.match(typeof heading === 'string' ? new RegExp(heading) : heading);
+    expect(await page.locator('h1').first().textContent()).to.match(typeof heading === 'string' ? new RegExp(heading) : heading);
     expect(await page.locator('main#main').count()).to.equal(1);
     expect(await page.locator('nav[aria-label="Partner center"] a[aria-current="page"]').count()).to.equal(1);
     expect(s.problems, s.problems.join('\n')).to.deep.equal([]);
@@ -180,7 +180,7 @@ describe('browser: partner center pages', function () {
   it('draws the two-factor setup QR code (the page allows the image; the key is written beside it)', async () => {
     const { page } = s;
     await page.goto(`${tg.url}/sso/two-factor/setup`);
-    await expect(await page.locator('h1').first().textContent()).to.equal('Set up two-factor sign-in');
+    expect(await page.locator('h1').first().textContent()).to.equal('Set up two-factor sign-in');
     const qr = page.locator('img#totp-qr');
     await qr.waitFor();
     // The test tsconfig has no DOM library: the image's few properties read here, typed by hand.

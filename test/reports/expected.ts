@@ -44,7 +44,7 @@ export interface Range {
 }
 
 const inRange = (ms: number, r: Range) => ms >= r.startMs && ms < r.endMs;
-const byKeys = (...keys: Array<(x: any) => number | string>) => (a: any, b: any) => {
+const byKeys = <T>(...keys: Array<(x: T) => number | string>) => (a: T, b: T) => {
   for (const k of keys) {
     const x = k(a);
     const y = k(b);

@@ -12,7 +12,6 @@ interface ClassTally {
 const tallies = new Map<string, ClassTally>();
 
 declare global {
-  // eslint-disable-next-line no-var
   var __partnergateSummaries: Array<() => string> | undefined;
 }
 
