@@ -14,7 +14,7 @@ export { partnerProfileOf, timeZoneNames, validTimeZone, type PartnerProfile } f
 export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
 export { buildDashboard, monthOf, moneyTotals, type Dashboard, type MoneyTotals, type PeriodActivity } from './dashboard.js';
 export { tierStatus, type TierStatus, type TierRequirement, type TierRequirementSource } from './tiers.js';
-export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, commissionStatuses, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
+export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
 export { conversionOf, type Conversion } from './conversion.js';
 export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';

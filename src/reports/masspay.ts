@@ -11,7 +11,7 @@ import { Readable, pipeline, type Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import { centsToDecimal } from '../common/index.js';
 import { recordAudit } from '../accounts/index.js';
-import type { Database } from '../store/index.js';
+import { EARNED_KINDS, type Database } from '../store/index.js';
 import { csvStringifier, firstBytes } from './csv-stream.js';
 import { neutraliseFormula } from './formula-guard.js';
 
@@ -56,7 +56,7 @@ async function* approvedBalances(db: Kysely<Database>, o: MassPayOptions): Async
     .leftJoin('contacts as ct', 'ct.id', 'p.contact_id')
     .select(['p.id as partner_id', 'p.paypal_email', 'p.referral_code', 'ct.first_name', 'ct.last_name', total.as('total_cents')])
     .where('c.status', '=', 'approved')
-    .where('c.kind', 'in', ['sale', 'clawback'])
+    .where('c.kind', 'in', EARNED_KINDS)
     .where('c.payout_id', 'is', null)
     .where('c.currency', '=', o.currency)
     .groupBy(['p.id', 'p.paypal_email', 'p.referral_code', 'ct.first_name', 'ct.last_name'])

@@ -16,4 +16,5 @@ export { buildSqliteFile, buildingPathOf, type BuildStage } from './build.js';
 export { backupSqlite, checkStore, type CheckResult, type StoreCheck } from './check.js';
 export type * from './tables.js';
 export type { Db } from './db.js';
+export { COMMISSION_STATUSES, EARNED_KINDS, EARNED_STATUSES, commissionCases } from './commission-rules.js';
 export type { Kysely, Transaction } from 'kysely';
