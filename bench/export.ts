@@ -4,7 +4,9 @@
  * code, like psql into /dev/null), after a one-day warm-up export; rows per second and the gateway's peak RSS
  * (VmHWM, start-up included), on PostgreSQL and SQLite. On PostgreSQL, psql's `COPY (SELECT ...) TO STDOUT WITH
  * CSV` of the same rows runs in the same run as the reference: the same SELECT with raw columns (the target:
- * export >= 0.5x), and the export's own formatted SELECT (how much of the time is PostgreSQL's).
+ * export >= 0.5x), and the export's own formatted SELECT (how much of the time is PostgreSQL's). On SQLite, a
+ * plain better-sqlite3 `iterate()` + csv-stringify program over the same SELECT (bench/sqlite-reference.ts) runs
+ * before each gateway run (the target: export >= 1.0x, the median of the per-run ratios).
  *
  *   npx tsx bench/export.ts [--stores postgres,sqlite] [--sizes 100000,1000000] [--runs 3]
  *        [--work-dir bench/.work/export] [--database-url postgres://...] [--gateway-node-options=--max-semi-space-size=4]
@@ -24,11 +26,12 @@ import { Command } from 'commander';
 import copyStreams from 'pg-copy-streams';
 import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
 import { parseDateRange } from '../src/common/index.js';
-import { openCsvExport, reportSqlForCopy, type ReportRequest } from '../src/reports/index.js';
+import { openCsvExport, reportRawQuery, reportSqlForCopy, type ReportRequest } from '../src/reports/index.js';
 import { cookieNames } from '../src/http/cookies.js';
 import { buildSqliteFile, getKv, migrateToLatest, openStore, setKv, type Store, type StoreConfig } from '../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
-import { median, peakRssMb, repoRoot, requireSoundStore, result, round, startGatewayProcess, type BenchResult } from './lib.js';
+import { cpuSeconds, median, peakRssMb, repoRoot, requireSoundStore, result, round, startGatewayProcess, type BenchResult } from './lib.js';
+import { sqliteReferenceExport } from './sqlite-reference.js';
 
 export interface ExportBenchOptions {
   stores?: Array<'postgres' | 'sqlite'>;
@@ -49,6 +52,11 @@ interface Run {
   peakRssMb: number;
   psqlRawRowsPerSecond?: number;
   psqlFormattedRowsPerSecond?: number;
+  referenceRowsPerSecond?: number;
+  referencePeakRssMb?: number;
+  /** CPU seconds of the gateway process during the timed download, and of the reference program. */
+  gatewayCpuSeconds?: number;
+  referenceCpuSeconds?: number;
 }
 
 export interface ExportFigure {
@@ -63,6 +71,13 @@ export interface ExportFigure {
   psqlFormattedRowsPerSecond?: number;
   /** rowsPerSecond / psqlRawRowsPerSecond (target >= 0.5). */
   ratioToCopy?: number;
+  /** SQLite: plain better-sqlite3 iterate() + csv-stringify of the same SELECT (bench/sqlite-reference.ts). */
+  referenceRowsPerSecond?: number;
+  referencePeakRssMb?: number;
+  /** rowsPerSecond / referenceRowsPerSecond (target >= 1.0). */
+  ratioToReference?: number;
+  /** referenceCpuSeconds / gatewayCpuSeconds: the same comparison by CPU time, which a loaded machine disturbs less. */
+  cpuRatioToReference?: number;
   runs: Run[];
 }
 
@@ -145,23 +160,21 @@ function rangeOf(rows: number) {
 }
 
 /**
- * GETs the export with curl into `wc -l` (native code on both ends, like psql into /dev/null): wall time, bytes
- * and lines. pipefail makes an incomplete transfer (curl exit 18) a failure.
+ * GETs the export with curl into `wc -l` (native code on both ends, like psql into /dev/null): curl's total time
+ * (connection to last byte, no process start-up), bytes and lines. pipefail makes an incomplete transfer (curl exit 18) a failure.
  */
 function download(url: string, cookie: string): Promise<{ bytes: number; lines: number; seconds: number }> {
   return new Promise((resolvePromise, reject) => {
-    const script = 'set -o pipefail; curl -sS --fail -H "Cookie: $COOKIE" -w "%{stderr}%{size_download}\\n" "$URL" | wc -l';
-    const started = process.hrtime.bigint();
+    const script = 'set -o pipefail; curl -sS --fail -H "Cookie: $COOKIE" -w "%{stderr}%{size_download} %{time_total}\\n" "$URL" | wc -l';
     const child = spawn('bash', ['-c', script], { env: { ...process.env, COOKIE: cookie, URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
     child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const lines = Number(out.trim());
-      const bytes = Number(err.trim());
-      if (code !== 0 || !Number.isFinite(lines) || !Number.isFinite(bytes)) return reject(new Error(`download failed (${code}): ${err.trim()}`));
+      const [bytes, seconds] = err.trim().split(' ').map(Number) as [number, number];
+      if (code !== 0 || !Number.isFinite(lines) || !Number.isFinite(bytes) || !(seconds > 0)) return reject(new Error(`download failed (${code}): ${err.trim()}`));
       resolvePromise({ bytes, lines, seconds });
     });
   });
@@ -195,6 +208,7 @@ async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pg
       const range = rangeOf(rows);
       const request: ReportRequest = { report: 'commissions', partnerId, range: parseDateRange(range, 'UTC', { maxDays: 36_600 }), currency: 'USD', options: {} };
       const sqlText = kind === 'postgres' ? reportSqlForCopy(store.db, request) : undefined;
+      const rawQuery = kind === 'sqlite' ? reportRawQuery(store.db, request) : undefined;
       const runs: Run[] = [];
       for (let r = 0; r < o.runs; r++) {
         const run: Partial<Run> = {};
@@ -202,12 +216,19 @@ async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pg
           run.psqlRawRowsPerSecond = round(rows / (await psqlCopy(pgUrl!, sqlText.raw)));
           run.psqlFormattedRowsPerSecond = round(rows / (await psqlCopy(pgUrl!, sqlText.formatted, ["SET DateStyle = 'ISO, YMD'", "SET TimeZone = 'UTC'"])));
         }
+        if (rawQuery) {
+          const ref = await sqliteReferenceExport((config as { path: string }).path, rawQuery);
+          if (ref.lines !== rows + 1) throw new Error(`reference export of ${rows} rows gave ${ref.lines - 1}`);
+          Object.assign(run, { referenceRowsPerSecond: ref.rowsPerSecond, referencePeakRssMb: ref.peakRssMb, referenceCpuSeconds: ref.cpuSeconds });
+        }
         const gw = await startGatewayProcess(env);
         try {
           run.baselineRssMb = peakRssMb(gw.pid);
           // Warm-up: a one-day export first, so the timed one measures a running gateway, not V8's first compile.
           await download(`${gw.url}/partner-center/exports/commissions.csv?from=${range.from}&to=${range.from}`, cookie);
+          const cpuBefore = cpuSeconds(gw.pid);
           const got = await download(`${gw.url}/partner-center/exports/commissions.csv?from=${range.from}&to=${range.to}`, cookie);
+          run.gatewayCpuSeconds = round(cpuSeconds(gw.pid) - cpuBefore, 2);
           if (got.lines !== rows + 1) throw new Error(`export of ${rows} rows gave ${got.lines - 1}`);
           run.peakRssMb = peakRssMb(gw.pid);
           Object.assign(run, { seconds: round(got.seconds, 3), bytes: got.bytes, rowsPerSecond: round(rows / got.seconds) });
@@ -222,6 +243,13 @@ async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pg
         figure.psqlRawRowsPerSecond = med('psqlRawRowsPerSecond');
         figure.psqlFormattedRowsPerSecond = med('psqlFormattedRowsPerSecond');
         figure.ratioToCopy = round(figure.rowsPerSecond / figure.psqlRawRowsPerSecond, 3);
+      }
+      if (rawQuery) {
+        figure.referenceRowsPerSecond = med('referenceRowsPerSecond');
+        figure.referencePeakRssMb = med('referencePeakRssMb');
+        // Per run, then the median: gateway and reference ran back to back, so each pair saw the same load.
+        figure.ratioToReference = round(median(runs.map((x) => x.rowsPerSecond / x.referenceRowsPerSecond!)), 3);
+        figure.cpuRatioToReference = round(median(runs.map((x) => x.referenceCpuSeconds! / x.gatewayCpuSeconds!)), 3);
       }
       out.figures.push(figure);
       process.stderr.write(`export ${kind} ${rows}: ${JSON.stringify({ ...figure, runs: undefined })}\n`);
@@ -306,10 +334,13 @@ export async function benchExport({ smoke }: { smoke: boolean }): Promise<BenchR
   const out: BenchResult[] = [];
   for (const f of r.figures) {
     const label = `export ${f.store} ${f.rows >= 1e6 ? `${f.rows / 1e6}M` : `${f.rows / 1e3}k`} rows`;
+    const ratios = f.runs.map((x) => (x.referenceRowsPerSecond ? round(x.rowsPerSecond / x.referenceRowsPerSecond, 2) : 0)).join(', ');
     out.push(
       f.psqlRawRowsPerSecond
         ? result(`${label}: rows/s`, f.rowsPerSecond, 'rows/s', { name: 'psql COPY (same SELECT, raw columns)', value: f.psqlRawRowsPerSecond }, `formatted-SQL COPY via psql: ${f.psqlFormattedRowsPerSecond} rows/s; target ratio >= 0.5`)
-        : result(`${label}: rows/s`, f.rowsPerSecond, 'rows/s'),
+        : f.referenceRowsPerSecond
+          ? result(`${label}: rows/s`, f.rowsPerSecond, 'rows/s', { name: 'better-sqlite3 iterate() + csv-stringify (same SELECT, raw columns)', value: f.referenceRowsPerSecond }, `median of per-run ratios ${f.ratioToReference}x (runs: ${ratios}); by CPU time (reference CPU s / gateway CPU s, median) ${f.cpuRatioToReference}x; reference peak RSS ${f.referencePeakRssMb} MB; target ratio >= 1.0, goal 350k rows/s`)
+          : result(`${label}: rows/s`, f.rowsPerSecond, 'rows/s'),
       result(`${label}: gateway peak RSS`, f.peakRssMb, 'MB', { name: 'budget', value: 150, higherIsBetter: false }, `after start-up: ${f.baselineRssMb} MB; ${r.storeCheck[f.store]} after the runs`),
     );
   }

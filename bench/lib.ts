@@ -8,7 +8,7 @@
  * rather than timing error pages.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,6 +54,14 @@ export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return round(kb / 1024, 1);
+}
+
+/** CPU time (user + system) a live process has used so far, in seconds (/proc, clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export interface WrkResult {
@@ -182,9 +190,11 @@ export function startScriptNodeFlags(): string[] {
  * Starts the built gateway (`dist/src/main.js`) in its own process so its CPU and memory are measured alone,
  * with the same Node flags as `npm start`.
  */
-export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = startScriptNodeFlags()): Promise<GatewayProcess> {
+/** `stdoutFile`: where the gateway's stdout (its log) goes; by default nowhere. */
+export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = startScriptNodeFlags(), stdoutFile?: string): Promise<GatewayProcess> {
   const port = env.PARTNERGATE_PORT ? Number(env.PARTNERGATE_PORT) : await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'partnergate-bench-'));
+  const out = stdoutFile ? openSync(stdoutFile, 'a') : 'ignore';
   const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/main.js')], {
     cwd: repoRoot,
     env: {
@@ -196,8 +206,9 @@ export async function startGatewayProcess(env: Record<string, string>, nodeArgs:
       PARTNERGATE_SQLITE_PATH: join(dataDir, 'bench.sqlite'),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
+  if (typeof out === 'number') closeSync(out); // the child has its own copy
   const url = `http://127.0.0.1:${port}`;
   try {
     // Generous: a cluster start on a loaded 2-core machine loads every module three times.

@@ -40,9 +40,10 @@ async function main(): Promise<void> {
   const smoke = args.includes('--smoke');
   const only = args.filter((a) => !a.startsWith('--'));
   await optional('wordpress', 'benchWordpress', 'Real WordPress: front page and a static asset, through the gateway vs direct', 'wordpress');
-  await optional('export', 'benchExport', 'CSV export of 100k and 1M commission rows vs PostgreSQL COPY (same rows, same run)', 'export');
+  await optional('export', 'benchExport', 'CSV export of 100k and 1M commission rows vs PostgreSQL COPY (PostgreSQL) and a plain better-sqlite3 iterate() + csv-stringify program (SQLite), same rows, same run', 'export');
   await optional('pages', 'benchPages', 'Partner pages on the 100k partner / 5M commission store, 16 concurrent partners', 'pages');
   await optional('migration', 'benchMigration', 'Situation 2 for 100,000 partners with emails to an SMTP sink; re-run', 'migration');
+  await optional('cluster-load', 'benchClusterLoad', 'Two gateways on one PostgreSQL (one process and PARTNERGATE_WORKERS=2), 100 concurrent clients for 60 s: partner pages, CSV exports, proxied pages (nginx upstream) and sign-ins; any gateway 5xx, unexpected status or socket error fails the run', 'cluster-load');
   await optional('sync', 'benchSync', 'Ontraport full and 1% incremental sync of 100,000 contacts against the rate-limited emulator', 'sync');
   benches.push(
     { name: 'leaderboard', what: 'Leaderboard page on the 100k partner / 5M commission SQLite store (one request at a time, a different partner each), the snapshot refresh after a sync and the live GROUP BY it replaces', run: leaderboardFigures },

@@ -6,7 +6,7 @@
  * Targets: >= 0.95x direct for the PHP page; the asset at about the pass-through ratio of benchmark 1.
  */
 import { get } from 'node:http';
-import { median, requireClean, result, startGatewayProcess, wrk, type BenchResult, type WrkResult } from './lib.js';
+import { median, requireClean, result, round, startGatewayProcess, wrk, type BenchResult, type WrkResult } from './lib.js';
 import { startWordPress } from '../test/support/wordpress.js';
 
 const ASSET = '/wp-includes/css/dashicons.min.css';
@@ -55,6 +55,8 @@ export async function benchWordpress({ smoke }: { smoke: boolean }): Promise<Ben
           result(`wordpress ${c.name}: through the gateway`, m(via, 'rps'), 'req/s', { name: 'direct', value: m(direct, 'rps') }, `${note}${target}`),
           result(`wordpress ${c.name}: p50 through the gateway`, m(via, 'p50ms'), 'ms', { name: 'direct p50', value: m(direct, 'p50ms'), higherIsBetter: false }),
           result(`wordpress ${c.name}: p99 through the gateway`, m(via, 'p99ms'), 'ms', { name: 'direct p99', value: m(direct, 'p99ms'), higherIsBetter: false }),
+          // What a visitor waits for the gateway: p50 through it minus p50 direct, per round (the two ran back to back).
+          result(`wordpress ${c.name}: gateway overhead at p50`, round(median(via.map((v, i) => v.p50ms - direct[i]!.p50ms)), 2), 'ms', undefined, `median over ${rounds} rounds of (p50 through the gateway - p50 direct)`),
         );
       }
       return out;

@@ -13,6 +13,7 @@ import { createGateway } from './gateway.js';
 import { migrateToLatest, openStore, SchemaError, StoreError } from './store/index.js';
 import { seedIfEmpty, DEMO_LOGIN } from './demo/index.js';
 import { BlocksConfigError } from './blocks/index.js';
+import { serveClusterMetrics } from './http/index.js';
 
 function fail(code: number, message: string): never {
   process.stderr.write(`partnergate: ${message}\n`);
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
   }
   // Workers must sign identity assertions with the same key: pass the (possibly generated) secret down.
   const env = { PARTNERGATE_WP_SHIM_SECRET: config.wpShimSecret };
+  serveClusterMetrics();
   let listening = 0;
   let stopping = false;
   for (let i = 0; i < workers; i++) {

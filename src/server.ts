@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Express } from 'express';
 import type { GatewayDeps } from './deps.js';
 import type { UpstreamProxy } from './proxy/index.js';
-import { classifyRequest } from './http/index.js';
+import { classifyRequest, compileTrust, createRequestObserver } from './http/index.js';
 
 export interface GatewayServer {
   server: Server;
@@ -22,7 +22,8 @@ function plainError(res: ServerResponse, status: number, message: string): void 
 }
 
 export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: UpstreamProxy | undefined): GatewayServer {
-  const { config, metrics } = deps;
+  const { config, metrics, logger } = deps;
+  const observer = createRequestObserver({ logger, metrics, accessLog: config.accessLog, trust: compileTrust(config.trustProxy) });
   const partnerHost = config.partnerCenterHost?.toLowerCase();
 
   const ownEverything = (req: IncomingMessage) => !proxy || (partnerHost !== undefined && (req.headers.host ?? '').toLowerCase() === partnerHost);
@@ -34,10 +35,8 @@ export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: Upst
     requestTimeout: config.requestTimeoutMs,
     headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
   }, (req, res) => {
-    const started = process.hrtime.bigint();
     const cls = classifyRequest(req.url ?? '/', { ownEverything: ownEverything(req) });
-    const routeClass = cls.kind === 'proxy' ? 'proxied' : 'own';
-    res.once('finish', () => metrics.observe(routeClass, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    observer.begin(req, res, cls.kind === 'proxy' ? 'proxied' : 'own');
     if (cls.kind === 'proxy') {
       proxy!.web(req, res);
     } else if (cls.kind === 'reject') {

@@ -87,8 +87,8 @@ export function createHealthRouter(deps: HealthDeps): Router {
         return;
       }
     }
-    res.setHeader('Content-Type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
+    res.setHeader('Content-Type', deps.metrics.contentType);
+    res.send(await deps.metrics.text());
   });
   return router;
 }

@@ -4,6 +4,7 @@
  * fills it. Routes read `req.ctx`; nothing reads cookies or the session table directly.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../common/index.js';
 
@@ -23,10 +24,16 @@ declare global {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** The request's id: the client's (or the proxy in front's) `X-Request-Id` when well formed, else a new UUID. */
+export function requestIdFor(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    // server.ts has already set the header to the id it chose (requestIdFor), so the two agree.
+    const id = requestIdFor(req);
     res.setHeader('X-Request-Id', id);
     req.ctx = { id, log: logger.child({ reqId: id }) };
     next();

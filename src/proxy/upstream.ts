@@ -26,6 +26,7 @@ import type { Duplex } from 'node:stream';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
+import { compileTrust, forwardedFor, upstreamAnswered, upstreamStarted, type UpstreamErrorKind } from '../http/index.js';
 import { holdHeaderForFirstChunk } from './first-chunk.js';
 import { dropResponseHopByHop, markPrivate, RequestHygiene, rewriteResponseOrigins, takeGatewayCookies, type OriginRewrite } from './headers.js';
 import { createIdentityAsserter } from './identity.js';
@@ -38,7 +39,7 @@ export interface UpstreamProxy {
   close(): void;
 }
 
-export type UpstreamProxyDeps = Pick<GatewayDeps, 'config' | 'store' | 'logger' | 'sessionPolicy' | 'cookies' | 'now'>;
+export type UpstreamProxyDeps = Pick<GatewayDeps, 'config' | 'store' | 'logger' | 'sessionPolicy' | 'cookies' | 'now' | 'metrics'>;
 
 export interface UpstreamProxyOptions {
   /** The branded page for WordPress being down (502) or too slow (504). */
@@ -89,6 +90,13 @@ class ProxyFault extends Error {
 }
 
 const TIMEOUT_CODES = new Set(['PG_UPSTREAM_TIMEOUT', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+function upstreamErrorKind(code: string | undefined): UpstreamErrorKind {
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (TIMEOUT_CODES.has(code ?? '')) return 'timeout';
+  return RESET_CODES.has(code ?? '') ? 'reset' : 'unavailable';
+}
 
 function noop(): void {}
 
@@ -98,13 +106,14 @@ function defaultRefusal(status: number, message: string): string {
 }
 
 export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxyOptions): UpstreamProxy {
-  const { config, logger } = deps;
+  const { config, logger, metrics } = deps;
   if (!config.upstreamUrl) throw new Error('createUpstreamProxy: no upstream URL configured');
   const target = new URL(config.upstreamUrl);
   const basePath = target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, '');
   const timeoutMs = config.upstreamTimeoutMs;
   const maxUpload = config.maxUploadBytes;
   const hygiene = new RequestHygiene({ identityHeader: config.identityHeader });
+  const trust = compileTrust(config.trustProxy);
   const identityHeader = hygiene.identityHeader;
   const sessionCookie = deps.cookies.session;
   const handoffBinder = createHandoffBinder(config.wpShimSecret, config.cookieSecure);
@@ -160,10 +169,7 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
   /** Hygiene and the gateway's cookies; returns the Partnergate session cookie value when the request carries one. */
   function prepare(req: IncomingMessage, upgrade: boolean): string | undefined {
     const headers = req.headers;
-    const address = req.socket.remoteAddress ?? '';
-    // An IPv4 client of a dual-stack listener shows as ::ffff:a.b.c.d; PHP code expects the plain address.
-    const client = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-    hygiene.clean(headers, req.rawHeaders, upgrade, { for: client, proto: publicProto(), host: headers.host ?? publicHost() });
+    hygiene.clean(headers, req.rawHeaders, upgrade, { for: forwardedFor(req, trust), proto: publicProto(), host: headers.host ?? publicHost() });
     const cookie = headers.cookie;
     if (cookie === undefined || !hasGatewayCookie(cookie)) return undefined;
     const { session, rest } = takeGatewayCookies(cookie, sessionCookie, otherCookies);
@@ -237,6 +243,7 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
     const path = basePath ? basePath + req.url : req.url!;
     if (proxyReq.path !== path && !proxyReq.headersSent) proxyReq.path = path;
     proxyReq.setTimeout(timeoutMs, onUpstreamTimeout);
+    upstreamStarted(res);
     res[kProxyReq] = proxyReq;
     res.on('close', onResponseClose);
     if (req[kBodyBytes] !== undefined) {
@@ -257,6 +264,7 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
   }
 
   function onProxyRes(proxyRes: IncomingMessage, req: TaggedRequest, res: ServerResponse): void {
+    upstreamAnswered(res);
     holdHeaderForFirstChunk(proxyRes, res);
     const headers = proxyRes.headers;
     dropResponseHopByHop(headers);
@@ -282,7 +290,11 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
 
   function onProxyError(err: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Duplex): void {
     const status = err.code === 'PG_BODY_TOO_LARGE' ? 413 : TIMEOUT_CODES.has(err.code ?? '') ? 504 : 502;
-    if (status !== 413) logger.warn({ code: err.code ?? err.message, status, method: req.method, path: (req.url ?? '').split('?')[0] }, 'proxy: WordPress did not answer');
+    // A client that went away had its upstream request ended by the gateway (onResponseClose): not WordPress's fault.
+    if (status !== 413 && !req.socket.destroyed) {
+      metrics.upstreamError(upstreamErrorKind(err.code));
+      logger.warn({ code: err.code ?? err.message, status, method: req.method, path: (req.url ?? '').split('?')[0], reqId: req.headers['x-request-id'] }, 'proxy: WordPress did not answer');
+    }
     if (!('writeHead' in res)) {
       const socket = res as Duplex & { bytesWritten?: number };
       if (!socket.destroyed && socket.writable && !socket.bytesWritten) {

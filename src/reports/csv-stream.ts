@@ -1,11 +1,11 @@
 /**
- * Stream pieces shared by the CSV exports: the csv-stringify options every export uses, the CRLF conversion
+ * Stream pieces shared by the CSV exports: the csv-stringify options (MassPay) and the same quoting rule written
+ * out for the row exports (csvField, CsvRowEncoder), the CRLF conversion
  * of PostgreSQL COPY output, the header/BOM prefix of COPY exports, and the "first byte" gate that lets a
  * route answer an error page when an export fails before any byte was sent.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { stringify, type Options as StringifyOptions, type Stringifier } from 'csv-stringify';
-import { stringify as stringifySync } from 'csv-stringify/sync';
 
 /** UTF-8 byte order mark: lets Excel on Windows read the file as UTF-8. */
 export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -26,28 +26,33 @@ export function csvStringifier(headers: readonly string[], opts: { bom: boolean;
   return stringify(options);
 }
 
-const BATCH_OPTIONS: StringifyOptions = { header: false, record_delimiter: '\r\n', quote_record_delimiter: true };
-
-/** CSV text of a batch of records (cells: string or null), each ending with CRLF; same rules as {@link csvStringifier}. */
-export function stringifyRecords(records: Array<Array<string | null>>): string {
-  return stringifySync(records, BATCH_OPTIONS);
-}
-
-const RECORDS_PER_STRINGIFY = 32;
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /**
- * Encodes rows into CSV bytes with csv-stringify, 32 records per call, written into one Buffer per batch, so the
- * cells and strings of a row are garbage within microseconds. `cells` turns a raw row into its CSV cells.
+ * One CSV field as csv-stringify writes a string with the options of {@link csvStringifier}: quoted when it
+ * holds a comma, a quote, CR or LF, with quotes doubled; anything else as is.
+ */
+export function csvField(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const LINES_PER_WRITE = 64;
+
+/**
+ * Encodes rows into CSV bytes, one Buffer per batch: lines are joined into a string and copied into the batch's
+ * Buffer every 64 rows, so a row's strings are garbage within microseconds. `line` turns a raw row into its
+ * CRLF-terminated CSV line (columns.ts `csvLineWriter`).
  */
 export class CsvRowEncoder {
-  private records: Array<Array<string | null>> = [];
+  private text = '';
+  private lines = 0;
   private out = Buffer.allocUnsafe(64 * 1024);
   private used = 0;
-  constructor(private readonly cells: (row: unknown[]) => Array<string | null>) {}
+  constructor(private readonly line: (row: unknown[]) => string) {}
 
   add(row: unknown[]): void {
-    this.records.push(this.cells(row));
-    if (this.records.length === RECORDS_PER_STRINGIFY) this.encode();
+    this.text += this.line(row);
+    if (++this.lines === LINES_PER_WRITE) this.encode();
   }
 
   take(): Buffer | undefined {
@@ -60,9 +65,10 @@ export class CsvRowEncoder {
   }
 
   private encode(): void {
-    if (this.records.length === 0) return;
-    const text = stringifyRecords(this.records);
-    this.records = [];
+    if (this.lines === 0) return;
+    const text = this.text;
+    this.text = '';
+    this.lines = 0;
     const bytes = Buffer.byteLength(text);
     if (this.used + bytes > this.out.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.used + bytes));

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { AppError, type DateRange } from '../common/index.js';
 import type { CommissionStatus, Database, Store } from '../store/index.js';
 import { BUCKET_MS, reportBucketsQuery, reportByPromoQuery, reportBySubIdQuery, type ReportGrouping } from './affiliate-report.repo.js';
-import { csvCellWriters, jsonValueWriters, LocalDater, type ColumnKind, type ColumnSpec, type JsonValue } from './columns.js';
+import { csvLineWriter, jsonValueWriters, LocalDater, type ColumnKind, type ColumnSpec, type JsonValue } from './columns.js';
 import { CsvRowEncoder, csvHeaderLine, firstBytes, LfToCrlf, PrefixOnce, UTF8_BOM } from './csv-stream.js';
 import {
   commissionsQuery,
@@ -176,15 +176,10 @@ function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable 
   return pipeline(source, new LfToCrlf(), new PrefixOnce(csvPrefix(query.columns, r.options.bom)), () => {});
 }
 
-/** csv-stringify, one batch of rows (a few hundred) at a time: the header and BOM come from PrefixOnce. */
+/** CSV lines written in JavaScript, one batch of rows (a few hundred) at a time: the header and BOM come from PrefixOnce. */
 function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
   const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
-  const writers = csvCellWriters(columns, r.range.timeZone);
-  const cells = (row: RawRow) => {
-    const out = new Array<string | null>(writers.length);
-    for (let i = 0; i < writers.length; i++) out[i] = writers[i]!(row[i]);
-    return out;
-  };
+  const cells = csvLineWriter(columns, r.range.timeZone);
   const source =
     plan.kind === 'daily'
       ? Readable.from((async function* () {
@@ -312,6 +307,13 @@ export async function reportPage(store: Store, r: ReportRequest, page: { cursor?
     rows: rows.map(toJson),
     nextCursor: more ? encodeCursor(keyOf(rows[rows.length - 1]!)) : null,
   };
+}
+
+/** The SELECT of a row-level report with its stored values (what the SQLite export reads), for benchmarks. */
+export function reportRawQuery(db: Kysely<Database>, r: ReportRequest): { sql: string; parameters: readonly unknown[]; headers: string[] } {
+  const plan = planOf(db, r);
+  const q = compileReportQuery(plan.query, 'raw');
+  return { sql: q.sql, parameters: q.parameters, headers: plan.query.columns.map((c) => c.header) };
 }
 
 /**

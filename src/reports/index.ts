@@ -22,6 +22,7 @@ export {
   reportColumns,
   exportFileName,
   reportSqlForCopy,
+  reportRawQuery,
   REPORT_NAMES,
   MAX_CONCURRENT_EXPORTS,
   type ReportName,

@@ -68,7 +68,8 @@ describe('adversarial: identity header spoofing at the real WordPress', function
   before(async () => {
     wp = await startWordPress();
     ts = await createTestStore('sqlite');
-    gw = await startTestGateway(ts.store, wp.gatewayEnv());
+    // The attacker connects directly: its peer address is no trusted proxy (a trusted one extends X-Forwarded-For: test/http).
+    gw = await startTestGateway(ts.store, { ...wp.gatewayEnv(), PARTNERGATE_TRUST_PROXY: 'false' });
     base = gw.url;
     expect((await settings({ assertion_login: true })).status).to.equal(200);
     forged = await assertionFor(wp.pilotPartner.email, '999');

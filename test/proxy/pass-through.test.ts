@@ -16,7 +16,8 @@ describe('proxy: pass-through to an upstream', function () {
   before(async () => {
     up = await startFakeUpstream();
     ts = await createTestStore('sqlite');
-    gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), PARTNERGATE_MAX_HEADER_BYTES: '8192' });
+    // The test client stands for a browser connecting directly: no peer is a trusted proxy (test/http covers one that is).
+    gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), PARTNERGATE_MAX_HEADER_BYTES: '8192', PARTNERGATE_TRUST_PROXY: 'false' });
   });
   after(async () => {
     await gw?.close();
@@ -133,7 +134,7 @@ describe('proxy: pass-through to an upstream', function () {
     expect(r.headers['keep-alive']).to.equal(undefined);
   });
 
-  it('sets X-Forwarded-For/Proto/Host itself, replacing every client-sent copy', async () => {
+  it('sets X-Forwarded-For/Proto/Host itself, replacing every copy a client (not a trusted proxy) sent', async () => {
     const r = await send(`${gw.url}/echo`, {
       headers: [
         ['Host', 'www.example.test'],

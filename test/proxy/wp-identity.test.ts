@@ -68,7 +68,8 @@ describe('proxy: identity headers at the real WordPress', function () {
   before(async () => {
     wp = await startWordPress();
     ts = await createTestStore('sqlite');
-    gw = await startTestGateway(ts.store, wp.gatewayEnv());
+    // The test client stands for a browser connecting directly: no peer is a trusted proxy (test/http covers one that is).
+    gw = await startTestGateway(ts.store, { ...wp.gatewayEnv(), PARTNERGATE_TRUST_PROXY: 'false' });
     base = gw.url;
     const partner = await addPartner(ts.store, { email: wp.partner.email });
     partnerCookie = (await signInAs(gw, partner.partnerId, { email: wp.partner.email })).cookie;

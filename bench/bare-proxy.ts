@@ -1,0 +1,50 @@
+/**
+ * The pass-through's ceiling: a bare `node:http` server handing every request to `http-proxy` (the library
+ * http-proxy-middleware wraps, so the same proxying code the gateway runs), with a keep-alive agent like the
+ * gateway's and nothing else: no express, sessions, header hygiene, identity assertion or click tracking.
+ * Runs in its own process (node:cluster with `workers` > 1), like the gateway, so the two are measured alike.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { freePort, waitForHttp } from './lib.js';
+
+const SOURCE = `
+const cluster = require('node:cluster');
+const http = require('node:http');
+const [httpProxyPath, target, port, workers] = process.argv.slice(1);
+if (cluster.isPrimary && Number(workers) > 1) {
+  for (let i = 0; i < Number(workers); i++) cluster.fork();
+} else {
+  const httpProxy = require(httpProxyPath);
+  const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  const proxy = httpProxy.createProxyServer({ target, agent, changeOrigin: true, xfwd: false });
+  proxy.on('error', (err, req, res) => { res.writeHead(502); res.end(); });
+  http.createServer((req, res) => proxy.web(req, res)).listen(Number(port), '127.0.0.1');
+}
+`;
+
+export interface BareProxy {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startBareProxy(target: string, workers: number): Promise<BareProxy> {
+  const port = await freePort();
+  const httpProxy = createRequire(import.meta.url).resolve('http-proxy');
+  const child: ChildProcess = spawn(process.execPath, ['-e', SOURCE, '--', httpProxy, target, String(port), String(workers)], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/page`, 30_000);
+  } catch (err) {
+    process.kill(-child.pid!, 'SIGKILL');
+    throw err;
+  }
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Observability of the request path: one access log line per request (own and proxied) with what an operator
+ * needs and no query string; the request id reaching WordPress; X-Forwarded-For extended only from a trusted
+ * peer; WordPress's failures counted in partnergate_upstream_errors_total.
+ */
+import { expect } from 'chai';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/common/index.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createTestStore, type TestStore } from '../support/store.js';
+import { startFakeUpstream, type EchoedRequest, type FakeUpstream } from '../proxy/fake-upstream.js';
+import { eventually, send } from '../proxy/http.js';
+
+interface LogLine {
+  msg: string;
+  reqId?: string;
+  method?: string;
+  path?: string;
+  status?: number;
+  bytes?: number;
+  ms?: number;
+  upstreamMs?: number;
+  ip?: string;
+  class?: string;
+  aborted?: boolean;
+  [k: string]: unknown;
+}
+
+/** A logger at info level whose lines the test reads back. */
+function capturedLogger() {
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) lines.push(JSON.parse(text) as LogLine);
+      cb();
+    },
+  });
+  return { logger: createLogger('info', sink), lines, requests: () => lines.filter((l) => l.msg === 'request') };
+}
+
+/** A port nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+async function metricValue(tg: TestGateway, series: string): Promise<number> {
+  const r = await send(`${tg.url}/metrics`);
+  expect(r.status).to.equal(200);
+  const line = r.text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe('http: access log, request id, X-Forwarded-For, upstream errors', function () {
+  let up: FakeUpstream;
+  let ts: TestStore;
+
+  before(async () => {
+    up = await startFakeUpstream();
+    ts = await createTestStore('sqlite');
+  });
+  after(async () => {
+    await up?.close();
+    await ts?.dispose();
+  });
+
+  describe('through a trusted loopback peer (the default PARTNERGATE_TRUST_PROXY)', () => {
+    let gw: TestGateway;
+    let log: ReturnType<typeof capturedLogger>;
+    before(async () => {
+      log = capturedLogger();
+      gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url }, { logger: log.logger });
+    });
+    after(() => gw?.close());
+
+    it('logs one line per proxied request: id, method, path without the query, status, bytes, duration, upstream time, client', async () => {
+      const r = await send(`${gw.url}/echo/page?token=secret-one-time-token&x=1`, { headers: [['X-Forwarded-For', '203.0.113.7']] });
+      expect(r.status).to.equal(200);
+      const id = r.headers['x-request-id'] as string;
+      expect(id).to.match(/^[0-9a-f-]{36}$/);
+      await eventually('the access log line', () => log.requests().some((l) => l.reqId === id));
+      const line = log.requests().find((l) => l.reqId === id)!;
+      expect(line).to.include({ method: 'GET', path: '/echo/page', status: 200, ip: '203.0.113.7', class: 'proxied' });
+      expect(line.bytes).to.be.greaterThan(r.body.length);
+      expect(line.ms).to.be.a('number').and.at.least(0);
+      expect(line.upstreamMs).to.be.a('number').and.at.least(0).and.at.most(line.ms!);
+      expect(line).not.to.have.property('aborted');
+      expect(JSON.stringify(log.lines)).not.to.contain('secret-one-time-token');
+    });
+
+    it('logs own routes too (no upstream time), with the express context using the same request id', async () => {
+      const r = await send(`${gw.url}/sso/set-password?token=another-secret-token`);
+      const id = r.headers['x-request-id'] as string;
+      await eventually('the access log line', () => log.requests().some((l) => l.reqId === id));
+      const line = log.requests().find((l) => l.reqId === id)!;
+      expect(line).to.include({ method: 'GET', path: '/sso/set-password', status: r.status, class: 'own', ip: '127.0.0.1' });
+      expect(line).not.to.have.property('upstreamMs');
+      expect(JSON.stringify(log.lines)).not.to.contain('another-secret-token');
+    });
+
+    it('passes the request id to WordPress: a well-formed incoming one is kept, a malformed one replaced', async () => {
+      const fresh = await send(`${gw.url}/echo`);
+      expect(fresh.json<EchoedRequest>().headers['x-request-id']).to.equal(fresh.headers['x-request-id']);
+      const kept = await send(`${gw.url}/echo`, { headers: [['X-Request-Id', 'nginx-5f2b9c0d1e']] });
+      expect(kept.headers['x-request-id']).to.equal('nginx-5f2b9c0d1e');
+      expect(kept.json<EchoedRequest>().headers['x-request-id']).to.equal('nginx-5f2b9c0d1e');
+      const bad = await send(`${gw.url}/echo`, { headers: [['X-Request-Id', 'bad id\twith spaces']] });
+      expect(bad.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+      expect(bad.json<EchoedRequest>().headers['x-request-id']).to.equal(bad.headers['x-request-id']);
+    });
+
+    it('extends X-Forwarded-For from a trusted peer: the client it vouches for, then the peer; client-written entries dropped', async () => {
+      const one = await send(`${gw.url}/echo`, { headers: [['X-Forwarded-For', '203.0.113.7']] });
+      expect(one.json<EchoedRequest>().headers['x-forwarded-for']).to.equal('203.0.113.7, 127.0.0.1');
+      // 6.6.6.6 was written by the client; 203.0.113.7 is what the trusted proxy saw.
+      const spoofed = await send(`${gw.url}/echo`, { headers: [['X-Forwarded-For', '6.6.6.6, 203.0.113.7']] });
+      expect(spoofed.json<EchoedRequest>().headers['x-forwarded-for']).to.equal('203.0.113.7, 127.0.0.1');
+      // Trusted hops in between (loopback here) stay in the chain.
+      const hops = await send(`${gw.url}/echo`, { headers: [['X-Forwarded-For', '6.6.6.6, 203.0.113.7, 127.0.0.9']] });
+      expect(hops.json<EchoedRequest>().headers['x-forwarded-for']).to.equal('203.0.113.7, 127.0.0.9, 127.0.0.1');
+      const none = await send(`${gw.url}/echo`);
+      expect(none.json<EchoedRequest>().headers['x-forwarded-for']).to.equal('127.0.0.1');
+    });
+  });
+
+  describe('from a peer that is not trusted', () => {
+    let gw: TestGateway;
+    let log: ReturnType<typeof capturedLogger>;
+    before(async () => {
+      log = capturedLogger();
+      gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_TRUST_PROXY: '10.1.2.3' }, { logger: log.logger });
+    });
+    after(() => gw?.close());
+
+    it('replaces X-Forwarded-For with the peer and logs the peer as the client', async () => {
+      const r = await send(`${gw.url}/echo`, { headers: [['X-Forwarded-For', '203.0.113.7']] });
+      expect(r.json<EchoedRequest>().headers['x-forwarded-for']).to.equal('127.0.0.1');
+      const id = r.headers['x-request-id'] as string;
+      await eventually('the access log line', () => log.requests().some((l) => l.reqId === id));
+      expect(log.requests().find((l) => l.reqId === id)!.ip).to.equal('127.0.0.1');
+    });
+  });
+
+  describe('access log off', () => {
+    it('writes no request lines with PARTNERGATE_ACCESS_LOG=false, and still counts the request', async () => {
+      const log = capturedLogger();
+      const gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_ACCESS_LOG: 'false' }, { logger: log.logger });
+      try {
+        const r = await send(`${gw.url}/echo`);
+        expect(r.status).to.equal(200);
+        expect(r.headers['x-request-id']).to.be.a('string');
+        await eventually('the request counted', async () => (await metricValue(gw, 'partnergate_http_requests_total{class="proxied",status="2xx"}')) === 1);
+        expect(log.requests()).to.deep.equal([]);
+      } finally {
+        await gw.close();
+      }
+    });
+  });
+
+  describe('partnergate_upstream_errors_total', () => {
+    it('counts a refused connection when WordPress is unreachable (502), by kind', async () => {
+      const gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: `http://127.0.0.1:${await closedPort()}` });
+      try {
+        expect(await metricValue(gw, 'partnergate_upstream_errors_total{kind="refused"}')).to.equal(0);
+        for (let i = 0; i < 3; i++) expect((await send(`${gw.url}/some/page`)).status).to.equal(502);
+        expect(await metricValue(gw, 'partnergate_upstream_errors_total{kind="refused"}')).to.equal(3);
+        expect(await metricValue(gw, 'partnergate_upstream_errors_total{kind="timeout"}')).to.equal(0);
+      } finally {
+        await gw.close();
+      }
+    });
+
+    it('counts a WordPress that does not answer in time (504) as a timeout', async () => {
+      const gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_UPSTREAM_TIMEOUT_MS: '300' });
+      try {
+        expect((await send(`${gw.url}/hang`)).status).to.equal(504);
+        expect(await metricValue(gw, 'partnergate_upstream_errors_total{kind="timeout"}')).to.equal(1);
+        expect(await metricValue(gw, 'partnergate_upstream_errors_total{kind="refused"}')).to.equal(0);
+      } finally {
+        await gw.close();
+      }
+    });
+  });
+});
