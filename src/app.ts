@@ -8,8 +8,8 @@ import helmet from 'helmet';
 import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules } from './auth/index.js';
-import { createBlocksRouter } from './blocks/index.js';
-import { createAdminReportsRouter, createReportsRouter } from './reports/index.js';
+import { ADMIN_BASE, adminUploads, createAdminArea, createReloadableBlocks, viewAsLayer } from './admin-area/index.js';
+import { createReportsRouter } from './reports/index.js';
 import { createHealthRouter, errorHandler, requestContext } from './http/index.js';
 import { createPartnerCenterRouter, pageGate, shippedTemplatesDir } from './views/index.js';
 
@@ -62,13 +62,16 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   app.use(express.urlencoded({ extended: false, limit: config.maxFormBytes, parameterLimit: 200 }));
   app.use(express.json({ limit: config.maxFormBytes }));
   app.use(sessionLoader({ db: deps.store.db, policy: deps.sessionPolicy, cookies: deps.cookies, secure: config.cookieSecure }));
+  // The admin area's file upload becomes form fields here, so its `_csrf` is checked like any other form's.
+  app.use(adminUploads);
   app.use(csrfProtection({ publicOrigins: [new URL(config.publicUrl).origin, ...(config.partnerCenterHost ? [`${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`] : [])], exempt: options.csrfExempt ?? [] }));
 
+  // An administrator viewing as a partner: read-only and bannered, on every own route (sign-out ends the view).
+  app.use(viewAsLayer(deps));
+
+  const blocks = createReloadableBlocks(deps);
   app.use('/sso', createAuthRouter(deps));
-  app.use('/partner-center/admin', (_req, res, next) => {
-    res.setHeader('Cache-Control', 'private, no-store');
-    next();
-  }, createAdminReportsRouter(deps));
+  app.use(ADMIN_BASE, createAdminArea(deps, { blocks }));
   app.use('/partner-center', requirePartner(options.accessRules));
   app.use('/partner-center', (_req, res, next) => {
     // Private pages: never cached by the browser or a shared cache.
@@ -77,7 +80,7 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   });
   app.use('/partner-center', pageGate(deps));
   app.use('/partner-center', createReportsRouter(deps));
-  app.use('/partner-center', createBlocksRouter(deps));
+  app.use('/partner-center', blocks.handler);
   app.use('/partner-center', createPartnerCenterRouter(deps));
   app.get('/', (_req, res) => res.redirect(302, '/partner-center/'));
 

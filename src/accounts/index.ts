@@ -5,7 +5,8 @@
  * administrator accounts. Only files in this folder touch the `accounts`, `sessions`, `one_time_tokens` and
  * `audit_log` tables.
  *
- * src/auth builds the sign-in flows on top of this; src/partners, src/admin (the CLI) and migration/ call it.
+ * src/auth builds the sign-in flows on top of this; src/partners, src/admin (the CLI), src/admin-area (reading
+ * the audit log and sign-in facts) and migration/ call it.
  */
 export { resolveAccountForEmail, type ResolvedAccount } from './accounts.js';
 export { checkEmail, normaliseEmail, enteredEmail, type EmailCheck } from './email.js';
@@ -20,6 +21,7 @@ export {
   type IssuedToken, type TokenPurpose,
 } from './one-time-tokens.js';
 export { recordAudit, type AuditEntry } from './audit.js';
+export { accountsOfPartner, knownActions, lastSignIns, listAudit, streamAudit, type AuditFilter, type AuditRow } from './audit-read.repo.js';
 export { issueCredentials, partnerItemKey, type IssueOptions, type IssueResult } from './credentials/issue.js';
 export { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from './credentials/manage.js';
 export { countDueEmails } from './credentials/credentials.repo.js';

@@ -5,6 +5,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../common/index.js';
 
+/** The admin area's start page (src/admin-area), where an administrator's partner-center visit goes. */
+const ADMIN_HOME = '/partner-center/admin/';
+
 /** The signed-in partner's id; throws when the request has none (routes behind requirePartner always have one). */
 export function partnerIdOf(req: Request): number {
   const id = req.ctx.session?.partner_id;
@@ -41,7 +44,11 @@ export function requirePartner(rules: AccessRules = {}): RequestHandler {
       if (wantsHtml) return res.redirect(303, '/sso/two-factor');
       return next(new AppError('auth.totp_required', 'Enter your two-factor code to continue.'));
     }
-    if (s.partner_id === null) return next(new AppError('auth.forbidden', 'This account is not a partner account.'));
+    if (s.partner_id === null) {
+      // An administrator has no partner center of their own: signing in (whatever `rd` defaulted to) lands here.
+      if (s.role === 'admin' && wantsHtml) return res.redirect(303, ADMIN_HOME);
+      return next(new AppError('auth.forbidden', 'This account is not a partner account.'));
+    }
     try {
       if (rules.sessionStillValid && !(await rules.sessionStillValid(s))) {
         req.ctx.session = undefined;

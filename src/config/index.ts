@@ -16,7 +16,9 @@ export { settings } from './settings.js';
 
 type Parsed = { [K in SettingKey]: z.output<(typeof settings)[K]['schema']> };
 
-export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dataKey' | 'dataKeyPrevious'> {
+export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dataKey' | 'dataKeyPrevious' | 'syncIntervalSeconds'> {
+  /** Seconds between scheduled syncs; 0 = off. Defaults to 300 when Ontraport credentials are set, else 0. */
+  syncIntervalSeconds: number;
   publicUrl: string;
   /** Always set: generated per process in development when not configured (hand-off then only works within one run). */
   wpShimSecret: string;
@@ -44,6 +46,9 @@ export class ConfigError extends Error {
 }
 
 const CONFIG_FILE_ENV = 'PARTNERGATE_CONFIG';
+
+/** Sync interval when Ontraport credentials are set and PARTNERGATE_SYNC_INTERVAL_SECONDS is not. */
+export const DEFAULT_SYNC_INTERVAL_SECONDS = 300;
 
 /**
  * Kubernetes injects service links for every Service in the namespace (unless the pod sets
@@ -169,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     store,
     oidcEnabled: Boolean(p.oidcIssuer && p.oidcClientId),
     ontraportEnabled: Boolean(p.ontraportAppId && p.ontraportApiKey),
+    // On by default once the account is configured: the partner center's figures are only as fresh as the sync.
+    syncIntervalSeconds: p.syncIntervalSeconds ?? (p.ontraportAppId && p.ontraportApiKey ? DEFAULT_SYNC_INTERVAL_SECONDS : 0),
     configFile: file,
     ignored: serviceLinks.length
       ? [`ignored ${serviceLinks.sort().join(', ')}: Kubernetes service links, not settings (set enableServiceLinks: false in the pod spec to drop them)`]

@@ -1,7 +1,7 @@
 /**
  * Background work inside the gateway: sending the email outbox, and, when Ontraport is configured, the
  * scheduled incremental sync (which first sends the Ontraport write-back outbox) followed by the tier rules and
- * leaderboard refresh. With several workers or gateways on one store, one process does this work at a time:
+ * leaderboard refresh and the partner notifications it gave rise to. With several workers or gateways on one store, one process does this work at a time:
  * each tick first takes or renews the runner lease (runner-lease.ts) and the others skip. The Ontraport rate
  * limit is shared through the store by every process. Ticks never overlap; `stop()` waits for the one in
  * progress and lets go of the lease.
@@ -10,6 +10,7 @@ import type { GatewayDeps } from '../deps.js';
 import { processEmailOutbox } from '../mail/index.js';
 import { createOntraportClient, processOntraportOutbox, startSyncScheduler, type OntraportClient, type SyncScheduler } from '../ontraport/index.js';
 import { afterSync } from '../blocks/index.js';
+import { deliverNotifications } from '../notifications/index.js';
 import { runnerLease } from './runner-lease.js';
 
 export interface BackgroundJobs {
@@ -23,6 +24,8 @@ export interface JobOptions {
   ontraportOutboxEveryMs?: number;
   /** Delay before the first sync (default 5 s). */
   firstSyncInMs?: number;
+  /** How often partner notifications (events of payouts confirmed outside a sync, daily digests) are queued (default 60 s). */
+  notifyEveryMs?: number;
 }
 
 /** Repeats `work` every `everyMs`, never overlapping, until stopped. */
@@ -64,6 +67,9 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
     ),
   );
 
+  const notify = () => deliverNotifications({ db: store.db, keys: config.dataKeys, publicUrl: config.publicUrl, now: deps.now });
+  stops.push(every(opts.notifyEveryMs ?? 60_000, asRunner(notify), (err) => logger.error({ err: (err as Error).message }, 'notifications tick failed')));
+
   let client: OntraportClient | undefined;
   let scheduler: SyncScheduler | undefined;
   if (config.ontraportEnabled) {
@@ -78,6 +84,8 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
         // Under the same lease as the sync: only the runner writes tier changes and ranking snapshots.
         afterRun: async () => {
           await afterSync({ store, logger, now: deps.now, config });
+          // The sync recorded new commissions, approvals and payouts: their emails go out with this tick.
+          await notify();
         },
       });
     } else {

@@ -6,6 +6,7 @@ import type { Db, MsRange } from './repos/db.js';
 import { countLeads, countVisits } from './repos/activity.repo.js';
 import { periodCommissionStats, totalsByStatusAndKind, type StatusKindTotal } from './repos/commissions.repo.js';
 import { BIG_PARTNER_ROWS, memoForBigPartners } from './slow-memo.js';
+import { approvedInPayouts, paidOutBefore } from './repos/ledger.repo.js';
 import { tierStatus, type TierRequirementSource, type TierStatus } from './tiers.js';
 import { conversionOf, type Conversion } from './conversion.js';
 
@@ -68,6 +69,8 @@ export function monthOf(now: number, timeZone: string): MsRange & { label: strin
 
 export interface Dashboard {
   totals: MoneyTotals;
+  /** Earned (clawbacks included) minus every payout recorded: what the partner is still owed. */
+  balanceCents: number;
   thisMonth: { label: string; earnedCents: number; pendingCents: number };
   period: PeriodActivity & { range: DateRange };
   tier?: TierStatus;
@@ -84,15 +87,20 @@ export async function buildDashboard(db: Db, partner: PartnerProfile, period: Da
   const month = monthOf(now, partner.timeZone);
   const all = await allTimeTotalsByStatus(db, partner.id);
   const big = rowCount(all) >= BIG_PARTNER_ROWS;
-  const [monthStats, activity, requirement] = await Promise.all([
+  const [monthStats, activity, requirement, paidOut, approvedButPaid] = await Promise.all([
     memoForBigPartners(db, `month:${partner.id}:${month.startMs}`, () => periodCommissionStats(db, partner.id, month), () => big),
     memoForBigPartners(db, `period:${partner.id}:${period.startMs}:${period.endMs}`, () => periodActivity(db, partner.id, period), () => big),
     partner.tierGroup && tierRequirement ? memoForBigPartners(db, `tier:${partner.id}:${partner.programId}`, () => tierRequirement(partner.id), () => big) : Promise.resolve(undefined),
+    paidOutBefore(db, partner.id, Number.MAX_SAFE_INTEGER),
+    approvedInPayouts(db, partner.id),
   ]);
   const totals = moneyTotals(all);
+  totals.approvedCents -= approvedButPaid;
+  totals.paidCents += approvedButPaid;
   const tier = await tierStatus(db, { id: partner.programId, tierGroup: partner.tierGroup }, requirement);
   return {
     totals,
+    balanceCents: totals.earnedCents - paidOut,
     thisMonth: { label: month.label, earnedCents: monthStats.earnedCents, pendingCents: monthStats.pendingCents },
     period: { ...activity, range: period },
     tier,

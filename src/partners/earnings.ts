@@ -24,6 +24,8 @@ export interface LedgerEntry {
   balanceCents: number;
   /** For commissions: the row's status (paid / approved / refunded). */
   status?: string;
+  /** For payments: the payout, whose statement lists the commissions it paid. */
+  payoutId?: number;
   productId?: number | null;
 }
 
@@ -78,7 +80,7 @@ export async function earningsLedger(db: Db, q: { partnerId: number; range: MsRa
     }
   }
   for (const p of payouts) {
-    raw.push({ at: p.paid_at, id: p.id, contactId: null, productId: null, type: 'payment', label: `Payment (${p.method}${p.reference ? ` ${p.reference}` : ''})`, amountCents: -p.amount_cents });
+    raw.push({ at: p.paid_at, id: p.id, payoutId: p.id, contactId: null, productId: null, type: 'payment', label: `Payment (${p.method}${p.reference ? ` ${p.reference}` : ''})`, amountCents: -p.amount_cents });
   }
   raw.sort((a, b) => a.at - b.at || typeOrder[a.type] - typeOrder[b.type] || a.id - b.id);
 

@@ -17,6 +17,7 @@ export { tierStatus, type TierStatus, type TierRequirement, type TierRequirement
 export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
 export { conversionOf, type Conversion } from './conversion.js';
+export { dataFreshness, freshnessLabel, type Freshness } from './freshness.js';
 export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolsFor, promoToolView, type PromoToolView } from './promo-tools.js';

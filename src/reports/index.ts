@@ -33,3 +33,5 @@ export {
 } from './export.service.js';
 export { exportsInFlight } from './sources.js';
 export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';
+export { csvStringifier } from './csv-stream.js';
+export { payoutStatementCsv, STATEMENT_COLUMNS } from './statement-csv.js';

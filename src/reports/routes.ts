@@ -159,7 +159,7 @@ export function createAdminReportsRouter(deps: GatewayDeps): Router {
     csvHeaders(res, `partnergate-masspay-${input.currency}-${today()}.csv`);
     res.setTimeout(STALL_TIMEOUT_MS, () => res.destroy());
     // Errors after the first byte destroy the response (pipeline); before it, they reach the error handler.
-    await massPayExport(deps.store.db, input, res).catch(notADownload(res));
+    await massPayExport(deps.store.db, input, res, { accountId: req.ctx.session!.account_id, requestId: req.ctx.id, now: deps.now() }).catch(notADownload(res));
   });
 
   router.get('/exports/masspay-skipped.csv', async (req, res) => {

@@ -13,6 +13,7 @@ import { createLegacyPartnerFlagMigration } from './migrations/2026-11-23-0801-l
 import { createHandoffWpUserMigration } from './migrations/2026-12-06-0900-handoff-wp-user.js';
 import { createVisitTrackingMigration } from './migrations/2026-12-06-1000-visit-tracking.js';
 import { createOutboxSentParamsMigration } from './migrations/2026-12-06-1100-outbox-sent-params.js';
+import { createPayoutsNotificationsMigration } from './migrations/2026-12-07-0100-payouts-notifications.js';
 import type { StoreKind } from './database.js';
 
 export class SchemaError extends Error {
@@ -34,6 +35,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-12-06-0900-handoff-wp-user': createHandoffWpUserMigration(),
     '2026-12-06-1000-visit-tracking': createVisitTrackingMigration(),
     '2026-12-06-1100-outbox-sent-params': createOutboxSentParamsMigration(),
+    '2026-12-07-0100-payouts-notifications': createPayoutsNotificationsMigration(kind),
   };
 }
 

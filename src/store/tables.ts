@@ -24,8 +24,10 @@ import type {
   RollupSnapshotTable,
   TierUpgradeTable,
 } from './tables-operations.js';
+import type { MassPayBatchTable, MassPayItemTable, NotificationPrefsTable, PartnerEventTable } from './tables-payouts.js';
 
 export type * from './tables-operations.js';
+export type * from './tables-payouts.js';
 
 type Id = Generated<number>;
 type Ms = number;
@@ -145,6 +147,11 @@ export interface PayoutTable {
   method: string;
   reference: string | null;
   paid_at: Ms;
+  /** Where the payout was learnt from (migration 2026-12-07-0100): Ontraport's paid commissions, a confirmed MassPay file, or by hand. */
+  source: Generated<'ontraport' | 'masspay' | 'manual'>;
+  /** The source's own key for this payout: unique, so no source records one payout twice. */
+  source_key: Generated<string | null>;
+  created_at: Generated<Ms | null>;
 }
 
 export interface OpenOrderTable {
@@ -222,6 +229,10 @@ export interface Database {
   rollup_values: RollupValueTable;
   rollup_snapshots: RollupSnapshotTable;
   tier_upgrades: TierUpgradeTable;
+  masspay_batches: MassPayBatchTable;
+  masspay_items: MassPayItemTable;
+  partner_events: PartnerEventTable;
+  notification_prefs: NotificationPrefsTable;
 }
 
 export type Program = Selectable<ProgramTable>;

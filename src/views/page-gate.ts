@@ -48,6 +48,8 @@ export function pageOfPath(path: string): PartnerCenterPage | undefined {
     case 'commissions':
     case 'products':
       return 'commissions';
+    case 'payouts':
+      return 'earnings';
     default:
       return undefined;
   }

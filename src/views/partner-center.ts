@@ -18,8 +18,9 @@ import { earningsPage } from './pages/earnings.js';
 import { reportsPage } from './pages/reports.js';
 import { promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
+import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
-  changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
+  changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
 
 export interface PartnerCenterOptions {
@@ -47,6 +48,9 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/products/:productId', p, productPage(deps));
   router.get('/subscriptions', p, subscriptionsPage(deps));
   router.get('/earnings', p, earningsPage(deps));
+  router.get('/payouts', p, payoutsPage(deps));
+  router.get('/payouts/:payoutId', p, payoutStatementPage(deps));
+  router.get('/payouts/:payoutId/statement.csv', p, payoutStatementCsvRoute(deps));
   router.get('/reports', p, reportsPage(deps));
   router.get('/promo-tools', p, promoToolsPage(deps));
   router.get('/links', p, linksPage(deps));
@@ -58,5 +62,6 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/settings/email/confirm', p, confirmChangePage(deps, 'login_email'));
   router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
+  router.post('/settings/notifications', p, changeNotificationsAction(deps));
   return router;
 }

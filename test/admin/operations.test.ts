@@ -118,7 +118,7 @@ forEachStore('admin CLI: operations', (ctx) => {
     expect(pay.code, pay.err).to.be.oneOf([0, 4]);
     const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/).filter(Boolean);
     expect(lines.length).to.equal(pay.json().payees);
-    for (const line of lines) expect(line).to.match(/^[^,]+@[^,]+,\d+\.\d{2},USD$/);
+    for (const line of lines) expect(line).to.match(/^[^,]+@[^,]+,\d+\.\d{2},USD,pg\d{6}[0-9a-f]{6}-\d+$/);
     const badAmount = await cli('payouts', 'masspay', '--threshold', 'ten');
     expect(badAmount.code).to.equal(2);
     expect(badAmount.err).to.contain('threshold: "ten" must be an amount');

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { Migrator } from 'kysely';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,8 +36,12 @@ function dryRunCommands(cmd: Command, prefix: string[] = []): string[] {
   });
 }
 
+/** PayPal's result file for the MassPay file the set-up writes (`payouts confirm --dry-run` reads it). */
+const PAYPAL_RESULT = join(mkdtempSync(join(tmpdir(), 'pg-readonly-paypal-')), 'result.csv');
+
 /** One run of each command's --dry-run (with what it needs to get past its own checks). */
 const dryRuns: Record<string, string[][]> = {
+  'payouts confirm': [['payouts', 'confirm', '--file', PAYPAL_RESULT, '--dry-run']],
   'db migrate': [['db', 'migrate', '--dry-run']],
   'demo-data': [['demo-data', '--partners', '3', '--commissions', '5', '--dry-run']],
   sync: [['sync', '--dry-run'], ['sync', '--full', '--dry-run']],
@@ -76,6 +80,16 @@ describe('admin CLI: config check and --dry-run never change the store (SQLite f
       const r = await cli(args);
       expect(r.code, `${args.join(' ')}: ${r.err}`).to.be.oneOf([0, 4]);
     }
+    // A MassPay file (a batch in the store) and PayPal's answer to it, every row completed.
+    const raw = new Database(path);
+    raw.exec("update partners set paypal_email = 'p' || id || '@pay.test'; update commissions set status = 'approved', kind = 'sale', currency = 'USD', amount_cents = 1000, payout_id = null where id in (select id from commissions order by id limit 3)");
+    raw.close();
+    const masspay = join(dir, 'masspay.csv');
+    const pay = await cli(['payouts', 'masspay', '--threshold', '0.01', '--currency', 'USD', '--output', masspay]);
+    expect(pay.code, pay.err).to.be.oneOf([0, 4]);
+    const rows = readFileSync(masspay, 'utf8').trim().split(/\r?\n/).filter(Boolean);
+    expect(rows.length, 'the demo data has payees').to.be.greaterThan(0);
+    writeFileSync(PAYPAL_RESULT, ['Recipient,Amount,Currency,Unique ID,Status,Transaction ID', ...rows.map((l, i) => `${l},Completed,TX${i}`)].join('\r\n'));
   });
 
   it('lists a dry run for every command that has --dry-run', () => {

@@ -102,6 +102,7 @@ pages:
       ':file': [...REPORT_NAMES.map((n) => `${n}.csv`), 'commissions.json', '..%2fcommissions.csv'],
       ':name': [...REPORT_NAMES],
       ':productId': [String(bOnlyProductId), String(fx.productId), '0', '-1', 'abc'],
+      ':payoutId': [String(payout), String(fx.b.payoutIds[0]), '0', '-1', 'abc'],
       ':slug': [...blocks.leaderboards.keys(), ...blocks.contests.keys(), ...blocks.pages.keys(), 'nope'],
     };
     const from = isoDate(now - 3000 * DAY);

@@ -21,6 +21,16 @@ describe('config', () => {
     expect(c.wpShimSecretGenerated).to.equal(true);
   });
 
+  it('syncs with Ontraport every 300 s by default once its credentials are set, never without them; the setting wins', () => {
+    const creds = { PARTNERGATE_ONTRAPORT_APP_ID: '2_1', PARTNERGATE_ONTRAPORT_API_KEY: 'key' };
+    expect(loadConfig({}).syncIntervalSeconds).to.equal(0);
+    expect(loadConfig(creds).syncIntervalSeconds).to.equal(300);
+    expect(loadConfig({ ...creds, PARTNERGATE_SYNC_INTERVAL_SECONDS: '0' }).syncIntervalSeconds).to.equal(0);
+    expect(loadConfig({ ...creds, PARTNERGATE_SYNC_INTERVAL_SECONDS: '60' }).syncIntervalSeconds).to.equal(60);
+    expect(loadConfig({ PARTNERGATE_SYNC_INTERVAL_SECONDS: '60' }).syncIntervalSeconds).to.equal(60);
+    expect(problemsOf({ ...creds, PARTNERGATE_SYNC_INTERVAL_SECONDS: 'often' })).to.contain('PARTNERGATE_SYNC_INTERVAL_SECONDS');
+  });
+
   it('selects PostgreSQL when DATABASE_URL is a postgres URL', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/pg' });
     expect(c.store).to.deep.equal({ kind: 'postgres', url: 'postgres://u:p@db:5432/pg' });

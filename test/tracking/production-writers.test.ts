@@ -12,9 +12,7 @@ import { demoTables } from '../../src/demo/bulk-sink.js';
 const SRC = new URL('../../src/', import.meta.url).pathname;
 
 /** Tables without a production writer yet, with why; this list may only shrink. */
-const KNOWN_GAPS: Record<string, string> = {
-  payouts: 'payouts are recorded by no production path yet (Ontraport\'s "pay partner" is not synced; no CLI command writes one)',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -35,6 +33,10 @@ describe('tracking: no figure that only demo data can write', () => {
 
   it('clicks (visits) are written by the gateway\'s click recorder', () => {
     expect(writersOf('visits', files)).to.deep.equal(['tracking/visits.repo.ts']);
+  });
+
+  it('payouts are written by the payouts service (Ontraport\'s paid commissions, confirmed MassPay files)', () => {
+    expect(writersOf('payouts', files)).to.deep.equal(['payouts/payouts.repo.ts']);
   });
 
   for (const table of demoTables) {

@@ -15,6 +15,8 @@ import { mapEach, mirrorHelpers, optionalIdOrNull } from './catalog-specs.js';
 import type { PartnerRef, ProgramRef } from './lookups.js';
 import { cents, MalformedRecord, optionalCents, optionalCurrency, optionalId, optionalText, optionalTime, optionTranslator, describeMapping, recordId, requiredId, requiredTime, resolveFields, type ResolvedFields } from './fields.js';
 import { upsertMirrored } from './mirror-repository.js';
+import { commissionEvents } from '../../notifications/index.js';
+import { groupPaidCommissions } from '../../payouts/index.js';
 import type { PageContext, SyncObjectSpec } from './types.js';
 
 const dlm = { candidates: ['dlm'], required: true };
@@ -195,10 +197,16 @@ export const commissionsSpec: SyncObjectSpec = {
         });
         // payout_id belongs to Partnergate's payouts: never overwritten by the sync.
         const cols = ['partner_id', 'contact_id', 'product_id', 'purchase_id', 'promo_tool_id', 'sub_id', 'kind', 'status', 'amount_cents', 'currency', 'transaction_at', 'processed_at', 'paid_at', 'updated_at', 'synced_at'];
+        const recordNews = await commissionEvents(ctx.trx, rows.map((r) => r.ontraport_id));
         await upsertMirrored(ctx.trx, 'commissions', rows, cols);
+        await recordNews();
         return rows.length;
       },
       ...mirrorHelpers('commissions'),
+      // Commissions Ontraport now says are paid become payouts (docs/payouts.md).
+      afterPass: async (db) => {
+        await groupPaidCommissions(db, { now: Date.now() });
+      },
     };
   },
 };

@@ -98,6 +98,22 @@ export async function paidOutBefore(db: Db, partnerId: number, ms: number): Prom
   return num(r?.s);
 }
 
+/**
+ * Approved commissions a payout already covers (a confirmed MassPay file pays them before Ontraport's "pay
+ * partner" marks them paid): paid to the partner, no longer waiting for the next payout.
+ */
+export async function approvedInPayouts(db: Db, partnerId: number): Promise<number> {
+  const r = await db
+    .selectFrom('commissions')
+    .select((eb) => eb.fn.sum<number>('amount_cents').as('s'))
+    .where('partner_id', '=', partnerId)
+    .where('status', '=', 'approved')
+    .where('kind', 'in', ['sale', 'clawback'])
+    .where('payout_id', 'is not', null)
+    .executeTakeFirst();
+  return num(r?.s);
+}
+
 /** Names for the contacts and products of one ledger page. */
 export async function namesFor(db: Db, contactIds: number[], productIds: number[]): Promise<{ contacts: Map<number, string>; products: Map<number, string> }> {
   const contacts = new Map<number, string>();

@@ -1,7 +1,8 @@
 /** `/partner-center/`: earnings this month and all time, totals by status, activity over a period, tier. */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import { buildDashboard, type PartnerProfile, type TierRequirementSource } from '../../partners/index.js';
+import { buildDashboard, dataFreshness, type PartnerProfile, type TierRequirementSource } from '../../partners/index.js';
+import { syncObjectNames } from '../../ontraport/index.js';
 import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
 
 /** `source(partner, now)`: the next level's requirement for this partner (the tier rules, wired by the router). */
@@ -10,7 +11,10 @@ export function dashboardPage(deps: GatewayDeps, opts: { tierRequirement?: (part
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
     const period = input.range({ defaultDays: 30 });
-    const d = await buildDashboard(deps.store.db, partner, period, input.now, opts.tierRequirement?.(partner, input.now));
+    const [d, freshness] = await Promise.all([
+      buildDashboard(deps.store.db, partner, period, input.now, opts.tierRequirement?.(partner, input.now)),
+      dataFreshness(deps.store.db, syncObjectNames, input.now),
+    ]);
     render(
       res,
       deps,
@@ -20,6 +24,8 @@ export function dashboardPage(deps: GatewayDeps, opts: { tierRequirement?: (part
         partner,
         rate: partner.rateBp / 100,
         d,
+        freshness,
+        neverSynced: !freshness && deps.config.ontraportEnabled,
         tier: d.tier && {
           ...d.tier,
           levels: d.tier.levels.map((l) => ({ ...l, rate: l.rateBp / 100 })),

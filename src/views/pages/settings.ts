@@ -14,6 +14,7 @@ import {
   accountEmailOf, changeTimeZone, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
   type Actor, type ChangeKind, type SettingsDeps,
 } from '../../partners/index.js';
+import { notificationChoices, saveNotificationChoices } from '../../notifications/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
 
@@ -50,6 +51,7 @@ const notices: Record<string, string> = {
   'email-changed': 'Your sign-in email was changed.',
   'password-changed': 'Your password was changed. Other devices were signed out.',
   'time-zone-changed': 'Your time zone was saved.',
+  'notifications-changed': 'Your email notification choices were saved.',
 };
 
 interface SettingsView {
@@ -63,7 +65,7 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
   const partner = partnerOf(res);
   const d = settingsDeps(deps, req);
   const session = req.ctx.session!;
-  const [account, pending] = await Promise.all([accountEmailOf(d, session.account_id), pendingChanges(d, session.account_id)]);
+  const [account, pending, notify] = await Promise.all([accountEmailOf(d, session.account_id), pendingChanges(d, session.account_id), notificationChoices(deps.store.db, partner.id)]);
   const zoneSetting = partner.timeZoneSetting ?? '';
   render(
     res,
@@ -85,6 +87,7 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
       usesDefaultZone: zoneSetting === '',
       effectiveZone: partner.timeZone,
       values: view.values ?? {},
+      notify,
     },
     view.status ?? 200,
   );
@@ -169,6 +172,17 @@ export function changeTimeZoneAction(deps: GatewayDeps): RequestHandler {
     await formAction(req, res, deps, { form: 'tz' }, async () => {
       await changeTimeZone(settingsDeps(deps, req), actorOf(req, res), body.time_zone);
       return 'time-zone-changed';
+    });
+  };
+}
+
+/** The notification choices form (CSRF-checked like every POST): which events send an email, and how. */
+export function changeNotificationsAction(deps: GatewayDeps): RequestHandler {
+  return async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    await formAction(req, res, deps, { form: 'notifications' }, async () => {
+      await saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now());
+      return 'notifications-changed';
     });
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Day-to-day admin commands that call other capabilities' services: `demo-data`, `sync`, `tiers evaluate`,
- * `groups list | export`, `payouts masspay`.
+ * `groups list | export`, `payouts masspay` (and `payouts confirm`, in payouts.ts).
  */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import { action, parseIds, parsePositiveInt, type CliIo, type RunState } from '.
 import { ExitCode } from '../exit-codes.js';
 import type { Progress } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
+import { payoutsConfirmCommand } from './payouts.js';
 
 /** Writes to `path` through a temporary file renamed at the end, so a failed run leaves no half file. */
 async function toFile(path: string, write: (out: Writable) => Promise<unknown>): Promise<void> {
@@ -200,7 +201,7 @@ export function payoutsCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('payouts').description('payouts to partners');
   cmd
     .command('masspay')
-    .description('the PayPal MassPay file (email, amount, currency) of approved balances at or above the threshold; partners without a valid PayPal email are listed, not paid')
+    .description('the PayPal MassPay file (email, amount, currency, unique id) of approved balances at or above the threshold; partners without a valid PayPal email are listed, not paid')
     .requiredOption('--threshold <amount>', 'smallest balance to pay, e.g. 50 or 50.00')
     .option('--currency <code>', 'only commissions in this currency (default: PARTNERGATE_DEFAULT_CURRENCY)')
     .option('--output <file>', 'write the CSV here instead of stdout')
@@ -224,5 +225,6 @@ export function payoutsCommand(io: CliIo, state: RunState): Command {
         return s.skipped.length ? ExitCode.partial : ExitCode.ok;
       }),
     );
+  cmd.addCommand(payoutsConfirmCommand(io, state));
   return cmd;
 }

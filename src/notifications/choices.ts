@@ -1,0 +1,32 @@
+/**
+ * The partner's notification choices as the settings form sends them: three checkboxes (present = on) and the
+ * delivery (`each`: one email per event, `daily`: one digest a day). Anything else is a 400 naming the field.
+ */
+import { invalidField } from '../common/index.js';
+import { readPrefs, writePrefs, type Db, type NotificationPrefs } from './events.repo.js';
+
+const CHECKBOXES = { notify_new_commission: 'newCommission', notify_approved: 'approved', notify_payout: 'payout' } as const;
+
+function checkbox(body: Record<string, unknown>, field: string): boolean {
+  const v = body[field];
+  if (v === undefined) return false;
+  if (v === 'on' || v === '1') return true;
+  throw invalidField(field, 'must be a checkbox (on, or left out)');
+}
+
+export function parseChoices(body: Record<string, unknown>): NotificationPrefs {
+  const out = { digest: false } as NotificationPrefs;
+  for (const [field, key] of Object.entries(CHECKBOXES)) out[key] = checkbox(body, field);
+  const delivery = body.notify_delivery;
+  if (delivery !== 'each' && delivery !== 'daily') throw invalidField('notify_delivery', 'choose "each" (an email per event) or "daily" (one digest a day)');
+  out.digest = delivery === 'daily';
+  return out;
+}
+
+export async function saveNotificationChoices(db: Db, partnerId: number, body: Record<string, unknown>, now: number): Promise<NotificationPrefs> {
+  const prefs = parseChoices(body);
+  await writePrefs(db, partnerId, prefs, now);
+  return prefs;
+}
+
+export { readPrefs as notificationChoices };
