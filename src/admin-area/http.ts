@@ -8,9 +8,8 @@ import { AppError, invalidField } from '../common/index.js';
 import { recordAudit } from '../accounts/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { sql } from 'kysely';
-import type { Database, Kysely, Transaction } from '../store/index.js';
+import type { Database, Db, Kysely } from '../store/index.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 
 export const ADMIN_BASE = '/partner-center/admin';
 
