@@ -20,3 +20,5 @@ export type * from './common/context.js';
 export { createLegacyWordPress, type LegacyWordPress, type WordPressTarget, type LegacyExport, type ShimSwitches, type ShimStatus } from './common/wordpress.js';
 export { SimulatedCrash, CrashPlan } from './common/journal.js';
 export { checkPartnerCenterHost, defaultHttpGet } from './common/host-check.js';
+export { migrationStatus, type MigrationStatus, type SituationStatus } from './common/status.js';
+export { ApplyLocked, acquireApplyLock, withApplyLock } from './common/apply-lock.js';

@@ -9,7 +9,7 @@ import type { GatewayDeps } from './deps.js';
 import { createApp, type AppOptions } from './app.js';
 import { sessionPolicyFrom } from './auth/sessions.js';
 import { authCsrfExempt, createAccessRules } from './auth/index.js';
-import { createMailTransport, type MailTransport } from './mail/index.js';
+import { createMailTransport, poolOptionsOf, type MailTransport } from './mail/index.js';
 import { startBackgroundJobs, type JobOptions } from './jobs/index.js';
 import { createUpstreamProxy } from './proxy/index.js';
 import { createGatewayServer, type GatewayServer } from './server.js';
@@ -56,7 +56,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     store,
     logger,
     views,
-    mail: opts.mail ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
+    mail: opts.mail ?? createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger, pool: poolOptionsOf(config) }),
     sessionPolicy: sessionPolicyFrom(config),
     cookies: cookieNames(config.cookieSecure),
     metrics: createMetrics(),

@@ -20,7 +20,7 @@ export interface ImportSummary {
 }
 
 export interface MigrationDeps {
-  store: Pick<Store, 'db' | 'kind'>;
+  store: Pick<Store, 'db' | 'kind' | 'pgPool'>;
   config: Config;
   views: Views;
   mail: MailTransport;
@@ -45,12 +45,18 @@ export interface MigrationOptions {
   partnerCenterHost?: string;
   /** Situation 3: where to reach that host for the check (default `https://<host>/healthz`). */
   checkUrl?: string;
-  /** Queue the emails but do not send them (default: send when an SMTP server is configured). */
+  /**
+   * Drain the outbox in this process once the state is committed (default: when a transport can send). The CLI
+   * passes false unless `--send`: the gateway's background jobs or `partnergate mail drain` send them.
+   */
   send?: boolean;
   /** Tests: throw a simulated crash at the Nth checkpoint (journal write or declared crash point). */
   crashAfterWrites?: number;
-  /** Outbox workers sending side by side (default 4). */
-  sendConcurrency?: number;
+  /**
+   * Tests: once the first credentials batch has committed, write `<file>.held` and wait until `<file>` exists
+   * (a run held mid-way on purpose, to be killed or raced by a second apply).
+   */
+  holdFile?: string;
   /** Partners per transaction in the credentials step (default 200). */
   batchSize?: number;
   onProgress?: (label: string, done: number, total: number) => void;

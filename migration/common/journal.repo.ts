@@ -75,3 +75,14 @@ export async function problemItems(db: Db, situation: string, step: string, limi
     .execute();
   return rows.map((r) => ({ item_key: r.item_key, status: r.status, details: r.details_json ? JSON.parse(r.details_json) : null }));
 }
+
+/** Items per step and status of one situation (`*` rows count as the step's own mark). */
+export async function stepCounts(db: Db, situation: string): Promise<Array<{ step: string; status: JournalStatus; whole: boolean; n: number }>> {
+  const rows = await db
+    .selectFrom('migration_journal')
+    .select((eb) => ['step', 'status', eb.fn.countAll<number>().as('n'), eb.fn.max<string>('item_key').as('item')])
+    .where('situation', '=', situation)
+    .groupBy(['step', 'status'])
+    .execute();
+  return rows.map((r) => ({ step: r.step, status: r.status, whole: r.item === '*', n: Number(r.n) }));
+}

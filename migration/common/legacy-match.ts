@@ -3,7 +3,7 @@
  * them (PayPal email, SubIDs) out of their PilotPress usermeta. Pure functions: the plan previews with them,
  * the apply steps store their decisions.
  */
-import { checkEmail } from '../../src/accounts/index.js';
+import { checkEmail, sharedEmails } from '../../src/accounts/index.js';
 import type { LegacyWpUserTable } from '../../src/store/index.js';
 
 export interface MatchDecision {
@@ -38,41 +38,30 @@ export function looksLikePartner(u: Pick<MatchInput, 'roles' | 'meta' | 'partner
 }
 
 /** Decides every user at once: duplicates can only be seen across the whole list. */
-export function matchUsers(users: readonly MatchInput[], partnersByEmail: Map<string, Array<{ partnerId: number }>>): Map<number, MatchDecision> {
-  const byEmail = new Map<string, number[]>();
-  for (const u of users) {
-    const check = checkEmail(u.email);
-    if (!check.ok) continue;
-    byEmail.set(check.email, [...(byEmail.get(check.email) ?? []), u.wpUserId]);
-  }
-  const out = new Map<number, MatchDecision>();
-  for (const u of users) {
-    const check = checkEmail(u.email);
-    const partnerLike = looksLikePartner(u);
-    if (!check.ok) {
-      out.set(u.wpUserId, { partnerId: null, status: partnerLike ? 'bad_email' : 'not_partner', reason: check.reason });
-      continue;
-    }
-    const sameEmail = byEmail.get(check.email)!;
-    if (sameEmail.length > 1) {
-      out.set(u.wpUserId, { partnerId: null, status: 'duplicate_email', reason: `email ${check.email} is also WordPress user ${sameEmail.filter((id) => id !== u.wpUserId).join(', ')}` });
-      continue;
-    }
-    const partners = partnersByEmail.get(check.email) ?? [];
-    if (partners.length === 1) {
-      out.set(u.wpUserId, { partnerId: partners[0].partnerId, status: 'matched', reason: null });
-    } else if (partners.length > 1) {
-      out.set(u.wpUserId, { partnerId: null, status: 'duplicate_email', reason: `email ${check.email} belongs to several Ontraport partners (${partners.map((p) => p.partnerId).join(', ')})` });
-    } else if (partnerLike) {
-      out.set(u.wpUserId, { partnerId: null, status: 'unmatched', reason: `no Ontraport partner has the email ${check.email}` });
-    } else {
-      out.set(u.wpUserId, { partnerId: null, status: 'not_partner', reason: 'not a partner on the old site (no PilotPress partner data)' });
-    }
-  }
-  return out;
+/** Lower-cased email -> the WordPress users sharing it, for the emails more than one user has (and only those). */
+export function sharedWordPressEmails(users: Iterable<{ wpUserId: number; email: string | null }>): Map<string, number[]> {
+  return sharedEmails(users, (u) => u.email, (u) => u.wpUserId);
 }
 
-/** The PayPal email the old center held for the user, if any (a usermeta key naming PayPal). */
+/** Decides one WordPress user, given the emails several users share (`sharedWordPressEmails` over all of them). */
+export function matchUser(u: MatchInput, shared: Map<string, number[]>, partnersByEmail: Map<string, Array<{ partnerId: number }>>): MatchDecision {
+  const check = checkEmail(u.email);
+  const partnerLike = looksLikePartner(u);
+  if (!check.ok) return { partnerId: null, status: partnerLike ? 'bad_email' : 'not_partner', reason: check.reason };
+  const sameEmail = shared.get(check.email);
+  if (sameEmail) return { partnerId: null, status: 'duplicate_email', reason: `email ${check.email} is also WordPress user ${sameEmail.filter((id) => id !== u.wpUserId).join(', ')}` };
+  const partners = partnersByEmail.get(check.email) ?? [];
+  if (partners.length === 1) return { partnerId: partners[0].partnerId, status: 'matched', reason: null };
+  if (partners.length > 1) return { partnerId: null, status: 'duplicate_email', reason: `email ${check.email} belongs to several Ontraport partners (${partners.map((p) => p.partnerId).join(', ')})` };
+  if (partnerLike) return { partnerId: null, status: 'unmatched', reason: `no Ontraport partner has the email ${check.email}` };
+  return { partnerId: null, status: 'not_partner', reason: 'not a partner on the old site (no PilotPress partner data)' };
+}
+
+export function matchUsers(users: readonly MatchInput[], partnersByEmail: Map<string, Array<{ partnerId: number }>>): Map<number, MatchDecision> {
+  const shared = sharedWordPressEmails(users);
+  return new Map(users.map((u) => [u.wpUserId, matchUser(u, shared, partnersByEmail)]));
+}
+
 export function legacyPaypal(meta: Record<string, unknown>): string | null {
   for (const [k, v] of Object.entries(meta)) {
     if (!/paypal/i.test(k) || typeof v !== 'string') continue;

@@ -75,8 +75,28 @@ export async function upsertLegacyUsers(db: Db, users: readonly LegacyUser[], no
 
 export type LegacyUserRow = Pick<LegacyWpUserTable, 'wp_user_id' | 'login' | 'email' | 'roles_json' | 'meta_json' | 'partner_id' | 'match_status' | 'match_reason' | 'imported_at'> & { is_partner: number };
 
-export async function loadLegacyUsers(db: Db): Promise<LegacyUserRow[]> {
-  return db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason', 'imported_at', 'is_partner']).orderBy('wp_user_id').execute();
+/** Every legacy user's id and email only (what judging shared emails needs), in id order. */
+export async function legacyUserEmails(db: Db): Promise<Array<{ wpUserId: number; email: string | null }>> {
+  const rows = await db.selectFrom('legacy_wp_users').select(['wp_user_id', 'email']).orderBy('wp_user_id').execute();
+  return rows.map((r) => ({ wpUserId: r.wp_user_id, email: r.email }));
+}
+
+/** Up to `limit` legacy users after `afterId` (keyset paging), optionally only those matched to a partner. */
+export async function legacyUsersPage(db: Db, afterId: number, limit: number, opts: { matchedOnly?: boolean } = {}): Promise<LegacyUserRow[]> {
+  let q = db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason', 'imported_at', 'is_partner']).where('wp_user_id', '>', afterId);
+  if (opts.matchedOnly) q = q.where('match_status', '=', 'matched').where('partner_id', 'is not', null);
+  return q.orderBy('wp_user_id').limit(limit).execute();
+}
+
+/** Pages of `legacyUsersPage` until none is left. */
+export async function* legacyUserPages(db: Db, limit: number, opts: { matchedOnly?: boolean } = {}): AsyncGenerator<LegacyUserRow[]> {
+  let after = -1;
+  for (;;) {
+    const page = await legacyUsersPage(db, after, limit, opts);
+    if (!page.length) return;
+    yield page;
+    after = page.at(-1)!.wp_user_id;
+  }
 }
 
 /** Stores many match decisions in one statement per 300 users (an upsert over rows that exist). */

@@ -1,9 +1,11 @@
 /**
- * A situation = its plan, apply, verify and rollback. `runApply` opens the journal (with the crash plan when
- * one is asked for), runs the situation's steps and gathers the report; the steps themselves journal.
+ * A situation = its plan, apply, verify and rollback. `runApply` takes the apply lock (apply-lock.ts: one apply
+ * or rollback at a time per store), opens the journal (with the crash plan when one is asked for), runs the
+ * situation's steps and gathers the report; the steps themselves journal.
  */
 import type { ApplyContext, ApplyReport, MigrationDeps, MigrationOptions, PlanReport, RollbackReport, SituationName, VerifyReport } from './context.js';
 import { nowOf } from './context.js';
+import { withApplyLock } from './apply-lock.js';
 import { CrashPlan, Journal } from './journal.js';
 import { planSituation } from './plan.js';
 import { rollbackWordPress } from './steps/switch.js';
@@ -26,9 +28,12 @@ export async function openContext(deps: MigrationDeps, opts: MigrationOptions, s
 }
 
 export async function runApply(deps: MigrationDeps, opts: MigrationOptions, situation: SituationName, steps: (ctx: ApplyContext) => Promise<void>): Promise<ApplyReport> {
-  const ctx = await openContext(deps, opts, situation);
-  await steps(ctx);
-  return { situation, ok: !ctx.rows.some((r) => r.outcome === 'failed'), steps: ctx.steps, rows: ctx.rows, checkpoints: ctx.journal.crash.checkpoints };
+  return withApplyLock(deps.store, async () => {
+    // Opened under the lock: the journal read is the one the previous holder left, whole.
+    const ctx = await openContext(deps, opts, situation);
+    await steps(ctx);
+    return { situation, ok: !ctx.rows.some((r) => r.outcome === 'failed'), steps: ctx.steps, rows: ctx.rows, checkpoints: ctx.journal.crash.checkpoints };
+  });
 }
 
 export function defineSituation(name: SituationName, title: string, steps: (ctx: ApplyContext) => Promise<void>, options: { rollback: boolean }): Situation {
@@ -42,7 +47,7 @@ export function defineSituation(name: SituationName, title: string, steps: (ctx:
       return verifySituation(deps, opts, name, ctx.journal);
     },
     rollback: options.rollback
-      ? async (deps, opts = {}) => rollbackWordPress(await openContext(deps, opts, name))
+      ? (deps, opts = {}) => withApplyLock(deps.store, async () => rollbackWordPress(await openContext(deps, opts, name)))
       : undefined,
   };
 }

@@ -21,7 +21,7 @@ function signInProblem(p: repo.PartnerState, live: Set<number>, emails: Awaited<
   if (!email) return 'no sign-in path: no password and no credentials email';
   if (email.status === 'sent') return live.has(p.account_id) ? null : 'no sign-in path: the set-password link expired or was voided (`credentials resend` sends a new one)';
   if (email.status === 'failed') return `no sign-in path: the credentials email failed (${(email.error ?? '').slice(0, 120)})`;
-  return 'no sign-in path yet: the credentials email is queued, not sent (`partnergate mail send-queued`)';
+  return 'no sign-in path yet: the credentials email is queued, not sent (`partnergate mail drain`)';
 }
 
 export async function verifyPartners(deps: MigrationDeps, opts: { legacy: boolean }): Promise<{ counts: Record<string, number>; partners: PartnerCheck[] }> {

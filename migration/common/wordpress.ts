@@ -73,7 +73,11 @@ export interface LegacyExport {
 
 export interface LegacyWordPress {
   readonly url: string;
-  exportLegacy(onProgress?: (users: number, total: number) => void): Promise<LegacyExport>;
+  /**
+   * Reads the whole export. With `onUsers`, each page's users go there as they arrive and are not kept (the
+   * result's `users` is then empty and `usersRead` says how many there were): 100,000 users never sit in memory.
+   */
+  exportLegacy(onProgress?: (users: number, total: number) => void, onUsers?: (users: LegacyUser[]) => Promise<void>): Promise<LegacyExport & { usersRead: number }>;
   /** The switches and the legacy page as they are now (one export page of one user). */
   state(): Promise<{ shim: ShimStatus; page: LegacyPage | null }>;
   /** Sets the switches; answers the values stored before (wp-shim's `previous`). */
@@ -185,10 +189,11 @@ export function createLegacyWordPress(target: WordPressTarget, opts: { timeoutMs
   });
   return {
     url: base,
-    async exportLegacy(onProgress) {
+    async exportLegacy(onProgress, onUsers) {
       const perPage = opts.pageSize ?? 1000; // wp-shim allows up to 5000
       let first: ReturnType<typeof parseExport> | undefined;
       const users: LegacyUser[] = [];
+      let read = 0;
       for (let page = 1; ; page++) {
         let data: unknown;
         try {
@@ -198,12 +203,14 @@ export function createLegacyWordPress(target: WordPressTarget, opts: { timeoutMs
         }
         const parsed = parseExport(data);
         first ??= parsed;
-        users.push(...parsed.users);
-        onProgress?.(users.length, parsed.pages);
+        read += parsed.users.length;
+        if (onUsers) await onUsers(parsed.users);
+        else users.push(...parsed.users);
+        onProgress?.(read, parsed.pages);
         if (page >= parsed.pages || parsed.users.length === 0) break;
       }
       const { page: _p, pages: _n, ...rest } = first!;
-      return { ...rest, users };
+      return { ...rest, users, usersRead: read };
     },
     async state() {
       try {

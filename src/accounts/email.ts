@@ -40,3 +40,21 @@ export function normaliseEmail(raw: unknown): string | undefined {
 export function enteredEmail(raw: unknown): string | undefined {
   return normaliseEmail(raw) === undefined ? undefined : (raw as string).trim();
 }
+
+/**
+ * Valid email -> the ids of the items sharing it, for the emails more than one item has (and only those): one
+ * pass, with a single-id map for the rest, so 100,000 distinct emails cost no 100,000 arrays.
+ */
+export function sharedEmails<T>(items: Iterable<T>, emailOf: (item: T) => string | null, idOf: (item: T) => number): Map<string, number[]> {
+  const first = new Map<string, number>();
+  const shared = new Map<string, number[]>();
+  for (const item of items) {
+    const check = checkEmail(emailOf(item));
+    if (!check.ok) continue;
+    const list = shared.get(check.email);
+    if (list) list.push(idOf(item));
+    else if (first.has(check.email)) shared.set(check.email, [first.get(check.email)!, idOf(item)]);
+    else first.set(check.email, idOf(item));
+  }
+  return shared;
+}

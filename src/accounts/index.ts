@@ -9,7 +9,7 @@
  * the audit log and sign-in facts) and migration/ call it.
  */
 export { resolveAccountForEmail, type ResolvedAccount } from './accounts.js';
-export { checkEmail, normaliseEmail, enteredEmail, type EmailCheck } from './email.js';
+export { checkEmail, normaliseEmail, enteredEmail, sharedEmails, type EmailCheck } from './email.js';
 export * as accountRows from './accounts.repo.js';
 export { findAccountById, findStaleTotpSecrets, replaceTotpSecret } from './accounts.repo.js';
 export * as sessionRows from './sessions.repo.js';
@@ -24,7 +24,6 @@ export { recordAudit, type AuditEntry } from './audit.js';
 export { accountsOfPartner, knownActions, lastSignIns, listAudit, streamAudit, type AuditFilter, type AuditRow } from './audit-read.repo.js';
 export { issueCredentials, partnerItemKey, type IssueOptions, type IssueResult } from './credentials/issue.js';
 export { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from './credentials/manage.js';
-export { countDueEmails } from './credentials/credentials.repo.js';
 export { issueSetPasswordToken, partnerCenterOrigin, setPasswordLinkFor } from './credentials/set-password.js';
 export {
   RunAborted, credentialsEmailKey, accountIdOfKey, tally, CREDENTIALS_TEMPLATE,

@@ -62,7 +62,7 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
   stops.push(
     every(
       emailEveryMs,
-      asRunner(() => processEmailOutbox({ db: store.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger })),
+      asRunner(() => processEmailOutbox({ db: store.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger }, { batch: config.mailDrainBatch, lease: true })),
       (err) => logger.error({ err: (err as Error).message }, 'email outbox tick failed'),
     ),
   );

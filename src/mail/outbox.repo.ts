@@ -1,4 +1,5 @@
 /** Email outbox rows. Only these functions touch `email_outbox`. */
+import { sql } from 'kysely';
 import type { EmailOutbox } from '../store/index.js';
 import type { Db } from '../store/index.js';
 
@@ -55,6 +56,70 @@ export async function claim(db: Db, id: number, now: number): Promise<EmailOutbo
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return undefined;
   return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Moves up to `limit` due rows from queued to sending in one statement and returns them. The `status = queued`
+ * test is made again on each row as it is updated, so two drainers racing for the same rows (PostgreSQL, read
+ * committed) each get a row or nothing, never the same one.
+ */
+export async function claimDue(db: Db, now: number, limit: number): Promise<EmailOutbox[]> {
+  const due = db.selectFrom('email_outbox').select('id').where('status', '=', 'queued').where('next_attempt_at', '<=', now).orderBy('id').limit(limit);
+  const rows = await db
+    .updateTable('email_outbox')
+    .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), next_attempt_at: now }))
+    .where('id', 'in', due)
+    .where('status', '=', 'queued')
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Marks rows sent in one statement and drops their parameters. Their Message-ID is the one the outbox gave each
+ * (`<partnergate-outbox-<id>@<domain>>`), written from the id rather than bound once per row.
+ */
+export async function markSentMany(db: Db, ids: readonly number[], domain: string, now: number): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .updateTable('email_outbox')
+    .set({ status: 'sent', sent_at: now, last_error: null, params_json: SENT_PARAMS, message_id: sql<string>`'<partnergate-outbox-' || id || ${`@${domain}>`}` })
+    .where('id', 'in', ids)
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+export interface OutboxCounts {
+  queued: number;
+  /** Queued after a temporary SMTP error: waiting for their next attempt. */
+  retrying: number;
+  sending: number;
+  sent: number;
+  failed: number;
+}
+
+export async function countByStatus(db: Db): Promise<OutboxCounts> {
+  const rows = await db
+    .selectFrom('email_outbox')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.case().when('attempts', '>', 0).then(1).else(0).end()).as('retried')])
+    .groupBy('status')
+    .execute();
+  const out: OutboxCounts = { queued: 0, retrying: 0, sending: 0, sent: 0, failed: 0 };
+  for (const r of rows) {
+    if (r.status in out) out[r.status as keyof OutboxCounts] = Number(r.n);
+    if (r.status === 'queued') out.retrying = Number(r.retried ?? 0);
+  }
+  return out;
+}
+
+/** Due rows now and the oldest queued row's age. */
+export async function queueFacts(db: Db, now: number): Promise<{ due: number; oldestQueuedAt: number | null }> {
+  const row = await db
+    .selectFrom('email_outbox')
+    .select((eb) => [eb.fn.sum<number>(eb.case().when('next_attempt_at', '<=', now).then(1).else(0).end()).as('due'), eb.fn.min<number>('created_at').as('oldest')])
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return { due: Number(row?.due ?? 0), oldestQueuedAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
 }
 
 /** Marks a row sent and drops its parameters: once the message is out, the store keeps no copy of its links. */

@@ -7,7 +7,7 @@
  */
 export { openStore, StoreError, type Store, type StoreKind, type StoreConfig } from './database.js';
 export { migrateToLatest, SchemaError } from './migrate.js';
-export { acquireLease, releaseLease, getKv, setKv } from './leases.js';
+export { acquireLease, acquireLeaseFromDead, holderIsDead, processHolder, releaseLease, getKv, setKv } from './leases.js';
 export { compiledOnce } from './compiled-once.js';
 export type { SqliteWorker, CompiledSql } from './sqlite-worker.js';
 export type { StoreCorruption } from './corruption.js';

@@ -2,6 +2,8 @@
  * Leases: one holder at a time for a named job (the scheduled sync, the outbox sender) across every gateway
  * instance sharing the store. Taking a lease is one conditional upsert, so two instances cannot both win.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './tables.js';
 
@@ -18,6 +20,37 @@ export async function acquireLease(db: Kysely<Database>, name: string, holder: s
     .execute();
   const row = await db.selectFrom('job_leases').select('holder').where('name', '=', name).executeTakeFirst();
   return row?.holder === holder;
+}
+
+/** A holder name for this process, `host:pid:random`: its liveness can be checked from the same host. */
+export function processHolder(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** True when `holder` names a process on this host that no longer exists (killed, crashed). */
+export function holderIsDead(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * `acquireLease`, taking the lease over at once when its holder is a dead process on this host (a run killed
+ * with SIGKILL leaves its lease behind; waiting for it to expire would only delay the next run). A holder on
+ * another host, or alive, keeps it until it expires. Returns who holds it when this call did not get it.
+ */
+export async function acquireLeaseFromDead(db: Kysely<Database>, name: string, holder: string, ttlMs: number): Promise<{ held: true } | { held: false; by: string | null }> {
+  if (await acquireLease(db, name, holder, ttlMs)) return { held: true };
+  const current = await db.selectFrom('job_leases').select('holder').where('name', '=', name).executeTakeFirst();
+  if (!current || !holderIsDead(current.holder)) return { held: false, by: current?.holder ?? null };
+  // Freed only if still that dead holder's: two processes taking over at once cannot both win.
+  await releaseLease(db, name, current.holder);
+  return (await acquireLease(db, name, holder, ttlMs)) ? { held: true } : { held: false, by: null };
 }
 
 export async function releaseLease(db: Kysely<Database>, name: string, holder: string): Promise<void> {

@@ -20,7 +20,7 @@ describe('admin CLI: help', () => {
   it('every command answers --help with its usage and exit code 0', async () => {
     const io = captureIo();
     const paths = commandPaths(buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
-    expect(paths.map((p) => p.join(' '))).to.include.members(['db migrate', 'db check', 'db backup', 'config check', 'config doc', 'demo-data', 'sync', 'tiers evaluate', 'groups list', 'groups export', 'payouts masspay', 'credentials issue', 'credentials resend', 'credentials revoke', 'mail send-queued', 'migrate', 'partner-center pages']);
+    expect(paths.map((p) => p.join(' '))).to.include.members(['db migrate', 'db check', 'db backup', 'config check', 'config doc', 'demo-data', 'sync', 'tiers evaluate', 'groups list', 'groups export', 'payouts masspay', 'credentials issue', 'credentials resend', 'credentials revoke', 'mail drain', 'migrate', 'partner-center pages']);
     for (const path of [[], ...paths]) {
       const out = captureIo();
       const code = await runCli([...path, '--help'], { stdout: out.stdout, stderr: out.stderr });

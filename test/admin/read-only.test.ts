@@ -49,7 +49,7 @@ const dryRuns: Record<string, string[][]> = {
   'credentials issue': [['credentials', 'issue', '--all', '--dry-run']],
   'credentials resend': [['credentials', 'resend', '--all', '--reinstate', '--dry-run']],
   'credentials revoke': [['credentials', 'revoke', '--all', '--dry-run']],
-  'mail send-queued': [['mail', 'send-queued', '--dry-run']],
+  'mail drain': [['mail', 'drain', '--dry-run'], ['mail', 'send-queued', '--dry-run']],
   migrate: [
     ['migrate', 'situation-1', 'apply', '--dry-run'],
     ['migrate', 'situation-2', 'apply', '--dry-run', '--wp-url', 'http://127.0.0.1:1', '--wp-user', 'admin', '--wp-app-password', 'unused'], // WordPress unreachable: a plan with a blocker (exit 2)

@@ -14,7 +14,7 @@ import { migrateToLatest, openStore, type Store } from '../../src/store/index.js
 import { startOntraportEmulator, type OntraportEmulator } from '../support/ontraport-emulator.js';
 import { startKillableSink, type KillableSink } from './support/killable-sink.js';
 import { captureIo } from '../admin/support/fixtures.js';
-import { duplicates, prng, seedOntraport, stateOf } from './support/harness.js';
+import { cliEnv, duplicates, prng, seedOntraport, stateOf } from './support/harness.js';
 
 const CLI = resolve(import.meta.dirname, '../../src/admin/cli.ts');
 const EMAILS = Array.from({ length: 12 }, (_, i) => `p${i + 1}@example.test`);
@@ -37,25 +37,14 @@ describe('migration: SIGKILL during apply, then resume', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const env = (path: string) => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    PARTNERGATE_ENV: 'test',
-    PARTNERGATE_LOG_LEVEL: 'silent',
-    PARTNERGATE_SQLITE_PATH: path,
-    PARTNERGATE_PUBLIC_URL: 'https://partners.example.test',
-    PARTNERGATE_SMTP_URL: sink.url,
-    PARTNERGATE_ONTRAPORT_BASE_URL: emulator.baseUrl,
-    PARTNERGATE_ONTRAPORT_APP_ID: emulator.appId,
-    PARTNERGATE_ONTRAPORT_API_KEY: emulator.apiKey,
-    PARTNERGATE_ONTRAPORT_RATE_PER_MINUTE: '100000',
-  });
+  const env = (path: string) => cliEnv({ kind: 'sqlite', path }, sink.url, emulator);
+
 
   /** Runs the CLI in a child process; kills it with SIGKILL after `killAfterMs` when given. */
   function child(path: string, killAfterMs?: number | 'while-sending'): Promise<{ code: number | null; signal: string | null; ms: number }> {
     const started = Date.now();
     return new Promise((res, rej) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', CLI, '--json', 'migrate', 'situation-1', 'apply', '--batch-size', '3'], { env: env(path), stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(process.execPath, ['--import', 'tsx', CLI, '--json', 'migrate', 'situation-1', 'apply', '--send', '--batch-size', '3'], { env: env(path), stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       p.stderr.on('data', (d) => (stderr += d));
       let timer: NodeJS.Timeout | undefined;
@@ -95,7 +84,7 @@ describe('migration: SIGKILL during apply, then resume', function () {
       const { path, store } = await fresh();
       const killed = await child(path, at);
       const io = captureIo();
-      const code = await runCli(['--json', 'migrate', 'situation-1', 'apply'], { stdout: io.stdout, stderr: io.stderr, overrides: { env: env(path), store } });
+      const code = await runCli(['--json', 'migrate', 'situation-1', 'apply', '--send'], { stdout: io.stdout, stderr: io.stderr, overrides: { env: env(path), store } });
       const note = `killed ${typeof at === 'number' ? `at ${at} ms of ${ms}` : 'while sending'} (${killed.signal ?? `exit ${killed.code}`})`;
       expect(duplicates(sink), note).to.deep.equal([]);
       expect(code, `${note}: ${io.chunks.err}`).to.be.oneOf([0, 4]);

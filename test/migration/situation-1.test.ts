@@ -64,7 +64,7 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
     expect(plan.json().blockers).to.deep.equal([]);
     expect(plan.json().steps.map((s: { step: string }) => s.step)).to.deep.equal(['import-partners', 'partner-center', 'sub-ids', 'credentials']);
 
-    const apply = await cli('--json', 'migrate', 'situation-1', 'apply');
+    const apply = await cli('--json', 'migrate', 'situation-1', 'apply', '--send');
     expect(apply.code, apply.err).to.equal(4);
     const report = apply.json();
     expect(report.steps.map((s: { step: string; status: string }) => `${s.step}:${s.status}`)).to.deep.equal(['import-partners:done', 'partner-center:done', 'sub-ids:done', 'credentials:done', 'send:done']);
@@ -89,7 +89,7 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
       'TWIN@example.test: no account', 'bad@@example.test: no account', 'twin@example.test: no account',
     ]);
 
-    const again = await cli('--json', 'migrate', 'situation-1', 'apply');
+    const again = await cli('--json', 'migrate', 'situation-1', 'apply', '--send');
     expect(again.json().steps.filter((s: { status: string }) => s.status === 'earlier').map((s: { step: string }) => s.step)).to.deep.equal(['import-partners', 'partner-center', 'sub-ids']);
     expect(sink.messages).to.have.length(GOOD.length);
     expect(duplicates(sink)).to.deep.equal([]);
@@ -98,7 +98,7 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
   it('an SMTP server refusing a recipient is reported; the next apply sends only that one', async () => {
     sink.refuseRecipients(/^cy@example\.test$/);
     try {
-      const first = await cli('--json', 'migrate', 'situation-1', 'apply');
+      const first = await cli('--json', 'migrate', 'situation-1', 'apply', '--send');
       expect(first.code).to.equal(4);
       const refused = first.json().rows.filter((r: { reason: string }) => r.reason.startsWith('SMTP refused'));
       expect(refused.map((r: { email: string; partnerId: number }) => r.email)).to.deep.equal(['cy@example.test']);
@@ -106,7 +106,7 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
     } finally {
       sink.refuseRecipients(null);
     }
-    const second = await cli('--json', 'migrate', 'situation-1', 'apply');
+    const second = await cli('--json', 'migrate', 'situation-1', 'apply', '--send');
     const cy = second.json().rows.find((r: { email: string }) => r.email === 'cy@example.test');
     expect(cy, 'cy is no longer a problem').to.equal(undefined);
     expect(sink.messages.map((m) => m.to[0]).sort()).to.deep.equal([...GOOD].sort());
@@ -119,7 +119,7 @@ forEachStore('migration situation-1 (from scratch)', (ctx) => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-s1-'));
     const file = join(dir, 'partners.csv');
     writeFileSync(file, `email,contact_id\n${GOOD[0]},\n,${ids.get(GOOD[1])}\n${GOOD[0]},\nnobody@example.test,\nnot@,\n`);
-    const apply = await cli('--json', 'migrate', 'situation-1', 'apply', '--csv', file);
+    const apply = await cli('--json', 'migrate', 'situation-1', 'apply', '--send', '--csv', file);
     expect(apply.code).to.equal(4);
     expect(sink.messages.map((m) => m.to[0]).sort()).to.deep.equal([GOOD[0], GOOD[1]]);
     const reasons = apply.json().rows.map((r: { source?: string; reason: string }) => `${r.source}: ${r.reason}`);

@@ -90,7 +90,7 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
       expect(plan.code, plan.out + plan.err).to.equal(0);
       expect(plan.json().steps.map((s: { step: string }) => s.step)).to.include.members(['legacy-export', 'match', 'carry-over', 'switch-wordpress']);
 
-      const apply = await cli(false, '--json', 'migrate', 'situation-2', 'apply');
+      const apply = await cli(false, '--json', 'migrate', 'situation-2', 'apply', '--send');
       expect(apply.code, apply.err).to.equal(4);
       const rows = apply.json().rows.map((r: { source?: string; reason: string }) => `${r.source}: ${r.reason}`);
       expect(rows).to.include(`WordPress user ${site.userIds.ghost} (ghost): unmatched: no Ontraport partner has the email ghost@example.test`);
@@ -137,7 +137,7 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
       const after = await cli(false, '--json', 'migrate', 'situation-2', 'verify');
       expect(after.code).to.equal(1);
       expect(after.json().checks.find((c: { check: string }) => c.check === 'WordPress switched').ok).to.equal(false);
-      const again = await cli(false, '--json', 'migrate', 'situation-2', 'apply');
+      const again = await cli(false, '--json', 'migrate', 'situation-2', 'apply', '--send');
       expect(again.json().steps.find((s: { step: string }) => s.step === 'switch-wordpress').status).to.equal('done');
       expect((await fetch(site.pageUrl, { redirect: 'manual' })).status).to.equal(301);
       expect(sink.messages).to.have.length(partnerEmails.length);
@@ -150,12 +150,12 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
       expect(badHost.json().blockers.join(' ')).to.contain(`set PARTNERGATE_PARTNER_CENTER_HOST=${HOST}`);
 
       // The host does not answer yet: everything is done except the switch, and nothing is switched.
-      const notReady = await cli(true, '--json', 'migrate', 'situation-3', 'apply', '--partner-center-host', HOST, '--check-url', 'http://127.0.0.1:1');
+      const notReady = await cli(true, '--json', 'migrate', 'situation-3', 'apply', '--send', '--partner-center-host', HOST, '--check-url', 'http://127.0.0.1:1');
       expect(notReady.code).to.equal(1);
       expect(notReady.err).to.contain(`the partner center host ${HOST} is not ready`);
       expect((await site.client.state()).shim.stored).to.deep.equal(PILOTPRESS_ERA);
 
-      const apply = await cli(true, '--json', 'migrate', 'situation-3', 'apply', '--partner-center-host', HOST, '--check-url', gw.url);
+      const apply = await cli(true, '--json', 'migrate', 'situation-3', 'apply', '--send', '--partner-center-host', HOST, '--check-url', gw.url);
       expect(apply.code, apply.err).to.equal(4);
       const hostStep = apply.json().steps.find((s: { step: string }) => s.step === 'host-check');
       expect(hostStep.summary).to.contain('ok: host answers').and.contain('ok: sign-in stays on the host').and.contain('ok: cookies belong to the host');

@@ -3,10 +3,12 @@
  * queued emails (one journal item per partner, in the partner's transaction), and sending. An email the SMTP
  * server refuses turns its partner's item back to `failed`, so the next `apply` re-issues exactly those.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import {
-  issueCredentials, resolvePartnerList, sendCredentialEmails, tally,
+  issueCredentials, resolvePartnerList, sendCredentialEmails,
   type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
 } from '../../../src/accounts/index.js';
+import { readOutboxStatus } from '../../../src/mail/index.js';
 import type { ApplyContext, MigrationDeps } from '../context.js';
 import type { JournalStatus } from '../journal.repo.js';
 import * as repo from '../migration.repo.js';
@@ -48,20 +50,35 @@ export function credentialsJournal(ctx: ApplyContext): ItemJournal {
   return {
     isDone: (item) => ctx.journal.isDone(CREDENTIALS_STEP, item),
     recordAll: (trx, entries) => ctx.journal.recordMany(CREDENTIALS_STEP, entries.map((e) => ({ item: e.itemKey, status: journalStatusOf(e.row.outcome), details: e.row })), trx),
-    afterCommit: () => ctx.journal.checkpoint('credentials:batch-committed'),
+    afterCommit: async () => {
+      ctx.journal.checkpoint('credentials:batch-committed');
+      if (ctx.opts.holdFile) await holdOnce(ctx.opts.holdFile);
+    },
   };
 }
 
+let held = false;
+
+/** The test hook of `holdFile`: says it is held, then waits for the file (once per process). */
+async function holdOnce(file: string): Promise<void> {
+  if (held) return;
+  held = true;
+  writeFileSync(`${file}.held`, String(process.pid));
+  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 50));
+}
+
 export async function credentialsStep(ctx: ApplyContext, partnerIds: number[], variant: EmailVariant = {}): Promise<void> {
+  const needsAttention = (r: CredentialRow) => r.outcome === 'failed' || r.outcome === 'skipped' || (r.outcome === 'pending' && Boolean(r.reason));
   const result = await issueCredentials(credentialsDepsOf(ctx.deps), partnerIds, {
     journal: credentialsJournal(ctx),
     batchSize: ctx.opts.batchSize,
     variant,
     onProgress: progressOf(ctx, 'issuing credentials'),
+    keep: needsAttention,
   });
-  const counts = { ...tally(result.rows), doneEarlier: result.resumed };
-  ctx.rows.push(...result.rows.filter((r) => r.outcome === 'failed' || r.outcome === 'skipped' || (r.outcome === 'pending' && r.reason)));
-  const created = result.rows.filter((r) => r.accountCreated).length;
+  const counts = { ...result.counts, doneEarlier: result.resumed };
+  ctx.rows.push(...result.rows);
+  const created = result.created;
   pushStep(ctx, {
     step: CREDENTIALS_STEP,
     status: 'done',
@@ -72,12 +89,13 @@ export async function credentialsStep(ctx: ApplyContext, partnerIds: number[], v
 
 export async function sendStep(ctx: ApplyContext): Promise<void> {
   if (!ctx.deps.canSend || ctx.opts.send === false) {
-    pushStep(ctx, { step: 'send', status: 'skipped', summary: 'emails queued, not sent (no SMTP server configured, or --no-send): run `partnergate mail send-queued`' });
+    const due = (await readOutboxStatus(ctx.deps.store.db)).due;
+    pushStep(ctx, { step: 'send', status: 'skipped', summary: `${due} emails queued: the gateway's background jobs send them, or run \`partnergate mail drain\` (\`migrate status\` shows how far they are)`, counts: { queued: due } });
     return;
   }
   ctx.journal.checkpoint('send:start');
   const expected = (await ctx.journal.counts(CREDENTIALS_STEP)).done;
-  const report = await sendCredentialEmails(credentialsDepsOf(ctx.deps), { concurrency: ctx.opts.sendConcurrency ?? 4, onSent: (n) => ctx.opts.onProgress?.('sending emails', n, Math.max(n, expected)) });
+  const report = await sendCredentialEmails(credentialsDepsOf(ctx.deps), { onSent: (n) => ctx.opts.onProgress?.('sending emails', n, Math.max(n, expected)) });
   for (const row of report.failed) {
     if (row.partnerId !== null) await ctx.journal.record(CREDENTIALS_STEP, `partner:${row.partnerId}`, 'failed', row);
   }
@@ -90,7 +108,7 @@ export async function sendStep(ctx: ApplyContext): Promise<void> {
   pushStep(ctx, {
     step: 'send',
     status: 'done',
-    summary: `${report.sent} emails sent, ${report.failed.length} refused, ${report.retrying} retrying later, ${report.interrupted} interrupted, ${report.inFlight.length} cut off mid-send by an earlier run`,
+    summary: `${report.sent} emails sent, ${report.failed.length} refused, ${report.retrying} retrying later, ${report.interrupted} interrupted, ${report.inFlight.length} cut off mid-send by an earlier run${report.busy ? '; another process is draining the outbox and sends the rest' : ''}`,
     counts: { sent: report.sent, refused: report.failed.length, retrying: report.retrying, interrupted: report.interrupted, inFlight: report.inFlight.length },
   });
 }

@@ -10,10 +10,10 @@ import { queueContactUpdate } from '../../../src/ontraport/index.js';
 import { AppError } from '../../../src/common/index.js';
 import type { CredentialRow } from '../../../src/accounts/index.js';
 import type { ApplyContext } from '../context.js';
-import { legacyPaypal, legacySubIds, matchUsers, type MatchInput } from '../legacy-match.js';
+import { legacyPaypal, legacySubIds, matchUser, sharedWordPressEmails, type MatchDecision, type MatchInput } from '../legacy-match.js';
 import * as repo from '../migration.repo.js';
 import type { LegacyExport, LegacyPage, LegacyWordPress, ShimStatus } from '../wordpress.js';
-import { onceStep, progressOf, pushStep } from './runner.js';
+import { onceStep, progressOf, pushStep, type OnceResult } from './runner.js';
 
 const BATCH = 500;
 
@@ -41,19 +41,20 @@ export async function readSnapshot(ctx: Pick<ApplyContext, 'journal'>): Promise<
 
 export async function legacyExportStep(ctx: ApplyContext): Promise<LegacySnapshot> {
   await onceStep(ctx, 'legacy-export', async (record) => {
-    const exp = await wordpressOf(ctx).exportLegacy(progressOf(ctx, 'reading WordPress users'));
-    const centerOn = exp.pilotpressSettings ? Boolean(exp.pilotpressSettings.affiliate_center) : false;
-    const result = {
-      summary: `read ${exp.users.length} WordPress users; PilotPress partner center ${centerOn ? 'enabled' : 'not enabled'}; legacy page ${exp.partnerCenterPage ? `"${exp.partnerCenterPage.title}" (${exp.partnerCenterPage.url || exp.partnerCenterPage.slug})` : 'not found'}`,
-      counts: { users: exp.users.length },
-      details: { snapshot: snapshotOf(exp) },
-      recorded: true,
-    };
+    // Each page of users is stored as it arrives, in the step's one transaction: a crash mid-export leaves none.
+    let result: OnceResult | undefined;
     await ctx.deps.store.db.transaction().execute(async (trx) => {
-      await repo.upsertLegacyUsers(trx, exp.users, ctx.now());
+      const exp = await wordpressOf(ctx).exportLegacy(progressOf(ctx, 'reading WordPress users'), (users) => repo.upsertLegacyUsers(trx, users, ctx.now()));
+      const centerOn = exp.pilotpressSettings ? Boolean(exp.pilotpressSettings.affiliate_center) : false;
+      result = {
+        summary: `read ${exp.usersRead} WordPress users; PilotPress partner center ${centerOn ? 'enabled' : 'not enabled'}; legacy page ${exp.partnerCenterPage ? `"${exp.partnerCenterPage.title}" (${exp.partnerCenterPage.url || exp.partnerCenterPage.slug})` : 'not found'}`,
+        counts: { users: exp.usersRead },
+        details: { snapshot: snapshotOf(exp) },
+        recorded: true,
+      };
       await record(trx, result);
     });
-    return result;
+    return result!;
   });
   return (await readSnapshot(ctx))!;
 }
@@ -66,13 +67,28 @@ export function legacyRow(u: { wp_user_id: number; login: string; email: string 
   return { partnerId, source: `WordPress user ${u.wp_user_id} (${u.login})`, email: u.email, outcome, reason };
 }
 
+/**
+ * Matches WordPress users to partners a page at a time: only the emails several users share and the partners
+ * by email are held for the whole run, never every user's row.
+ */
 export async function matchStep(ctx: ApplyContext): Promise<void> {
   const db = ctx.deps.store.db;
-  const users = await repo.loadLegacyUsers(db);
-  const decisions = matchUsers(users.map(inputOf), await repo.partnersByEmail(db));
-  const todo = users.filter((u) => !ctx.journal.isDone('match', `wp-user:${u.wp_user_id}`));
-  for (let i = 0; i < todo.length; i += BATCH) {
-    const batch = todo.slice(i, i + BATCH).map((u) => ({ user: u, ...decisions.get(u.wp_user_id)! }));
+  const shared = sharedWordPressEmails(await repo.legacyUserEmails(db));
+  const partners = await repo.partnersByEmail(db);
+  const counts: Record<string, number> = { matched: 0, unmatched: 0, not_partner: 0, duplicate_email: 0, bad_email: 0 };
+  let total = 0;
+  let earlier = 0;
+  for await (const page of repo.legacyUserPages(db, BATCH)) {
+    const batch: Array<{ user: repo.LegacyUserRow } & MatchDecision> = [];
+    for (const u of page) {
+      const d = matchUser(inputOf(u), shared, partners);
+      counts[d.status]++;
+      total++;
+      if (d.status !== 'matched' && d.status !== 'not_partner') ctx.rows.push(legacyRow(u, null, `${d.status.replace('_', ' ')}: ${d.reason}`));
+      if (ctx.journal.isDone('match', `wp-user:${u.wp_user_id}`)) earlier++;
+      else batch.push({ user: u, ...d });
+    }
+    if (!batch.length) continue;
     await db.transaction().execute(async (trx) => {
       await repo.setLegacyMatches(trx, batch);
       const entries = batch.map((b) => ({
@@ -83,18 +99,12 @@ export async function matchStep(ctx: ApplyContext): Promise<void> {
       await ctx.journal.recordMany('match', entries, trx);
     });
     ctx.journal.checkpoint('match:batch-committed');
-    ctx.opts.onProgress?.('matching users', Math.min(i + BATCH, todo.length), todo.length);
-  }
-  const counts: Record<string, number> = { matched: 0, unmatched: 0, not_partner: 0, duplicate_email: 0, bad_email: 0 };
-  for (const u of users) {
-    const d = decisions.get(u.wp_user_id)!;
-    counts[d.status]++;
-    if (d.status !== 'matched' && d.status !== 'not_partner') ctx.rows.push(legacyRow(u, null, `${d.status.replace('_', ' ')}: ${d.reason}`));
+    ctx.opts.onProgress?.('matching users', total, total);
   }
   pushStep(ctx, {
     step: 'match',
     status: 'done',
-    summary: `WordPress users: ${counts.matched} matched to partners, ${counts.unmatched} partners not found in Ontraport, ${counts.duplicate_email} duplicate emails, ${counts.bad_email} bad emails, ${counts.not_partner} not partners; ${users.length - todo.length} done by an earlier run`,
+    summary: `WordPress users: ${counts.matched} matched to partners, ${counts.unmatched} partners not found in Ontraport, ${counts.duplicate_email} duplicate emails, ${counts.bad_email} bad emails, ${counts.not_partner} not partners; ${earlier} done by an earlier run`,
     counts,
   });
 }
@@ -102,11 +112,15 @@ export async function matchStep(ctx: ApplyContext): Promise<void> {
 /** PayPal emails the old center held go to partners who have none (and back to Ontraport); SubIDs are added. */
 export async function carryOverStep(ctx: ApplyContext): Promise<void> {
   const db = ctx.deps.store.db;
-  const matched = (await repo.loadLegacyUsers(db)).filter((u) => u.match_status === 'matched' && u.partner_id !== null);
-  const todo = matched.filter((u) => !ctx.journal.isDone('carry-over', `wp-user:${u.wp_user_id}`));
   const counts = { paypalSet: 0, paypalSame: 0, paypalKeptOntraport: 0, subIds: 0 };
-  for (let i = 0; i < todo.length; i += BATCH) {
-    const batch = todo.slice(i, i + BATCH);
+  let earlier = 0;
+  let seen = 0;
+  // Matched users a page at a time; the ones an earlier run carried over are skipped.
+  for await (const page of repo.legacyUserPages(db, BATCH, { matchedOnly: true })) {
+    seen += page.length;
+    const batch = page.filter((u) => !ctx.journal.isDone('carry-over', `wp-user:${u.wp_user_id}`));
+    earlier += page.length - batch.length;
+    if (!batch.length) continue;
     const paypal = await repo.partnerPaypal(db, batch.map((u) => u.partner_id!));
     await db.transaction().execute(async (trx) => {
       const subIdRows: Array<{ partnerId: number; subId: string; source: string }> = [];
@@ -142,12 +156,12 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
       await ctx.journal.recordMany('carry-over', entries, trx);
     });
     ctx.journal.checkpoint('carry-over:batch-committed');
-    ctx.opts.onProgress?.('carrying over', Math.min(i + BATCH, todo.length), todo.length);
+    ctx.opts.onProgress?.('carrying over', seen, seen);
   }
   pushStep(ctx, {
     step: 'carry-over',
     status: 'done',
-    summary: `carried over from the old center: ${counts.paypalSet} PayPal emails (also queued back to Ontraport), ${counts.subIds} SubIDs; ${counts.paypalKeptOntraport} PayPal emails differ from Ontraport's (kept); ${matched.length - todo.length} users done by an earlier run`,
+    summary: `carried over from the old center: ${counts.paypalSet} PayPal emails (also queued back to Ontraport), ${counts.subIds} SubIDs; ${counts.paypalKeptOntraport} PayPal emails differ from Ontraport's (kept); ${earlier} users done by an earlier run`,
     counts,
   });
 }

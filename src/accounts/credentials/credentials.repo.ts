@@ -29,14 +29,16 @@ export interface PartnerCredentialRow {
   credentials_version: number | null;
 }
 
+/** Partners with their contact and, when they have one, their account. */
+function partnersWithAccounts(db: Db) {
+  return db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').leftJoin('accounts as a', 'a.partner_id', 'p.id');
+}
+
 export async function loadPartnerCredentialRows(db: Db, partnerIds: readonly number[]): Promise<PartnerCredentialRow[]> {
   const out: PartnerCredentialRow[] = [];
   for (const part of chunks(partnerIds)) {
     if (!part.length) continue;
-    const rows = await db
-      .selectFrom('partners as p')
-      .innerJoin('contacts as c', 'c.id', 'p.contact_id')
-      .leftJoin('accounts as a', 'a.partner_id', 'p.id')
+    const rows = await partnersWithAccounts(db)
       .select((eb) => [
         'p.id as partner_id',
         'p.status as partner_status',
@@ -54,6 +56,20 @@ export async function loadPartnerCredentialRows(db: Db, partnerIds: readonly num
       .where('p.id', 'in', part)
       .execute();
     out.push(...(rows as PartnerCredentialRow[]));
+  }
+  return out;
+}
+
+/** Only what judging shared emails needs, for many partners: their contact email and whether they have an account. */
+export async function loadEmailFacts(db: Db, partnerIds: readonly number[]): Promise<Array<{ partner_id: number; contact_email: string | null; account_id: number | null }>> {
+  const out: Array<{ partner_id: number; contact_email: string | null; account_id: number | null }> = [];
+  for (const part of chunks(partnerIds)) {
+    if (!part.length) continue;
+    const rows = await partnersWithAccounts(db)
+      .select(['p.id as partner_id', 'c.email as contact_email', 'a.id as account_id'])
+      .where('p.id', 'in', part)
+      .execute();
+    for (const r of rows) out.push(r);
   }
   return out;
 }
@@ -99,12 +115,6 @@ export async function bumpCredentialsVersion(db: Db, accountId: number): Promise
 
 export async function setAccountDisabled(db: Db, accountId: number, disabledAt: number | null): Promise<void> {
   await db.updateTable('accounts').set({ disabled_at: disabledAt }).where('id', '=', accountId).execute();
-}
-
-/** Emails waiting in the outbox that are due now (read-only; for `mail send-queued --dry-run`). */
-export async function countDueEmails(db: Db, now: number): Promise<number> {
-  const r = await db.selectFrom('email_outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'queued').where('next_attempt_at', '<=', now).executeTakeFirstOrThrow();
-  return Number(r.n);
 }
 
 /**

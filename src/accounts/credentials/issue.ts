@@ -11,10 +11,10 @@ import type { Transaction } from 'kysely';
 import { findEmails, queueEmails } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
-import { checkEmail } from '../email.js';
+import { checkEmail, sharedEmails } from '../email.js';
 import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from './set-password.js';
 import {
-  CREDENTIALS_TEMPLATE, RunAborted, credentialsEmailKey, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
+  CREDENTIALS_TEMPLATE, RunAborted, credentialsEmailKey, tally, type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
 } from './types.js';
 
 export interface IssueOptions {
@@ -24,10 +24,18 @@ export interface IssueOptions {
   variant?: EmailVariant;
   journal?: ItemJournal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Which rows the result keeps (default: all). A migration over 100,000 partners keeps only the ones needing
+   * attention; `counts` and `created` still count every row.
+   */
+  keep?: (row: CredentialRow) => boolean;
 }
 
 export interface IssueResult {
   rows: CredentialRow[];
+  counts: Record<CredentialOutcome, number>;
+  /** Accounts created by this call. */
+  created: number;
   /** Partners skipped because the journal says an earlier run did them. */
   resumed: number;
   dryRun: boolean;
@@ -104,11 +112,12 @@ function decide(row: repo.PartnerCredentialRow, owners: Map<string, { id: number
  * One batch in one transaction, in a handful of statements whatever its size: accounts, outbox look-up, version
  * bumps, tokens, emails and journal rows are each written for the whole batch at once.
  */
-async function runBatch(ids: number[], rowsById: Map<number, repo.PartnerCredentialRow>, ctx: BatchContext, opts: IssueOptions): Promise<CredentialRow[]> {
+async function runBatch(ids: number[], ctx: BatchContext, opts: IssueOptions): Promise<CredentialRow[]> {
   const { db } = ctx.deps;
   let out: CredentialRow[] = [];
   try {
     await db.transaction().execute(async (trx) => {
+      const rowsById = new Map((await repo.loadPartnerCredentialRows(trx, ids)).map((r) => [r.partner_id, r]));
       const results = new Map<number, CredentialRow>();
       const emails = ids.map((id) => checkEmail(rowsById.get(id)?.contact_email)).flatMap((c) => (c.ok ? [c.email] : []));
       const owners = new Map((await repo.accountsByEmail(trx, emails)).map((a) => [a.email, a]));
@@ -182,24 +191,23 @@ export async function issueCredentials(deps: CredentialsDeps, partnerIds: readon
   const resumed = unique.length - todo.length;
 
   // Shared emails are judged over the whole selection, done or not, so a resumed run decides as an uninterrupted one.
-  const rows = await repo.loadPartnerCredentialRows(deps.db, unique);
-  const rowsById = new Map(rows.map((r) => [r.partner_id, r]));
-  for (const r of rows) {
-    if (r.account_id !== null) continue;
-    const check = checkEmail(r.contact_email);
-    if (!check.ok) continue;
-    const list = ctx.sharedEmails.get(check.email);
-    if (list) list.push(r.partner_id);
-    else ctx.sharedEmails.set(check.email, [r.partner_id]);
+  // Only emails and account ids are read for that (the partners' rows are read batch by batch); a run with
+  // nothing left to do reads nothing.
+  if (todo.length) {
+    const withoutAccount = (await repo.loadEmailFacts(deps.db, unique)).filter((r) => r.account_id === null);
+    ctx.sharedEmails = sharedEmails(withoutAccount, (r) => r.contact_email, (r) => r.partner_id);
   }
 
   const results: CredentialRow[] = [];
+  const counts = tally([]);
+  let created = 0;
+  let done = 0;
   const size = opts.batchSize ?? 200;
   opts.onProgress?.(0, todo.length);
   for (const batch of repo.chunks(todo, size)) {
     let batchRows: CredentialRow[];
     try {
-      batchRows = await runBatch(batch, rowsById, ctx, opts);
+      batchRows = await runBatch(batch, ctx, opts);
     } catch (err) {
       if (err instanceof RunAborted || batch.length === 1) throw err;
       // One bad row (e.g. a unique violation from a concurrent run) must not sink its batch: redo one by one.
@@ -207,15 +215,20 @@ export async function issueCredentials(deps: CredentialsDeps, partnerIds: readon
       batchRows = [];
       for (const id of batch) {
         try {
-          batchRows.push(...(await runBatch([id], rowsById, ctx, opts)));
+          batchRows.push(...(await runBatch([id], ctx, opts)));
         } catch (inner) {
           if (inner instanceof RunAborted) throw inner;
-          batchRows.push({ partnerId: id, email: rowsById.get(id)?.contact_email ?? null, outcome: 'failed', reason: `store error: ${(inner as Error).message.slice(0, 200)}` });
+          batchRows.push({ partnerId: id, email: null, outcome: 'failed', reason: `store error: ${(inner as Error).message.slice(0, 200)}` });
         }
       }
     }
-    results.push(...batchRows);
-    opts.onProgress?.(results.length, todo.length);
+    for (const row of batchRows) {
+      counts[row.outcome]++;
+      if (row.accountCreated) created++;
+      if (!opts.keep || opts.keep(row)) results.push(row);
+    }
+    done += batch.length;
+    opts.onProgress?.(done, todo.length);
   }
-  return { rows: results, resumed, dryRun: Boolean(opts.dryRun) };
+  return { rows: results, counts, created, resumed, dryRun: Boolean(opts.dryRun) };
 }

@@ -3,7 +3,7 @@
  * - `resendCredentials`: an explicit admin action: every earlier link of the account stops working and a fresh
  *   one is queued under the next version of the outbox key (so it is sent even though one was sent before).
  * - `revokeCredentials`: disables the account, voids its links and ends its sessions.
- * - `sendCredentialEmails`: sends the outbox and names, per partner, each email the SMTP server refused; the
+ * - `sendCredentialEmails`: drains the outbox and names, per partner, each email the SMTP server refused; the
  *   raw set-password link is then removed from sent rows (only its hash stays, in one_time_tokens).
  */
 import type { Transaction } from 'kysely';
@@ -94,7 +94,7 @@ export interface SendReport {
   sent: number;
   /** Refused or given up: per partner when the email was a credentials email. */
   failed: CredentialRow[];
-  /** Temporary SMTP errors: retried later by `mail send-queued` or a re-run. */
+  /** Temporary SMTP errors: retried later by `mail drain` or a re-run. */
   retrying: number;
   /** Left mid-send by a crash: not sent again automatically (it may have arrived). */
   interrupted: number;
@@ -103,26 +103,20 @@ export interface SendReport {
    * reported now (outcome `pending`), flagged "interrupted" by the outbox ten minutes after the claim.
    */
   inFlight: CredentialRow[];
+  /** Another process holds the drain lease and is sending them. */
+  busy: boolean;
 }
 
 /**
- * Sends every due email in the outbox and reports the refused ones by partner. `concurrency` outbox workers run
- * side by side (each claims a row before sending it, so none is sent twice); with a pooled SMTP URL
- * (`?pool=true&maxConnections=N`) they share N connections.
+ * Drains the outbox (every due email, over the transport's pooled connections) and reports the refused ones by
+ * partner. It holds the drain lease while it runs: when another process is draining, it sends nothing and says
+ * so (`busy`).
  */
-export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void; concurrency?: number } = {}): Promise<SendReport> {
-  let sentSoFar = 0;
-  const runs = await Promise.all(
-    Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () =>
-      processEmailOutbox({ db: deps.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now, onSent: () => opts.onSent?.(++sentSoFar) }),
-    ),
+export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent?: (n: number) => void } = {}): Promise<SendReport> {
+  const result = await processEmailOutbox(
+    { db: deps.db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger },
+    { now: deps.now, onSent: opts.onSent, batch: deps.config.mailDrainBatch, lease: true },
   );
-  const result = {
-    sent: runs.reduce((n, r) => n + r.sent, 0),
-    failed: runs.flatMap((r) => r.failed),
-    retrying: runs.reduce((n, r) => n + r.retrying, 0),
-    interrupted: runs.reduce((n, r) => n + r.interrupted, 0),
-  };
   const accountIds = result.failed.map((f) => accountIdOfKey(f.key)).filter((id): id is number => id !== undefined);
   const partnerOf = await repo.partnerIdsOfAccounts(deps.db, accountIds);
   const failed: CredentialRow[] = result.failed.map((f) => {
@@ -149,5 +143,5 @@ export async function sendCredentialEmails(deps: CredentialsDeps, opts: { onSent
       reason: `was being sent when a run stopped (or is being sent by another process): it may have arrived; ten minutes after, the outbox flags it interrupted, then \`credentials resend --partner ${partnerId ?? '?'}\` sends a fresh link`,
     };
   });
-  return { sent: result.sent, failed, retrying: result.retrying, interrupted: result.interrupted, inFlight };
+  return { sent: result.sent, failed, retrying: result.retrying, interrupted: result.interrupted, inFlight, busy: Boolean(result.busy) };
 }

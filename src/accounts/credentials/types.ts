@@ -10,7 +10,7 @@ import type { Views } from '../../common/index.js';
 
 export interface CredentialsDeps {
   db: Kysely<Database>;
-  config: { publicUrl: string; partnerCenterHost?: string; credentialTtlHours: number; brandName: string; dataKeys: DataKeyring };
+  config: { publicUrl: string; partnerCenterHost?: string; credentialTtlHours: number; brandName: string; dataKeys: DataKeyring; mailDrainBatch?: number };
   views: Views;
   mail: MailTransport;
   logger: Logger;

@@ -13,6 +13,8 @@ export const ExitCode = {
   usage: 2,
   storeUnreachable: 3,
   partial: 4,
+  /** Another run holds the lock this command needs (`migrate ... apply` while one runs). */
+  locked: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -37,6 +39,8 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
     return ExitCode.failure;
   }
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  // Another `migrate ... apply` holds the apply lock (migration/common/apply-lock.ts).
+  if (err instanceof Error && err.name === 'ApplyLocked') return ExitCode.locked;
   // A blocks configuration file (PARTNERGATE_BLOCKS_CONFIG) with problems is a configuration error.
   if (err instanceof Error && err.name === 'BlocksConfigError') return ExitCode.usage;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -6,7 +6,7 @@
  */
 import { createLogger, type Logger } from '../../common/index.js';
 import { loadConfig, type Config } from '../../config/index.js';
-import { createMailTransport, type MailTransport } from '../../mail/index.js';
+import { createMailTransport, poolOptionsOf, type MailTransport } from '../../mail/index.js';
 import { migrateToLatest, openStore, type Store } from '../../store/index.js';
 import { createViews } from '../../views/index.js';
 import type { Views } from '../../common/index.js';
@@ -83,7 +83,7 @@ export function createRuntime(out: Output, overrides: RuntimeOverrides = {}, mod
     },
     mail() {
       if (!mail) {
-        mail = createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+        mail = createMailTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger, pool: poolOptionsOf(config) });
       }
       return mail;
     },

@@ -60,7 +60,7 @@ export function adminCommand(io: CliIo, state: RunState): Command {
     .command('invite')
     .description('create an administrator without a password and email a single-use set-password link (earlier links stop working)')
     .requiredOption('--email <email>', 'the administrator\'s sign-in email')
-    .option('--no-send', 'queue the email only (send later with `mail send-queued`)')
+    .option('--no-send', 'queue the email only (send later with `mail drain`)')
     .option('--dry-run', 'check everything, create and send nothing')
     .action(
       action<{ email: string; send?: boolean; dryRun?: boolean }>(io, state, async (rt, opts) => {

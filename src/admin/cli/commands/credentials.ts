@@ -1,5 +1,5 @@
 /**
- * `partnergate credentials issue | resend | revoke` and `partnergate mail send-queued`.
+ * `partnergate credentials issue | resend | revoke`.
  * Issue and resend queue through the outbox, then send it (unless --no-send or no SMTP server is configured), so
  * the idempotency key per account keeps a re-run from sending anything twice.
  */
@@ -8,7 +8,6 @@ import { AppError } from '../../../common/index.js';
 import { issueCredentials } from '../../../accounts/index.js';
 import { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from '../../../accounts/index.js';
 import { tally, type CredentialRow } from '../../../accounts/index.js';
-import { countDueEmails } from '../../../accounts/index.js';
 import { readPartnerListFile } from '../../../accounts/index.js';
 import { isEmptySelector, selectPartners, type PartnerSelector } from '../../../accounts/index.js';
 import { groupMembersAdapter } from '../../adapters.js';
@@ -59,21 +58,21 @@ export function rowLines(rows: CredentialRow[], keep: (r: CredentialRow) => bool
 export async function sendIfPossible(rt: CliRuntime, opts: { send?: boolean; dryRun?: boolean }, expected: number): Promise<SendReport | null> {
   if (opts.dryRun || opts.send === false) return null;
   if (!rt.canSend()) {
-    rt.out.note('not sending: PARTNERGATE_SMTP_URL is not set. Set it, then run `partnergate mail send-queued`.');
+    rt.out.note('not sending: PARTNERGATE_SMTP_URL is not set. Set it, then run `partnergate mail drain`.');
     return null;
   }
   const deps = await rt.credentialsDeps();
   const bar = rt.out.progress('sending emails');
   bar.update(0, expected);
   try {
-    return await sendCredentialEmails(deps, { concurrency: 4, onSent: (n) => bar.update(n, Math.max(n, expected)) });
+    return await sendCredentialEmails(deps, { onSent: (n) => bar.update(n, Math.max(n, expected)) });
   } finally {
     bar.stop();
   }
 }
 
 export function sendLines(send: SendReport | null): string[] {
-  if (!send) return ['emails: queued, not sent (run `partnergate mail send-queued`)'];
+  if (!send) return ['emails: queued, not sent (run `partnergate mail drain`)'];
   const lines = [`emails: ${send.sent} sent, ${send.failed.length} refused, ${send.retrying} retrying later, ${send.interrupted} interrupted, ${send.inFlight.length} cut off mid-send`];
   lines.push(...rowLines([...send.failed, ...send.inFlight], () => true));
   return lines;
@@ -100,7 +99,7 @@ export function credentialsCommand(io: CliIo, state: RunState): Command {
   withSelectors(cmd.command('issue'))
     .description('create an account for each selected partner and email a single-use set-password link; a re-run never sends twice')
     .option('--all', 'every partner (those who can already sign in, or were already sent a link, are skipped)')
-    .option('--no-send', 'queue the emails only (send later with `mail send-queued`)')
+    .option('--no-send', 'queue the emails only (send later with `mail drain`)')
     .action(
       action<SelectorOpts>(io, state, async (rt, opts) => {
         const deps = await rt.credentialsDeps();
@@ -152,27 +151,6 @@ export function credentialsCommand(io: CliIo, state: RunState): Command {
           ...rowLines(rows),
         ]);
         return exitFor(rows, null) as 0 | 4;
-      }),
-    );
-  return cmd;
-}
-
-export function mailCommand(io: CliIo, state: RunState): Command {
-  const cmd = new Command('mail').description('the email outbox');
-  cmd
-    .command('send-queued')
-    .description('send every queued email that is due (refused ones are reported; temporary errors retried later)')
-    .option('--dry-run', 'count what is due, send nothing')
-    .action(
-      action<{ dryRun?: boolean }>(io, state, async (rt, opts) => {
-        if (opts.dryRun) {
-          const due = await countDueEmails((await rt.store()).db, Date.now());
-          rt.out.result({ ok: true, dryRun: true, due }, () => `[dry run] ${due} emails are due and would be sent`);
-          return ExitCode.ok;
-        }
-        const send = await sendIfPossible(rt, { send: true }, 0);
-        rt.out.result({ ok: true, send }, () => sendLines(send));
-        return send && send.failed.length ? ExitCode.partial : ExitCode.ok;
       }),
     );
   return cmd;

@@ -1,18 +1,21 @@
 /**
- * `partnergate migrate situation-1|2|3 plan|apply|verify [--rollback]`: the migrations of migration/ with the
- * gateway's configuration, the Ontraport sync, the legacy WordPress site (wp-shim) and the mail outbox.
+ * `partnergate migrate situation-1|2|3 plan|apply|verify|status [--rollback]` and `migrate status`: the
+ * migrations of migration/ with the gateway's configuration, the Ontraport sync, the legacy WordPress site
+ * (wp-shim) and the mail outbox. `apply` commits the state and queues the emails, then returns (`--send` also
+ * drains the outbox here); one apply runs at a time per store (a second one exits 5).
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AppError } from '../../../common/index.js';
-import { createLegacyWordPress, situations, type MigrationDeps, type MigrationOptions, type SituationName } from '../../../../migration/index.js';
+import { createLegacyWordPress, migrationStatus, situations, type MigrationDeps, type MigrationOptions, type SituationName } from '../../../../migration/index.js';
 import { importPartnersFor } from '../../adapters.js';
 import { readPartnerListFile } from '../../../accounts/index.js';
 import { action, parsePositiveInt, type CliIo, type RunState } from '../command.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { describeRow, type Progress } from '../output.js';
 import type { CliRuntime } from '../runtime.js';
 import { rowLines } from './credentials.js';
+import { outboxLine } from './mail.js';
 
 interface MigrateOpts {
   rollback?: boolean;
@@ -26,8 +29,8 @@ interface MigrateOpts {
   csv?: string;
   send?: boolean;
   batchSize?: number;
-  sendConcurrency?: number;
   crashAfterWrites?: number;
+  holdFile?: string;
 }
 
 function appPassword(opts: MigrateOpts): string | undefined {
@@ -69,10 +72,10 @@ function optionsFor(opts: MigrateOpts, onProgress: MigrationOptions['onProgress'
     csv: opts.csv ? { text: readPartnerListFile(opts.csv), label: opts.csv } : undefined,
     partnerCenterHost: opts.partnerCenterHost?.toLowerCase(),
     checkUrl: opts.checkUrl,
-    send: opts.send,
+    send: opts.send === true,
     batchSize: opts.batchSize,
-    sendConcurrency: opts.sendConcurrency,
     crashAfterWrites: opts.crashAfterWrites,
+    holdFile: opts.holdFile,
     onProgress,
   };
 }
@@ -94,11 +97,26 @@ function progressBars(rt: CliRuntime): { onProgress: NonNullable<MigrationOption
   };
 }
 
+/** `migrate status` / `migrate <situation> status`: journal, running apply, outbox. */
+async function statusOf(rt: CliRuntime, names: SituationName[]): Promise<ExitCodeValue> {
+  const status = await migrationStatus(await rt.store(), names);
+  rt.out.result({ ok: true, ...status }, () => [
+    status.applyRunning ? `apply running: ${status.applyRunning}` : 'no apply running',
+    ...status.situations.flatMap((s) => {
+      const items = Object.entries(s.items).map(([step, c]) => `${step} ${c.done} done, ${c.failed} failed, ${c.skipped} skipped`);
+      if (!s.stepsDone.length && !items.length) return [`${s.situation}: not started`];
+      return [`${s.situation}: steps done: ${s.stepsDone.join(', ') || 'none'}`, ...items.map((l) => `  ${l}`)];
+    }),
+    outboxLine(status.outbox),
+  ]);
+  return ExitCode.ok;
+}
+
 export function migrateCommand(io: CliIo, state: RunState): Command {
   return new Command('migrate')
     .description('move partners to the new partner center: situation-1 (from scratch), situation-2 (membership site + WordPress partner center), situation-3 (everything on WordPress, partner center on its own host)')
-    .argument('<situation>', 'situation-1, situation-2 or situation-3')
-    .argument('<action>', 'plan (what will happen, counts), apply (resumable; --rollback undoes the WordPress switch) or verify (every partner checked)')
+    .argument('<situation>', 'situation-1, situation-2 or situation-3; or `status` alone: every situation and the outbox')
+    .argument('[action]', 'plan (what will happen, counts), apply (resumable; --rollback undoes the WordPress switch), verify (every partner checked) or status (journal and outbox counts)')
     .option('--rollback', 'with apply: restore the WordPress post-login redirect and legacy page as they were')
     .option('--dry-run', 'with apply: show the plan, change nothing')
     .option('--wp-url <url>', 'situations 2 and 3: the WordPress site (with wp-shim active)')
@@ -108,14 +126,17 @@ export function migrateCommand(io: CliIo, state: RunState): Command {
     .option('--partner-center-host <host>', 'situation 3: the partner center\'s own host, e.g. partners.example.com')
     .option('--check-url <url>', 'situation 3: reach that host here for the check (sent with Host: <host>), before DNS points at it')
     .option('--csv <file>', 'situation 1: a partner list (CSV naming partner_id, contact_id or email); only these partners get credentials')
-    .option('--no-send', 'queue the emails but do not send them')
+    .option('--send', 'with apply: also drain the outbox in this process once the state is committed (default: queue only; the gateway\'s background jobs or `mail drain` send them)')
     .option('--batch-size <n>', 'partners per transaction (default 200)', parsePositiveInt('batch-size', 1))
-    .option('--send-concurrency <n>', 'emails sent side by side (default 4; give the SMTP URL ?pool=true&maxConnections=<n> to reuse connections)', parsePositiveInt('send-concurrency', 1))
     .addOption(new Option('--crash-after-writes <n>', 'tests: simulate a crash at the Nth journal write').argParser(parsePositiveInt('crash-after-writes', 1)).hideHelp())
+    .addOption(new Option('--hold-file <file>', 'tests: after the first credentials batch, write <file>.held and wait for <file>').hideHelp())
     .action(
       action<MigrateOpts>(io, state, async (rt, opts, [name, verb]) => {
+        if (name === 'status' && verb === undefined) return statusOf(rt, Object.keys(situations) as SituationName[]);
+        if (verb === undefined) throw new AppError('request.invalid_field', 'action: give one of plan, apply, verify, status', { field: 'action' });
         if (!(name in situations)) throw new AppError('request.invalid_field', `situation: ${JSON.stringify(name)} is not one of situation-1, situation-2, situation-3`, { field: 'situation' });
-        if (!['plan', 'apply', 'verify'].includes(verb)) throw new AppError('request.invalid_field', `action: ${JSON.stringify(verb)} is not one of plan, apply, verify`, { field: 'action' });
+        if (!['plan', 'apply', 'verify', 'status'].includes(verb)) throw new AppError('request.invalid_field', `action: ${JSON.stringify(verb)} is not one of plan, apply, verify, status`, { field: 'action' });
+        if (verb === 'status') return statusOf(rt, [name as SituationName]);
         if (opts.rollback && verb !== 'apply') throw new AppError('request.invalid_field', 'rollback: --rollback goes with apply', { field: 'rollback' });
         const situation = situations[name as SituationName];
         const deps = await depsFor(rt, io, opts, name);
@@ -151,6 +172,7 @@ export function migrateCommand(io: CliIo, state: RunState): Command {
               ...report.steps.map((s) => `  ${s.status === 'earlier' ? '[earlier]' : s.status === 'done' ? '[done]   ' : `[${s.status}]`} ${s.step}: ${s.summary}${s.ms !== undefined && s.ms >= 1000 ? ` (${(s.ms / 1000).toFixed(1)} s)` : ''}`),
               ...(report.rows.length ? ['rows needing attention:', ...rowLines(report.rows, () => true)] : []),
               report.ok ? 'done.' : 'done, with rows that failed (above): fix them and run apply again; it only redoes what is not done.',
+              ...(opts.send ? [] : ['emails are queued: the gateway sends them in the background, or run `partnergate mail drain`; `partnergate migrate status` shows how far they are.']),
             ]);
             return report.ok ? ExitCode.ok : ExitCode.partial;
           }
