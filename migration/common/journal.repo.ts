@@ -1,10 +1,7 @@
 /**
  * Rows of `migration_journal`: one per (situation, step, item). Only these functions touch the table.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../src/store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../src/store/index.js';
 
 export type JournalStatus = 'done' | 'failed' | 'skipped';
 

@@ -9,12 +9,11 @@
  * checkpoint a step declares counts; the Nth one throws {@link SimulatedCrash}, from inside the transaction
  * when there is one (so that transaction rolls back, as a real crash before commit would).
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { RunAborted } from '../../src/accounts/index.js';
 import type { Database } from '../../src/store/index.js';
 import * as repo from './journal.repo.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../src/store/index.js';
 
 export class SimulatedCrash extends RunAborted {
   constructor(readonly at: number, readonly label: string) {

@@ -3,7 +3,7 @@
  * them (PayPal email, SubIDs) out of their PilotPress usermeta. Pure functions: the plan previews with them,
  * the apply steps store their decisions.
  */
-import { checkEmail as normaliseEmail, sharedEmails } from '../../src/accounts/index.js';
+import { checkEmail, sharedEmails } from '../../src/accounts/index.js';
 import type { LegacyWpUserTable } from '../../src/store/index.js';
 
 export interface MatchDecision {
@@ -45,7 +45,7 @@ export function sharedWordPressEmails(users: Iterable<{ wpUserId: number; email:
 
 /** Decides one WordPress user, given the emails several users share (`sharedWordPressEmails` over all of them). */
 export function matchUser(u: MatchInput, shared: Map<string, number[]>, partnersByEmail: Map<string, Array<{ partnerId: number }>>): MatchDecision {
-  const check = normaliseEmail(u.email);
+  const check = checkEmail(u.email);
   const partnerLike = looksLikePartner(u);
   if (!check.ok) return { partnerId: null, status: partnerLike ? 'bad_email' : 'not_partner', reason: check.reason };
   const sameEmail = shared.get(check.email);
@@ -65,7 +65,7 @@ export function matchUsers(users: readonly MatchInput[], partnersByEmail: Map<st
 export function legacyPaypal(meta: Record<string, unknown>): string | null {
   for (const [k, v] of Object.entries(meta)) {
     if (!/paypal/i.test(k) || typeof v !== 'string') continue;
-    const check = normaliseEmail(v);
+    const check = checkEmail(v);
     if (check.ok) return check.email;
   }
   return null;

@@ -2,11 +2,10 @@
  * Store queries of the migrations: legacy WordPress users, SubIDs, partner look-ups and PayPal carry-over.
  * Only these functions (and verify.repo.ts) touch kysely for migration/. Long id lists go in chunks.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, LegacyWpUserTable } from '../../src/store/index.js';
+import { sql } from 'kysely';
+import type { LegacyWpUserTable } from '../../src/store/index.js';
 import type { LegacyUser } from './wordpress.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../src/store/index.js';
 
 const CHUNK = 500;
 

@@ -6,7 +6,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/store/index.js';
 
-type Db = Kysely<Database>;
 
 export interface PartnerState {
   partner_id: number;
@@ -20,7 +19,7 @@ export interface PartnerState {
   credentials_version: number | null;
 }
 
-export async function partnerStates(db: Db): Promise<PartnerState[]> {
+export async function partnerStates(db: Kysely<Database>): Promise<PartnerState[]> {
   const rows = await db
     .selectFrom('partners as p')
     .innerJoin('contacts as c', 'c.id', 'p.contact_id')
@@ -41,7 +40,7 @@ export async function partnerStates(db: Db): Promise<PartnerState[]> {
   return rows as PartnerState[];
 }
 
-export async function accountsWithLiveSetPasswordLink(db: Db, now: number): Promise<Set<number>> {
+export async function accountsWithLiveSetPasswordLink(db: Kysely<Database>, now: number): Promise<Set<number>> {
   const rows = await db
     .selectFrom('one_time_tokens')
     .select('account_id')
@@ -54,7 +53,7 @@ export async function accountsWithLiveSetPasswordLink(db: Db, now: number): Prom
 }
 
 /** The state of each account's newest credentials email (read-only look at the outbox). */
-export async function credentialEmailStates(db: Db): Promise<Map<number, { version: number; status: string; error: string | null }>> {
+export async function credentialEmailStates(db: Kysely<Database>): Promise<Map<number, { version: number; status: string; error: string | null }>> {
   const rows = await db.selectFrom('email_outbox').select(['idempotency_key', 'status', 'last_error']).where('idempotency_key', 'like', 'credentials:account:%').execute();
   const out = new Map<number, { version: number; status: string; error: string | null }>();
   for (const r of rows) {
@@ -67,7 +66,7 @@ export async function credentialEmailStates(db: Db): Promise<Map<number, { versi
   return out;
 }
 
-export async function partnerSubIds(db: Db): Promise<Map<number, Set<string>>> {
+export async function partnerSubIds(db: Kysely<Database>): Promise<Map<number, Set<string>>> {
   const out = new Map<number, Set<string>>();
   for (const r of await db.selectFrom('partner_sub_ids').select(['partner_id', 'sub_id']).execute()) {
     const set = out.get(r.partner_id) ?? new Set<string>();
@@ -78,7 +77,7 @@ export async function partnerSubIds(db: Db): Promise<Map<number, Set<string>>> {
 }
 
 /** SubIDs in a partner's commissions or clicks that are not in the partner's SubID list. */
-export async function subIdsMissingFromLists(db: Db): Promise<Map<number, string[]>> {
+export async function subIdsMissingFromLists(db: Kysely<Database>): Promise<Map<number, string[]>> {
   const rows = await sql<{ partner_id: number; sub_id: string }>`
     select distinct a.partner_id, a.sub_id from (
       select partner_id, sub_id from commissions where sub_id is not null and sub_id <> ''
@@ -91,7 +90,7 @@ export async function subIdsMissingFromLists(db: Db): Promise<Map<number, string
   return out;
 }
 
-export async function matchedLegacyUsers(db: Db): Promise<Array<{ wp_user_id: number; partner_id: number; meta_json: string }>> {
+export async function matchedLegacyUsers(db: Kysely<Database>): Promise<Array<{ wp_user_id: number; partner_id: number; meta_json: string }>> {
   const rows = await db.selectFrom('legacy_wp_users').select(['wp_user_id', 'partner_id', 'meta_json']).where('match_status', '=', 'matched').where('partner_id', 'is not', null).execute();
   return rows as Array<{ wp_user_id: number; partner_id: number; meta_json: string }>;
 }

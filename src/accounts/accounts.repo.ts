@@ -1,8 +1,7 @@
 /** Account rows and the partner look-ups sign-in needs. Only these functions touch `accounts` for sign-in. */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Account, AccountUpdate, Database } from '../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { Account, AccountUpdate } from '../store/index.js';
+import type { Db } from '../store/index.js';
 
 /** Emails are compared case-insensitively (`lower(email)` is indexed by migration 0400). */
 export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {

@@ -14,15 +14,6 @@ export type ResolvedAccount =
   | { kind: 'ambiguous' }
   | { kind: 'disabled' };
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
-
-/** The email as compared everywhere: trimmed, lower case; undefined when it cannot be an email. */
-export function normaliseEmail(raw: unknown): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const email = raw.trim().toLowerCase();
-  return email.length <= 254 && EMAIL.test(email) ? email : undefined;
-}
-
 export async function resolveAccountForEmail(db: Kysely<Database>, email: string, now: number): Promise<ResolvedAccount> {
   const existing = await repo.findAccountByEmail(db, email);
   if (existing) return existing.disabled_at === null ? { kind: 'ok', account: existing, created: false } : { kind: 'disabled' };

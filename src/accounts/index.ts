@@ -8,20 +8,22 @@
  * src/auth builds the sign-in flows on top of this; src/partners, src/admin (the CLI), src/admin-area (reading
  * the audit log and sign-in facts) and migration/ call it.
  */
-export { normaliseEmail, resolveAccountForEmail, type ResolvedAccount } from './accounts.js';
+export { resolveAccountForEmail, type ResolvedAccount } from './accounts.js';
+export { checkEmail, normaliseEmail, enteredEmail, sharedEmails, type EmailCheck } from './email.js';
 export * as accountRows from './accounts.repo.js';
 export { findAccountById, findStaleTotpSecrets, replaceTotpSecret } from './accounts.repo.js';
 export * as sessionRows from './sessions.repo.js';
 export { deleteSession, findSessionWithAccount, findStaleRefreshTokens, replaceSessionTokens } from './sessions.repo.js';
 export type { SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
 export { hashPassword, verifyPassword, passwordProblem } from './passwords.js';
-export { issueToken, peekToken, consumeToken, expireAccountTokens, purgeExpiredTokens, type IssuedToken, type TokenPurpose } from './one-time-tokens.js';
-export { insertToken } from './one-time-tokens.repo.js';
-export { insertAudit, type AuditEntry } from './audit.repo.js';
+export {
+  issueToken, issueTokens, recordSpentToken, peekToken, pendingToken, consumeToken, expireAccountTokens, expireTokensOf, purgeExpiredTokens,
+  type IssuedToken, type TokenPurpose,
+} from './one-time-tokens.js';
+export { recordAudit, type AuditEntry } from './audit.js';
 export { accountsOfPartner, knownActions, lastSignIns, listAudit, streamAudit, type AuditFilter, type AuditRow } from './audit-read.repo.js';
 export { issueCredentials, partnerItemKey, type IssueOptions, type IssueResult } from './credentials/issue.js';
 export { resendCredentials, revokeCredentials, sendCredentialEmails, type SendReport } from './credentials/manage.js';
-export { normaliseEmail as checkEmail, sharedEmails, type EmailCheck } from './credentials/emails.js';
 export { issueSetPasswordToken, partnerCenterOrigin, setPasswordLinkFor } from './credentials/set-password.js';
 export {
   RunAborted, credentialsEmailKey, accountIdOfKey, tally, CREDENTIALS_TEMPLATE,

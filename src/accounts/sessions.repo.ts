@@ -1,8 +1,6 @@
 /** Session rows. Only these functions touch the `sessions` table. */
-import type { Kysely, Transaction } from 'kysely';
-import { compiledOnce, type Contact, type Database, type Partner, type Program, type Session } from '../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { compiledOnce, type Contact, type Partner, type Program, type Session } from '../store/index.js';
+import type { Db } from '../store/index.js';
 
 export async function insertSession(db: Db, row: Session): Promise<void> {
   await db.insertInto('sessions').values(row).execute();

@@ -5,12 +5,11 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError, invalidField } from '../common/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { sql } from 'kysely';
-import type { Database, Kysely, Transaction } from '../store/index.js';
+import type { Database, Db, Kysely } from '../store/index.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 
 export const ADMIN_BASE = '/partner-center/admin';
 
@@ -113,7 +112,7 @@ export function render(deps: GatewayDeps, req: Request, res: Response, template:
 
 /** The audit row of an admin action: who, what, on which partner, from where. Never a secret. */
 export async function auditAdmin(deps: GatewayDeps, req: Request, action: string, details: Record<string, unknown> = {}, partnerId: number | null = null, db: Db = deps.store.db): Promise<void> {
-  await insertAudit(db, { action, accountId: req.ctx.session?.account_id ?? null, partnerId, details, ip: req.ip ?? null, requestId: req.ctx.id, at: deps.now() });
+  await recordAudit(db, { action, actorAccountId: req.ctx.session?.account_id ?? null, partnerId, details, ip: req.ip ?? null, requestId: req.ctx.id, at: deps.now() });
 }
 
 /** Rows per `status` of one of the queue tables (both outboxes), for the pages that show a queue's state. */

@@ -4,9 +4,8 @@
  * session.
  */
 import type { SessionPartnerRow } from '../accounts/index.js';
-import type { Database, Kysely, Transaction } from '../store/index.js';
+import type { Db } from '../store/index.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 
 const PREFIX = 'admin.view_as|';
 

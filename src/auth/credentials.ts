@@ -10,7 +10,7 @@ import { processEmailOutbox, queueEmail } from '../mail/index.js';
 import type { Account } from '../store/index.js';
 import { accountRows as accounts } from '../accounts/index.js';
 import { normaliseEmail } from '../accounts/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import { runInBackground } from './background.js';
 import { consumeToken, expireAccountTokens, issueToken, peekToken, type TokenPurpose } from '../accounts/index.js';
 import { deviceCookiesFor } from './device-cookie.js';
@@ -67,7 +67,7 @@ export async function signInWithPassword(
   const account = normaliseEmail(email) ? await accounts.findAccountByEmail(db, email) : undefined;
   const passwordOk = password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(account?.password_hash ?? null, password));
   if (!account || !passwordOk || account.disabled_at !== null) {
-    await insertAudit(db, { action: 'auth.sign_in_failed', accountId: account?.id ?? null, partnerId: account?.partner_id ?? null, ip: input.ip, requestId: input.requestId, at: now });
+    await recordAudit(db, { action: 'auth.sign_in_failed', actorAccountId: account?.id ?? null, partnerId: account?.partner_id ?? null, ip: input.ip, requestId: input.requestId, at: now });
     return { kind: 'invalid' };
   }
   await attemptSucceeded(db, keys);
@@ -82,7 +82,7 @@ export async function signInWithPassword(
     now,
     totpPending: next !== 'done',
   });
-  await insertAudit(db, { action: 'auth.sign_in', accountId: account.id, partnerId: account.partner_id, details: { method: 'password' }, ip: input.ip, requestId: input.requestId, at: now });
+  await recordAudit(db, { action: 'auth.sign_in', actorAccountId: account.id, partnerId: account.partner_id, details: { method: 'password' }, ip: input.ip, requestId: input.requestId, at: now });
   return { kind: 'ok', opened, account, next };
 }
 
@@ -100,7 +100,7 @@ export async function confirmPassword(deps: GatewayDeps, input: { session: Sessi
   const account = await accounts.findAccountById(db, input.session.account_id);
   const password = typeof input.password === 'string' && input.password.length <= MAX_PASSWORD_LENGTH ? input.password : '';
   if (!(await verifyPassword(account?.password_hash ?? null, password))) {
-    await insertAudit(db, { action: 'auth.reauth_failed', accountId: input.session.account_id, partnerId: input.session.partner_id, ip: input.ip, requestId: input.requestId, at: now });
+    await recordAudit(db, { action: 'auth.reauth_failed', actorAccountId: input.session.account_id, partnerId: input.session.partner_id, ip: input.ip, requestId: input.requestId, at: now });
     return false;
   }
   await attemptSucceeded(db, keys);
@@ -133,7 +133,7 @@ export async function changePassword(
     await accounts.updateAccount(trx, s.account_id, { password_hash: hash, password_changed_at: now });
     await endAccountSessions(trx, s.account_id, s.id_hash);
     await expireAccountTokens(trx, s.account_id, 'reset_password', now);
-    await insertAudit(trx, { action: 'auth.password_changed', accountId: s.account_id, partnerId: s.partner_id, ip: input.ip, requestId: input.requestId, at: now });
+    await recordAudit(trx, { action: 'auth.password_changed', actorAccountId: s.account_id, partnerId: s.partner_id, ip: input.ip, requestId: input.requestId, at: now });
   });
   return openSession(db, deps.sessionPolicy, {
     accountId: s.account_id,
@@ -181,7 +181,7 @@ export async function requestPasswordReset(deps: GatewayDeps, input: { email: un
         },
         now,
       );
-      await insertAudit(trx, { action: 'auth.password_reset_requested', accountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, at: now });
+      await recordAudit(trx, { action: 'auth.password_reset_requested', actorAccountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, at: now });
     });
     await processEmailOutbox({ db, keys: deps.config.dataKeys, transport: deps.mail, views: deps.views, logger: deps.logger }, { now: deps.now });
   });
@@ -222,7 +222,7 @@ export async function setPasswordWithToken(
     await expireAccountTokens(trx, account.id, 'reset_password', now);
     await expireAccountTokens(trx, account.id, 'set_password', now);
     await endAccountSessions(trx, account.id);
-    await insertAudit(trx, { action: input.purpose === 'reset_password' ? 'auth.password_reset' : 'auth.password_set', accountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, details: { token: sha256(String(input.token)).slice(0, 8) }, at: now });
+    await recordAudit(trx, { action: input.purpose === 'reset_password' ? 'auth.password_reset' : 'auth.password_set', actorAccountId: account.id, partnerId: account.partner_id, ip: input.ip, requestId: input.requestId, details: { token: sha256(String(input.token)).slice(0, 8) }, at: now });
     return account;
   });
 }

@@ -13,14 +13,13 @@ import type { GatewayDeps } from '../deps.js';
 import { deriveKey } from '../common/index.js';
 import type { Account } from '../store/index.js';
 import { normaliseEmail, resolveAccountForEmail } from '../accounts/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import type { RequestOrigin } from './credentials.js';
 import { accountRows as accounts } from '../accounts/index.js';
 import { createHandoffBinder, type HandoffBinder } from './handoff-binding.js';
-import { insertToken } from '../accounts/index.js';
+import { recordSpentToken } from '../accounts/index.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor.js';
 import { openSession, type OpenedSession } from './sessions.js';
-import { sha256 } from '../common/tokens.js';
 
 export const HANDOFF_MAX_LIFETIME_SECONDS = 60;
 
@@ -102,14 +101,14 @@ export async function acceptHandoff(
   const now = deps.now();
   const claims = await verifyHandoffToken(deps.config, input.token, now);
   if (!binderFor(deps).matches(input.binding, claims.jti)) {
-    await insertAudit(db, { action: 'auth.handoff_refused', details: { reason: 'other_browser', wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
+    await recordAudit(db, { action: 'auth.handoff_refused', details: { reason: 'other_browser', wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
     throw new AppError(
       'auth.handoff_invalid',
       'This sign-in link belongs to the browser that signed in to the website, not this one. Sign in to the website in this browser, or sign in to the partner center directly.',
     );
   }
   try {
-    await insertToken(db, { tokenHash: sha256(`wp_handoff:${claims.jti}`), purpose: 'wp_handoff', accountId: null, payloadJson: JSON.stringify({ sub: claims.sub }), now, expiresAt: (claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000 + 60_000, usedAt: now });
+    await recordSpentToken(db, { key: `wp_handoff:${claims.jti}`, purpose: 'wp_handoff', payload: { sub: claims.sub }, now, expiresAt: (claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000 + 60_000 });
   } catch (err) {
     if (isUniqueViolation(err)) throw invalid('it was already used');
     throw err;
@@ -118,7 +117,7 @@ export async function acceptHandoff(
   const resolved = email ? await resolveAccountForEmail(db, email, now) : ({ kind: 'unknown' } as const);
   // WordPress vouches for partners only: an administrator signs in with a password or the OpenID Provider.
   if (resolved.kind !== 'ok' || resolved.account.role !== 'partner') {
-    await insertAudit(db, { action: 'auth.handoff_refused', details: { reason: resolved.kind === 'ok' ? 'not_partner' : resolved.kind, wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
+    await recordAudit(db, { action: 'auth.handoff_refused', details: { reason: resolved.kind === 'ok' ? 'not_partner' : resolved.kind, wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
     const message =
       resolved.kind === 'disabled'
         ? 'Your partner account is disabled. Contact the program manager.'
@@ -129,7 +128,7 @@ export async function acceptHandoff(
   }
   // The first hand-off binds the account to its WordPress user: another WordPress user with the email later is refused.
   if (!(await accounts.bindWpUser(db, resolved.account.id, claims.sub))) {
-    await insertAudit(db, { action: 'auth.handoff_refused', accountId: resolved.account.id, partnerId: resolved.account.partner_id, details: { reason: 'wp_user_mismatch', wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
+    await recordAudit(db, { action: 'auth.handoff_refused', actorAccountId: resolved.account.id, partnerId: resolved.account.partner_id, details: { reason: 'wp_user_mismatch', wpUser: claims.sub }, ip: input.ip, requestId: input.requestId, at: now });
     throw new AppError('auth.handoff_unknown_user', 'This partner account is linked to a different website user. Contact the program manager if you think this is a mistake.');
   }
   // WordPress checked its own password only: the second factor is asked here, as on every sign-in path.
@@ -143,6 +142,6 @@ export async function acceptHandoff(
     now,
     totpPending: next !== 'done',
   });
-  await insertAudit(db, { action: 'auth.sign_in', accountId: resolved.account.id, partnerId: resolved.account.partner_id, details: { method: 'wordpress', wpUser: claims.sub, accountCreated: resolved.created }, ip: input.ip, requestId: input.requestId, at: now });
+  await recordAudit(db, { action: 'auth.sign_in', actorAccountId: resolved.account.id, partnerId: resolved.account.partner_id, details: { method: 'wordpress', wpUser: claims.sub, accountCreated: resolved.created }, ip: input.ip, requestId: input.requestId, at: now });
   return { opened, account: resolved.account, rd: claims.rd, next };
 }

@@ -12,7 +12,7 @@ import type { GatewayDeps } from '../deps.js';
 import type { Account } from '../store/index.js';
 import { accountRows as accounts } from '../accounts/index.js';
 import { normaliseEmail, resolveAccountForEmail } from '../accounts/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import type { RequestOrigin } from './credentials.js';
 import { isSealed, REFRESH_TOKEN_PURPOSE, secretBoxFor } from './secret-box.js';
 import { providerMfaSatisfied, secondFactorStep, type SecondFactorStep } from './second-factor.js';
@@ -233,7 +233,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         now,
         oidc: { sid: identity.sid ?? null, sub: identity.sub, tokensJson: JSON.stringify(stored) },
       });
-      await insertAudit(store.db, { action: 'auth.sign_in', accountId: account.id, partnerId: account.partner_id, details: { method: 'oidc', reauth: Boolean(pending.reauth) }, ip: input.ip, requestId: input.requestId, at: now });
+      await recordAudit(store.db, { action: 'auth.sign_in', actorAccountId: account.id, partnerId: account.partner_id, details: { method: 'oidc', reauth: Boolean(pending.reauth) }, ip: input.ip, requestId: input.requestId, at: now });
       return { opened, account, rd: pending.rd, next };
     },
 
@@ -279,7 +279,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
         if (err instanceof client.ResponseBodyError && err.error === 'invalid_grant') {
           // The provider no longer accepts this sign-in (user signed out there, disabled, or grant revoked).
           await deleteSession(store.db, session.id_hash);
-          await insertAudit(store.db, { action: 'auth.session_ended_by_provider', accountId: session.account_id, partnerId: session.partner_id, at: now });
+          await recordAudit(store.db, { action: 'auth.session_ended_by_provider', actorAccountId: session.account_id, partnerId: session.partner_id, at: now });
           return false;
         }
         // The provider is unreachable: keep the session (its own timeouts still apply) and try again later.
@@ -317,7 +317,7 @@ export function createOidcService(deps: GatewayDeps): OidcService {
       const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
       if (!sid && !sub) throw failed('logout_token names neither sid nor sub');
       const ended = sid ? await endSessionsByOidcSid(store.db, sid) : await endSessionsByOidcSub(store.db, sub!);
-      await insertAudit(store.db, { action: 'auth.backchannel_logout', details: { sessions: ended, by: sid ? 'sid' : 'sub' }, at: deps.now() });
+      await recordAudit(store.db, { action: 'auth.backchannel_logout', details: { sessions: ended, by: sid ? 'sid' : 'sub' }, at: deps.now() });
       return ended;
     },
   };

@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { GatewayDeps } from '../deps.js';
 import { clearCookie } from '../http/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import { signInWithPassword, throttledError } from './credentials.js';
 import { deviceCookieOf, field, formToken, nextTarget, originOf, previousCookieOf, rememberDevice, render, setSessionCookie } from './http.js';
 import type { OidcService } from './oidc.js';
@@ -73,7 +73,7 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     // The provider's URL needs the session's ID token: read it before the session row goes.
     const providerLogout = await oidc.endSessionUrl(s);
     await closeSession(deps.store.db, req.ctx.sessionCookie);
-    await insertAudit(deps.store.db, { action: 'auth.sign_out', accountId: s.account_id, partnerId: s.partner_id, ip: req.ip, requestId: req.ctx.id, at: deps.now() });
+    await recordAudit(deps.store.db, { action: 'auth.sign_out', actorAccountId: s.account_id, partnerId: s.partner_id, ip: req.ip, requestId: req.ctx.id, at: deps.now() });
     res.redirect(303, providerLogout ?? '/sso/signed-out');
   });
 

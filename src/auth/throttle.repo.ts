@@ -1,8 +1,6 @@
 /** Fixed-window counters in the `throttle` table, shared by every gateway instance on the store. */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { Db } from '../store/index.js';
 
 /**
  * Adds one to the counter of `key` in one statement (atomic on both stores) and returns the new count and

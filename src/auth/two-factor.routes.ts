@@ -8,7 +8,7 @@ import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import type { Account } from '../store/index.js';
 import { findAccountById } from '../accounts/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import { throttledError } from './credentials.js';
 import { deviceCookiesFor } from './device-cookie.js';
 import { deviceCookieOf, field, formToken, nextTarget, originOf, rememberDevice, render, renderSignedIn, setSessionCookie } from './http.js';
@@ -80,11 +80,11 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const account = await accountOf(session);
     const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
-      await insertAudit(db, { action: 'auth.totp_failed', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
+      await recordAudit(db, { action: 'auth.totp_failed', actorAccountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
       return showChallenge(req, res, 401, 'That code is not right, or was already used. Enter the current code from your app, or a recovery code.');
     }
     await attemptSucceeded(db, keys);
-    await insertAudit(db, { action: 'auth.totp_passed', accountId: account.id, partnerId: account.partner_id, details: { recoveryCode: result.usedRecoveryCode }, ...originOf(req), at: deps.now() });
+    await recordAudit(db, { action: 'auth.totp_passed', actorAccountId: account.id, partnerId: account.partner_id, details: { recoveryCode: result.usedRecoveryCode }, ...originOf(req), at: deps.now() });
     await completeSignIn(req, res, session, cookie);
     if (session.auth_method === 'password') rememberDevice(deps, res, session.email);
     res.redirect(303, nextTarget(deps, rdOf(req)));
@@ -136,7 +136,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
     // Whoever else holds a session of this account got it without the new factor: those sessions end.
     await endAccountSessions(db, account.id, session.id_hash);
-    await insertAudit(db, { action: 'auth.totp_enabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
+    await recordAudit(db, { action: 'auth.totp_enabled', actorAccountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
     // Forced enrolment right after the password: the sign-in is complete now (new id, so a new form token).
     const csrfToken = session.totp_pending ? await completeSignIn(req, res, session, cookie) : formToken(req);
     if (session.totp_pending && session.auth_method === 'password') rememberDevice(deps, res, session.email);
@@ -154,7 +154,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
       return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
     }
     await disableTotp(db, account.id);
-    await insertAudit(db, { action: 'auth.totp_disabled', accountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
+    await recordAudit(db, { action: 'auth.totp_disabled', actorAccountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
     renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', disabled: true });
   });
 

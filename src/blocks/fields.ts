@@ -4,6 +4,7 @@
  * Config validation, the SQL compiler and the block renderer all read this one table, so a field cannot be
  * valid in one place and unknown in another.
  */
+import { COMMISSION_STATUSES } from '../store/index.js';
 
 export type FieldType = 'enum' | 'id' | 'text' | 'money' | 'number' | 'date';
 
@@ -31,7 +32,6 @@ export interface SourceSpec {
   defaultSort: string;
 }
 
-export const commissionStatuses = ['pending', 'approved', 'paid', 'declined', 'refunded'] as const;
 export const commissionKinds = ['sale', 'refund', 'clawback'] as const;
 
 export const sources: Record<SourceName, SourceSpec> = {
@@ -39,7 +39,7 @@ export const sources: Record<SourceName, SourceSpec> = {
     table: 'commissions',
     partnerColumn: () => 'partner_id',
     fields: {
-      status: { column: 'status', type: 'enum', values: commissionStatuses, nullable: false, label: 'Status' },
+      status: { column: 'status', type: 'enum', values: COMMISSION_STATUSES, nullable: false, label: 'Status' },
       kind: { column: 'kind', type: 'enum', values: commissionKinds, nullable: false, label: 'Kind' },
       product: { column: 'product_id', type: 'id', nullable: true, label: 'Product' },
       promo_tool: { column: 'promo_tool_id', type: 'id', nullable: true, label: 'Promo tool' },

@@ -1,5 +1,5 @@
 /** Partners in id order, a page at a time, with what a group export shows (admin only: names and emails). */
-import type { Db } from './rollups.repo.js';
+import type { Db } from '../store/index.js';
 
 export async function readPartnersPage(db: Db, afterId: number, limit: number) {
   return db

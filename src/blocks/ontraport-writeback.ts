@@ -4,7 +4,7 @@
  * export: until it does, this inserts the same row into `ontraport_outbox` (object type 0 = contact) in the
  * caller's transaction, and the Ontraport outbox worker sends it. Swap the body for the real call when it lands.
  */
-import type { Db } from './rollups.repo.js';
+import type { Db } from '../store/index.js';
 
 const CONTACT_OBJECT = 0;
 

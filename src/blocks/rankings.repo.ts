@@ -5,7 +5,7 @@
  * to mark the viewer's own row).
  */
 import type { ProductRef } from './conditions.js';
-import type { Db } from './rollups.repo.js';
+import type { Db } from '../store/index.js';
 
 export type ScopeFilter = { ladder: string } | { programIds: number[] } | Record<string, never>;
 

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { whereSql, type CompileContext } from './compile.js';
 import { sources } from './fields.js';
 import type { RecordsBlock } from './model.js';
-import type { Db } from './rollups.repo.js';
+import type { Db } from '../store/index.js';
 
 export type RecordRow = Record<string, string | number | null>;
 

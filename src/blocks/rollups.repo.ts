@@ -3,13 +3,12 @@
  * per partner it runs on the `(partner_id, ...)` indexes; for every partner it is one GROUP BY feeding the
  * `rollup_values` snapshot (INSERT ... SELECT, no rows through Node).
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import { whereSql, type CompileContext } from './compile.js';
 import { sources } from './fields.js';
 import type { BoundRollup } from './model.js';
-
-export type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../store/index.js';
 
 function partnerColumn(rollup: BoundRollup): string {
   return `s.${sources[rollup.source].partnerColumn(rollup.referrer)}`;

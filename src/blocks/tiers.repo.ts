@@ -1,5 +1,5 @@
 /** Tier rules' queries: ladders, partners on a ladder (keyset pages), level changes, their audit. */
-import type { Db } from './rollups.repo.js';
+import type { Db } from '../store/index.js';
 
 export interface LadderLevel {
   id: number;
@@ -72,13 +72,6 @@ export async function insertUpgrade(
   row: { partner_id: number; tier_group: string; rule: string; from_program_id: number; to_program_id: number; to_level: number; value: number; ontraport_key: string | null; email_key: string | null; at: number },
 ): Promise<void> {
   await db.insertInto('tier_upgrades').values(row).execute();
-}
-
-export async function insertAudit(db: Db, row: { at: number; actor_account_id: number | null; partner_id: number; action: string; details: unknown }): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({ at: row.at, actor_account_id: row.actor_account_id, partner_id: row.partner_id, action: row.action, details_json: JSON.stringify(row.details), ip: null, request_id: null })
-    .execute();
 }
 
 export async function readPartnerLevel(db: Db, partnerId: number) {

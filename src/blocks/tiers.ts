@@ -9,6 +9,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import type { DataKeyring } from '../common/index.js';
+import { recordAudit } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
 import type { BlocksConfig, TierRule } from './model.js';
 import { formatValue } from './rankings.js';
@@ -78,7 +79,7 @@ async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: 
       const status = earlier.ontraport_key ? await writeBackStatus(trx, earlier.ontraport_key) : undefined;
       if (status !== 'queued') return 'moved back after an earlier upgrade to this level; left as is';
       if (!(await repo.movePartner(trx, p.id, change.from.programId, to.id, ctx.now))) return 'program changed meanwhile';
-      await repo.insertAudit(trx, { at: ctx.now, actor_account_id: ctx.actor, partner_id: p.id, action: 'tier.reapplied', details: { rule: change.rule, from: change.from, to: change.to } });
+      await recordAudit(trx, { at: ctx.now, actorAccountId: ctx.actor, partnerId: p.id, action: 'tier.reapplied', details: { rule: change.rule, from: change.from, to: change.to } });
       return 'reapplied';
     }
     if (!(await repo.movePartner(trx, p.id, change.from.programId, to.id, ctx.now))) return 'program changed meanwhile';
@@ -99,8 +100,8 @@ async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: 
       partner_id: p.id, tier_group: change.tierGroup, rule: change.rule, from_program_id: change.from.programId, to_program_id: to.id,
       to_level: to.level_order, value: change.value, ontraport_key: writeBack ? ontraportKey : null, email_key: p.email ? emailKey : null, at: ctx.now,
     });
-    await repo.insertAudit(trx, {
-      at: ctx.now, actor_account_id: ctx.actor, partner_id: p.id, action: 'tier.upgrade',
+    await recordAudit(trx, {
+      at: ctx.now, actorAccountId: ctx.actor, partnerId: p.id, action: 'tier.upgrade',
       details: {
         rule: change.rule, rollup: ctx.rule.rollup.name, value: change.value, threshold: ctx.rule.value, from: change.from, to: change.to,
         writeBack: writeBack ? 'queued' : 'skipped: no Ontraport id for the contact or the program', email: p.email ? 'queued' : 'skipped: no email address',

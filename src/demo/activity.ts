@@ -9,9 +9,9 @@ import type { BulkSink, Cell, TableWriter } from './bulk-sink.js';
 import { DEMO_CURRENCY, demoPromoTools, demoSubIds, firstNames, hostileContactName, hostileSubIds, lastNames, mailDomains } from './catalog.js';
 import { deriveSeed, mulberry32, type Rng } from './random.js';
 import { DAY, HOUR, PAYOUT_HOUR_MS, SECOND, firstSlugs, lastSlugs, type World } from './world.js';
+import { COMMISSION_STATUSES } from '../store/index.js';
 
 const PENDING = 0, APPROVED = 1, PAID = 2, DECLINED = 3, REFUNDED = 4;
-const STATUS = ['pending', 'approved', 'paid', 'declined', 'refunded'] as const;
 const SALE = 0, CLAWBACK = 1;
 const KIND = ['sale', 'clawback'] as const;
 const SUB_IDS: readonly string[] = [...demoSubIds, ...hostileSubIds];
@@ -313,7 +313,7 @@ export class ActivityWriter {
       r[4] = p.promo[j]! < 0 ? null : w.ids.promo_tools + p.promo[j]!;
       r[5] = p.sub[j]! < 0 ? null : SUB_IDS[p.sub[j]!]!;
       r[6] = KIND[p.kind[j]!]!;
-      r[7] = STATUS[p.status[j]!]!;
+      r[7] = COMMISSION_STATUSES[p.status[j]!]!;
       r[8] = p.amount[j]!;
       r[9] = DEMO_CURRENCY;
       r[10] = t;

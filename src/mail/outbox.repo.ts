@@ -1,8 +1,7 @@
 /** Email outbox rows. Only these functions touch `email_outbox`. */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, EmailOutbox } from '../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { EmailOutbox } from '../store/index.js';
+import type { Db } from '../store/index.js';
 
 /** What a sent row's parameters become. */
 export const SENT_PARAMS = '{}';

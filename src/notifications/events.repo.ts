@@ -3,10 +3,10 @@
  * database or the caller's transaction first, so an event is recorded in the same transaction as the change
  * it reports (a sync page, a payout) and never without it.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, PartnerEventKind, PartnerEventTable } from '../store/index.js';
+import type { Selectable } from 'kysely';
+import type { Db, PartnerEventKind, PartnerEventTable } from '../store/index.js';
 
-export type Db = Kysely<Database> | Transaction<Database>;
+export type { Db };
 
 export interface NewPartnerEvent {
   partnerId: number;

@@ -5,15 +5,15 @@
  * (`POST /sso/password`).
  */
 import type { Kysely } from 'kysely';
-import { AppError, randomToken, sha256, type DataKeyring } from '../common/index.js';
+import { AppError, sha256, type DataKeyring } from '../common/index.js';
 import { countAttempt, waitText, type SessionWithAccount } from '../auth/index.js';
+import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
 import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';
 import { validTimeZone } from './profile.js';
 import { queueContactUpdate } from '../ontraport/index.js';
 import { findAccount, findAccountIdByEmail, updateAccountEmail, updatePartnerPaypalEmail, updatePartnerTimeZone, findPartnerForChange } from './repos/profile.repo.js';
-import { findPendingToken, findTokenByHash, findTokenForUpdate, insertAudit, insertToken, markTokenUsed, retireTokens, type ConfirmPurpose } from './repos/settings.repo.js';
 import { requireReauth, type PasswordConfirmer } from './reauth.js';
 
 export interface SettingsDeps {
@@ -41,18 +41,10 @@ export interface Actor {
 
 export type ChangeKind = 'paypal' | 'login_email';
 
+type ConfirmPurpose = Extract<TokenPurpose, 'paypal_confirm' | 'email_confirm'>;
 const purposeOf: Record<ChangeKind, ConfirmPurpose> = { paypal: 'paypal_confirm', login_email: 'email_confirm' };
 const whatOf: Record<ChangeKind, string> = { paypal: 'PayPal email', login_email: 'sign-in email' };
 const confirmPathOf: Record<ChangeKind, string> = { paypal: '/partner-center/settings/paypal/confirm', login_email: '/partner-center/settings/email/confirm' };
-
-const EMAIL = /^[^\s@<>()[\]",;:\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-
-/** A trimmed email, or undefined when it cannot be one (no spaces, one @, a dotted domain, 254 characters at most). */
-export function parseEmail(raw: unknown): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const email = raw.trim();
-  return email.length <= 254 && EMAIL.test(email) ? email : undefined;
-}
 
 /** `n***@example.com`: enough for the owner to recognise, not enough to harvest. */
 export function maskEmail(email: string): string {
@@ -109,7 +101,7 @@ async function throttleChangeRequest(d: SettingsDeps, accountId: number, newValu
 export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner: PartnerProfile, kind: ChangeKind, input: { email: unknown; currentPassword: unknown }): Promise<{ sentTo: string }> {
   const field = kind === 'paypal' ? 'paypal_email' : 'login_email';
   const label = kind === 'paypal' ? 'New PayPal email' : 'New sign-in email';
-  const parsed = parseEmail(input.email);
+  const parsed = enteredEmail(input.email);
   if (!parsed) throw fieldError(field, `${label}: enter an address like name@example.com.`);
   const newValue = kind === 'login_email' ? parsed.toLowerCase() : parsed;
   const account = await findAccount(d.db, actor.session.account_id);
@@ -122,13 +114,11 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
   const owner = kind === 'login_email' ? await findAccountIdByEmail(d.db, newValue) : undefined;
   const addressInUse = owner !== undefined && owner !== account.id;
 
-  const raw = randomToken(32);
-  const expiresAt = now + d.tokenTtlMinutes * 60_000;
   const noticeTo = kind === 'paypal' ? (partner.paypalEmail ?? account.email) : account.email;
   await d.db.transaction().execute(async (trx) => {
-    await retireTokens(trx, account.id, purposeOf[kind], now);
+    await expireAccountTokens(trx, account.id, purposeOf[kind], now);
     const payload: ChangePayload = { partnerId: partner.id, newValue };
-    const tokenId = await insertToken(trx, { tokenHash: sha256(raw), purpose: purposeOf[kind], accountId: account.id, payloadJson: JSON.stringify(payload), now, expiresAt });
+    const { raw, id: tokenId } = await issueToken(trx, { purpose: purposeOf[kind], accountId: account.id, ttlMs: d.tokenTtlMinutes * 60_000, payload, now });
     const common = { what: whatOf[kind], partnerName: partner.displayName };
     await queueEmail(
       trx,
@@ -154,7 +144,7 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
       },
       now,
     );
-    await insertAudit(trx, {
+    await recordAudit(trx, {
       at: now,
       actorAccountId: account.id,
       partnerId: partner.id,
@@ -180,16 +170,11 @@ function readPayload(json: string | null): ChangePayload | undefined {
   }
 }
 
-function validRaw(raw: unknown): raw is string {
-  return typeof raw === 'string' && raw.length > 0 && raw.length <= 200;
-}
-
 /** What a confirmation link would change, without using it (for the confirmation page). */
 export async function peekEmailChange(d: SettingsDeps, actor: Actor, kind: ChangeKind, raw: unknown): Promise<{ newValue: string; expiresAt: number }> {
-  if (!validRaw(raw)) throw tokenInvalid(kind);
-  const row = await findTokenByHash(d.db, sha256(raw));
+  const row = await peekToken(d.db, raw, purposeOf[kind], d.now());
   const payload = readPayload(row?.payload_json ?? null);
-  if (!row || row.purpose !== purposeOf[kind] || row.used_at !== null || row.expires_at <= d.now() || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
+  if (!row || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
     throw tokenInvalid(kind);
   }
   return { newValue: payload.newValue, expiresAt: row.expires_at };
@@ -200,15 +185,14 @@ export async function peekEmailChange(d: SettingsDeps, actor: Actor, kind: Chang
  * address and (PayPal) the Ontraport write-back. The link works only for the account that asked for it.
  */
 export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: ChangeKind, raw: unknown): Promise<{ newValue: string }> {
-  if (!validRaw(raw)) throw tokenInvalid(kind);
   const now = d.now();
   return d.db.transaction().execute(async (trx) => {
-    const row = await findTokenForUpdate(trx, sha256(raw), d.storeKind);
+    // A link of another account or partner is refused by the throw, which also rolls its use back.
+    const row = await consumeToken(trx, d.storeKind, raw, purposeOf[kind], now);
     const payload = readPayload(row?.payload_json ?? null);
-    if (!row || row.purpose !== purposeOf[kind] || row.used_at !== null || row.expires_at <= now || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
+    if (!row || row.account_id === null || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
       throw tokenInvalid(kind);
     }
-    if (!(await markTokenUsed(trx, row.id, now))) throw tokenInvalid(kind);
     const account = await findAccount(trx, row.account_id);
     const partner = await findPartnerForChange(trx, actor.partnerId);
     if (!account || !partner) throw tokenInvalid(kind);
@@ -236,7 +220,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
         now,
       );
     }
-    await insertAudit(trx, {
+    await recordAudit(trx, {
       at: now,
       actorAccountId: account.id,
       partnerId: partner.id,
@@ -254,7 +238,7 @@ export async function pendingChanges(d: SettingsDeps, accountId: number): Promis
   const now = d.now();
   const out: PendingChange[] = [];
   for (const kind of ['paypal', 'login_email'] as ChangeKind[]) {
-    const row = await findPendingToken(d.db, accountId, purposeOf[kind], now);
+    const row = await pendingToken(d.db, accountId, purposeOf[kind], now);
     const payload = readPayload(row?.payload_json ?? null);
     if (row && payload) out.push({ kind, newValue: payload.newValue, expiresAt: row.expires_at });
   }
@@ -269,7 +253,7 @@ export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown
   const now = d.now();
   await d.db.transaction().execute(async (trx) => {
     await updatePartnerTimeZone(trx, actor.partnerId, zone, now);
-    await insertAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.time_zone_changed', details: { to: zone }, ip: actor.ip, requestId: actor.requestId });
+    await recordAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.time_zone_changed', details: { to: zone }, ip: actor.ip, requestId: actor.requestId });
   });
   return zone;
 }

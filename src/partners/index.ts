@@ -14,7 +14,7 @@ export { partnerProfileOf, timeZoneNames, validTimeZone, type PartnerProfile } f
 export { MAX_PAGE, type PageRequest, type Paged } from './paging.js';
 export { buildDashboard, monthOf, moneyTotals, type Dashboard, type MoneyTotals, type PeriodActivity } from './dashboard.js';
 export { tierStatus, type TierStatus, type TierRequirement, type TierRequirementSource } from './tiers.js';
-export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, commissionStatuses, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
+export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
 export { conversionOf, type Conversion } from './conversion.js';
 export { dataFreshness, freshnessLabel, type Freshness } from './freshness.js';
@@ -22,7 +22,7 @@ export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type 
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolsFor, promoToolView, type PromoToolView } from './promo-tools.js';
 export {
-  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, parseEmail, maskEmail,
+  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, maskEmail,
   type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
 } from './account-settings.js';
 export {

@@ -8,7 +8,6 @@ import { listCommissions, periodCommissionStats, saleCountsByContact, type Commi
 import { activeOpenOrderTotals, findProduct, listActiveOpenOrders, type OpenOrderRow } from './repos/catalog.repo.js';
 import { allTimeTotalsByStatus, moneyTotals, type MoneyTotals } from './dashboard.js';
 
-export const commissionStatuses: CommissionStatus[] = ['pending', 'approved', 'paid', 'declined', 'refunded'];
 
 export interface ReferredContact {
   id: number;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import type { Database } from '../store/index.js';
 import { neutraliseFormula } from '../reports/formula-guard.js';
 import { approvedUnpaidCommissions, insertMassPayBatch, type ApprovedCommission, type NewMassPayItem } from './payouts.repo.js';
@@ -87,8 +87,8 @@ export async function recordMassPayBatch(db: Kysely<Database>, plan: MassPayPlan
   for (const p of plan.payees) p.itemKey = `${batchKey}-${p.partnerId}`;
   await db.transaction().execute(async (trx) => {
     await insertMassPayBatch(trx, { batchKey, currency: plan.currency, createdBy: who.accountId, now: who.now, items: plan.payees });
-    await insertAudit(trx, {
-      action: 'payouts.masspay_batch', accountId: who.accountId, partnerId: null, at: who.now, requestId: who.requestId,
+    await recordAudit(trx, {
+      action: 'payouts.masspay_batch', actorAccountId: who.accountId, partnerId: null, at: who.now, requestId: who.requestId,
       details: { batch: batchKey, currency: plan.currency, thresholdCents: who.threshold, payees: plan.payees.length, totalCents: plan.payees.reduce((s, p) => s + p.amountCents, 0) },
     });
   });

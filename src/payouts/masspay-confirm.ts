@@ -12,7 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../common/index.js';
-import { insertAudit } from '../accounts/index.js';
+import { recordAudit } from '../accounts/index.js';
 import type { Database } from '../store/index.js';
 import { recordEvents } from '../notifications/events.repo.js';
 import { parsePaypalResult, type PaypalResultRow } from './masspay-result.js';
@@ -107,8 +107,8 @@ export async function confirmMasspay(db: Kysely<Database>, input: ConfirmMasspay
         input.onProgress?.(++done, parsed.rows.length);
       }
       await markBatchesConfirmed(trx, [...batches], now);
-      await insertAudit(trx, {
-        action: 'payouts.masspay_confirm', accountId: input.actor.accountId, partnerId: null, at: now, requestId: input.actor.requestId ?? null,
+      await recordAudit(trx, {
+        action: 'payouts.masspay_confirm', actorAccountId: input.actor.accountId, partnerId: null, at: now, requestId: input.actor.requestId ?? null,
         details: { rows: result.rows, recorded: result.recorded.length, alreadyRecorded: result.alreadyRecorded.length, notPaid: result.notPaid.length, conflicts: result.conflicts.length, totalCents: result.recorded.reduce((s, x) => s + x.amountCents, 0) },
       });
       if (input.dryRun) throw new DryRunRollback();

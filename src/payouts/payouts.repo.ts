@@ -2,10 +2,10 @@
  * The only payouts code that touches kysely: payouts, MassPay batches and items, and the commissions a payout
  * covers. Functions take the database or the caller's transaction first.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, MassPayItemTable, Payout } from '../store/index.js';
+import type { Selectable } from 'kysely';
+import type { Db, MassPayItemTable, Payout } from '../store/index.js';
 
-export type Db = Kysely<Database> | Transaction<Database>;
+export type { Db };
 
 export interface NewPayout {
   partnerId: number;

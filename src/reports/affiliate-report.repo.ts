@@ -7,16 +7,14 @@
  * Amounts are grouped by currency too; clicks and leads carry the partner's program currency.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from '../store/index.js';
+import { commissionCases, type Database } from '../store/index.js';
 import type { QueryColumn, ReportQuery, ReportScope } from './report-queries.repo.js';
 
 export type ReportGrouping = 'date' | 'promo' | 'subid';
 
 export const BUCKET_MS = 15 * 60 * 1000;
 
-const SALES = sql.raw(`case when c.kind = 'sale' and c.status <> 'declined' then 1 else 0 end`);
-const EARNED = sql.raw(`case when c.kind in ('sale', 'clawback') and c.status in ('approved', 'paid') then c.amount_cents else 0 end`);
-const PENDING = sql.raw(`case when c.status = 'pending' then c.amount_cents else 0 end`);
+const { sales: SALES, earned: EARNED, pending: PENDING } = commissionCases('c');
 
 /**
  * Facts as rows `(k, currency, clicks, leads, sales, earned, pending)`, one per visit / lead / commission, where

@@ -13,6 +13,7 @@ import { Readable, pipeline, type Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { planMassPay, recordMassPayBatch, type MassPayOptions, type MassPaySkippedPartner } from '../payouts/index.js';
 import { centsToDecimal } from '../common/index.js';
+import { recordAudit } from '../accounts/index.js';
 import type { Database } from '../store/index.js';
 import { csvStringifier, firstBytes } from './csv-stream.js';
 import { neutraliseFormula } from './formula-guard.js';
@@ -34,10 +35,7 @@ export async function recordMassPayExport(
   db: Kysely<Database>,
   e: { accountId: number; at: number; requestId: string; threshold: number; currency: string },
 ): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({ at: e.at, actor_account_id: e.accountId, partner_id: null, action: 'export.masspay', details_json: JSON.stringify({ currency: e.currency, thresholdCents: e.threshold }), ip: null, request_id: e.requestId })
-    .execute();
+  await recordAudit(db, { at: e.at, actorAccountId: e.accountId, action: 'export.masspay', details: { currency: e.currency, thresholdCents: e.threshold }, requestId: e.requestId });
 }
 
 

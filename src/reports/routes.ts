@@ -13,11 +13,11 @@ import { IANAZone } from 'luxon';
 import { AppError, decimalToCents, invalidField, parseDateRange, parseUrlId } from '../common/index.js';
 import { partnerIdOf, requireAdmin } from '../auth/index.js';
 import type { GatewayDeps } from '../deps.js';
-import type { CommissionStatus } from '../store/index.js';
+import { COMMISSION_STATUSES, type CommissionStatus } from '../store/index.js';
 import { exportFileName, MAX_PAGE_SIZE, openCsvExport, REPORT_NAMES, reportPage, type ReportName, type ReportRequest } from './export.service.js';
 import { massPayExport, massPaySkippedExport, recordMassPayExport } from './masspay.js';
 
-const STATUSES: readonly CommissionStatus[] = ['pending', 'approved', 'paid', 'declined', 'refunded'];
+const STATUSES: readonly CommissionStatus[] = COMMISSION_STATUSES;
 const GROUPINGS = ['date', 'promo', 'subid'] as const;
 /** A download whose client reads nothing for this long is dropped (it would hold a database connection). */
 const STALL_TIMEOUT_MS = 120_000;

@@ -6,10 +6,9 @@
  * Kysely's own recipe for this ("splitting query building and execution") compiles once and runs the
  * CompiledQuery; this adds the binding of new values.
  */
-import { CompiledQuery, type Compilable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './tables.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from './db.js';
 
 const marker = (i: number) => `\u0000partnergate-value-${i}\u0000`;
 

@@ -15,4 +15,6 @@ export { isCorruptionError } from './sqlite-file.js';
 export { buildSqliteFile, buildingPathOf, type BuildStage } from './build.js';
 export { backupSqlite, checkStore, type CheckResult, type StoreCheck } from './check.js';
 export type * from './tables.js';
+export type { Db } from './db.js';
+export { COMMISSION_STATUSES, EARNED_KINDS, EARNED_STATUSES, commissionCases } from './commission-rules.js';
 export type { Kysely, Transaction } from 'kysely';

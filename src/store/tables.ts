@@ -4,6 +4,7 @@
  * Records that come from Ontraport keep its id in `ontraport_id` (null for rows made here, e.g. demo data
  * without a source); Partnergate's own `id` is what every foreign key uses.
  */
+import type { CommissionStatus } from './commission-rules.js';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type {
   AccountTable,
@@ -111,7 +112,7 @@ export interface PurchaseTable {
   synced_at: Ms | null;
 }
 
-export type CommissionStatus = 'pending' | 'approved' | 'paid' | 'declined' | 'refunded';
+export type { CommissionStatus };
 /** sale: earned on a purchase; refund: the sale was refunded before payout (amount reduced);
  *  clawback: refunded after payout, a negative commission deducted from future earnings. */
 export type CommissionKind = 'sale' | 'refund' | 'clawback';

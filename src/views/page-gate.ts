@@ -8,9 +8,10 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { enabledPages, type PartnerCenterPage } from '../partners/index.js';
+import type { ReportName } from '../reports/index.js';
 
-/** The page whose rows each export and report API serves (names as in src/reports REPORT_NAMES). */
-const PAGE_OF_REPORT: Readonly<Record<string, PartnerCenterPage>> = {
+/** The page whose rows each export and report API serves: one entry per report name of src/reports. */
+const PAGE_OF_REPORT: Readonly<Record<ReportName, PartnerCenterPage>> = {
   commissions: 'commissions',
   refunds: 'earnings',
   payments: 'earnings',
@@ -22,7 +23,7 @@ const PAGE_OF_REPORT: Readonly<Record<string, PartnerCenterPage>> = {
 /** `/exports/<name>.csv` and `/api/reports/<name>`: the page of that report, if it names one. */
 function pageOfReportPath(segments: string[]): PartnerCenterPage | undefined {
   const name = segments[1] === 'exports' ? segments[2]?.replace(/\.csv$/, '') : segments[1] === 'api' && segments[2] === 'reports' ? segments[3] : undefined;
-  return name !== undefined && Object.hasOwn(PAGE_OF_REPORT, name) ? PAGE_OF_REPORT[name] : undefined;
+  return name !== undefined && Object.hasOwn(PAGE_OF_REPORT, name) ? PAGE_OF_REPORT[name as ReportName] : undefined;
 }
 
 /**

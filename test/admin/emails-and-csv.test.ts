@@ -1,6 +1,6 @@
 /** Email checks and the CSV reader of partner lists: tables of named cases. */
 import { expect } from 'chai';
-import { checkEmail as normaliseEmail, parseCsv } from '../../src/accounts/index.js';
+import { checkEmail, parseCsv } from '../../src/accounts/index.js';
 
 describe('admin: email addresses as partner identities', () => {
   const ok: Array<[string, string]> = [
@@ -13,7 +13,7 @@ describe('admin: email addresses as partner identities', () => {
   ];
   for (const [name, input] of ok) {
     it(`accepts ${name}`, () => {
-      const r = normaliseEmail(input);
+      const r = checkEmail(input);
       expect(r.ok, JSON.stringify(r)).to.equal(true);
       if (r.ok) expect(r.email).to.equal(input.trim().toLowerCase());
     });
@@ -35,7 +35,7 @@ describe('admin: email addresses as partner identities', () => {
   ];
   for (const [name, input, reason] of bad) {
     it(`refuses ${name}, saying why`, () => {
-      const r = normaliseEmail(input);
+      const r = checkEmail(input);
       expect(r.ok).to.equal(false);
       if (!r.ok) expect(r.reason).to.match(reason);
     });

@@ -1,8 +1,7 @@
 /** Administrator account rows: the only place the admin-accounts commands touch kysely. */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Account, Database } from '../../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { Account } from '../../store/index.js';
+import type { Db } from '../../store/index.js';
 
 export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
   return db.selectFrom('accounts').selectAll().where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
@@ -38,18 +37,3 @@ export async function disableAccount(db: Db, id: number, now: number): Promise<v
   await db.updateTable('accounts').set({ disabled_at: now }).where('id', '=', id).execute();
 }
 
-/** Voids every unused one-time link of the account (set-password and reset alike). */
-export async function voidOneTimeTokens(db: Db, accountId: number, now: number): Promise<number> {
-  const r = await db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
-export async function deleteSessions(db: Db, accountId: number): Promise<number> {
-  const r = await db.deleteFrom('sessions').where('account_id', '=', accountId).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
-
-export async function insertAudit(db: Db, row: { accountId: number; action: string; details: Record<string, unknown>; now: number }): Promise<void> {
-  // The subject account goes in details: actor_account_id names who acted, and the CLI is nobody's session.
-  await db.insertInto('audit_log').values({ at: row.now, actor_account_id: null, partner_id: null, action: row.action, details_json: JSON.stringify({ accountId: row.accountId, ...row.details }), ip: null, request_id: null }).execute();
-}

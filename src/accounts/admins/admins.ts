@@ -5,15 +5,26 @@
  * sign-in code makes every administrator enrol at the first sign-in (`totpRequiredFor` in src/auth).
  */
 import { AppError } from '../../common/index.js';
-import { normaliseEmail } from '../accounts.js';
+import { normaliseEmail } from '../email.js';
 import { hashPassword, passwordProblem } from '../passwords.js';
 import { queueEmails } from '../../mail/index.js';
 import type { Account, Database, Transaction } from '../../store/index.js';
 import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from '../credentials/set-password.js';
 import type { CredentialsDeps } from '../credentials/types.js';
+import { recordAudit } from '../audit.js';
+import { expireTokensOf } from '../one-time-tokens.js';
+import { deleteAccountSessions } from '../sessions.repo.js';
 import * as repo from './admins.repo.js';
 
 export { listAdmins, type AdminRow } from './admins.repo.js';
+
+/**
+ * The subject account goes in the audit details: `actor_account_id` names who acted, and the CLI is nobody's
+ * session.
+ */
+function adminDetails(accountId: number, details: Record<string, unknown>): Record<string, unknown> {
+  return { accountId, ...details };
+}
 
 export const ADMIN_INVITE_TEMPLATE = 'admin-invite';
 /** Outbox keys of invitations (the outbox clears a row's parameters, link included, once it is sent). */
@@ -67,7 +78,7 @@ export async function createAdmin(deps: Deps, input: { email: string; password: 
     const existing = await repo.findAccountByEmail(trx, email);
     if (existing) throw taken(existing);
     const accountId = await repo.insertAdminAccount(trx, { email, passwordHash: hash, now });
-    await repo.insertAudit(trx, { accountId, action: 'admin.created', details: { email, by: 'cli' }, now });
+    await recordAudit(trx, { action: 'admin.created', details: adminDetails(accountId, { email, by: 'cli' }), at: now });
     return { accountId: dryRun ? null : accountId, email, outcome: 'created', dryRun };
   });
 }
@@ -92,7 +103,7 @@ export async function inviteAdmin(deps: Deps, input: { email: string; dryRun?: b
       template: ADMIN_INVITE_TEMPLATE,
       params: { email, setPasswordUrl: setPasswordLinkFor(deps.config, token), signInUrl: `${origin}/sso/sign-in`, validDays: Math.round((ttlMs / 86_400_000) * 10) / 10 },
     }], now);
-    await repo.insertAudit(trx, { accountId, action: 'admin.invited', details: { email, by: 'cli', created: !existing }, now });
+    await recordAudit(trx, { action: 'admin.invited', details: adminDetails(accountId, { email, by: 'cli', created: !existing }), at: now });
     return { accountId: dryRun && !existing ? null : accountId, email, outcome: 'invited', dryRun };
   });
 }
@@ -106,9 +117,9 @@ export async function disableAdmin(deps: Deps, input: { email: string; dryRun?: 
     if (!account || account.role !== 'admin') throw new AppError('request.invalid_field', `email: no administrator ${email}`, { field: 'email' });
     if (account.disabled_at !== null) return { accountId: account.id, email, outcome: 'already_disabled', dryRun };
     await repo.disableAccount(trx, account.id, now);
-    const links = await repo.voidOneTimeTokens(trx, account.id, now);
-    const sessionsEnded = await repo.deleteSessions(trx, account.id);
-    await repo.insertAudit(trx, { accountId: account.id, action: 'admin.disabled', details: { email, links, sessions: sessionsEnded, by: 'cli' }, now });
+    const links = await expireTokensOf(trx, [account.id], now);
+    const sessionsEnded = await deleteAccountSessions(trx, account.id);
+    await recordAudit(trx, { action: 'admin.disabled', details: adminDetails(account.id, { email, links, sessions: sessionsEnded, by: 'cli' }), at: now });
     return { accountId: account.id, email, outcome: 'disabled', dryRun, sessionsEnded };
   });
 }

@@ -1,12 +1,9 @@
 /**
- * Queries behind issuing, resending and revoking partner credentials. Only these functions touch `accounts`,
- * `partners` and `one_time_tokens` for the admin CLI. Lists of ids are read in chunks: SQLite and PostgreSQL cap
+ * Queries behind issuing, resending and revoking partner credentials (the `accounts` and `partners` rows;
+ * tokens go through one-time-tokens.ts, sessions through sessions.repo.ts, the audit log through audit.ts). Lists of ids are read in chunks: SQLite and PostgreSQL cap
  * the number of bound parameters, and a migration may name 100,000 partners.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../store/index.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../store/index.js';
 
 export const ID_CHUNK = 500;
 
@@ -109,24 +106,6 @@ export async function bumpCredentialsVersions(db: Db, accountIds: readonly numbe
   }
 }
 
-/** Voids the unused set-password links of these accounts (fresh ones are about to be issued). */
-export async function expireSetPasswordTokens(db: Db, accountIds: readonly number[], now: number): Promise<void> {
-  for (const part of chunks(accountIds)) {
-    if (part.length) await db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', 'in', part).where('purpose', '=', 'set_password').where('used_at', 'is', null).execute();
-  }
-}
-
-export async function insertSetPasswordTokens(db: Db, rows: ReadonlyArray<{ accountId: number; tokenHash: string }>, now: number, expiresAt: number): Promise<void> {
-  for (const part of chunks(rows, 200)) {
-    if (part.length) {
-      await db
-        .insertInto('one_time_tokens')
-        .values(part.map((r) => ({ token_hash: r.tokenHash, purpose: 'set_password' as const, account_id: r.accountId, payload_json: null, created_at: now, expires_at: expiresAt, used_at: null })))
-        .execute();
-    }
-  }
-}
-
 /** Moves the account to the next generation of its credentials email; returns the new version. */
 export async function bumpCredentialsVersion(db: Db, accountId: number): Promise<number> {
   await db.updateTable('accounts').set((eb) => ({ credentials_version: eb('credentials_version', '+', 1) })).where('id', '=', accountId).execute();
@@ -134,29 +113,8 @@ export async function bumpCredentialsVersion(db: Db, accountId: number): Promise
   return r.credentials_version;
 }
 
-/** Makes every unused set-password link of the account useless (a fresh one is about to be sent, or none). */
-export async function invalidateSetPasswordTokens(db: Db, accountId: number, now: number): Promise<number> {
-  const r = await db
-    .updateTable('one_time_tokens')
-    .set({ used_at: now })
-    .where('account_id', '=', accountId)
-    .where('purpose', '=', 'set_password')
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
 export async function setAccountDisabled(db: Db, accountId: number, disabledAt: number | null): Promise<void> {
   await db.updateTable('accounts').set({ disabled_at: disabledAt }).where('id', '=', accountId).execute();
-}
-
-export async function deleteAccountSessions(db: Db, accountId: number): Promise<number> {
-  const r = await db.deleteFrom('sessions').where('account_id', '=', accountId).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
-
-export async function insertAudit(db: Db, row: { partnerId: number; action: string; details: Record<string, unknown>; now: number }): Promise<void> {
-  await db.insertInto('audit_log').values({ at: row.now, actor_account_id: null, partner_id: row.partnerId, action: row.action, details_json: JSON.stringify(row.details), ip: null, request_id: null }).execute();
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Transaction } from 'kysely';
 import { findEmails, queueEmails } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
-import { normaliseEmail, sharedEmails } from './emails.js';
+import { checkEmail, sharedEmails } from '../email.js';
 import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from './set-password.js';
 import {
   CREDENTIALS_TEMPLATE, RunAborted, credentialsEmailKey, tally, type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
@@ -92,7 +92,7 @@ function decide(row: repo.PartnerCredentialRow, owners: Map<string, { id: number
   if (row.partner_status !== 'active') return { ...base, outcome: 'skipped', reason: 'partner is inactive in Ontraport' };
   if (row.disabled_at !== null) return { ...base, accountId: row.account_id!, outcome: 'skipped', reason: 'account revoked; `credentials resend --reinstate` gives access back' };
   if (row.account_id !== null && row.account_email !== null) return { accountId: row.account_id, to: row.account_email };
-  const check = normaliseEmail(row.contact_email);
+  const check = checkEmail(row.contact_email);
   if (!check.ok) return { ...base, outcome: 'failed', reason: check.reason };
   const sharers = ctx.sharedEmails.get(check.email) ?? [];
   if (sharers.length > 1) {
@@ -119,7 +119,7 @@ async function runBatch(ids: number[], ctx: BatchContext, opts: IssueOptions): P
     await db.transaction().execute(async (trx) => {
       const rowsById = new Map((await repo.loadPartnerCredentialRows(trx, ids)).map((r) => [r.partner_id, r]));
       const results = new Map<number, CredentialRow>();
-      const emails = ids.map((id) => normaliseEmail(rowsById.get(id)?.contact_email)).flatMap((c) => (c.ok ? [c.email] : []));
+      const emails = ids.map((id) => checkEmail(rowsById.get(id)?.contact_email)).flatMap((c) => (c.ok ? [c.email] : []));
       const owners = new Map((await repo.accountsByEmail(trx, emails)).map((a) => [a.email, a]));
       const ready: Array<{ row: repo.PartnerCredentialRow; accountId?: number; to: string; create?: string }> = [];
       for (const id of ids) {

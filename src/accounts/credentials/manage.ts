@@ -9,6 +9,9 @@
 import type { Transaction } from 'kysely';
 import { processEmailOutbox } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
+import { recordAudit } from '../audit.js';
+import { expireAccountTokens } from '../one-time-tokens.js';
+import { deleteAccountSessions } from '../sessions.repo.js';
 import * as repo from './credentials.repo.js';
 import { queueCredentialsEmails } from './issue.js';
 import { RunAborted, accountIdOfKey, credentialsEmailKey, type CredentialRow, type CredentialsDeps, type EmailVariant } from './types.js';
@@ -69,7 +72,7 @@ export async function resendCredentials(deps: CredentialsDeps, partnerIds: reado
     await queueCredentialsEmails(trx, { deps, now, ttlMs, variant: opts.variant ?? {} }, [
       { accountId: row.account_id, to: row.account_email, key: credentialsEmailKey(row.account_id, version), firstName: row.first_name, lastName: row.last_name },
     ]);
-    await repo.insertAudit(trx, { partnerId: row.partner_id, action: 'credentials.resent', details: { version, reinstated: row.disabled_at !== null, by: opts.actor ?? 'cli' }, now });
+    await recordAudit(trx, { partnerId: row.partner_id, action: 'credentials.resent', details: { version, reinstated: row.disabled_at !== null, by: opts.actor ?? 'cli' }, at: now });
     return { ...base, accountId: row.account_id, outcome: 'queued' };
   });
 }
@@ -80,9 +83,9 @@ export async function revokeCredentials(deps: CredentialsDeps, partnerIds: reado
     if (row.account_id === null) return { ...base, outcome: 'skipped', reason: 'no account' };
     if (row.disabled_at !== null) return { ...base, accountId: row.account_id, outcome: 'skipped', reason: 'already revoked' };
     await repo.setAccountDisabled(trx, row.account_id, now);
-    const links = await repo.invalidateSetPasswordTokens(trx, row.account_id, now);
-    const sessions = await repo.deleteAccountSessions(trx, row.account_id);
-    await repo.insertAudit(trx, { partnerId: row.partner_id, action: 'credentials.revoked', details: { links, sessions, by: opts.actor ?? 'cli' }, now });
+    const links = await expireAccountTokens(trx, row.account_id, 'set_password', now);
+    const sessions = await deleteAccountSessions(trx, row.account_id);
+    await recordAudit(trx, { partnerId: row.partner_id, action: 'credentials.revoked', details: { links, sessions, by: opts.actor ?? 'cli' }, at: now });
     return { ...base, accountId: row.account_id, outcome: 'revoked' };
   });
 }

@@ -12,7 +12,7 @@ import { AppError } from '../../common/index.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
-import { normaliseEmail } from './emails.js';
+import { checkEmail } from '../email.js';
 import type { CredentialRow } from './types.js';
 
 export function parseCsv(text: string): string[][] {
@@ -88,7 +88,7 @@ export async function resolvePartnerList(db: Kysely<Database>, csvText: string, 
     const reject = (reason: string, partnerId: number | null = null) => rejected.push({ partnerId, source, email: rawEmail || null, outcome: 'failed', reason });
     let email: string | undefined;
     if (rawEmail) {
-      const check = normaliseEmail(rawEmail);
+      const check = checkEmail(rawEmail);
       if (!check.ok) {
         reject(check.reason);
         continue;

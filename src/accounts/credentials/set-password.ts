@@ -4,8 +4,7 @@
  * older unused links; `/sso/set-password?token=` (src/auth) consumes it once. The link's origin is the partner center's: in situation 3
  * it has its own host, and the link must open there so the session cookie is set for that host.
  */
-import { randomToken, sha256 } from '../../common/index.js';
-import * as repo from './credentials.repo.js';
+import { expireTokensOf, issueTokens } from '../one-time-tokens.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/index.js';
 
@@ -17,10 +16,8 @@ import type { Database } from '../../store/index.js';
  * @returns raw token by account id
  */
 export async function issueSetPasswordTokens(db: Kysely<Database> | Transaction<Database>, accountIds: readonly number[], ttlMs: number, now = Date.now()): Promise<Map<number, string>> {
-  const raw = new Map(accountIds.map((id) => [id, randomToken(32)]));
-  await repo.expireSetPasswordTokens(db, accountIds, now);
-  await repo.insertSetPasswordTokens(db, [...raw].map(([accountId, token]) => ({ accountId, tokenHash: sha256(token) })), now, now + ttlMs);
-  return raw;
+  await expireTokensOf(db, accountIds, now, 'set_password');
+  return issueTokens(db, { purpose: 'set_password', accountIds, ttlMs, now });
 }
 
 /**

@@ -4,11 +4,11 @@
  * update of `next_attempt_at`), and marked done by the statement that follows Ontraport's confirmation.
  * Rows of one record are sent in the order they were queued: a later change waits for an earlier one.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, OntraportOutboxTable } from '../../store/tables.js';
+import { sql } from 'kysely';
+import type { OntraportOutboxTable } from '../../store/tables.js';
 import type { Selectable } from 'kysely';
+import type { Db } from '../../store/index.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 export type OutboxRow = Selectable<OntraportOutboxTable>;
 
 export async function insertOutboxRow(

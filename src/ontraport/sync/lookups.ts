@@ -3,8 +3,7 @@
  * referral code, which is the partner's Ontraport contact id (what `freferrer`, `oprid` and commission
  * records hold).
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../store/tables.js';
+import type { Db } from '../../store/index.js';
 
 export interface RefNeeds {
   programs?: Iterable<number | null>;
@@ -25,8 +24,6 @@ export interface PartnerRef {
   programId: number;
   currency: string;
 }
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export class Lookups {
   constructor(

@@ -6,11 +6,10 @@
  * to (a program with partners, a contact that is a partner or bought a stored purchase, a commission already
  * in a payout), which are kept and reported.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../store/tables.js';
+import { sql, type Kysely } from 'kysely';
+import type { Db } from '../../store/index.js';
 
 export type MirrorTable = 'programs' | 'contacts' | 'products' | 'purchases' | 'commissions' | 'open_orders' | 'promo_tools';
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** Insert-or-update rows by `ontraport_id`; `updateColumns` are overwritten on conflict. */
 export async function upsertMirrored(trx: Db, table: MirrorTable, rows: ReadonlyArray<Record<string, unknown>>, updateColumns: readonly string[]): Promise<void> {

@@ -9,8 +9,7 @@
  * - A write-back still queued in the outbox (e.g. a new PayPal address) wins over the value read from
  *   Ontraport until it has been sent, so the sync does not undo a partner's change.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../store/tables.js';
+import { sql } from 'kysely';
 import { gt, or } from '../conditions.js';
 import { ObjectType, type BaseRecord } from '../types.js';
 import { pendingOutboxFields } from '../outbox/repository.js';
@@ -18,8 +17,7 @@ import { mapEach, mirrorHelpers, optionalIdOrNull } from './catalog-specs.js';
 import { MalformedRecord, optionalId, optionalText, optionalTime, optionTranslator, describeMapping, recordId, requiredId, resolveFields, SchemaMismatch } from './fields.js';
 import { upsertMirrored } from './mirror-repository.js';
 import type { PageContext, PreparedSpec, SyncObjectSpec } from './types.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../store/index.js';
 
 interface PartnerUpsert {
   contactOntraportId: number;

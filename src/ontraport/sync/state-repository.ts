@@ -7,11 +7,8 @@
  *   whole seconds, is kept in the progress for the checkpoint.
  * - `stats_json`: `{ progress }` of the run in progress and `{ lastRun }`, the summary of the last finished one.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../store/tables.js';
 import type { ObjectSyncSummary, SkippedRecord, SyncKind } from './types.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../../store/index.js';
 
 export interface RunProgress {
   fetched: number;

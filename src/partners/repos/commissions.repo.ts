@@ -3,7 +3,7 @@
  * so each query runs on an index that starts with `partner_id` (see the initial migration and 0500).
  */
 import { sql } from 'kysely';
-import type { CommissionKind, CommissionStatus } from '../../store/index.js';
+import { commissionCases, type CommissionKind, type CommissionStatus } from '../../store/index.js';
 import { num, type Db, type MsRange } from './db.js';
 
 export interface StatusKindTotal {
@@ -78,9 +78,10 @@ export interface PeriodCommissionStats {
   pendingCents: number;
 }
 
-const earnedCase = sql<number>`sum(case when kind in ('sale', 'clawback') and status in ('approved', 'paid') then amount_cents else 0 end)`;
-const pendingCase = sql<number>`sum(case when status = 'pending' then amount_cents else 0 end)`;
-const salesCase = sql<number>`sum(case when kind = 'sale' and status <> 'declined' then 1 else 0 end)`;
+const rule = commissionCases();
+const earnedCase = sql<number>`sum(${rule.earned})`;
+const pendingCase = sql<number>`sum(${rule.pending})`;
+const salesCase = sql<number>`sum(${rule.sales})`;
 
 /** Sales, earned and pending amounts of the transactions in a range, optionally for one product or SubID. */
 export async function periodCommissionStats(db: Db, partnerId: number, range: MsRange, filter: { productId?: number; subId?: string } = {}): Promise<PeriodCommissionStats> {

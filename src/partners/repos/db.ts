@@ -1,8 +1,5 @@
-/** The database handle every repository function takes first: the store's Kysely or a transaction. */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../store/index.js';
-
-export type Db = Kysely<Database> | Transaction<Database>;
+/** Helpers of the partner center's repositories: time ranges and sums. */
+export type { Db } from '../../store/index.js';
 
 /** `[startMs, endMs)` in UTC epoch ms. */
 export interface MsRange {

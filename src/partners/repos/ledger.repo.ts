@@ -5,7 +5,7 @@
  * (`(partner_id, processed_at)` from migration 0500 and `(partner_id, transaction_at)`).
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import type { CommissionKind, CommissionStatus, Database } from '../../store/index.js';
+import { EARNED_KINDS, EARNED_STATUSES, type CommissionKind, type CommissionStatus, type Database } from '../../store/index.js';
 import { num, type Db, type MsRange } from './db.js';
 
 type Eb = ExpressionBuilder<Database, 'commissions'>;
@@ -41,7 +41,7 @@ export async function ledgerCommissionsIn(db: Db, partnerId: number, range: MsRa
     .where('partner_id', '=', partnerId)
     .where((eb) =>
       eb.or([
-        eb.and([eb('kind', 'in', ['sale', 'clawback']), eb('status', 'in', ['approved', 'paid'])]),
+        eb.and([eb('kind', 'in', EARNED_KINDS), eb('status', 'in', EARNED_STATUSES)]),
         eb.and([eb('kind', '=', 'sale'), eb('status', '=', 'refunded')]),
       ]),
     )
@@ -60,8 +60,8 @@ export async function earnedSince(db: Db, partnerId: number, ms: number): Promis
     .selectFrom('commissions')
     .select((eb) => eb.fn.sum<number>('amount_cents').as('s'))
     .where('partner_id', '=', partnerId)
-    .where('kind', 'in', ['sale', 'clawback'])
-    .where('status', 'in', ['approved', 'paid'])
+    .where('kind', 'in', EARNED_KINDS)
+    .where('status', 'in', EARNED_STATUSES)
     .where((eb) => ledgerDateFrom(eb, ms))
     .executeTakeFirst();
   return num(r?.s);

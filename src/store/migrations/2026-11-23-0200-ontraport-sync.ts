@@ -1,5 +1,5 @@
 /**
- * Ontraport sync bookkeeping (issue 7).
+ * Ontraport sync bookkeeping.
  * - `synced_at` on every mirrored table: the marker (run start, epoch ms) of the last sync run that saw the row.
  *   When a full run ends, mirrored rows it did not see were deleted in Ontraport and are removed or marked.
  * - `contacts.first/last_referrer_ontraport_id`: Ontraport's `freferrer` / `lreferrer` (partner contact ids) as

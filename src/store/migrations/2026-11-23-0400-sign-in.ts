@@ -1,5 +1,5 @@
 /**
- * Sign-in bookkeeping (issue 4).
+ * Sign-in bookkeeping.
  * - `accounts.totp_last_step`: the last TOTP time step accepted, so a code cannot be used twice (RFC 6238 §5.2).
  * - Case-insensitive email look-ups for sign-in and account creation (`lower(email)` indexes on accounts and
  *   contacts: an OIDC or WordPress email is matched to a partner's contact email whatever its case).

@@ -1,5 +1,5 @@
 /**
- * Partner center indexes (issue 5), each serving one partner-scoped page query:
+ * Partner center indexes, each serving one partner-scoped page query:
  * - `commissions (contact_id)`: purchases per referred contact on one page of the contacts list (without it, the
  *   count scans all of a busy partner's commissions).
  * - `commissions (partner_id, status, kind, amount_cents)`: covers the all-time totals by status (dashboard,

@@ -1,5 +1,5 @@
 /**
- * Dynamic blocks and rollups (issue 8).
+ * Dynamic blocks and rollups.
  * - `rollup_values`: per-partner values of each ranked rollup (a leaderboard's, a contest's), a snapshot
  *   refreshed by one indexed GROUP BY after each sync (or per partner for the partners a sync touched), so a
  *   leaderboard over 100k partners reads the top N and one rank count from an index instead of aggregating

@@ -1,5 +1,5 @@
 /**
- * Admin CLI and migrations (issue 9).
+ * Admin CLI and migrations.
  * - `accounts.credentials_version`: the generation of the "new credentials" email. The outbox key
  *   `credentials:account:<id>:v<n>` makes a re-run queue each email once; an email the SMTP server refused is
  *   re-issued under the next version (fresh token, new key), never by sending the same row twice.

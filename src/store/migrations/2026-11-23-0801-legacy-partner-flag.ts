@@ -1,5 +1,5 @@
 /**
- * `legacy_wp_users.is_partner` (issue 9): whether wp-shim's export said the WordPress user is a partner
+ * `legacy_wp_users.is_partner`: whether wp-shim's export said the WordPress user is a partner
  * (usermeta `partnergate_partner` or PilotPress's `program_id`, a partner role...). Unmatched users who were
  * partners on the old site are reported; other users (customers, editors) are only counted.
  */

@@ -4,8 +4,8 @@
  */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import type { CommissionStatus } from '../../store/index.js';
-import { allTimeTotals, commissionPage, commissionStatuses } from '../../partners/index.js';
+import { COMMISSION_STATUSES, type CommissionStatus } from '../../store/index.js';
+import { allTimeTotals, commissionPage } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, pager, partnerOf, pastEndProblem, rangeForm, render } from './common.js';
 import { queryString } from './input.js';
 
@@ -19,7 +19,7 @@ export function commissionsPage(deps: GatewayDeps, view: CommissionView): Reques
   return async (req, res) => {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
-    const status = view === 'all' ? input.choice('status', ['all', ...commissionStatuses] as const, 'all', 'Status') : view;
+    const status = view === 'all' ? input.choice('status', ['all', ...COMMISSION_STATUSES] as const, 'all', 'Status') : view;
     const range = input.range({ defaultDays: 30, optional: true });
     const pageNo = input.page();
     const statuses: CommissionStatus[] | undefined = status === 'all' ? undefined : [status];
@@ -51,7 +51,7 @@ export function commissionsPage(deps: GatewayDeps, view: CommissionView): Reques
           { href: paths.paid, label: 'History (paid)', current: view === 'paid' },
           { href: paths.all, label: 'All', current: view === 'all' },
         ],
-        statusOptions: ['all', ...commissionStatuses].map((s) => ({ value: s, label: s === 'all' ? 'All statuses' : s[0]!.toUpperCase() + s.slice(1), selected: s === status })),
+        statusOptions: ['all', ...COMMISSION_STATUSES].map((s) => ({ value: s, label: s === 'all' ? 'All statuses' : s[0]!.toUpperCase() + s.slice(1), selected: s === status })),
         status,
         rows: list.rows,
         dateLabel: view === 'paid' ? 'Date paid' : 'Transaction date',

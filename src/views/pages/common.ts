@@ -8,6 +8,7 @@ import type { GatewayDeps } from '../../deps.js';
 import { partnerIdOf } from '../../auth/index.js';
 import { enabledNavItems, NAV_ITEMS, partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
+import type { ReportName } from '../../reports/index.js';
 import { pageOfPath } from '../page-gate.js';
 import { PageInput, queryString, type Problem } from './input.js';
 
@@ -114,7 +115,8 @@ export function pager(path: string, params: Record<string, string | number | und
   };
 }
 
-export type ExportName = 'commissions' | 'refunds' | 'payments' | 'contacts' | 'subscriptions' | 'report';
+/** The exports a page links to: the report names of src/reports. */
+export type ExportName = ReportName;
 
 const exportLabels: Record<ExportName, string> = {
   commissions: 'Commissions (CSV)',
@@ -125,7 +127,7 @@ const exportLabels: Record<ExportName, string> = {
   report: 'Report (CSV)',
 };
 
-/** Links to the reports engineer's exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range. */
+/** Links to the CSV exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range. */
 export function exportLinks(names: ExportName[], range: DateRange, filters: { status?: string; product?: number } = {}): Array<{ href: string; label: string }> {
   return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to, ...filters })}`, label: exportLabels[name] }));
 }

@@ -1,7 +1,10 @@
 /**
- * Email addresses as partner identities: trimmed and lower-cased (accounts are unique on the lower-cased
- * address), and checked strictly enough to refuse what a mail server would bounce or what is clearly not an
- * address (spaces, two @, no domain, a domain without a dot, `..`), with the reason in words.
+ * The one email rule. An address is trimmed and lower-cased (accounts are unique on the lower-cased address) and
+ * checked strictly enough to refuse what a mail server would bounce or what is clearly not an address (spaces,
+ * two @, no domain, a domain without a dot, `..`). Three views of the same rule:
+ * - `checkEmail`: with the reason in words (credentials, partner lists, legacy users);
+ * - `normaliseEmail`: the stored and compared form, or undefined (sign-in, accounts, email changes);
+ * - `enteredEmail`: what a person typed, trimmed but with its case kept (a PayPal address is sent as entered).
  */
 
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
@@ -9,7 +12,7 @@ const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string };
 
-export function normaliseEmail(raw: string | null | undefined): EmailCheck {
+export function checkEmail(raw: string | null | undefined): EmailCheck {
   const shown = JSON.stringify(String(raw ?? '').slice(0, 80));
   const email = (raw ?? '').trim().toLowerCase();
   if (!email) return { ok: false, reason: 'no email address' };
@@ -26,6 +29,18 @@ export function normaliseEmail(raw: string | null | undefined): EmailCheck {
   return { ok: true, email };
 }
 
+/** The address as accounts store and compare it, or undefined when it is not one. */
+export function normaliseEmail(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const check = checkEmail(raw);
+  return check.ok ? check.email : undefined;
+}
+
+/** The address as the person typed it (trimmed, case kept), or undefined when it is not one. */
+export function enteredEmail(raw: unknown): string | undefined {
+  return normaliseEmail(raw) === undefined ? undefined : (raw as string).trim();
+}
+
 /**
  * Valid email -> the ids of the items sharing it, for the emails more than one item has (and only those): one
  * pass, with a single-id map for the rest, so 100,000 distinct emails cost no 100,000 arrays.
@@ -34,7 +49,7 @@ export function sharedEmails<T>(items: Iterable<T>, emailOf: (item: T) => string
   const first = new Map<string, number>();
   const shared = new Map<string, number[]>();
   for (const item of items) {
-    const check = normaliseEmail(emailOf(item));
+    const check = checkEmail(emailOf(item));
     if (!check.ok) continue;
     const list = shared.get(check.email);
     if (list) list.push(idOf(item));
