@@ -3,7 +3,7 @@
  * substring matches on name, email, referral code and alias (or the exact partner id), on both stores.
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Database, Kysely } from '../store/index.js';
+import { EARNED_KINDS, type Database, type Kysely } from '../store/index.js';
 
 type Db = Kysely<Database>;
 
@@ -78,7 +78,7 @@ export async function balances(db: Db, partnerIds: readonly number[]): Promise<M
     .select((eb) => ['c.partner_id', eb.fn.sum<number>('c.amount_cents').as('cents')])
     .where('c.partner_id', 'in', [...partnerIds])
     .where('c.status', '=', 'approved')
-    .where('c.kind', 'in', ['sale', 'clawback'])
+    .where('c.kind', 'in', EARNED_KINDS)
     .where('c.payout_id', 'is', null)
     .groupBy('c.partner_id')
     .execute();

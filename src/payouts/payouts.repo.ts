@@ -3,7 +3,7 @@
  * covers. Functions take the database or the caller's transaction first.
  */
 import type { Selectable } from 'kysely';
-import type { Db, MassPayItemTable, Payout } from '../store/index.js';
+import { EARNED_KINDS, type Db, type MassPayItemTable, type Payout } from '../store/index.js';
 
 export type { Db };
 
@@ -70,7 +70,7 @@ export async function partnersWithUncoveredPaid(db: Db, afterPartnerId: number, 
     .select('partner_id')
     .distinct()
     .where('status', '=', 'paid')
-    .where('kind', 'in', ['sale', 'clawback'])
+    .where('kind', 'in', EARNED_KINDS)
     .where('payout_id', 'is', null)
     .where('paid_at', 'is not', null)
     .where('partner_id', '>', afterPartnerId)
@@ -87,7 +87,7 @@ export async function uncoveredPaidCommissions(db: Db, partnerIds: readonly numb
     .selectFrom('commissions')
     .select(['id', 'partner_id', 'currency', 'amount_cents', 'paid_at'])
     .where('status', '=', 'paid')
-    .where('kind', 'in', ['sale', 'clawback'])
+    .where('kind', 'in', EARNED_KINDS)
     .where('payout_id', 'is', null)
     .where('paid_at', 'is not', null)
     .where('partner_id', 'in', [...partnerIds])
@@ -116,7 +116,7 @@ export async function* approvedUnpaidCommissions(db: Db, currency: string): Asyn
     .leftJoin('contacts as ct', 'ct.id', 'p.contact_id')
     .select(['c.id', 'c.partner_id', 'c.amount_cents', 'p.paypal_email', 'p.referral_code', 'ct.first_name', 'ct.last_name'])
     .where('c.status', '=', 'approved')
-    .where('c.kind', 'in', ['sale', 'clawback'])
+    .where('c.kind', 'in', EARNED_KINDS)
     .where('c.payout_id', 'is', null)
     .where('c.currency', '=', currency)
     .orderBy('c.partner_id')

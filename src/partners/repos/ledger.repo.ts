@@ -108,7 +108,7 @@ export async function approvedInPayouts(db: Db, partnerId: number): Promise<numb
     .select((eb) => eb.fn.sum<number>('amount_cents').as('s'))
     .where('partner_id', '=', partnerId)
     .where('status', '=', 'approved')
-    .where('kind', 'in', ['sale', 'clawback'])
+    .where('kind', 'in', EARNED_KINDS)
     .where('payout_id', 'is not', null)
     .executeTakeFirst();
   return num(r?.s);
