@@ -43,9 +43,10 @@ const MAX_RD_LENGTH = 2000;
 /**
  * Wires the relying party from its parts, each made once: discovery (oidc-discovery.ts), the sealed pending
  * sign-in (oidc-pending.ts), identity and account linking (oidc-identity.ts), refresh (oidc-tokens.ts) and
- * logout (oidc-logout.ts). Start and finish, the sign-in itself, stay here.
+ * logout (oidc-logout.ts). Start and finish, the sign-in itself, stay here. `createGateway` builds the one
+ * service of a gateway (its discovery result and JWKS cache are shared by the routes and the access rules).
  */
-export function createOidcService(deps: GatewayDeps): OidcService {
+export function createOidcService(deps: Pick<GatewayDeps, 'config' | 'store' | 'logger' | 'sessionPolicy' | 'now'>): OidcService {
   const { config, store, logger } = deps;
   const box = secretBoxFor(config);
   const providerName = config.oidcProviderName;
@@ -139,13 +140,4 @@ export function createOidcService(deps: GatewayDeps): OidcService {
     refreshIfDue: createTokenRefresher({ config, store, logger, box, configuration, now: deps.now }),
     backchannelLogout: createBackchannelLogout({ config, store, configuration, now: deps.now }),
   };
-}
-
-const services = new WeakMap<GatewayDeps, OidcService>();
-
-/** One service per gateway (the discovery result and JWKS cache are shared by its routes and guards). */
-export function oidcServiceFor(deps: GatewayDeps): OidcService {
-  let s = services.get(deps);
-  if (!s) services.set(deps, (s = createOidcService(deps)));
-  return s;
 }
