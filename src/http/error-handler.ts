@@ -46,6 +46,7 @@ export function errorHandler(views: Views): ErrorRequestHandler {
         message: appErr.message,
         requestId: req.ctx?.id,
         signedIn: Boolean(req.ctx?.session),
+        locale: req.ctx?.locale,
       }),
     );
   };

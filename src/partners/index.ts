@@ -22,12 +22,12 @@ export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type 
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolsFor, promoToolView, type PromoToolView } from './promo-tools.js';
 export {
-  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, maskEmail,
+  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeLocale, changeTimeZone, accountEmailOf, maskEmail,
   type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
 } from './account-settings.js';
 export {
   PARTNER_CENTER_SETUP_KEY, PARTNER_CENTER_PAGES, ALWAYS_ON_PAGES, enabledPages, pagesOf, parsePageList, readPartnerCenterSetup, savePartnerCenterPages,
   type PartnerCenterPage, type PartnerCenterSetup,
 } from './center-setup.js';
-export { NAV_ITEMS, enabledNavItems, type NavItem } from './nav.js';
+export { NAV_ITEMS, enabledNavItems, navLabel, type NavItem } from './nav.js';
 export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';

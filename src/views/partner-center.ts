@@ -20,7 +20,7 @@ import { promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
 import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
-  changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
+  changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
 
 export interface PartnerCenterOptions {
@@ -62,6 +62,7 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/settings/email/confirm', p, confirmChangePage(deps, 'login_email'));
   router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
+  router.post('/settings/language', p, changeLocaleAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
   return router;
 }

@@ -1,6 +1,6 @@
 /**
  * `/partner-center/settings` and its forms: PayPal email and sign-in email (confirmed from a link sent to the new
- * address: GET shows what the link would change, POST applies it) and time zone; the password form posts to the
+ * address: GET shows what the link would change, POST applies it), language and time zone; the password form posts to the
  * auth capability's `POST /sso/password`. Every POST carries the CSRF token (checked by the app's
  * csrfProtection before these handlers run).
  */
@@ -11,10 +11,11 @@ import { partnerCenterOrigin } from '../../accounts/index.js';
 import { confirmPassword } from '../../auth/index.js';
 import { processEmailOutbox } from '../../mail/index.js';
 import {
-  accountEmailOf, changeTimeZone, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
+  accountEmailOf, changeLocale, changeTimeZone, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
   type Actor, type ChangeKind, type SettingsDeps,
 } from '../../partners/index.js';
 import { notificationChoices, saveNotificationChoices } from '../../notifications/index.js';
+import { catalogues, languageName, t } from '../../i18n/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
 
@@ -34,7 +35,7 @@ function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
 function actorOf(req: Request, res: Response): Actor {
   const session = req.ctx.session;
   if (!session) throw new AppError('auth.required', 'Please sign in.');
-  return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id };
+  return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id, locale: req.ctx.locale };
 }
 
 /** Sends queued emails now instead of waiting for the next outbox run; failures stay queued and are logged. */
@@ -85,6 +86,8 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
       defaultTimeZone: deps.config.defaultTimeZone,
       timeZones: timeZoneNames().map((z) => ({ value: z, selected: z === zoneSetting })),
       usesDefaultZone: zoneSetting === '',
+      languages: catalogues().languages.map((l) => ({ value: l, name: languageName(l), selected: l === partner.localeSetting })),
+      usesBrowserLanguage: partner.localeSetting === null || catalogues().supported(partner.localeSetting) === undefined,
       effectiveZone: partner.timeZone,
       values: view.values ?? {},
       notify,
@@ -95,7 +98,7 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
 
 export function settingsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
-    const done = typeof req.query.done === 'string' ? notices[req.query.done] : undefined;
+    const done = req.query.done === 'language-changed' ? t(req.ctx.locale, 'settings:language.saved') : typeof req.query.done === 'string' ? notices[req.query.done] : undefined;
     await renderSettings(req, res, deps, { notice: done });
   };
 }
@@ -172,6 +175,17 @@ export function changeTimeZoneAction(deps: GatewayDeps): RequestHandler {
     await formAction(req, res, deps, { form: 'tz' }, async () => {
       await changeTimeZone(settingsDeps(deps, req), actorOf(req, res), body.time_zone);
       return 'time-zone-changed';
+    });
+  };
+}
+
+/** The language form: one of the loaded catalogues' languages, or '' for the browser's. */
+export function changeLocaleAction(deps: GatewayDeps): RequestHandler {
+  return async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    await formAction(req, res, deps, { form: 'language' }, async () => {
+      await changeLocale(settingsDeps(deps, req), actorOf(req, res), body.locale);
+      return 'language-changed';
     });
   };
 }
