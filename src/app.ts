@@ -2,7 +2,7 @@
  * Builds the express app that serves Partnergate's own routes. Nothing else knows about express wiring.
  * Requests for WordPress never reach this app: `server.ts` sends them straight to the proxy.
  */
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { AppError } from './common/index.js';
@@ -58,7 +58,12 @@ export function createApp(deps: GatewayDeps, options: AppOptions & { oidc: OidcS
     res.send(brandCss);
   });
   const assets = [config.themeDir ? resolve(config.themeDir, 'assets') : undefined, resolve(shippedTemplatesDir, 'assets')].filter((d): d is string => Boolean(d));
-  for (const dir of assets) app.use('/partner-center/assets', express.static(dir, { maxAge: '1h', index: false, fallthrough: true }));
+  // The lightbox script is pasted into partners' own sites, on other origins: helmet's same-origin resource
+  // policy would block it there.
+  const setHeaders = (res: express.Response, path: string) => {
+    if (path.endsWith(`${sep}lightbox.js`)) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  };
+  for (const dir of assets) app.use('/partner-center/assets', express.static(dir, { maxAge: '1h', index: false, fallthrough: true, setHeaders }));
 
   app.use(express.urlencoded({ extended: false, limit: config.maxFormBytes, parameterLimit: 200 }));
   app.use(express.json({ limit: config.maxFormBytes }));
