@@ -22,6 +22,7 @@ import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pag
 import {
   changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
+import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
 
 export interface PartnerCenterOptions {
   /** What the next tier level needs; default: the tier rules of the blocks configuration. */
@@ -63,5 +64,7 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
+  router.post('/settings/api-keys', p, createApiKeyAction(deps));
+  router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));
   return router;
 }
