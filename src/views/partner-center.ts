@@ -16,7 +16,7 @@ import { productPage } from './pages/product.js';
 import { subscriptionsPage } from './pages/subscriptions.js';
 import { earningsPage } from './pages/earnings.js';
 import { reportsPage } from './pages/reports.js';
-import { promoToolsPage } from './pages/promo-tools.js';
+import { promoQrRoute, promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
 import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
@@ -32,7 +32,7 @@ export interface PartnerCenterOptions {
 /** The tier rules' requirement (src/blocks), in the partner's zone and at the gateway's "now". */
 export function tierRulesRequirement(deps: GatewayDeps): (partner: PartnerProfile, now: number) => TierRequirementSource {
   return (partner, now) => async (partnerId) => {
-    const r = await nextTierRequirement(deps.store.db, partnerId, { timeZone: partner.timeZone, now });
+    const r = await nextTierRequirement(deps.store.db, partnerId, { blocks: deps.blocks.get(), timeZone: partner.timeZone, now });
     return r ? { label: r.label, unit: r.unit, requiredValue: r.requiredValue, currentValue: r.currentValue, remainingValue: r.remainingValue, nextProgramId: r.next.programId } : undefined;
   };
 }
@@ -54,6 +54,8 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/payouts/:payoutId/statement.csv', p, payoutStatementCsvRoute(deps));
   router.get('/reports', p, reportsPage(deps));
   router.get('/promo-tools', p, promoToolsPage(deps));
+  router.get('/promo-tools/qr.svg', p, promoQrRoute(deps, 'svg'));
+  router.get('/promo-tools/qr.png', p, promoQrRoute(deps, 'png'));
   router.get('/links', p, linksPage(deps));
   router.get('/settings', p, settingsPage(deps));
   router.post('/settings/paypal', p, requestChangeAction(deps, 'paypal'));
