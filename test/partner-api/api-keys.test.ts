@@ -114,7 +114,7 @@ forEachStore('partner API keys', (ctx) => {
 
   it('every other route of the app refuses a valid key (403 auth.api_key_not_allowed), forms included, and changes nothing', async () => {
     const key = await keyFor(world.partnerA);
-    const routes = routesOf((createApp(tg.gateway.deps) as unknown as { router: Parameters<typeof routesOf>[0] }).router);
+    const routes = routesOf((createApp(tg.gateway.deps, { oidc: tg.gateway.oidc }) as unknown as { router: Parameters<typeof routesOf>[0] }).router);
     const listed = routes.map((r) => `${r.method} ${r.path}`);
     for (const expected of ['GET /partner-center/settings', 'POST /partner-center/settings/paypal', 'POST /partner-center/settings/api-keys', 'POST /sso/password', 'GET /partner-center/admin/']) {
       expect(listed, 'the enumeration finds the app routes').to.include(expected);
