@@ -22,6 +22,7 @@ import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pag
 import {
   changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
+import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
 
 export interface PartnerCenterOptions {
   /** What the next tier level needs; default: the tier rules of the blocks configuration. */
@@ -66,5 +67,7 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
   router.post('/settings/language', p, changeLocaleAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
+  router.post('/settings/api-keys', p, createApiKeyAction(deps));
+  router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));
   return router;
 }
