@@ -7,7 +7,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
-import { createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules } from './auth/index.js';
+import { createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules, type OidcService } from './auth/index.js';
 import { ADMIN_BASE, adminUploads, createAdminArea, createReloadableBlocks, viewAsLayer } from './admin-area/index.js';
 import { createReportsRouter } from './reports/index.js';
 import { createHealthRouter, errorHandler, requestContext } from './http/index.js';
@@ -20,7 +20,8 @@ export interface AppOptions {
   csrfExempt?: string[];
 }
 
-export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express {
+/** @param options.oidc the gateway's one OpenID Connect service (built by `createGateway`) */
+export function createApp(deps: GatewayDeps, options: AppOptions & { oidc: OidcService }): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -75,7 +76,7 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   app.use(viewAsLayer(deps));
 
   const blocks = createReloadableBlocks(deps);
-  app.use('/sso', createAuthRouter(deps));
+  app.use('/sso', createAuthRouter(deps, options.oidc));
   app.use(ADMIN_BASE, createAdminArea(deps, { blocks }));
   app.use('/partner-center', requirePartner(options.accessRules));
   app.use('/partner-center', (_req, res, next) => {

@@ -8,7 +8,7 @@ import type { Config } from './config/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createApp, type AppOptions } from './app.js';
 import { sessionPolicyFrom } from './auth/sessions.js';
-import { authCsrfExempt, createAccessRules } from './auth/index.js';
+import { authCsrfExempt, createAccessRules, createOidcService, type OidcService } from './auth/index.js';
 import { createMailTransport, poolOptionsOf, type MailTransport } from './mail/index.js';
 import { startBackgroundJobs, type JobOptions } from './jobs/index.js';
 import { createUpstreamProxy } from './proxy/index.js';
@@ -18,12 +18,16 @@ import { createClickRecorder, type ClickRecorder } from './tracking/index.js';
 import { createMetrics } from './http/index.js';
 import { cookieNames } from './http/index.js';
 import { createViews } from './views/index.js';
+import { createActiveBlocks, loadBlocksConfig } from './blocks/index.js';
+import { createExportSlots } from './reports/index.js';
 
 export interface Gateway {
   deps: GatewayDeps;
   http: GatewayServer;
   /** The click recorder when proxying with click tracking on; tests flush it instead of waiting for its timer. */
   clicks?: ClickRecorder;
+  /** The gateway's one OpenID Connect service (shared by its sign-in routes and access rules). */
+  oidc: OidcService;
   close(): Promise<void>;
 }
 
@@ -60,9 +64,12 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sessionPolicy: sessionPolicyFrom(config),
     cookies: cookieNames(config.cookieSecure),
     metrics: createMetrics(),
+    blocks: createActiveBlocks(loadBlocksConfig(config.blocksConfig)),
+    exportSlots: createExportSlots(),
     now: opts.now ?? Date.now,
   };
-  const app = createApp(deps, { accessRules: createAccessRules(deps), csrfExempt: [...authCsrfExempt], ...opts });
+  const oidc = createOidcService(deps);
+  const app = createApp(deps, { accessRules: createAccessRules(deps, oidc), csrfExempt: [...authCsrfExempt], ...opts, oidc });
   const clicks =
     config.upstreamUrl && config.trackClicks
       ? createClickRecorder({
@@ -89,6 +96,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     deps,
     http,
     clicks,
+    oidc,
     async close() {
       await http.close(5_000);
       await clicks?.stop();

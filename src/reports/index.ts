@@ -24,14 +24,13 @@ export {
   reportSqlForCopy,
   reportRawQuery,
   REPORT_NAMES,
-  MAX_CONCURRENT_EXPORTS,
   type ReportName,
   type ReportRequest,
   type ReportOptions,
   type CsvExport,
   type ReportPage,
 } from './export.service.js';
-export { exportsInFlight } from './sources.js';
+export { createExportSlots, MAX_CONCURRENT_EXPORTS, type ExportSlots } from './export-slots.js';
 export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';
 export { csvStringifier } from './csv-stream.js';
 export { payoutStatementCsv, STATEMENT_COLUMNS } from './statement-csv.js';

@@ -31,7 +31,7 @@ export interface PartnerCenterOptions {
 /** The tier rules' requirement (src/blocks), in the partner's zone and at the gateway's "now". */
 export function tierRulesRequirement(deps: GatewayDeps): (partner: PartnerProfile, now: number) => TierRequirementSource {
   return (partner, now) => async (partnerId) => {
-    const r = await nextTierRequirement(deps.store.db, partnerId, { timeZone: partner.timeZone, now });
+    const r = await nextTierRequirement(deps.store.db, partnerId, { blocks: deps.blocks.get(), timeZone: partner.timeZone, now });
     return r ? { label: r.label, unit: r.unit, requiredValue: r.requiredValue, currentValue: r.currentValue, remainingValue: r.remainingValue, nextProgramId: r.next.programId } : undefined;
   };
 }
