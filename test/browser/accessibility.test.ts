@@ -52,7 +52,7 @@ interface World {
 
 /** Every partner page of the gateway, parameters filled from the samples. */
 function partnerPages(w: World): string[] {
-  const app = createApp(w.tg.gateway.deps) as unknown as { router: Parameters<typeof routePaths>[0] };
+  const app = createApp(w.tg.gateway.deps, { oidc: w.tg.gateway.oidc }) as unknown as { router: Parameters<typeof routePaths>[0] };
   const routes = [...routePaths(app.router), ...routePaths(createBlocksRouter(w.tg.gateway.deps) as unknown as Parameters<typeof routePaths>[0], '/partner-center')];
   const pages: string[] = [];
   for (const route of routes) {
