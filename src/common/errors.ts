@@ -38,6 +38,7 @@ export const errorCatalogue = {
   // Never shown to a browser (the error handler answers a plain 500): configuration, store, runs and the CLI.
   'config.invalid': 500,
   'blocks.config_invalid': 500,
+  'i18n.catalogue_invalid': 500,
   'store.failed': 500,
   'store.schema_mismatch': 500,
   'crypto.unsealable': 500,

@@ -25,6 +25,7 @@ export const EXIT_CODE_BY_ERROR: ReadonlyArray<readonly [ErrorCode | `${string}.
   ['request.*', ExitCode.usage],
   ['config.invalid', ExitCode.usage],
   ['blocks.config_invalid', ExitCode.usage],
+  ['i18n.catalogue_invalid', ExitCode.usage],
   ['cli.unsupported', ExitCode.usage],
   ['store.unavailable', ExitCode.storeUnreachable],
   ['store.failed', ExitCode.storeUnreachable],
