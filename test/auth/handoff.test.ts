@@ -1,7 +1,7 @@
 /**
  * The WordPress hand-off (`/sso/wordpress?token=`) with tokens minted exactly as the wp-shim plugin mints them
  * (test/support/handoff.ts): one use, one minute, this gateway's audience, the hand-off key only. The real
- * WordPress side is covered by the proxy engineer's integration tests.
+ * WordPress side is covered by test/proxy/wp-identity.test.ts and test/proxy/wp-shim-php.test.ts.
  */
 import { expect } from 'chai';
 import { mintHandoffToken } from '../support/handoff.js';
