@@ -9,7 +9,7 @@ import { AppError, sha256, type DataKeyring } from '../common/index.js';
 import { countAttempt, type SessionWithAccount } from '../auth/index.js';
 import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
-import { catalogues, DEFAULT_LOCALE, t } from '../i18n/index.js';
+import { catalogues, DEFAULT_LOCALE, recipientLocale, t } from '../i18n/index.js';
 import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';
 import { validTimeZone } from './profile.js';
@@ -122,12 +122,13 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
     await expireAccountTokens(trx, account.id, purposeOf[kind], now);
     const payload: ChangePayload = { partnerId: partner.id, newValue };
     const { raw, id: tokenId } = await issueToken(trx, { purpose: purposeOf[kind], accountId: account.id, ttlMs: d.tokenTtlMinutes * 60_000, payload, now });
-    const common = { what: whatOf[kind], partnerName: partner.displayName };
+    // The partner's own emails in their language; `what` stays for templates that predate `kind`.
+    const common = { what: whatOf[kind], kind, locale: recipientLocale(actor.session.partner?.locale), partnerName: partner.displayName };
     await queueEmail(
       trx,
       d.dataKeys,
       addressInUse
-        ? { idempotencyKey: `partner-change:${kind}:in-use:${tokenId}`, to: newValue, template: 'partner-change-address-in-use', params: { what: whatOf[kind], newAddress: newValue, forgotUrl: `${d.publicUrl}/sso/forgot` } }
+        ? { idempotencyKey: `partner-change:${kind}:in-use:${tokenId}`, to: newValue, template: 'partner-change-address-in-use', params: { what: whatOf[kind], kind, newAddress: newValue, forgotUrl: `${d.publicUrl}/sso/forgot` } }
         : {
             idempotencyKey: `partner-change:${kind}:confirm:${tokenId}`,
             to: newValue,
@@ -219,7 +220,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
       await queueEmail(
         trx,
         d.dataKeys,
-        { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
+        { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, kind, locale: recipientLocale(actor.session.partner?.locale), partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
         now,
       );
     }
