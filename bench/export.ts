@@ -26,7 +26,7 @@ import { Command } from 'commander';
 import copyStreams from 'pg-copy-streams';
 import { openSession, sessionPolicyFrom } from '../src/auth/sessions.js';
 import { parseDateRange } from '../src/common/index.js';
-import { openCsvExport, reportRawQuery, reportSqlForCopy, type ReportRequest } from '../src/reports/index.js';
+import { createExportSlots, openCsvExport, reportRawQuery, reportSqlForCopy, type ReportRequest } from '../src/reports/index.js';
 import { cookieNames } from '../src/http/cookies.js';
 import { buildSqliteFile, getKv, migrateToLatest, openStore, setKv, type Store, type StoreConfig } from '../src/store/index.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
@@ -258,7 +258,7 @@ async function measureStore(kind: 'postgres' | 'sqlite', config: StoreConfig, pg
       const rows = Math.min(...o.sizes);
       const request: ReportRequest = { report: 'commissions', partnerId, range: parseDateRange(rangeOf(rows), 'UTC', { maxDays: 36_600 }), currency: 'USD', options: {} };
       const started = process.hrtime.bigint();
-      const { body } = await openCsvExport(store, request, { engine: 'stringify' });
+      const { body } = await openCsvExport(store, createExportSlots(), request, { engine: 'stringify' });
       for await (const _chunk of body) void _chunk;
       out.pgCursorStringifyRowsPerSecond = round(rows / (Number(process.hrtime.bigint() - started) / 1e9));
     }

@@ -2,14 +2,14 @@
  * Builds the express app that serves Partnergate's own routes. Nothing else knows about express wiring.
  * Requests for WordPress never reach this app: `server.ts` sends them straight to the proxy.
  */
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
-import { createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules } from './auth/index.js';
+import { apiKeyAuth, createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules, type OidcService } from './auth/index.js';
 import { ADMIN_BASE, adminUploads, createAdminArea, createReloadableBlocks, viewAsLayer } from './admin-area/index.js';
-import { createReportsRouter } from './reports/index.js';
+import { createReportsRouter, isPartnerApiRoute, partnerOpenApi } from './reports/index.js';
 import { createHealthRouter, errorHandler, requestContext } from './http/index.js';
 import { createPartnerCenterRouter, pageGate, shippedTemplatesDir } from './views/index.js';
 
@@ -20,7 +20,8 @@ export interface AppOptions {
   csrfExempt?: string[];
 }
 
-export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express {
+/** @param options.oidc the gateway's one OpenID Connect service (built by `createGateway`) */
+export function createApp(deps: GatewayDeps, options: AppOptions & { oidc: OidcService }): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -57,11 +58,23 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
     res.send(brandCss);
   });
   const assets = [config.themeDir ? resolve(config.themeDir, 'assets') : undefined, resolve(shippedTemplatesDir, 'assets')].filter((d): d is string => Boolean(d));
-  for (const dir of assets) app.use('/partner-center/assets', express.static(dir, { maxAge: '1h', index: false, fallthrough: true }));
+  // The lightbox script is pasted into partners' own sites, on other origins: helmet's same-origin resource
+  // policy would block it there.
+  const setHeaders = (res: express.Response, path: string) => {
+    if (path.endsWith(`${sep}lightbox.js`)) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  };
+  for (const dir of assets) app.use('/partner-center/assets', express.static(dir, { maxAge: '1h', index: false, fallthrough: true, setHeaders }));
 
   app.use(express.urlencoded({ extended: false, limit: config.maxFormBytes, parameterLimit: 200 }));
   app.use(express.json({ limit: config.maxFormBytes }));
   app.use(sessionLoader({ db: deps.store.db, policy: deps.sessionPolicy, cookies: deps.cookies, secure: config.cookieSecure }));
+  // The partner API's description is public, like any API's documentation; it holds no data.
+  app.get('/partner-center/api/openapi.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(partnerOpenApi());
+  });
+  // A request with `Authorization` is judged by its API key alone, before CSRF and every route.
+  app.use(apiKeyAuth({ db: deps.store.db, now: deps.now, ratePerMinute: config.apiKeyRatePerMinute, allowed: isPartnerApiRoute }));
   // The admin area's file upload becomes form fields here, so its `_csrf` is checked like any other form's.
   app.use(adminUploads);
   app.use(csrfProtection({ publicOrigins: [new URL(config.publicUrl).origin, ...(config.partnerCenterHost ? [`${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`] : [])], exempt: options.csrfExempt ?? [] }));
@@ -70,7 +83,7 @@ export function createApp(deps: GatewayDeps, options: AppOptions = {}): Express 
   app.use(viewAsLayer(deps));
 
   const blocks = createReloadableBlocks(deps);
-  app.use('/sso', createAuthRouter(deps));
+  app.use('/sso', createAuthRouter(deps, options.oidc));
   app.use(ADMIN_BASE, createAdminArea(deps, { blocks }));
   app.use('/partner-center', requirePartner(options.accessRules));
   app.use('/partner-center', (_req, res, next) => {

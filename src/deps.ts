@@ -10,6 +10,8 @@ import type { MailTransport } from './mail/index.js';
 import type { SessionPolicy } from './auth/sessions.js';
 import type { CookieNames } from './http/index.js';
 import type { Metrics } from './http/index.js';
+import type { ActiveBlocks } from './blocks/active.js';
+import type { ExportSlots } from './reports/export-slots.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -20,6 +22,10 @@ export interface GatewayDeps {
   sessionPolicy: SessionPolicy;
   cookies: CookieNames;
   metrics: Metrics;
+  /** The blocks configuration served (loaded at start-up, swapped by the admin area's reload). */
+  blocks: ActiveBlocks;
+  /** The CSV export slots of this gateway (connections held, per-partner caps). */
+  exportSlots: ExportSlots;
   /** Current time in epoch ms; tests move it. */
   now: () => number;
 }

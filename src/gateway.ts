@@ -8,7 +8,7 @@ import type { Config } from './config/index.js';
 import type { GatewayDeps } from './deps.js';
 import { createApp, type AppOptions } from './app.js';
 import { sessionPolicyFrom } from './auth/sessions.js';
-import { authCsrfExempt, createAccessRules } from './auth/index.js';
+import { authCsrfExempt, createAccessRules, createOidcService, type OidcService } from './auth/index.js';
 import { createMailTransport, poolOptionsOf, type MailTransport } from './mail/index.js';
 import { startBackgroundJobs, type JobOptions } from './jobs/index.js';
 import { createUpstreamProxy } from './proxy/index.js';
@@ -18,12 +18,17 @@ import { createClickRecorder, type ClickRecorder } from './tracking/index.js';
 import { createMetrics } from './http/index.js';
 import { cookieNames } from './http/index.js';
 import { createViews } from './views/index.js';
+import { cataloguesFor, useCatalogues } from './i18n/index.js';
+import { createActiveBlocks, loadBlocksConfig } from './blocks/index.js';
+import { createExportSlots } from './reports/index.js';
 
 export interface Gateway {
   deps: GatewayDeps;
   http: GatewayServer;
   /** The click recorder when proxying with click tracking on; tests flush it instead of waiting for its timer. */
   clicks?: ClickRecorder;
+  /** The gateway's one OpenID Connect service (shared by its sign-in routes and access rules). */
+  oidc: OidcService;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,9 @@ export interface GatewayOptions extends AppOptions {
 
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Message catalogues are checked before the store opens: a bad one stops start-up naming its file and key.
+  const i18n = cataloguesFor(config.themeDir);
+  useCatalogues(i18n);
   const ownsStore = !opts.store;
   const store = opts.store ?? (await openStore(config.store));
   try {
@@ -50,6 +58,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const views = createViews({
     brand: { name: config.brandName, logoUrl: config.brandLogoUrl, primaryColor: config.brandPrimaryColor },
     themeDir: config.themeDir,
+    i18n,
   });
   const deps: GatewayDeps = {
     config,
@@ -60,9 +69,12 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sessionPolicy: sessionPolicyFrom(config),
     cookies: cookieNames(config.cookieSecure),
     metrics: createMetrics(),
+    blocks: createActiveBlocks(loadBlocksConfig(config.blocksConfig)),
+    exportSlots: createExportSlots(),
     now: opts.now ?? Date.now,
   };
-  const app = createApp(deps, { accessRules: createAccessRules(deps), csrfExempt: [...authCsrfExempt], ...opts });
+  const oidc = createOidcService(deps);
+  const app = createApp(deps, { accessRules: createAccessRules(deps, oidc), csrfExempt: [...authCsrfExempt], ...opts, oidc });
   const clicks =
     config.upstreamUrl && config.trackClicks
       ? createClickRecorder({
@@ -89,6 +101,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     deps,
     http,
     clicks,
+    oidc,
     async close() {
       await http.close(5_000);
       await clicks?.stop();

@@ -47,7 +47,7 @@ export function summariseBlocks(config: BlocksConfig): BlocksSummary {
 }
 
 export function createReloadableBlocks(deps: GatewayDeps): ReloadableBlocks {
-  let config = loadBlocksConfig(deps.config.blocksConfig);
+  let config = deps.blocks.get();
   let router: Router = createBlocksRouter(deps, config);
   let generation: number | undefined;
   let checkedAt = deps.now();
@@ -64,6 +64,7 @@ export function createReloadableBlocks(deps: GatewayDeps): ReloadableBlocks {
   const swapIn = (next: BlocksConfig) => {
     router = createBlocksRouter(deps, next);
     config = next;
+    deps.blocks.set(next);
   };
 
   /** Another process reloaded: follow it (a file that became invalid since keeps what serves now). */

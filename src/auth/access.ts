@@ -6,9 +6,9 @@
  */
 import type { GatewayDeps } from '../deps.js';
 import type { AccessRules } from './guards.js';
-import { oidcServiceFor } from './oidc.js';
+import type { OidcService } from './oidc.js';
 
-export function createAccessRules(deps: GatewayDeps): AccessRules {
+export function createAccessRules(deps: GatewayDeps, oidc: OidcService): AccessRules {
   const allowed = new Set(deps.config.accessPrograms.map((p) => p.trim().toLowerCase()));
   // An inactive partner (deactivated in Ontraport, or a full sync found them gone) keeps no access.
   const rules: AccessRules = { partnerActive: (session) => session.partner?.status === 'active' };
@@ -16,7 +16,6 @@ export function createAccessRules(deps: GatewayDeps): AccessRules {
     rules.programAllowed = (session) => session.partner !== null && allowed.has(session.partner.program_name.trim().toLowerCase());
   }
   if (deps.config.oidcEnabled) {
-    const oidc = oidcServiceFor(deps);
     rules.sessionStillValid = (session) => oidc.refreshIfDue(session);
   }
   return rules;

@@ -4,7 +4,8 @@
  *
  * For other capabilities:
  * - `requirePartner(rules)`, `partnerIdOf(req)`: the partner center's guard and the only source of the partner id.
- * - `createAccessRules(deps)` and `authCsrfExempt`: what `createGateway` passes to `createApp`.
+ * - `createOidcService(deps)`: the one OpenID Connect relying party of a gateway, built by `createGateway`.
+ * - `createAccessRules(deps, oidc)` and `authCsrfExempt`: what `createGateway` passes to `createApp`.
  * - `requireFreshAuth(maxAgeMs)` / `confirmPassword(deps, ...)`: re-authentication before sensitive changes
  *   (PayPal email). A form can post `password` and call `confirmPassword`, or send the partner to
  *   `/sso/confirm?rd=<back>`.
@@ -18,7 +19,7 @@ import { handoffRoutes } from './handoff.routes.js';
 import { shimPingRoutes } from './shim-ping.routes.js';
 import { noStore } from './http.js';
 import { oidcRoutes } from './oidc.routes.js';
-import { oidcServiceFor } from './oidc.js';
+import type { OidcService } from './oidc.js';
 import { passwordRoutes } from './password.routes.js';
 import { signInRoutes } from './sign-in.routes.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
@@ -28,6 +29,7 @@ export * from './sessions.js';
 export { createAccessRules, authCsrfExempt } from './access.js';
 export { csrfProtection } from './csrf.js';
 export { sessionLoader } from './session-loader.js';
+export { apiKeyAuth, type ApiKeyAuthOptions } from './api-key.js';
 export { requireFreshAuth } from './fresh-auth.js';
 export { changePassword, confirmPassword, type RequestOrigin } from './credentials.js';
 export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy } from './redirects.js';
@@ -35,10 +37,10 @@ export { countAttempt, waitText } from './throttle.js';
 export { handoffKey } from './handoff.js';
 export { backgroundIdle } from './background.js';
 export { purgeExpiredSignInData } from './purge.js';
+export { createOidcService, type OidcService } from './oidc.js';
 
 /** Routes under `/sso`: sign-in, sign-out, password reset, OIDC, WordPress hand-off, two-factor. */
-export function createAuthRouter(deps: GatewayDeps): Router {
-  const oidc = oidcServiceFor(deps);
+export function createAuthRouter(deps: GatewayDeps, oidc: OidcService): Router {
   const router = Router();
   router.use(noStore);
   router.use(signInRoutes(deps, oidc));

@@ -130,15 +130,10 @@ export function loadBlocksConfig(path?: string): BlocksConfig {
   return parseBlocksConfig(data, path);
 }
 
-let active: { config: BlocksConfig; timeZone: string } | undefined;
+/** The shipped presets, parsed once on first use: immutable, so one copy serves every caller. */
+const shipped: { config?: BlocksConfig } = {};
 
-/** Makes `config` the one services use when called without one (set by createBlocksRouter at start-up). */
-export function setActiveBlocksConfig(config: BlocksConfig, timeZone: string): void {
-  active = { config, timeZone };
-}
-
-/** The configuration in use (the shipped presets in UTC until the gateway sets one). */
-export function activeBlocksConfig(): { config: BlocksConfig; timeZone: string } {
-  active ??= { config: loadBlocksConfig(), timeZone: 'UTC' };
-  return active;
+/** The shipped presets alone: what services use when neither the caller nor the gateway gives a configuration. */
+export function shippedBlocksConfig(): BlocksConfig {
+  return (shipped.config ??= loadBlocksConfig());
 }

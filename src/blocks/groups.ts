@@ -60,8 +60,8 @@ export function listGroups(config?: BlocksConfig): GroupSummary[] {
  * @throws AppError not_found naming the group when it is not configured
  */
 export async function* groupMembers(deps: ServiceDeps, name: string, opts: { blocks?: BlocksConfig; pageSize?: number } = {}): AsyncGenerator<GroupMember> {
-  const group = configOf(opts.blocks).groups.get(name);
-  if (!group) throw new AppError('not_found', `group: no group named "${name}" (configured: ${[...configOf(opts.blocks).groups.keys()].join(', ') || 'none'})`, { field: 'group' });
+  const group = configOf(opts.blocks, deps).groups.get(name);
+  if (!group) throw new AppError('not_found', `group: no group named "${name}" (configured: ${[...configOf(opts.blocks, deps).groups.keys()].join(', ') || 'none'})`, { field: 'group' });
   const bdeps = blocksDepsOf(deps);
   const pageSize = opts.pageSize ?? 1000;
   let afterId = 0;

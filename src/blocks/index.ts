@@ -4,7 +4,8 @@
  * - `loadBlocksConfig(path?)`: reads and validates the configuration (YAML/JSON on top of the shipped presets);
  *   throws `BlocksConfigError` whose message names the file, the item and the field of each problem.
  * - `createBlocksRouter(deps, config?)`: pages under `/partner-center`: `/leaderboard`, `/leaderboard/:slug`,
- *   `/contests/:slug`, `/p/:slug`. Loads `deps.config.blocksConfig` when no config is given (errors propagate).
+ *   `/contests/:slug`, `/p/:slug`. Serves `deps.blocks` (the gateway's configuration) when no config is given.
+ * - `createActiveBlocks(config)`: the gateway's swappable configuration (`GatewayDeps.blocks`).
  * - `afterSync(deps, { partnerIds? })`: tier rules, then ranking snapshots; call it after every Ontraport sync.
  * - `evaluateTiers(deps, { dryRun?, partnerIds? })`, `nextTierRequirement(db, partnerId)`: tier automation.
  * - `listGroups(config?)`, `groupMembers(deps, name)` (async iterable): saved partner filters for the admin CLI.
@@ -13,7 +14,6 @@
  */
 import type { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
-import { loadBlocksConfig, setActiveBlocksConfig } from './config.js';
 import type { BlocksConfig } from './model.js';
 import { refreshRankings as refreshRankingSnapshots, type RefreshResult } from './rankings.js';
 import { bumpDataVersion } from './rollups.repo.js';
@@ -21,7 +21,8 @@ import { createRoutes } from './routes.js';
 import { blocksDepsOf, configOf, type ServiceDeps } from './service-deps.js';
 import { evaluateTiers, type TierRunResult } from './tiers.js';
 
-export { BlocksConfigError, loadBlocksConfig, parseBlocksConfig, activeBlocksConfig } from './config.js';
+export { BlocksConfigError, loadBlocksConfig, parseBlocksConfig, shippedBlocksConfig } from './config.js';
+export { createActiveBlocks, type ActiveBlocks } from './active.js';
 export { evaluateTiers, nextTierRequirement, type NextTierRequirement, type TierChange, type TierRunResult, type LevelRef } from './tiers.js';
 export { listGroups, groupMembers, type GroupMember, type GroupSummary } from './groups.js';
 export { rankingView, type RankingView, type RankingRowView, type RefreshResult } from './rankings.js';
@@ -29,8 +30,7 @@ export type { BlocksConfig, BoundRollup, BoardDef, ContestDef, PageDef, GroupDef
 export type { ServiceDeps } from './service-deps.js';
 
 /** Routes of block-composed pages under `/partner-center` (behind requirePartner). */
-export function createBlocksRouter(deps: GatewayDeps, config: BlocksConfig = loadBlocksConfig(deps.config.blocksConfig)): Router {
-  setActiveBlocksConfig(config, deps.config.defaultTimeZone);
+export function createBlocksRouter(deps: GatewayDeps, config: BlocksConfig = deps.blocks.get()): Router {
   return createRoutes(deps, config, blocksDepsOf(deps));
 }
 
@@ -39,7 +39,7 @@ export function createBlocksRouter(deps: GatewayDeps, config: BlocksConfig = loa
  * @param opts.partnerIds only these partners' rows (every partner whose data changed); default: all
  */
 export async function refreshRankings(deps: ServiceDeps, opts: { partnerIds?: readonly number[]; blocks?: BlocksConfig } = {}): Promise<RefreshResult[]> {
-  return refreshRankingSnapshots(blocksDepsOf(deps), configOf(opts.blocks).rankings.values(), opts);
+  return refreshRankingSnapshots(blocksDepsOf(deps), configOf(opts.blocks, deps).rankings.values(), opts);
 }
 
 /**

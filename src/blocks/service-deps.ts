@@ -5,7 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { DataKeyring, Logger } from '../common/index.js';
 import type { Database, SqliteWorker } from '../store/index.js';
-import { activeBlocksConfig } from './config.js';
+import type { ActiveBlocks } from './active.js';
+import { shippedBlocksConfig } from './config.js';
 import type { BlocksConfig } from './model.js';
 import type { BlocksDeps } from './rankings.js';
 
@@ -14,20 +15,22 @@ export interface ServiceDeps {
   now?: () => number;
   logger?: Logger;
   config?: { defaultTimeZone?: string; publicUrl?: string; dataKeys?: DataKeyring };
+  /** The gateway's blocks configuration (GatewayDeps has it); else the shipped presets. */
+  blocks?: Pick<ActiveBlocks, 'get'>;
 }
 
-/** Time zone: the gateway's default time zone, else the one the active blocks configuration was set with. */
+/** Time zone: the gateway's default time zone, else UTC. */
 export function blocksDepsOf(deps: ServiceDeps): BlocksDeps {
   return {
     db: deps.store.db,
     sqliteWorker: deps.store.sqliteWorker,
-    timeZone: deps.config?.defaultTimeZone ?? activeBlocksConfig().timeZone,
+    timeZone: deps.config?.defaultTimeZone ?? 'UTC',
     now: deps.now ?? Date.now,
     logger: deps.logger,
   };
 }
 
-/** The configuration given, else the active one (set at gateway start-up), else the shipped presets. */
-export function configOf(given?: BlocksConfig): BlocksConfig {
-  return given ?? activeBlocksConfig().config;
+/** The configuration given, else the gateway's (`deps.blocks`), else the shipped presets. */
+export function configOf(given: BlocksConfig | undefined, deps?: Pick<ServiceDeps, 'blocks'>): BlocksConfig {
+  return given ?? deps?.blocks?.get() ?? shippedBlocksConfig();
 }

@@ -121,7 +121,7 @@ export async function evaluateTiers(
   opts: { dryRun?: boolean; partnerIds?: readonly number[]; blocks?: BlocksConfig; actorAccountId?: number } = {},
 ): Promise<TierRunResult> {
   const bdeps = blocksDepsOf(deps);
-  const rules = configOf(opts.blocks).tiers;
+  const rules = configOf(opts.blocks, deps).tiers;
   const result: TierRunResult = { dryRun: Boolean(opts.dryRun), evaluated: 0, changes: [], skipped: [] };
   if (rules.length === 0) return result;
   const ladders = await repo.readLadders(bdeps.db);

@@ -83,7 +83,7 @@ export function startBackgroundJobs(deps: GatewayDeps, opts: JobOptions = {}): B
         mayRun: () => lease.held(),
         // Under the same lease as the sync: only the runner writes tier changes and ranking snapshots.
         afterRun: async () => {
-          await afterSync({ store, logger, now: deps.now, config });
+          await afterSync({ store, logger, now: deps.now, config, blocks: deps.blocks });
           // The sync recorded new commissions, approvals and payouts: their emails go out with this tick.
           await notify();
         },

@@ -23,7 +23,8 @@ import {
   type ReportQuery,
   type ReportScope,
 } from './report-queries.repo.js';
-import { inlinePostgresParameters, waitForExportSlot, openCopySource, openRowSource, type RawRow } from './sources.js';
+import { MAX_EXPORTS_PER_PARTNER, type ExportSlots } from './export-slots.js';
+import { inlinePostgresParameters, openCopySource, openRowSource, type RawRow } from './sources.js';
 
 export const REPORT_NAMES = ['commissions', 'refunds', 'payments', 'contacts', 'subscriptions', 'report'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -48,32 +49,6 @@ export interface ReportRequest {
   /** The partner's program currency. */
   currency: string;
   options: ReportOptions;
-}
-
-/** At most this many exports hold a database connection at once (the PostgreSQL pool has 10). */
-export const MAX_CONCURRENT_EXPORTS = 4;
-
-/**
- * One partner runs or queues at most this many exports at once (per process), so a partner (or a script with
- * their cookie) cannot take every slot from the others; a further one is refused at once with 429.
- */
-export const MAX_EXPORTS_PER_PARTNER = 2;
-
-const exportsByPartner = new Map<number, number>();
-
-/** Counts an export against its partner; undefined when the partner is at the cap. The release runs once. */
-function claimPartnerExport(partnerId: number): (() => void) | undefined {
-  const held = exportsByPartner.get(partnerId) ?? 0;
-  if (held >= MAX_EXPORTS_PER_PARTNER) return undefined;
-  exportsByPartner.set(partnerId, held + 1);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    const left = (exportsByPartner.get(partnerId) ?? 1) - 1;
-    if (left > 0) exportsByPartner.set(partnerId, left);
-    else exportsByPartner.delete(partnerId);
-  };
 }
 
 /** `partnergate-commissions-2026-01-01_2026-03-31.csv`; grouped or summary variants say so. */
@@ -132,12 +107,12 @@ export function reportColumns(db: Kysely<Database>, r: ReportRequest): readonly 
 }
 
 /** Folds 15-minute buckets into local days: rows `[date, clicks, leads, sales, earned, pending, currency]`. */
-async function* dailyRows(store: Store, query: ReportQuery, timeZone: string): AsyncGenerator<RawRow> {
+async function* dailyRows(store: Store, slots: ExportSlots, query: ReportQuery, timeZone: string): AsyncGenerator<RawRow> {
   const dater = new LocalDater(timeZone);
   const days = new Map<string, { date: string; currency: string; sums: number[] }>();
   const pending: RawRow[] = [];
   const collect = { add: (row: RawRow) => void pending.push(row), take: () => (pending.length ? pending.splice(0) : undefined) };
-  for await (const batch of openRowSource(store, compileReportQuery(query, 'raw'), collect) as AsyncIterable<RawRow[]>) for (const row of batch) {
+  for await (const batch of openRowSource(store, slots, compileReportQuery(query, 'raw'), collect) as AsyncIterable<RawRow[]>) for (const row of batch) {
     const date = dater.format(Number(row[0]) * BUCKET_MS);
     const currency = String(row[6]);
     const key = `${date}\u0000${currency}`;
@@ -171,24 +146,24 @@ function csvPrefix(columns: readonly ColumnSpec[], bom: boolean | undefined): Bu
   return Buffer.concat([bom ? UTF8_BOM : Buffer.alloc(0), Buffer.from(csvHeaderLine(columns.map((c) => c.header)))]);
 }
 
-function copyBody(store: Store, query: ReportQuery, r: ReportRequest): Readable {
-  const source = openCopySource(store, compileReportQuery(query, 'pg-csv'), r.range.timeZone);
+function copyBody(store: Store, slots: ExportSlots, query: ReportQuery, r: ReportRequest): Readable {
+  const source = openCopySource(store, slots, compileReportQuery(query, 'pg-csv'), r.range.timeZone);
   return pipeline(source, new LfToCrlf(), new PrefixOnce(csvPrefix(query.columns, r.options.bom)), () => {});
 }
 
 /** CSV lines written in JavaScript, one batch of rows (a few hundred) at a time: the header and BOM come from PrefixOnce. */
-function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
+function stringifyBody(store: Store, slots: ExportSlots, plan: Plan, r: ReportRequest): Readable {
   const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
   const cells = csvLineWriter(columns, r.range.timeZone);
   const source =
     plan.kind === 'daily'
       ? Readable.from((async function* () {
           const encoder = new CsvRowEncoder(cells); // at most one row per day and currency: one chunk
-          for await (const row of dailyRows(store, plan.query, r.range.timeZone)) encoder.add(row);
+          for await (const row of dailyRows(store, slots, plan.query, r.range.timeZone)) encoder.add(row);
           const chunk = encoder.take();
           if (chunk) yield chunk;
         })())
-      : openRowSource(store, compileReportQuery(plan.query, 'raw'), new CsvRowEncoder(cells));
+      : openRowSource(store, slots, compileReportQuery(plan.query, 'raw'), new CsvRowEncoder(cells));
   return pipeline(source, new PrefixOnce(csvPrefix(columns, r.options.bom)), () => {});
 }
 
@@ -197,17 +172,19 @@ function stringifyBody(store: Store, plan: Plan, r: ReportRequest): Readable {
  * still answer with an error status); a failure later makes `body` emit 'error' (the caller must then abort
  * the response so the file cannot look complete). Destroying `body` stops the query and frees the connection.
  * @param opts.engine `stringify` forces csv-stringify on PostgreSQL too (tests compare the two engines).
+ * @param slots the gateway's export slots (`GatewayDeps.exportSlots`)
  * @param opts.queueMs how long to wait for a free export slot before refusing (503); `signal` ends the wait early.
  */
 export async function openCsvExport(
   store: Store,
+  slots: ExportSlots,
   r: ReportRequest,
   opts: { engine?: 'auto' | ExportEngine; queueMs?: number; signal?: AbortSignal } = {},
 ): Promise<CsvExport> {
-  const releasePartner = claimPartnerExport(r.partnerId);
+  const releasePartner = slots.claimPartner(r.partnerId);
   if (!releasePartner) throw partnerAtExportCap();
   try {
-    const opened = await openCsvExportInSlot(store, r, opts);
+    const opened = await openCsvExportInSlot(store, slots, r, opts);
     // Ended, failed or destroyed (the client went away): the partner's export is over either way.
     finished(opened.body, releasePartner);
     return opened;
@@ -217,12 +194,12 @@ export async function openCsvExport(
   }
 }
 
-async function openCsvExportInSlot(store: Store, r: ReportRequest, opts: { engine?: 'auto' | ExportEngine; queueMs?: number; signal?: AbortSignal }): Promise<CsvExport> {
-  if (!(await waitForExportSlot(MAX_CONCURRENT_EXPORTS, opts.queueMs ?? 0, opts.signal))) throw tooManyExports();
+async function openCsvExportInSlot(store: Store, slots: ExportSlots, r: ReportRequest, opts: { engine?: 'auto' | ExportEngine; queueMs?: number; signal?: AbortSignal }): Promise<CsvExport> {
+  if (!(await slots.waitForSlot(opts.queueMs ?? 0, opts.signal))) throw tooManyExports();
   const plan = planOf(store.db, r);
   const useCopy = store.kind === 'postgres' && plan.kind === 'rows' && !plan.query.groupBy && opts.engine !== 'stringify';
   if (useCopy) {
-    const body = copyBody(store, plan.query, r);
+    const body = copyBody(store, slots, plan.query, r);
     try {
       await firstBytes(body);
       return { body, engine: 'copy' };
@@ -231,7 +208,7 @@ async function openCsvExportInSlot(store: Store, r: ReportRequest, opts: { engin
       if ((err as { code?: string }).code !== '22023') throw err;
     }
   }
-  const body = stringifyBody(store, plan, r);
+  const body = stringifyBody(store, slots, plan, r);
   await firstBytes(body);
   return { body, engine: 'stringify' };
 }
@@ -279,7 +256,7 @@ function decodeCursor(cursor: string, kinds: readonly (ColumnKind | 'text')[]): 
 }
 
 /** One page of a report as JSON rows (keyset paging: stable while rows are added elsewhere). */
-export async function reportPage(store: Store, r: ReportRequest, page: { cursor?: string; limit: number }): Promise<ReportPage> {
+export async function reportPage(store: Store, slots: ExportSlots, r: ReportRequest, page: { cursor?: string; limit: number }): Promise<ReportPage> {
   const plan = planOf(store.db, r);
   const columns = plan.kind === 'daily' ? DAILY_COLUMNS : plan.query.columns;
   const writers = jsonValueWriters(columns, r.range.timeZone);
@@ -290,7 +267,7 @@ export async function reportPage(store: Store, r: ReportRequest, page: { cursor?
     const after = page.cursor ? decodeCursor(page.cursor, ['text', 'text']) : undefined;
     keyOf = (row) => [row[0], row[6]];
     rows = [];
-    for await (const row of dailyRows(store, plan.query, r.range.timeZone)) {
+    for await (const row of dailyRows(store, slots, plan.query, r.range.timeZone)) {
       if (after && `${row[0]}\u0000${row[6]}` <= `${after[0]}\u0000${after[1]}`) continue;
       rows.push(row);
       if (rows.length > page.limit) break;

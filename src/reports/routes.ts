@@ -110,7 +110,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
     // Queued behind busy export slots for a while rather than refused; a client that leaves stops waiting.
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    const { body } = await openCsvExport(deps.store, request, { queueMs: deps.config.exportQueueSeconds * 1000, signal: gone.signal });
+    const { body } = await openCsvExport(deps.store, deps.exportSlots, request, { queueMs: deps.config.exportQueueSeconds * 1000, signal: gone.signal });
     csvHeaders(res, exportFileName(request));
     sendBody(req, res, body, request.report);
   });
@@ -120,7 +120,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
     const limitText = one(req, 'limit');
     const limit = limitText === undefined ? 100 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalidField('limit', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-    const page = await reportPage(deps.store, request, { cursor: one(req, 'cursor'), limit });
+    const page = await reportPage(deps.store, deps.exportSlots, request, { cursor: one(req, 'cursor'), limit });
     res.setHeader('Cache-Control', 'private, no-store');
     res.json({
       report: request.report,

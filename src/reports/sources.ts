@@ -16,55 +16,9 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Store } from '../store/index.js';
+import type { ExportSlots } from './export-slots.js';
 
 export type RawRow = unknown[];
-
-let inFlight = 0;
-
-/** Export row sources currently holding a database connection or cursor (0 when every export has let go). */
-export function exportsInFlight(): number {
-  return inFlight;
-}
-
-/** Exports waiting for a slot, woken one at a time as slots free up (first come, first served). */
-const slotWaiters: Array<() => void> = [];
-
-function trackOpen(): () => void {
-  inFlight++;
-  let released = false;
-  return () => {
-    if (!released) {
-      released = true;
-      inFlight--;
-      slotWaiters.shift()?.();
-    }
-  };
-}
-
-/**
- * Waits until fewer than `max` exports hold a connection, for at most `waitMs`. Resolves true when a slot is
- * free, false on timeout or when `signal` aborts (the client went away while queued).
- */
-export async function waitForExportSlot(max: number, waitMs: number, signal?: AbortSignal): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  while (inFlight >= max) {
-    const left = deadline - Date.now();
-    if (left <= 0 || signal?.aborted) return false;
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', wake);
-        const i = slotWaiters.indexOf(wake);
-        if (i >= 0) slotWaiters.splice(i, 1);
-        resolve();
-      };
-      const timer = setTimeout(wake, left);
-      signal?.addEventListener('abort', wake, { once: true });
-      slotWaiters.push(wake);
-    });
-  }
-  return !signal?.aborted;
-}
 
 const SQLITE_BATCH = 500;
 const PG_BATCH = 1000;
@@ -81,16 +35,17 @@ export interface RowEncoder<T> {
 }
 
 /** Rows of a compiled query, encoded batch by batch, as an object-mode stream of the encoder's chunks. */
-export function openRowSource<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
-  return store.kind === 'sqlite' ? sqliteRows(store, query, encoder) : postgresRows(store, query, encoder);
+/** @param slots counts the source as holding a connection until it ends, fails or is destroyed */
+export function openRowSource<T>(store: Store, slots: ExportSlots, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
+  return store.kind === 'sqlite' ? sqliteRows(store, slots, query, encoder) : postgresRows(store, slots, query, encoder);
 }
 
-function sqliteRows<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
+function sqliteRows<T>(store: Store, slots: ExportSlots, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
   const file = store.sqlite?.name;
   // An in-memory database cannot be opened twice: fall back to the store's own handle.
   const own = !file || file === ':memory:' ? undefined : new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   const conn = own ?? store.sqlite!;
-  const release = trackOpen();
+  const release = slots.track();
   let rows: IterableIterator<RawRow> | undefined;
   let closed = false;
   const close = () => {
@@ -147,8 +102,8 @@ function sqliteRows<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T
   });
 }
 
-function postgresRows<T>(store: Store, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
-  const release = trackOpen();
+function postgresRows<T>(store: Store, slots: ExportSlots, query: CompiledQuery, encoder: RowEncoder<T>): Readable {
+  const release = slots.track();
   let client: pg.PoolClient | undefined;
   let cursor: Cursor<RawRow> | undefined;
   let reading = false;
@@ -230,8 +185,8 @@ export function inlinePostgresParameters(query: CompiledQuery): string {
  * transaction with `DateStyle` ISO and `TimeZone` = `timeZone` set locally (columns.ts relies on both).
  * The pool client is returned on success and closed on any failure or early destroy.
  */
-export function openCopySource(store: Store, select: CompiledQuery, timeZone: string): Readable {
-  const release = trackOpen();
+export function openCopySource(store: Store, slots: ExportSlots, select: CompiledQuery, timeZone: string): Readable {
+  const release = slots.track();
   const text = `COPY (${inlinePostgresParameters(select)}) TO STDOUT WITH (FORMAT csv)`;
   let client: pg.PoolClient | undefined;
   let copy: Readable | undefined;

@@ -16,12 +16,13 @@ import { productPage } from './pages/product.js';
 import { subscriptionsPage } from './pages/subscriptions.js';
 import { earningsPage } from './pages/earnings.js';
 import { reportsPage } from './pages/reports.js';
-import { promoToolsPage } from './pages/promo-tools.js';
+import { promoQrRoute, promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
 import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
-  changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
+  changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
+import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
 
 export interface PartnerCenterOptions {
   /** What the next tier level needs; default: the tier rules of the blocks configuration. */
@@ -31,7 +32,7 @@ export interface PartnerCenterOptions {
 /** The tier rules' requirement (src/blocks), in the partner's zone and at the gateway's "now". */
 export function tierRulesRequirement(deps: GatewayDeps): (partner: PartnerProfile, now: number) => TierRequirementSource {
   return (partner, now) => async (partnerId) => {
-    const r = await nextTierRequirement(deps.store.db, partnerId, { timeZone: partner.timeZone, now });
+    const r = await nextTierRequirement(deps.store.db, partnerId, { blocks: deps.blocks.get(), timeZone: partner.timeZone, now });
     return r ? { label: r.label, unit: r.unit, requiredValue: r.requiredValue, currentValue: r.currentValue, remainingValue: r.remainingValue, nextProgramId: r.next.programId } : undefined;
   };
 }
@@ -53,6 +54,8 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/payouts/:payoutId/statement.csv', p, payoutStatementCsvRoute(deps));
   router.get('/reports', p, reportsPage(deps));
   router.get('/promo-tools', p, promoToolsPage(deps));
+  router.get('/promo-tools/qr.svg', p, promoQrRoute(deps, 'svg'));
+  router.get('/promo-tools/qr.png', p, promoQrRoute(deps, 'png'));
   router.get('/links', p, linksPage(deps));
   router.get('/settings', p, settingsPage(deps));
   router.post('/settings/paypal', p, requestChangeAction(deps, 'paypal'));
@@ -62,6 +65,9 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/settings/email/confirm', p, confirmChangePage(deps, 'login_email'));
   router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
+  router.post('/settings/language', p, changeLocaleAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
+  router.post('/settings/api-keys', p, createApiKeyAction(deps));
+  router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));
   return router;
 }

@@ -114,7 +114,7 @@ describe('adversarial: CSRF on every state-changing route', function () {
     const deps = tg.gateway.deps;
     const unsafe = (r: { method: string }) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method);
     const found = [
-      ...routesOf(createAuthRouter(deps), '/sso'),
+      ...routesOf(createAuthRouter(deps, tg.gateway.oidc), '/sso'),
       ...[createReportsRouter(deps), createBlocksRouter(deps), createPartnerCenterRouter(deps)].flatMap((r) => routesOf(r, '/partner-center')),
     ].filter(unsafe);
     targets = [...new Set(found.map((r) => r.path))].filter((p) => !EXEMPT.includes(p)).map((path) => ({ path, ...(bodies[path] ?? { body: () => ({}) }) }));

@@ -9,7 +9,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { expect } from 'chai';
-import { MAX_EXPORTS_PER_PARTNER, REPORT_NAMES } from '../../src/reports/export.service.js';
+import { REPORT_NAMES } from '../../src/reports/export.service.js';
+import { MAX_EXPORTS_PER_PARTNER } from '../../src/reports/export-slots.js';
 import type { Store } from '../../src/store/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';

@@ -10,9 +10,10 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { activeBlocksConfig, createBlocksRouter, refreshRankings } from '../../src/blocks/index.js';
+import { createBlocksRouter, refreshRankings } from '../../src/blocks/index.js';
 import { createReportsRouter } from '../../src/reports/index.js';
-import { MAX_EXPORTS_PER_PARTNER, REPORT_NAMES } from '../../src/reports/export.service.js';
+import { REPORT_NAMES } from '../../src/reports/export.service.js';
+import { MAX_EXPORTS_PER_PARTNER } from '../../src/reports/export-slots.js';
 import { createPartnerCenterRouter } from '../../src/views/partner-center.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
@@ -97,7 +98,7 @@ pages:
     // Every GET route of the routers mounted under /partner-center, parameters filled with B's (and odd) values.
     const deps = tg.gateway.deps;
     const routes = [...routesOf(createReportsRouter(deps)), ...routesOf(createBlocksRouter(deps)), ...routesOf(createPartnerCenterRouter(deps))].filter((r) => r.method === 'GET');
-    const blocks = activeBlocksConfig().config;
+    const blocks = deps.blocks.get();
     const fill: Record<string, string[]> = {
       ':file': [...REPORT_NAMES.map((n) => `${n}.csv`), 'commissions.json', '..%2fcommissions.csv'],
       ':name': [...REPORT_NAMES],

@@ -7,13 +7,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { parseDateRange } from '../../src/common/index.js';
-import { openCsvExport, type ReportRequest } from '../../src/reports/index.js';
+import { createExportSlots, openCsvExport, type ReportRequest } from '../../src/reports/index.js';
 import type { Store } from '../../src/store/index.js';
 import { createTestStore, storeKinds, type TestStore } from '../support/store.js';
 import { commission, insertContact, insertPartner, RANGE, seedReportWorld, type ReportWorld } from './fixtures.js';
 
 async function csvOf(store: Store, r: ReportRequest, engine: 'auto' | 'stringify'): Promise<{ text: string; engine: string }> {
-  const out = await openCsvExport(store, r, { engine });
+  const out = await openCsvExport(store, createExportSlots(), r, { engine });
   const chunks: Buffer[] = [];
   for await (const c of out.body) chunks.push(Buffer.from(c));
   return { text: Buffer.concat(chunks).toString('utf8'), engine: out.engine };

@@ -9,8 +9,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { exportsInFlight, MAX_CONCURRENT_EXPORTS } from '../../src/reports/index.js';
-import { MAX_EXPORTS_PER_PARTNER } from '../../src/reports/export.service.js';
+import { MAX_CONCURRENT_EXPORTS, MAX_EXPORTS_PER_PARTNER } from '../../src/reports/export-slots.js';
 import type { Store } from '../../src/store/index.js';
 import { recordCase } from '../support/adversarial.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
@@ -74,16 +73,16 @@ forEachStore('reports: streaming exports', (ctx) => {
     broken = await signInAs(tg, brokenPartner);
   });
   after(async () => tg?.close());
-  afterEach(async () => waitFor('exports released', () => exportsInFlight() === 0));
+  afterEach(async () => waitFor('exports released', () => tg.gateway.deps.exportSlots.inFlight() === 0));
 
   it('a client that stops reading parks the export; disconnecting stops the query and frees the connection', async () => {
     const { req, first } = await startParkedDownload(tg, big, `/partner-center/exports/commissions.csv?${WHOLE_RANGE}`);
     expect(first.toString()).to.match(/^commission_id,/);
     await new Promise((r) => setTimeout(r, 300));
-    expect(exportsInFlight(), 'still mid-way: the rest was not read from the store').to.equal(1);
+    expect(tg.gateway.deps.exportSlots.inFlight(), 'still mid-way: the rest was not read from the store').to.equal(1);
     if (ctx.kind === 'postgres') expect((await copyBackends(ctx.store)).length, 'the COPY is running').to.equal(1);
     req.destroy();
-    await waitFor('export source released', () => exportsInFlight() === 0);
+    await waitFor('export source released', () => tg.gateway.deps.exportSlots.inFlight() === 0);
     if (ctx.kind === 'postgres') {
       await waitFor('COPY backend gone', async () => (await copyBackends(ctx.store)).length === 0);
       const pool = ctx.store.pgPool!;
@@ -139,7 +138,7 @@ forEachStore('reports: streaming exports', (ctx) => {
       return req;
     });
     try {
-      await waitFor('the exports running', () => exportsInFlight() === count);
+      await waitFor('the exports running', () => tg.gateway.deps.exportSlots.inFlight() === count);
     } catch (err) {
       for (const req of running) req.destroy();
       throw err;
@@ -194,7 +193,7 @@ forEachStore('reports: streaming exports', (ctx) => {
       for (const req of running) req.destroy();
     }
     // The partner's slots come back once their downloads end.
-    await waitFor('exports released', () => exportsInFlight() === 0);
+    await waitFor('exports released', () => tg.gateway.deps.exportSlots.inFlight() === 0);
     const again = await fetch(`${tg.url}/partner-center/exports/contacts.csv?${WHOLE_RANGE}`, { headers: { cookie: big.cookie } });
     expect(recordCase('export slot hogging', 'slots given back when the downloads end', again.status === 200)).to.equal(true);
     await again.text();

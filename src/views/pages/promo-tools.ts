@@ -1,18 +1,142 @@
-/** `/partner-center/promo-tools`: banners, lightboxes, emails and text links, each with the partner's tracked link. */
-import type { RequestHandler } from 'express';
+/**
+ * `/partner-center/promo-tools`: the partner's promo tools grouped by program and kind, searched with GET `q`,
+ * `kind` and `program` (a plain form: works without JavaScript; a bad value is a 400 naming the field, with the
+ * unfiltered tools still shown), lightbox previews and embed code, and QR codes of the referral link and the
+ * partner's SubID links. `/promo-tools/qr.svg` and `/promo-tools/qr.png` draw those QR codes from the session's
+ * partner and validated `sid` / `path` only.
+ */
+import type { Request, RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import { promoToolsFor, siteOrigin } from '../../partners/index.js';
-import { layoutModel, partnerOf, render } from './common.js';
+import { invalidField } from '../../common/index.js';
+import {
+  EVERY_PROGRAM, LIGHTBOX_SCRIPT_PATH, PROMO_KINDS, PROMO_QUERY_MAX, QR_MAX_LINK, QR_PNG_WIDTH, parseSitePath, promoCatalog, qrCode, siteOrigin,
+  subIdProblem, subIdStats, trackedLink, type PartnerProfile, type PromoFilter, type PromoKind, type QrFormat,
+} from '../../partners/index.js';
+import { layoutModel, pageInput, partnerOf, render } from './common.js';
+import { queryString, type PageInput } from './input.js';
+
+const KIND_LABELS: Record<PromoKind, string> = { banner: 'Banners', lightbox: 'Lightboxes', email: 'Email swipes', link: 'Text links' };
+/** SubIDs offered a QR code on the page: the partner's most used ones. */
+const QR_SUB_IDS = 20;
+
+function readFilter(input: PageInput, partner: PartnerProfile): PromoFilter {
+  const filter: PromoFilter = {};
+  const q = input.text('q', PROMO_QUERY_MAX + 1);
+  if (q !== undefined && q.length > PROMO_QUERY_MAX) input.problem('q', `Search: use at most ${PROMO_QUERY_MAX} characters.`);
+  else if (q !== undefined) filter.q = q;
+  const kind = input.text('kind', 100);
+  if (kind !== undefined) {
+    if ((PROMO_KINDS as readonly string[]).includes(kind)) filter.kind = kind as PromoKind;
+    else input.problem('kind', `Kind: "${kind.slice(0, 40)}" is not one of ${PROMO_KINDS.join(', ')}.`);
+  }
+  const program = input.text('program', 100);
+  if (program !== undefined) {
+    if (program === EVERY_PROGRAM) filter.program = EVERY_PROGRAM;
+    else if (program === String(partner.programId)) filter.program = partner.programId;
+    else input.problem('program', `Program: "${program.slice(0, 40)}" is not one of ${partner.programId}, ${EVERY_PROGRAM}.`);
+  }
+  return input.problems.length ? {} : filter;
+}
+
+function qrItem(id: string, label: string, link: string, sid?: string) {
+  const q = queryString({ sid });
+  return { id, label, link, svg: `/partner-center/promo-tools/qr.svg${q}`, png: `/partner-center/promo-tools/qr.png${q}` };
+}
 
 export function promoToolsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
     const partner = partnerOf(res);
-    const tools = await promoToolsFor(deps.store.db, { programId: partner.programId, origin: siteOrigin(deps.config.publicUrl), referralCode: partner.referralCode });
-    const any = tools.banner.length + tools.lightbox.length + tools.email.length + tools.link.length > 0;
-    render(res, deps, 'pages/promo-tools', {
-      ...layoutModel(req, partner, { title: 'Promo tools', current: 'promo-tools' }),
-      tools,
-      any,
-    });
+    const input = pageInput(req, res, deps);
+    const origin = siteOrigin(deps.config.publicUrl);
+    const filter = readFilter(input, partner);
+    const sidText = input.text('sid', 200);
+    const sidProblem = sidText === undefined ? undefined : subIdProblem(sidText);
+    if (sidProblem) input.problem('sid', `SubID: ${sidProblem}.`);
+    const [catalog, subIds] = await Promise.all([
+      promoCatalog(deps.store.db, { programId: partner.programId, origin, referralCode: partner.referralCode, filter }),
+      subIdStats(deps.store.db, partner.id, input.defaultRange(30)),
+    ]);
+    const sids = subIds.slice(0, QR_SUB_IDS).map((s) => s.subId);
+    if (sidText !== undefined && !sidProblem && !sids.includes(sidText)) sids.unshift(sidText);
+    const filtered = Boolean(filter.q || filter.kind || filter.program);
+    render(
+      res,
+      deps,
+      'pages/promo-tools',
+      {
+        ...layoutModel(req, partner, { title: 'Promo tools', current: 'promo-tools', problems: input.problems }),
+        groups: catalog.groups.map((g) => ({
+          id: g.programId === null ? EVERY_PROGRAM : String(g.programId),
+          title: g.programId === null ? 'For every program' : `For ${partner.programName}`,
+          kinds: g.kinds.map((k) => ({ ...k, label: KIND_LABELS[k.kind] })),
+        })),
+        any: catalog.total > 0,
+        shown: catalog.shown,
+        filtered,
+        hasLightbox: catalog.groups.some((g) => g.kinds.some((k) => k.kind === 'lightbox')),
+        lightboxScript: LIGHTBOX_SCRIPT_PATH,
+        search: {
+          q: input.text('q', PROMO_QUERY_MAX + 1) ?? '',
+          kinds: PROMO_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k], selected: filter.kind === k })),
+          programs: [
+            { value: String(partner.programId), label: partner.programName, selected: filter.program === partner.programId },
+            { value: EVERY_PROGRAM, label: 'Every program', selected: filter.program === EVERY_PROGRAM },
+          ],
+        },
+        qr: {
+          items: [qrItem('qr-referral', 'Your referral link', trackedLink(origin, '/', partner.referralCode)), ...sids.map((sid) => qrItem(`qr-sid-${sid}`, `SubID ${sid}`, trackedLink(origin, '/', partner.referralCode, { subId: sid }), sid))],
+          sid: sidText ?? '',
+        },
+      },
+      input.status,
+    );
+  };
+}
+
+function queryText(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' && s.trim() !== '' ? s.trim() : undefined;
+}
+
+/** The link a QR code request asks for: the partner's own, with a validated SubID and page of the site. */
+function qrLink(req: Request, partner: PartnerProfile, origin: string): { link: string; sid?: string } {
+  const sid = queryText(req, 'sid');
+  const sidProblem = sid === undefined ? undefined : subIdProblem(sid.slice(0, 200));
+  if (sidProblem) throw invalidField('sid', sidProblem);
+  const pathText = queryText(req, 'path');
+  let path = '/';
+  if (pathText !== undefined) {
+    const parsed = parseSitePath(pathText, origin);
+    if (!parsed.ok) throw invalidField('path', parsed.problem);
+    path = parsed.path;
+  }
+  const link = trackedLink(origin, path, partner.referralCode, { subId: sid });
+  if (link.length > QR_MAX_LINK) throw invalidField('path', `makes a link longer than ${QR_MAX_LINK} characters, too long for a QR code`);
+  return { link, sid };
+}
+
+function pngWidth(req: Request): number {
+  const text = queryText(req, 'width');
+  if (text === undefined) return QR_PNG_WIDTH.default;
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= QR_PNG_WIDTH.min && n <= QR_PNG_WIDTH.max)) throw invalidField('width', `use a whole number of pixels from ${QR_PNG_WIDTH.min} to ${QR_PNG_WIDTH.max}`);
+  return n;
+}
+
+/**
+ * GET `/promo-tools/qr.svg|png?sid=&path=&width=`: the QR code of the signed-in partner's link. The image is
+ * the partner's own (private) but only changes with their referral code, so the browser may keep it an hour.
+ */
+export function promoQrRoute(deps: GatewayDeps, format: QrFormat): RequestHandler {
+  return async (req, res) => {
+    const partner = partnerOf(res);
+    const { link, sid } = qrLink(req, partner, siteOrigin(deps.config.publicUrl));
+    const name = `qr-${partner.referralCode.replace(/[^A-Za-z0-9_-]/g, '')}${sid ? `-${sid}` : ''}.${format}`;
+    const body = format === 'svg' ? await qrCode(link, 'svg') : await qrCode(link, 'png', pngWidth(req));
+    res.setHeader('Cache-Control', 'private, max-age=3600');
+    res.setHeader('Vary', 'Cookie');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    res.type(format === 'svg' ? 'image/svg+xml' : 'image/png').send(body);
   };
 }
