@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createApp } from '../../src/app.js';
-import { createBlocksRouter, loadBlocksConfig } from '../../src/blocks/index.js';
+import { createBlocksRouter } from '../../src/blocks/index.js';
 import { issueToken } from '../../src/accounts/index.js';
 import { openSession } from '../../src/auth/sessions.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -52,7 +52,7 @@ interface World {
 
 /** Every partner page of the gateway, parameters filled from the samples. */
 function partnerPages(w: World): string[] {
-  const app = createApp(w.tg.gateway.deps) as unknown as { router: Parameters<typeof routePaths>[0] };
+  const app = createApp(w.tg.gateway.deps, { oidc: w.tg.gateway.oidc }) as unknown as { router: Parameters<typeof routePaths>[0] };
   const routes = [...routePaths(app.router), ...routePaths(createBlocksRouter(w.tg.gateway.deps) as unknown as Parameters<typeof routePaths>[0], '/partner-center')];
   const pages: string[] = [];
   for (const route of routes) {
@@ -136,7 +136,7 @@ describe('browser: accessibility of every partner page (axe-core)', function () 
     const fx = await seedPartnerCenter(ts.store);
     const tg = await startTestGateway(ts.store, { PARTNERGATE_PUBLIC_URL: SITE, PARTNERGATE_BRAND_NAME: 'Acme Partners', PARTNERGATE_BLOCKS_CONFIG: writePagesConfig() }, { now: () => FIXED_NOW });
     gateways.push(tg);
-    const config = loadBlocksConfig(tg.config.blocksConfig);
+    const config = tg.gateway.deps.blocks.get();
     const w: World = {
       tg,
       samples: {
