@@ -161,6 +161,15 @@ describe('partner center promo tools: search, lightbox embed, QR codes', functio
     expect(PNG.sync.read(small.body as Buffer).width).to.equal(128);
   });
 
+  it('offers the QR code of the link the links page built, and of the referral link', async () => {
+    const page = decode((await get('/partner-center/links?path=%2Fpricing%3Fplan%3Dpro&sid=fb-ads')).text);
+    const href = /href="(\/partner-center\/promo-tools\/qr\.png\?[^"]+)"/.exec(page)![1]!;
+    expect(href).to.equal('/partner-center/promo-tools/qr.png?path=%2Fpricing%3Fplan%3Dpro&sid=fb-ads');
+    expect(page).to.contain('href="/partner-center/promo-tools/qr.svg"');
+    const png = await request(tg.url).get(href).set('Cookie', cookie).buffer(true).parse(binary);
+    expect(readQr(png.body as Buffer)).to.equal(`${tg.url}/pricing?plan=pro&orid=9001&sid=fb-ads`);
+  });
+
   it('takes the partner from the session only: partner B gets B\'s code whatever the query says', async () => {
     const b = await signInAs(tg, fx.b.id);
     const png = await request(tg.url).get('/partner-center/promo-tools/qr.png?orid=9001&partner=1&partnerId=1').set('Cookie', b.cookie).buffer(true).parse(binary);

@@ -38,9 +38,18 @@ function readFilter(input: PageInput, partner: PartnerProfile): PromoFilter {
   return input.problems.length ? {} : filter;
 }
 
+/**
+ * Where the QR code of a link the partner center built can be downloaded (SVG and PNG); undefined when the link
+ * is too long for one. `path` and `sid` are the values the link was built from (already validated).
+ */
+export function qrDownloads(link: string, from: { path?: string; sid?: string } = {}): { svg: string; png: string } | undefined {
+  if (link.length > QR_MAX_LINK) return undefined;
+  const q = queryString({ path: from.path === '/' ? undefined : from.path, sid: from.sid });
+  return { svg: `/partner-center/promo-tools/qr.svg${q}`, png: `/partner-center/promo-tools/qr.png${q}` };
+}
+
 function qrItem(id: string, label: string, link: string, sid?: string) {
-  const q = queryString({ sid });
-  return { id, label, link, svg: `/partner-center/promo-tools/qr.svg${q}`, png: `/partner-center/promo-tools/qr.png${q}` };
+  return { id, label, link, ...qrDownloads(link, { sid }) };
 }
 
 export function promoToolsPage(deps: GatewayDeps): RequestHandler {
