@@ -70,6 +70,8 @@ export interface WrkResult {
   p99ms: number;
   non2xx: number;
   errors: number;
+  /** Requests completed in the run (wrk's "N requests in"). */
+  requests: number;
 }
 
 function toMs(text: string): number {
@@ -128,7 +130,7 @@ export async function wrk(url: string, opts: { connections: number; seconds: num
   const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
   const closes = opts.serverClosesEachConnection ? Math.min(read!, requests + opts.connections) : 0;
   const errors = connect! + (read! - closes) + write! + timeout!;
-  return { rps, p50ms: p50, p99ms: p99, non2xx, errors };
+  return { rps, p50ms: p50, p99ms: p99, non2xx, errors, requests };
 }
 
 export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
@@ -268,6 +270,7 @@ end
       p99ms: us('P99'),
       non2xx,
       errors: errs ? errs.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+      requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,8 +18,8 @@ type Bench = { name: string; what: string; run(smoke: boolean): Promise<BenchRes
 const benches: Bench[] = [
   {
     name: 'proxy',
-    what: 'Pass-through proxy vs nginx and the direct upstream (12 KB page, two Set-Cookie, 64 keep-alive connections, 3 rounds, median)',
-    run: async (smoke) => (await import('./proxy.js')).benchProxy(smoke ? { seconds: 2, rounds: 1 } : { seconds: 10, rounds: 3 }),
+    what: 'Pass-through proxy: each variant against its reference in interleaved pairs of 2 s rounds (12 pairs, ABBA order; ratio = median of per-pair ratios, spread in the note), 12 KB page with two Set-Cookie, 64 keep-alive connections',
+    run: async (smoke) => (await import('./proxy.js')).benchProxy(smoke ? { seconds: 1, pairs: 2 } : { seconds: 2, pairs: 12 }),
   },
 ];
 

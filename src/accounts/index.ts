@@ -2,8 +2,8 @@
  * The one owner of identity: accounts (partners' and administrators'), passwords (argon2id), one-time tokens
  * (one API: issue, peek, consume, expire), the audit log, sessions as rows (opening, reading and ending them in
  * bulk; the cookie and policy are src/auth's), the email rule, credential issuing with set-password links, and
- * administrator accounts. Only files in this folder touch the `accounts`, `sessions`, `one_time_tokens` and
- * `audit_log` tables.
+ * administrator accounts, and partners' API keys. Only files in this folder touch the `accounts`, `sessions`,
+ * `one_time_tokens`, `audit_log` and `api_keys` tables.
  *
  * src/auth builds the sign-in flows on top of this; src/partners, src/admin (the CLI), src/admin-area (reading
  * the audit log and sign-in facts) and migration/ call it.
@@ -14,7 +14,12 @@ export * as accountRows from './accounts.repo.js';
 export { findAccountById, findStaleTotpSecrets, replaceTotpSecret } from './accounts.repo.js';
 export * as sessionRows from './sessions.repo.js';
 export { deleteSession, findSessionWithAccount, findStaleRefreshTokens, replaceSessionTokens } from './sessions.repo.js';
-export type { SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
+export { findAccountWithPartner } from './sessions.repo.js';
+export type { AccountWithPartner, SessionPartnerRow, SessionWithAccount } from './sessions.repo.js';
+export {
+  API_KEY_NAME_MAX, API_KEY_PREFIX, MAX_ACTIVE_API_KEYS, apiKeyView, createApiKey, listApiKeyRows, listApiKeys, revokeAllApiKeys, revokeApiKey, touchApiKey, verifyApiKey,
+  type ApiKeyCreation, type ApiKeyRow, type ApiKeyVerdict, type ApiKeyView,
+} from './api-keys.js';
 export { hashPassword, verifyPassword, passwordProblem } from './passwords.js';
 export {
   issueToken, issueTokens, recordSpentToken, peekToken, pendingToken, consumeToken, expireAccountTokens, expireTokensOf, purgeExpiredTokens,

@@ -50,8 +50,9 @@ export function rememberDevice(deps: GatewayDeps, res: Response, email: string):
   setCookie(res, deviceCookieName(deps.config.cookieSecure), deviceCookiesFor(deps.config).issue(email), { secure: deps.config.cookieSecure, maxAgeSeconds: DEVICE_COOKIE_MAX_AGE_SECONDS });
 }
 
+/** Renders a sign-in page in the request's language (`req.ctx.locale`, from `Accept-Language` or the partner's choice). */
 export function render(deps: GatewayDeps, res: Response, status: number, template: string, params: Record<string, unknown>, layout = 'layouts/bare'): void {
-  res.status(status).type('html').send(deps.views.page(template, params, layout));
+  res.status(status).type('html').send(deps.views.page(template, { locale: res.req.ctx.locale, ...params }, layout));
 }
 
 /** A page for a signed-in partner: the main layout (sign-out button, scripts such as copy buttons). */

@@ -6,8 +6,9 @@ import type { ErrorRequestHandler, NextFunction, Request, Response } from 'expre
 import { AppError, storeUnavailable, type Views } from '../common/index.js';
 import './request-context.js';
 
+/** JSON for APIs, and for every client that authenticates with a header (a script, never a browser). */
 function wantsJson(req: Request): boolean {
-  return req.path.includes('/api/') || req.path.endsWith('.json') || (req.headers.accept ?? '').startsWith('application/json');
+  return req.headers.authorization !== undefined || req.path.includes('/api/') || req.path.endsWith('.json') || (req.headers.accept ?? '').startsWith('application/json');
 }
 
 /** Maps errors to a status page or `{ error: { code, message, field } }`; unknown errors are 500 with no details. */
@@ -46,6 +47,7 @@ export function errorHandler(views: Views): ErrorRequestHandler {
         message: appErr.message,
         requestId: req.ctx?.id,
         signedIn: Boolean(req.ctx?.session),
+        locale: req.ctx?.locale,
       }),
     );
   };

@@ -9,11 +9,12 @@ import { AppError, sha256, type DataKeyring } from '../common/index.js';
 import { countAttempt, waitText, type SessionWithAccount } from '../auth/index.js';
 import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
+import { catalogues, DEFAULT_LOCALE, t } from '../i18n/index.js';
 import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';
 import { validTimeZone } from './profile.js';
 import { queueContactUpdate } from '../ontraport/index.js';
-import { findAccount, findAccountIdByEmail, updateAccountEmail, updatePartnerPaypalEmail, updatePartnerTimeZone, findPartnerForChange } from './repos/profile.repo.js';
+import { findAccount, findAccountIdByEmail, updateAccountEmail, updatePartnerPaypalEmail, updatePartnerTimeZone, updatePartnerLocale, findPartnerForChange } from './repos/profile.repo.js';
 import { requireReauth, type PasswordConfirmer } from './reauth.js';
 
 export interface SettingsDeps {
@@ -37,6 +38,8 @@ export interface Actor {
   partnerId: number;
   ip: string | null;
   requestId: string | null;
+  /** The language messages for this actor are written in (default English). */
+  locale?: string;
 }
 
 export type ChangeKind = 'paypal' | 'login_email';
@@ -256,6 +259,19 @@ export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown
     await recordAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.time_zone_changed', details: { to: zone }, ip: actor.ip, requestId: actor.requestId });
   });
   return zone;
+}
+
+/** Sets the partner's language ('' = follow the browser); only a loaded catalogue's language is accepted. */
+export async function changeLocale(d: SettingsDeps, actor: Actor, raw: unknown): Promise<string | null> {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  const locale = text === '' ? null : catalogues().supported(text.slice(0, 35));
+  if (locale === undefined) throw fieldError('locale', t(actor.locale ?? DEFAULT_LOCALE, 'settings:language.invalid'));
+  const now = d.now();
+  await d.db.transaction().execute(async (trx) => {
+    await updatePartnerLocale(trx, actor.partnerId, locale, now);
+    await recordAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.locale_changed', details: { to: locale }, ip: actor.ip, requestId: actor.requestId });
+  });
+  return locale;
 }
 
 export async function accountEmailOf(d: SettingsDeps, accountId: number): Promise<{ email: string; hasPassword: boolean }> {

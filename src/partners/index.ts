@@ -27,12 +27,13 @@ export {
 } from './promo-catalog.js';
 export { qrCode, QR_PNG_WIDTH, QR_MAX_LINK, type QrFormat } from './promo-qr.js';
 export {
-  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, maskEmail,
+  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeLocale, changeTimeZone, accountEmailOf, maskEmail,
   type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
 } from './account-settings.js';
 export {
   PARTNER_CENTER_SETUP_KEY, PARTNER_CENTER_PAGES, ALWAYS_ON_PAGES, enabledPages, pagesOf, parsePageList, readPartnerCenterSetup, savePartnerCenterPages,
   type PartnerCenterPage, type PartnerCenterSetup,
 } from './center-setup.js';
-export { NAV_ITEMS, enabledNavItems, type NavItem } from './nav.js';
+export { NAV_ITEMS, enabledNavItems, navLabel, type NavItem } from './nav.js';
 export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';
+export { makeApiKey, dropApiKey, listApiKeys, MAX_ACTIVE_API_KEYS, type ApiKeyView } from './api-keys.js';

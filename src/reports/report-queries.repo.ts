@@ -20,6 +20,8 @@ export interface ReportScope {
   productId?: number;
   /** The partner's program currency (aggregate reports give clicks and leads this currency). */
   currency: string;
+  /** Affiliate report: only visits and commissions with this SubID (and no leads: a lead has no SubID). */
+  subId?: string;
 }
 
 export interface QueryColumn extends ColumnSpec {

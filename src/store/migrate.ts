@@ -14,6 +14,8 @@ import { createHandoffWpUserMigration } from './migrations/2026-12-06-0900-hando
 import { createVisitTrackingMigration } from './migrations/2026-12-06-1000-visit-tracking.js';
 import { createOutboxSentParamsMigration } from './migrations/2026-12-06-1100-outbox-sent-params.js';
 import { createPayoutsNotificationsMigration } from './migrations/2026-12-07-0100-payouts-notifications.js';
+import { createApiKeysErasureMigration } from './migrations/2026-12-07-0200-api-keys-erasure.js';
+import { createPartnerLocaleMigration } from './migrations/2026-12-07-0200-partner-locale.js';
 import type { StoreKind } from './database.js';
 
 export class SchemaError extends Error {
@@ -36,6 +38,8 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-12-06-1000-visit-tracking': createVisitTrackingMigration(),
     '2026-12-06-1100-outbox-sent-params': createOutboxSentParamsMigration(),
     '2026-12-07-0100-payouts-notifications': createPayoutsNotificationsMigration(kind),
+    '2026-12-07-0200-api-keys-erasure': createApiKeysErasureMigration(kind),
+    '2026-12-07-0200-partner-locale': createPartnerLocaleMigration(),
   };
 }
 

@@ -20,8 +20,9 @@ import { promoQrRoute, promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
 import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
-  changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
+  changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
+import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
 
 export interface PartnerCenterOptions {
   /** What the next tier level needs; default: the tier rules of the blocks configuration. */
@@ -64,6 +65,9 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/settings/email/confirm', p, confirmChangePage(deps, 'login_email'));
   router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
+  router.post('/settings/language', p, changeLocaleAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
+  router.post('/settings/api-keys', p, createApiKeyAction(deps));
+  router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));
   return router;
 }

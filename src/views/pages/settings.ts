@@ -1,6 +1,6 @@
 /**
  * `/partner-center/settings` and its forms: PayPal email and sign-in email (confirmed from a link sent to the new
- * address: GET shows what the link would change, POST applies it) and time zone; the password form posts to the
+ * address: GET shows what the link would change, POST applies it), language and time zone; the password form posts to the
  * auth capability's `POST /sso/password`. Every POST carries the CSRF token (checked by the app's
  * csrfProtection before these handlers run).
  */
@@ -11,14 +11,15 @@ import { partnerCenterOrigin } from '../../accounts/index.js';
 import { confirmPassword } from '../../auth/index.js';
 import { processEmailOutbox } from '../../mail/index.js';
 import {
-  accountEmailOf, changeTimeZone, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
+  MAX_ACTIVE_API_KEYS, accountEmailOf, changeLocale, changeTimeZone, listApiKeys, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
   type Actor, type ChangeKind, type SettingsDeps,
 } from '../../partners/index.js';
 import { notificationChoices, saveNotificationChoices } from '../../notifications/index.js';
+import { catalogues, languageName, t } from '../../i18n/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
 
-function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
+export function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
   return {
     db: deps.store.db,
     storeKind: deps.store.kind,
@@ -31,10 +32,10 @@ function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
   };
 }
 
-function actorOf(req: Request, res: Response): Actor {
+export function actorOf(req: Request, res: Response): Actor {
   const session = req.ctx.session;
   if (!session) throw new AppError('auth.required', 'Please sign in.');
-  return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id };
+  return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id, locale: req.ctx.locale };
 }
 
 /** Sends queued emails now instead of waiting for the next outbox run; failures stay queued and are logged. */
@@ -52,6 +53,7 @@ const notices: Record<string, string> = {
   'password-changed': 'Your password was changed. Other devices were signed out.',
   'time-zone-changed': 'Your time zone was saved.',
   'notifications-changed': 'Your email notification choices were saved.',
+  'api-key-revoked': 'The API key was revoked. Scripts using it now get 401.',
 };
 
 interface SettingsView {
@@ -59,13 +61,17 @@ interface SettingsView {
   problems?: Problem[];
   notice?: string;
   values?: Record<string, string>;
+  /** A key just made: shown this once. */
+  newApiKey?: { key: string; name: string };
 }
 
-async function renderSettings(req: Request, res: Response, deps: GatewayDeps, view: SettingsView = {}): Promise<void> {
+export async function renderSettings(req: Request, res: Response, deps: GatewayDeps, view: SettingsView = {}): Promise<void> {
   const partner = partnerOf(res);
   const d = settingsDeps(deps, req);
   const session = req.ctx.session!;
-  const [account, pending, notify] = await Promise.all([accountEmailOf(d, session.account_id), pendingChanges(d, session.account_id), notificationChoices(deps.store.db, partner.id)]);
+  const [account, pending, notify, apiKeys] = await Promise.all([
+    accountEmailOf(d, session.account_id), pendingChanges(d, session.account_id), notificationChoices(deps.store.db, partner.id), listApiKeys(deps.store.db, partner.id),
+  ]);
   const zoneSetting = partner.timeZoneSetting ?? '';
   render(
     res,
@@ -85,9 +91,14 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
       defaultTimeZone: deps.config.defaultTimeZone,
       timeZones: timeZoneNames().map((z) => ({ value: z, selected: z === zoneSetting })),
       usesDefaultZone: zoneSetting === '',
+      languages: catalogues().languages.map((l) => ({ value: l, name: languageName(l), selected: l === partner.localeSetting })),
+      usesBrowserLanguage: partner.localeSetting === null || catalogues().supported(partner.localeSetting) === undefined,
       effectiveZone: partner.timeZone,
       values: view.values ?? {},
       notify,
+      apiKeys: apiKeys.map((k) => ({ ...k, active: k.revokedAt === null })),
+      apiKeyMax: MAX_ACTIVE_API_KEYS,
+      newApiKey: view.newApiKey,
     },
     view.status ?? 200,
   );
@@ -95,15 +106,19 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
 
 export function settingsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
-    const done = typeof req.query.done === 'string' ? notices[req.query.done] : undefined;
+    const done = req.query.done === 'language-changed' ? t(req.ctx.locale, 'settings:language.saved') : typeof req.query.done === 'string' ? notices[req.query.done] : undefined;
     await renderSettings(req, res, deps, { notice: done });
   };
 }
 
 /** Runs a form action; an AppError naming a field re-renders the settings page with it next to the field. */
-async function formAction(req: Request, res: Response, deps: GatewayDeps, values: Record<string, string>, action: () => Promise<string>): Promise<void> {
+export async function formAction(
+  req: Request, res: Response, deps: GatewayDeps, values: Record<string, string>, action: () => Promise<string>, answer?: () => Promise<void>,
+): Promise<void> {
   try {
     const done = await action();
+    // Most forms redirect to a notice; one whose result must be shown once (a new API key) answers itself.
+    if (answer) return await answer();
     res.redirect(303, `/partner-center/settings?done=${done}`);
   } catch (err) {
     // Bad input, a wrong password, too many tries: the settings page again, the message next to the field.
@@ -172,6 +187,17 @@ export function changeTimeZoneAction(deps: GatewayDeps): RequestHandler {
     await formAction(req, res, deps, { form: 'tz' }, async () => {
       await changeTimeZone(settingsDeps(deps, req), actorOf(req, res), body.time_zone);
       return 'time-zone-changed';
+    });
+  };
+}
+
+/** The language form: one of the loaded catalogues' languages, or '' for the browser's. */
+export function changeLocaleAction(deps: GatewayDeps): RequestHandler {
+  return async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    await formAction(req, res, deps, { form: 'language' }, async () => {
+      await changeLocale(settingsDeps(deps, req), actorOf(req, res), body.locale);
+      return 'language-changed';
     });
   };
 }
