@@ -48,7 +48,7 @@ describe('browser: a partner switches to German', function () {
   it('chooses Deutsch in settings and sees the dashboard, its dates and money in German', async () => {
     const { page } = s;
     await page.goto(`${tg.url}/partner-center/settings`);
-    await page.getByLabel('Language', { exact: true }).selectOption({ label: 'Deutsch' });
+    await page.getByRole('combobox', { name: 'Language' }).selectOption({ label: 'Deutsch' });
     await page.getByRole('button', { name: 'Save language' }).click();
     await page.waitForURL(/done=language-changed/);
     expect(await page.locator('html').getAttribute('lang')).to.equal('de');
