@@ -150,7 +150,12 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
     t(locale, key, values) {
       const mf = compiled.get(locale)?.get(key) ?? english.get(key);
       if (!mf) return key;
-      return String(mf.format(values as Record<string, string | number | boolean | Date | null | undefined>));
+      try {
+        return String(mf.format(values));
+      } catch {
+        // A value the message needs was not passed: the key shows where, instead of failing the whole page.
+        return key;
+      }
     },
   };
 }

@@ -45,7 +45,8 @@ export interface CredentialRow {
 
 /** Journal hook for migrations: items already done are skipped; new outcomes are written inside the batch transaction. */
 export interface ItemJournal {
-  isDone(itemKey: string): boolean;
+  /** Which of these items an earlier run did (asked a batch at a time: a journal is not held in memory). */
+  doneAmong(itemKeys: readonly string[]): Promise<Set<string>>;
   /** Writes the outcomes of a batch (one statement), inside the batch's transaction. */
   recordAll(trx: Transaction<Database>, entries: ReadonlyArray<{ itemKey: string; row: CredentialRow }>): Promise<void>;
   /** Called after each batch commits (a crash-injection point in tests). */
