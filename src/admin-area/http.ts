@@ -94,6 +94,7 @@ const NOTICES: Record<string, Notice> = {
   retried: { kind: 'ok', message: 'The email is queued again and will be sent on the next outbox run.' },
   reloaded: { kind: 'ok', message: 'The blocks configuration was reloaded.' },
   view_ended: { kind: 'ok', message: 'You stopped viewing as the partner.' },
+  erased: { kind: 'ok', message: 'The partner was erased: personal data replaced, sign-in ended, accounting kept.' },
   confirmed: { kind: 'ok', message: 'The payout run is recorded.' },
 };
 

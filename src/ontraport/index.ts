@@ -26,6 +26,7 @@ export { ObjectType } from './types.js';
 export type { ObjectTypeId, BaseRecord, ContactRecord, PurchaseRecord, ProductRecord, GenericRecord, ObjectMeta, FieldMeta, OntraportClientConfig, RawValue } from './types.js';
 export type { RequestTally } from './transport.js';
 export { runSync, SYNC_LEASE } from './sync/run-sync.js';
+export { ERASED_CONTACT } from './sync/people-specs.js';
 export { checkOntraport, type CheckReport, type CheckedObject, type PrecedenceSample } from './check.js';
 export { startSyncScheduler, type SyncScheduler, type SyncSchedulerOptions } from './sync/scheduler.js';
 export { readAllSyncStates, readSyncState, type SyncStateRow } from './sync/state-repository.js';
