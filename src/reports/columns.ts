@@ -9,15 +9,16 @@
  * - `localDate` UTC epoch ms -> `YYYY-MM-DD` in the partner's time zone.
  * - `date`      a `YYYY-MM-DD` computed by Partnergate (report days).
  * - `text`      anything a stranger may have typed: formula-neutralised in CSV, raw in JSON.
+ * - `maskedEmail` a referred customer's email shown masked (`j***@example.com`), as text.
  * Empty text and NULL are both written as an empty cell.
  */
 import { sql, type RawBuilder } from 'kysely';
 import { DateTime } from 'luxon';
-import { centsToDecimal } from '../common/index.js';
+import { centsToDecimal, maskEmail } from '../common/index.js';
 import { csvField } from './csv-stream.js';
 import { neutraliseFormula, neutraliseFormulaSql } from './formula-guard.js';
 
-export type ColumnKind = 'int' | 'money' | 'instant' | 'localDate' | 'date' | 'text';
+export type ColumnKind = 'int' | 'money' | 'instant' | 'localDate' | 'date' | 'text' | 'maskedEmail';
 
 export interface ColumnSpec {
   /** Header of the CSV column and key of the JSON field. */
@@ -108,6 +109,8 @@ export function csvFieldWriters(columns: readonly ColumnSpec[], timeZone: string
         return (v) => (isBlank(v) ? '' : csvField(String(v)));
       case 'text':
         return (v) => (isBlank(v) ? '' : csvField(neutraliseFormula(String(v))));
+      case 'maskedEmail':
+        return (v) => (isBlank(v) ? '' : csvField(neutraliseFormula(maskEmail(String(v)))));
     }
   });
 }
@@ -148,6 +151,8 @@ export function jsonValueWriters(columns: readonly ColumnSpec[], timeZone: strin
       case 'date':
       case 'text':
         return (v) => (v === null || v === undefined ? null : String(v));
+      case 'maskedEmail':
+        return (v) => (isBlank(v) ? null : maskEmail(String(v)));
     }
   });
 }
@@ -174,5 +179,10 @@ export function pgCellExpression(kind: ColumnKind, raw: RawBuilder<unknown>): Ra
       return sql`(to_timestamp(${raw} / 1000))::date::text`;
     case 'text':
       return neutraliseFormulaSql(raw);
+    case 'maskedEmail':
+      // = maskEmail: first character, ***, then from the last @ (none before the 2nd character: ***).
+      return neutraliseFormulaSql(sql`case when ${raw} is null or ${raw} = '' then null
+        when length(${raw}) - strpos(reverse(${raw}), '@') + 1 < 2 or strpos(${raw}, '@') = 0 then '***'
+        else left(${raw}, 1) || '***' || right(${raw}, strpos(reverse(${raw}), '@')) end`);
   }
 }
