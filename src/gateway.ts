@@ -18,6 +18,7 @@ import { createClickRecorder, type ClickRecorder } from './tracking/index.js';
 import { createMetrics } from './http/index.js';
 import { cookieNames } from './http/index.js';
 import { createViews } from './views/index.js';
+import { cataloguesFor, useCatalogues } from './i18n/index.js';
 import { createActiveBlocks, loadBlocksConfig } from './blocks/index.js';
 import { createExportSlots } from './reports/index.js';
 
@@ -43,6 +44,9 @@ export interface GatewayOptions extends AppOptions {
 
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Message catalogues are checked before the store opens: a bad one stops start-up naming its file and key.
+  const i18n = cataloguesFor(config.themeDir);
+  useCatalogues(i18n);
   const ownsStore = !opts.store;
   const store = opts.store ?? (await openStore(config.store));
   try {
@@ -54,6 +58,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const views = createViews({
     brand: { name: config.brandName, logoUrl: config.brandLogoUrl, primaryColor: config.brandPrimaryColor },
     themeDir: config.themeDir,
+    i18n,
   });
   const deps: GatewayDeps = {
     config,

@@ -3,7 +3,8 @@
  * localhost URL outside production: see config `seedDemoData`), build
  * the app, listen, and shut down cleanly on SIGINT/SIGTERM (in-flight requests finish, store closed).
  * With PARTNERGATE_WORKERS > 1 the primary prepares the store once and forks workers that share the port.
- * Start-up problems print one line naming what is wrong and exit non-zero (2 config, 3 store, 4 listen).
+ * Start-up problems print one line naming what is wrong and exit non-zero (2 config or message catalogues, 3 store,
+ * 4 listen).
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -14,6 +15,7 @@ import { migrateToLatest, openStore, SchemaError, StoreError } from './store/ind
 import { seedIfEmpty, DEMO_LOGIN } from './demo/index.js';
 import { BlocksConfigError } from './blocks/index.js';
 import { serveClusterMetrics } from './http/index.js';
+import { CatalogueError, cataloguesFor } from './i18n/index.js';
 
 function fail(code: number, message: string): never {
   process.stderr.write(`partnergate: ${message}\n`);
@@ -25,6 +27,16 @@ function readConfig(): Config {
     return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) fail(2, err.message);
+    throw err;
+  }
+}
+
+/** Reads and checks the message catalogues (shipped and the theme's) before any worker starts. */
+function checkCatalogues(config: Config): void {
+  try {
+    cataloguesFor(config.themeDir);
+  } catch (err) {
+    if (err instanceof CatalogueError) fail(2, err.message);
     throw err;
   }
 }
@@ -58,6 +70,7 @@ async function serve(config: Config, logger: Logger): Promise<number> {
   } catch (err) {
     if (err instanceof StoreError || err instanceof SchemaError) fail(3, `store: ${err.message}`);
     if (err instanceof BlocksConfigError) fail(2, `blocks configuration: ${err.message}`);
+    if (err instanceof CatalogueError) fail(2, err.message);
     throw err;
   }
   let port: number;
@@ -109,6 +122,7 @@ async function main(): Promise<void> {
   if (config.wpShimSecretGenerated && config.upstreamUrl) {
     logger.warn('PARTNERGATE_WP_SHIM_SECRET is not set: a random one was generated for this run; the WordPress hand-off needs the same secret in wp-config.php');
   }
+  checkCatalogues(config);
   const demo = await prepareStore(config, logger);
   if (workers <= 1) {
     const port = await serve(config, logger);

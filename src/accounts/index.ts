@@ -9,7 +9,7 @@
  * the audit log and sign-in facts) and migration/ call it.
  */
 export { resolveAccountForEmail, type ResolvedAccount } from './accounts.js';
-export { checkEmail, normaliseEmail, enteredEmail, sharedEmails, type EmailCheck } from './email.js';
+export { checkEmail, normaliseEmail, enteredEmail, sharedEmails, SharedEmailTally, type EmailCheck } from './email.js';
 export * as accountRows from './accounts.repo.js';
 export { findAccountById, findStaleTotpSecrets, replaceTotpSecret } from './accounts.repo.js';
 export * as sessionRows from './sessions.repo.js';

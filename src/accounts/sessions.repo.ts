@@ -8,9 +8,10 @@ export async function insertSession(db: Db, row: Session): Promise<void> {
 
 /**
  * The account's partner as of this request, with its contact and program: what the partner center's access
- * rules and every partner-center page read (name, program, currency, referral code, time zone, PayPal email).
+ * rules and every partner-center page read (name, program, currency, referral code, time zone, language, PayPal
+ * email).
  */
-export type SessionPartnerRow = Pick<Partner, 'id' | 'referral_code' | 'program_id' | 'paypal_email' | 'status' | 'time_zone' | 'alias' | 'created_at' | 'contact_id'> &
+export type SessionPartnerRow = Pick<Partner, 'id' | 'referral_code' | 'program_id' | 'paypal_email' | 'status' | 'time_zone' | 'locale' | 'alias' | 'created_at' | 'contact_id'> &
   Pick<Contact, 'first_name' | 'last_name'> &
   Pick<Program, 'currency' | 'rate_bp' | 'tier_group' | 'level_order'> & {
     contact_ontraport_id: Contact['ontraport_id'];
@@ -31,7 +32,7 @@ export interface SessionWithAccount extends Session {
 const ACCOUNT_COLUMNS = ['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'] as const;
 const PARTNER_COLUMNS = [
   'p.referral_code as p_referral_code', 'p.program_id as p_program_id', 'p.paypal_email as p_paypal_email', 'p.status as p_status',
-  'p.time_zone as p_time_zone', 'p.alias as p_alias', 'p.created_at as p_created_at',
+  'p.time_zone as p_time_zone', 'p.locale as p_locale', 'p.alias as p_alias', 'p.created_at as p_created_at',
   'c.id as c_id', 'c.ontraport_id as c_ontraport_id', 'c.first_name as c_first_name', 'c.last_name as c_last_name',
   'g.id as g_id', 'g.name as g_name', 'g.currency as g_currency', 'g.rate_bp as g_rate_bp', 'g.tier_group as g_tier_group', 'g.level_order as g_level_order',
 ] as const;
@@ -72,7 +73,7 @@ type Prefixed = Omit<PartnerColumns, 'account_id' | 'email' | 'role' | 'partner_
 /** Splits the prefixed partner columns off a row; the partner is null unless its partner, contact and program rows all joined. */
 function withPartner<R extends Prefixed & { partner_id: number | null }>(row: R): Omit<R, keyof Prefixed> & { partner: SessionPartnerRow | null } {
   const {
-    p_referral_code, p_program_id, p_paypal_email, p_status, p_time_zone, p_alias, p_created_at,
+    p_referral_code, p_program_id, p_paypal_email, p_status, p_time_zone, p_locale, p_alias, p_created_at,
     c_id, c_ontraport_id, c_first_name, c_last_name,
     g_id, g_name, g_currency, g_rate_bp, g_tier_group, g_level_order,
     ...rest
@@ -88,6 +89,7 @@ function withPartner<R extends Prefixed & { partner_id: number | null }>(row: R)
           paypal_email: p_paypal_email,
           status: p_status!,
           time_zone: p_time_zone,
+          locale: p_locale,
           alias: p_alias,
           created_at: p_created_at!,
           contact_id: c_id,

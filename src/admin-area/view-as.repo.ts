@@ -49,7 +49,7 @@ export async function sessionPartnerRow(db: Db, partnerId: number): Promise<Sess
     .innerJoin('contacts as c', 'c.id', 'p.contact_id')
     .innerJoin('programs as g', 'g.id', 'p.program_id')
     .select([
-      'p.id', 'p.referral_code', 'p.program_id', 'p.paypal_email', 'p.status', 'p.time_zone', 'p.alias', 'p.created_at', 'p.contact_id',
+      'p.id', 'p.referral_code', 'p.program_id', 'p.paypal_email', 'p.status', 'p.time_zone', 'p.locale', 'p.alias', 'p.created_at', 'p.contact_id',
       'c.ontraport_id as contact_ontraport_id', 'c.first_name', 'c.last_name',
       'g.name as program_name', 'g.currency', 'g.rate_bp', 'g.tier_group', 'g.level_order',
     ])

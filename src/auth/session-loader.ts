@@ -1,11 +1,13 @@
 /**
- * Loads the session named by the session cookie into `req.ctx` and prepares the CSRF tokens for forms. The
+ * Loads the session named by the session cookie into `req.ctx` (with the partner's chosen language) and prepares
+ * the CSRF tokens for forms. The
  * sign-in part of the request context is declared here, beside the code that fills it.
  */
 import type { RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { randomToken } from '../common/index.js';
 import { clearCookie, readCookies, setCookie, type CookieNames } from '../http/index.js';
+import { catalogues } from '../i18n/index.js';
 import type { Database } from '../store/index.js';
 import { csrfTokenFor, resolveSession, type SessionPolicy, type SessionWithAccount } from './sessions.js';
 
@@ -31,6 +33,8 @@ export function sessionLoader(deps: { db: Kysely<Database>; policy: SessionPolic
         req.ctx.session = session;
         req.ctx.sessionCookie = value;
         req.ctx.csrfToken = csrfTokenFor(session);
+        // The partner's own language, when it is still one of the loaded ones, wins over the browser's.
+        req.ctx.locale = catalogues().supported(session.partner?.locale) ?? req.ctx.locale;
       } else if (value) {
         clearCookie(res, deps.cookies.session, deps.secure);
       }

@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, formatLocal } from '../common/index.js';
 import { partnerIdOf } from '../auth/guards.js';
 import type { GatewayDeps } from '../deps.js';
-import { enabledNavItems, NAV_ITEMS } from '../partners/index.js';
+import { enabledNavItems, NAV_ITEMS, navLabel } from '../partners/index.js';
 import { dayStartMs } from './compile.js';
 import type { BlockView } from './pages.js';
 import { pageView } from './pages.js';
@@ -51,8 +51,9 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
       signedIn: true,
       partnerName: viewer?.first_name ?? '',
       csrfToken: req.ctx.csrfToken,
+      locale: req.ctx.locale,
       // The pages the partner center configuration turns on (set by the page gate, src/views/page-gate.ts).
-      nav: enabledNavItems(enabled, menu).map((i) => ({ href: i.href, label: i.label, current: i.href === path })),
+      nav: enabledNavItems(enabled, menu).map((i) => ({ href: i.href, label: navLabel(i, req.ctx.locale), current: i.href === path })),
     };
     res.type('html').send(deps.views.page(template, { ...layout, ...model }));
   };

@@ -13,12 +13,17 @@ export function centsToDecimal(cents: number): string {
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
-/** Human formatting, e.g. `$1,234.56`. */
+/**
+ * Human formatting in the reader's language, one Intl formatter per locale and currency: `$1,234.56` (en, USD),
+ * `1.234,56 €` (de, EUR), `1234,56 US$` (es, USD). The amount stays in its own currency; only the notation follows
+ * the locale.
+ */
 export function formatMoney(cents: number, currency: string, locale = 'en-US'): string {
   const key = `${locale}|${currency}`;
   let f = formatters.get(key);
   if (!f) {
     f = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    if (formatters.size >= 1_000) formatters.clear(); // locales and currencies are few, but come from stored rows
     formatters.set(key, f);
   }
   return f.format(cents / 100);

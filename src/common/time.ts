@@ -85,14 +85,14 @@ const localFormats = new Map<string, Intl.DateTimeFormat | null>();
 /**
  * One Intl formatter per zone and style, made once: a list page shows 50 rows with two dates each, and
  * building a luxon DateTime per date (zone offset lookup, formatter lookup) was a tenth of such a page's CPU.
- * Null for a zone Intl does not know.
+ * Null for a zone (or locale) Intl does not know.
  */
-function localFormat(timeZone: string, withTime: boolean): Intl.DateTimeFormat | null {
-  const key = `${withTime ? 't' : 'd'}|${timeZone}`;
+function localFormat(timeZone: string, withTime: boolean, locale: string): Intl.DateTimeFormat | null {
+  const key = `${withTime ? 't' : 'd'}|${locale}|${timeZone}`;
   let f = localFormats.get(key);
   if (f === undefined) {
     try {
-      f = new Intl.DateTimeFormat(undefined, { ...(withTime ? DATETIME_MED : DATE_MED), timeZone });
+      f = new Intl.DateTimeFormat(locale, { ...(withTime ? DATETIME_MED : DATE_MED), timeZone });
     } catch {
       f = null;
     }
@@ -102,12 +102,29 @@ function localFormat(timeZone: string, withTime: boolean): Intl.DateTimeFormat |
   return f;
 }
 
-/** A local date and time for display, e.g. `Mar 1, 2026, 3:05 PM`; "Invalid DateTime" for a zone nobody knows. */
-export function formatLocal(ms: number, timeZone: string, withTime = false): string {
-  const f = localFormat(timeZone, withTime);
+/**
+ * A local date and time for display in the reader's language, e.g. `Mar 1, 2026, 3:05 PM` (en) or
+ * `1. März 2026, 15:05` (de); "Invalid DateTime" for a zone nobody knows.
+ */
+export function formatLocal(ms: number, timeZone: string, withTime = false, locale = 'en'): string {
+  const f = localFormat(timeZone, withTime, locale);
   if (f && Math.abs(ms) <= 8.64e15) return f.format(ms);
-  const d = DateTime.fromMillis(ms, { zone: timeZone });
+  const d = DateTime.fromMillis(ms, { zone: timeZone, locale });
   return withTime ? d.toLocaleString(DateTime.DATETIME_MED) : d.toLocaleString(DateTime.DATE_MED);
+}
+
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A month and year for display in the reader's language: `March 2026`, `März 2026`, `marzo de 2026`. */
+export function formatMonth(ms: number, timeZone: string, locale = 'en'): string {
+  const key = `${locale}|${timeZone}`;
+  let f = monthFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone });
+    if (monthFormats.size >= 2_000) monthFormats.clear();
+    monthFormats.set(key, f);
+  }
+  return f.format(ms);
 }
 
 /** `YYYY-MM-DD` of an instant in a zone. */

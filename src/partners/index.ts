@@ -18,7 +18,7 @@ export { tierStatus, type TierStatus, type TierRequirement, type TierRequirement
 export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
 export { conversionOf, type Conversion } from './conversion.js';
-export { dataFreshness, freshnessLabel, type Freshness } from './freshness.js';
+export { dataFreshness, freshnessAge, freshnessLabel, type Freshness, type FreshnessAge } from './freshness.js';
 export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolView, plainText, LIGHTBOX_SCRIPT_PATH, type PromoToolView, type LightboxContent } from './promo-tools.js';
@@ -27,13 +27,13 @@ export {
 } from './promo-catalog.js';
 export { qrCode, QR_PNG_WIDTH, QR_MAX_LINK, type QrFormat } from './promo-qr.js';
 export {
-  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeTimeZone, accountEmailOf, maskEmail,
+  requestEmailChange, peekEmailChange, confirmEmailChange, pendingChanges, changeLocale, changeTimeZone, accountEmailOf, maskEmail,
   type SettingsDeps, type Actor, type ChangeKind, type PendingChange,
 } from './account-settings.js';
 export {
   PARTNER_CENTER_SETUP_KEY, PARTNER_CENTER_PAGES, ALWAYS_ON_PAGES, enabledPages, pagesOf, parsePageList, readPartnerCenterSetup, savePartnerCenterPages,
   type PartnerCenterPage, type PartnerCenterSetup,
 } from './center-setup.js';
-export { NAV_ITEMS, enabledNavItems, type NavItem } from './nav.js';
+export { NAV_ITEMS, enabledNavItems, navLabel, type NavItem } from './nav.js';
 export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';
 export { makeApiKey, dropApiKey, listApiKeys, MAX_ACTIVE_API_KEYS, type ApiKeyView } from './api-keys.js';

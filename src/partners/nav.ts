@@ -2,6 +2,7 @@
  * The partner center's menu: one list for every page (the partner center pages and the blocks pages), filtered
  * by the pages the partner center configuration turns on (see src/views/page-gate.ts).
  */
+import { catalogues } from '../i18n/index.js';
 import type { PartnerCenterPage } from './center-setup.js';
 
 export interface NavItem {
@@ -29,4 +30,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
  */
 export function enabledNavItems<T extends { key?: string }>(enabled: ReadonlySet<string> | undefined, items: readonly T[]): T[] {
   return items.filter((i) => !i.key || !enabled || enabled.has(i.key));
+}
+
+/** A menu item's label in `locale`: the `layout:nav.<key>` message for the built-in pages, else as configured. */
+export function navLabel(item: { key?: string; label: string }, locale: string): string {
+  const key = `layout:nav.${item.key ?? ''}`;
+  return item.key && catalogues().hasKey(key) ? catalogues().t(locale, key) : item.label;
 }

@@ -16,6 +16,8 @@ export interface PartnerProfile {
   timeZone: string;
   /** The partner's own setting (null: uses the default). */
   timeZoneSetting: string | null;
+  /** The partner's chosen language as stored (null: none chosen; the page's language is `req.ctx.locale`). */
+  localeSetting: string | null;
   paypalEmail: string | null;
   contactId: number;
   contactOntraportId: number | null;
@@ -42,6 +44,7 @@ export function partnerProfileOf(session: Pick<SessionWithAccount, 'partner'>, d
     levelOrder: row.level_order,
     timeZone: validTimeZone(row.time_zone) ? row.time_zone! : defaultTimeZone,
     timeZoneSetting: row.time_zone,
+    localeSetting: row.locale,
     paypalEmail: row.paypal_email,
     contactId: row.contact_id,
     contactOntraportId: row.contact_ontraport_id === null ? null : Number(row.contact_ontraport_id),

@@ -31,6 +31,7 @@ export {
   type CsvExport,
   type ReportPage,
 } from './export.service.js';
+export { affiliateReportRows, type AffiliateReportRow } from './affiliate-report.repo.js';
 export { createExportSlots, MAX_CONCURRENT_EXPORTS, type ExportSlots } from './export-slots.js';
 export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';
 export { csvStringifier } from './csv-stream.js';

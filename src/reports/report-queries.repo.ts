@@ -22,6 +22,8 @@ export interface ReportScope {
   currency: string;
   /** Contacts report: write referred customers' emails masked. */
   maskEmails?: boolean;
+  /** Affiliate report: only visits and commissions with this SubID (and no leads: a lead has no SubID). */
+  subId?: string;
 }
 
 export interface QueryColumn extends ColumnSpec {

@@ -78,6 +78,8 @@ export interface PartnerTable {
   paypal_email: string | null;
   status: 'active' | 'inactive';
   time_zone: string | null;
+  /** The partner's chosen language (a loaded catalogue's tag); null: the browser's, English in emails. */
+  locale: string | null;
   /** Shown on leaderboards instead of the name when the partner prefers. */
   alias: string | null;
   created_at: Ms;

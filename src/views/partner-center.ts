@@ -20,7 +20,7 @@ import { promoQrRoute, promoToolsPage } from './pages/promo-tools.js';
 import { linksPage } from './pages/links.js';
 import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pages/payouts.js';
 import {
-  changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
+  changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
 import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
 import { dataExportAction } from './pages/data-export.js';
@@ -66,6 +66,7 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.get('/settings/email/confirm', p, confirmChangePage(deps, 'login_email'));
   router.post('/settings/email/confirm', p, confirmChangeAction(deps, 'login_email'));
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
+  router.post('/settings/language', p, changeLocaleAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
   router.post('/settings/api-keys', p, createApiKeyAction(deps));
   router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));

@@ -200,7 +200,7 @@ forEachStore('auth: passwords', (ctx) => {
     const session = (await findSessionWithAccount(ctx.store.db, id_hash))!;
     const app = express();
     app.use((req, _res, next) => {
-      req.ctx = { id: 'test', log: tg.gateway.deps.logger, session: { ...session, reauth_at: Number(req.headers['x-reauth-at']) } };
+      req.ctx = { id: 'test', log: tg.gateway.deps.logger, locale: 'en', session: { ...session, reauth_at: Number(req.headers['x-reauth-at']) } };
       next();
     });
     app.all('/paypal', requireFreshAuth(5 * 60_000), (_req, res) => res.send('changed'));

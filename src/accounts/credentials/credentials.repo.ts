@@ -60,18 +60,16 @@ export async function loadPartnerCredentialRows(db: Db, partnerIds: readonly num
   return out;
 }
 
-/** Only what judging shared emails needs, for many partners: their contact email and whether they have an account. */
-export async function loadEmailFacts(db: Db, partnerIds: readonly number[]): Promise<Array<{ partner_id: number; contact_email: string | null; account_id: number | null }>> {
-  const out: Array<{ partner_id: number; contact_email: string | null; account_id: number | null }> = [];
+/** Only what judging shared emails needs, for many partners, a chunk at a time: contact email and whether they have an account. */
+export async function eachEmailFacts(db: Db, partnerIds: readonly number[], each: (row: { partner_id: number; contact_email: string | null; account_id: number | null }) => void): Promise<void> {
   for (const part of chunks(partnerIds)) {
     if (!part.length) continue;
     const rows = await partnersWithAccounts(db)
       .select(['p.id as partner_id', 'c.email as contact_email', 'a.id as account_id'])
       .where('p.id', 'in', part)
       .execute();
-    for (const r of rows) out.push(r);
+    for (const r of rows) each(r);
   }
-  return out;
 }
 
 /** Accounts holding any of these (lower-cased) emails: an email already taken by someone else is refused. */

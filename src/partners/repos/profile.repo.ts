@@ -54,3 +54,7 @@ export async function updatePartnerPaypalEmail(db: Db, partnerId: number, paypal
 export async function updatePartnerTimeZone(db: Db, partnerId: number, timeZone: string | null, now: number): Promise<void> {
   await db.updateTable('partners').set({ time_zone: timeZone, updated_at: now }).where('id', '=', partnerId).execute();
 }
+
+export async function updatePartnerLocale(db: Db, partnerId: number, locale: string | null, now: number): Promise<void> {
+  await db.updateTable('partners').set({ locale, updated_at: now }).where('id', '=', partnerId).execute();
+}

@@ -6,8 +6,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { partnerIdOf } from '../../auth/index.js';
-import { enabledNavItems, NAV_ITEMS, partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
+import { enabledNavItems, NAV_ITEMS, navLabel, partnerProfileOf, type PartnerCenterPage, type PartnerProfile, type Paged } from '../../partners/index.js';
 import type { DateRange } from '../../common/index.js';
+import { t } from '../../i18n/index.js';
 import type { ReportName } from '../../reports/index.js';
 import { pageOfPath } from '../page-gate.js';
 import { PageInput, queryString, type Problem } from './input.js';
@@ -33,6 +34,8 @@ export interface LayoutModel {
   /** The partner's zone, for the `date` / `datetime` helpers (`@root.tz`). */
   tz: string;
   currency: string;
+  /** The request's language (`<html lang>`, the `t`, `date` and `money` helpers: `@root.locale`). */
+  locale: string;
 }
 
 /** The one helper that builds the layout part of every page's view model. */
@@ -41,7 +44,7 @@ export function layoutModel(req: Request, partner: PartnerProfile, opts: { title
   // Set by the page gate (src/views/page-gate.ts): the pages the partner center configuration turns on.
   const enabled = req.res?.locals.enabledPages as ReadonlySet<PartnerCenterPage> | undefined;
   const flash: Flash | undefined = problems.length
-    ? { kind: 'error', message: problems.length === 1 ? problems[0]!.message : `${problems.length} problems with this request: ${problems.map((p) => p.message).join(' ')}` }
+    ? { kind: 'error', message: problems.length === 1 ? problems[0]!.message : t(req.ctx.locale, 'layout:problems', { count: problems.length, messages: problems.map((p) => p.message).join(' ') }) }
     : opts.notice
       ? { kind: 'ok', message: opts.notice }
       : undefined;
@@ -50,12 +53,13 @@ export function layoutModel(req: Request, partner: PartnerProfile, opts: { title
     signedIn: true,
     partnerName: partner.displayName,
     csrfToken: req.ctx.csrfToken,
-    nav: enabledNavItems(enabled, NAV_ITEMS).map((i) => ({ href: i.href, label: i.label, current: i.key === opts.current })),
+    nav: enabledNavItems(enabled, NAV_ITEMS).map((i) => ({ href: i.href, label: navLabel(i, req.ctx.locale), current: i.key === opts.current })),
     flash,
     problems,
     fieldErrors: Object.fromEntries([...problems].reverse().map((p) => [p.field, p.message])),
     tz: partner.timeZone,
     currency: partner.currency,
+    locale: req.ctx.locale,
   };
 }
 
@@ -118,18 +122,9 @@ export function pager(path: string, params: Record<string, string | number | und
 /** The exports a page links to: the report names of src/reports. */
 export type ExportName = ReportName;
 
-const exportLabels: Record<ExportName, string> = {
-  commissions: 'Commissions (CSV)',
-  refunds: 'Refunds (CSV)',
-  payments: 'Payments (CSV)',
-  contacts: 'Contacts (CSV)',
-  subscriptions: 'Subscriptions (CSV)',
-  report: 'Report (CSV)',
-};
-
-/** Links to the CSV exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range. */
-export function exportLinks(names: ExportName[], range: DateRange, filters: { status?: string; product?: number } = {}): Array<{ href: string; label: string }> {
-  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to, ...filters })}`, label: exportLabels[name] }));
+/** Links to the CSV exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range; labelled by the exports partial. */
+export function exportLinks(names: ExportName[], range: DateRange, filters: { status?: string; product?: number } = {}): Array<{ href: string; name: ExportName }> {
+  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to, ...filters })}`, name }));
 }
 
 /** A list past its end is reported like a huge page number: the first page is shown instead. */

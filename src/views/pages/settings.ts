@@ -1,6 +1,6 @@
 /**
  * `/partner-center/settings` and its forms: PayPal email and sign-in email (confirmed from a link sent to the new
- * address: GET shows what the link would change, POST applies it) and time zone; the password form posts to the
+ * address: GET shows what the link would change, POST applies it), language and time zone; the password form posts to the
  * auth capability's `POST /sso/password`. Every POST carries the CSRF token (checked by the app's
  * csrfProtection before these handlers run).
  */
@@ -11,10 +11,11 @@ import { partnerCenterOrigin } from '../../accounts/index.js';
 import { confirmPassword } from '../../auth/index.js';
 import { processEmailOutbox } from '../../mail/index.js';
 import {
-  MAX_ACTIVE_API_KEYS, accountEmailOf, changeTimeZone, listApiKeys, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
+  MAX_ACTIVE_API_KEYS, accountEmailOf, changeLocale, changeTimeZone, listApiKeys, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
   type Actor, type ChangeKind, type SettingsDeps,
 } from '../../partners/index.js';
 import { notificationChoices, saveNotificationChoices } from '../../notifications/index.js';
+import { catalogues, languageName, t } from '../../i18n/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
 
@@ -34,7 +35,7 @@ export function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
 export function actorOf(req: Request, res: Response): Actor {
   const session = req.ctx.session;
   if (!session) throw new AppError('auth.required', 'Please sign in.');
-  return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id };
+  return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id, locale: req.ctx.locale };
 }
 
 /** Sends queued emails now instead of waiting for the next outbox run; failures stay queued and are logged. */
@@ -44,16 +45,8 @@ export function kickMailOutbox(deps: GatewayDeps, req: Request): void {
   });
 }
 
-const notices: Record<string, string> = {
-  'paypal-sent': 'We sent a confirmation link to your new PayPal email. The change applies when you open it.',
-  'paypal-changed': 'Your PayPal email was changed.',
-  'email-sent': 'We sent a confirmation link to your new sign-in email. The change applies when you open it.',
-  'email-changed': 'Your sign-in email was changed.',
-  'password-changed': 'Your password was changed. Other devices were signed out.',
-  'time-zone-changed': 'Your time zone was saved.',
-  'notifications-changed': 'Your email notification choices were saved.',
-  'api-key-revoked': 'The API key was revoked. Scripts using it now get 401.',
-};
+/** The `?done=` values a settings form redirects with, each a `settings:notice.<done>` message. */
+const notices = new Set(['paypal-sent', 'paypal-changed', 'email-sent', 'email-changed', 'password-changed', 'time-zone-changed', 'notifications-changed', 'language-changed', 'api-key-revoked']);
 
 interface SettingsView {
   status?: number;
@@ -77,7 +70,7 @@ export async function renderSettings(req: Request, res: Response, deps: GatewayD
     deps,
     'pages/settings',
     {
-      ...layoutModel(req, partner, { title: 'Settings', current: 'settings', problems: view.problems, notice: view.notice }),
+      ...layoutModel(req, partner, { title: t(req.ctx.locale, 'settings:title'), current: 'settings', problems: view.problems, notice: view.notice }),
       paypalEmail: partner.paypalEmail,
       loginEmail: account.email,
       hasPassword: account.hasPassword,
@@ -90,6 +83,8 @@ export async function renderSettings(req: Request, res: Response, deps: GatewayD
       defaultTimeZone: deps.config.defaultTimeZone,
       timeZones: timeZoneNames().map((z) => ({ value: z, selected: z === zoneSetting })),
       usesDefaultZone: zoneSetting === '',
+      languages: catalogues().languages.map((l) => ({ value: l, name: languageName(l), selected: l === partner.localeSetting })),
+      usesBrowserLanguage: partner.localeSetting === null || catalogues().supported(partner.localeSetting) === undefined,
       effectiveZone: partner.timeZone,
       values: view.values ?? {},
       notify,
@@ -103,7 +98,7 @@ export async function renderSettings(req: Request, res: Response, deps: GatewayD
 
 export function settingsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
-    const done = typeof req.query.done === 'string' ? notices[req.query.done] : undefined;
+    const done = typeof req.query.done === 'string' && notices.has(req.query.done) ? t(req.ctx.locale, `settings:notice.${req.query.done}`) : undefined;
     await renderSettings(req, res, deps, { notice: done });
   };
 }
@@ -153,7 +148,7 @@ export function confirmChangePage(deps: GatewayDeps, kind: ChangeKind): RequestH
     try {
       const change = await peekEmailChange(settingsDeps(deps, req), actorOf(req, res), kind, token);
       render(res, deps, 'pages/confirm-change', {
-        ...layoutModel(req, partner, { title: kind === 'paypal' ? 'Confirm your new PayPal email' : 'Confirm your new sign-in email', current: 'settings' }),
+        ...layoutModel(req, partner, { title: t(req.ctx.locale, kind === 'paypal' ? 'settings:confirm.titlePaypal' : 'settings:confirm.titleLogin'), current: 'settings' }),
         isPaypal: kind === 'paypal',
         newValue: change.newValue,
         expiresAt: change.expiresAt,
@@ -184,6 +179,17 @@ export function changeTimeZoneAction(deps: GatewayDeps): RequestHandler {
     await formAction(req, res, deps, { form: 'tz' }, async () => {
       await changeTimeZone(settingsDeps(deps, req), actorOf(req, res), body.time_zone);
       return 'time-zone-changed';
+    });
+  };
+}
+
+/** The language form: one of the loaded catalogues' languages, or '' for the browser's. */
+export function changeLocaleAction(deps: GatewayDeps): RequestHandler {
+  return async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    await formAction(req, res, deps, { form: 'language' }, async () => {
+      await changeLocale(settingsDeps(deps, req), actorOf(req, res), body.locale);
+      return 'language-changed';
     });
   };
 }
