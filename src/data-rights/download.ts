@@ -84,7 +84,7 @@ export function partnerDataZip(deps: GatewayDeps, input: DownloadInput): Readabl
         partnerId: input.partnerId,
         range: allTime(input.timeZone, now),
         currency: input.currency,
-        options: { by: e.by, summary: false, bom: false },
+        options: { by: e.by, summary: false, bom: false, maskEmails: deps.config.maskCustomerEmails },
       };
       const { body } = await openCsvExport(deps.store, deps.exportSlots, request, { queueMs: deps.config.exportQueueSeconds * 1000 });
       await pipeline(body, into);
