@@ -19,7 +19,7 @@ export function commissionsPage(deps: GatewayDeps, view: CommissionView): Reques
   return async (req, res) => {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
-    const status = view === 'all' ? input.choice('status', ['all', ...COMMISSION_STATUSES] as const, 'all', 'Status') : view;
+    const status = view === 'all' ? input.choice('status', ['all', ...COMMISSION_STATUSES] as const, 'all', t(req.ctx.locale, 'commissions:status')) : view;
     const range = input.range({ defaultDays: 30, optional: true });
     const pageNo = input.page();
     const statuses: CommissionStatus[] | undefined = status === 'all' ? undefined : [status];
@@ -29,7 +29,7 @@ export function commissionsPage(deps: GatewayDeps, view: CommissionView): Reques
     const [first, totals] = await Promise.all([fetch(pageNo), allTimeTotals(db, partner.id)]);
     let list = first;
     if (list.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       list = await fetch(1);
     }
     const path = paths[view];

@@ -12,13 +12,13 @@ export function contactsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
-    const as = input.choice('as', ['first', 'last'] as const, 'first', 'List');
+    const as = input.choice('as', ['first', 'last'] as const, 'first', t(req.ctx.locale, 'common:input.list'));
     const range = input.range({ defaultDays: 30, optional: true });
     const pageNo = input.page();
     const db = deps.store.db;
     let list = await referredContacts(db, { partnerId: partner.id, as, range, page: { page: pageNo, size: PAGE_SIZE } });
     if (list.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       list = await referredContacts(db, { partnerId: partner.id, as, range, page: { page: 1, size: PAGE_SIZE } });
     }
     const params = { as: as === 'first' ? undefined : as, from: range?.from, to: range?.to };

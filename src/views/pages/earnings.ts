@@ -24,7 +24,7 @@ export function earningsPage(deps: GatewayDeps): RequestHandler {
       notice = t(req.ctx.locale, 'earnings:busy');
     }
     if (ledger.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       ledger = await earningsLedger(db, { partnerId: partner.id, range, page: { page: 1, size: PAGE_SIZE } });
     }
     if (ledger.truncated) {

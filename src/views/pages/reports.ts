@@ -20,8 +20,8 @@ export function reportsPage(deps: GatewayDeps): RequestHandler {
     const input = pageInput(req, res, deps);
     const locale = req.ctx.locale;
     const range = input.range({ defaultDays: 30 });
-    let group: ReportGroup = input.choice('group', groups, 'day', 'Group by');
-    const by: ReportBy = input.choice('by', bys, 'date', 'Report by');
+    let group: ReportGroup = input.choice('group', groups, 'day', t(req.ctx.locale, 'reports:groupBy'));
+    const by: ReportBy = input.choice('by', bys, 'date', t(req.ctx.locale, 'reports:byLabel'));
     let subId = input.text('sid', 200);
     if (subId !== undefined) {
       const problem = subIdProblem(subId);

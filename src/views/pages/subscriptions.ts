@@ -15,7 +15,7 @@ export function subscriptionsPage(deps: GatewayDeps): RequestHandler {
     const db = deps.store.db;
     let result = await activeOpenOrders(db, { partnerId: partner.id, page: { page: pageNo, size: PAGE_SIZE } });
     if (result.page.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       result = await activeOpenOrders(db, { partnerId: partner.id, page: { page: 1, size: PAGE_SIZE } });
     }
     render(
