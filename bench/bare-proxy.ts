@@ -12,6 +12,7 @@ const SOURCE = `
 const cluster = require('node:cluster');
 const http = require('node:http');
 const [httpProxyPath, target, port, workers] = process.argv.slice(1);
+process.on('SIGTERM', () => process.exit(0)); // an orderly exit, so --cpu-prof writes its profile
 if (cluster.isPrimary && Number(workers) > 1) {
   for (let i = 0; i < Number(workers); i++) cluster.fork();
 } else {
@@ -25,13 +26,16 @@ if (cluster.isPrimary && Number(workers) > 1) {
 
 export interface BareProxy {
   url: string;
+  /** The process (the node:cluster primary with `workers` > 1: its workers are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
-export async function startBareProxy(target: string, workers: number): Promise<BareProxy> {
+/** `nodeArgs`: extra Node flags (bench/profile.ts passes `--cpu-prof`). */
+export async function startBareProxy(target: string, workers: number, nodeArgs: string[] = []): Promise<BareProxy> {
   const port = await freePort();
   const httpProxy = createRequire(import.meta.url).resolve('http-proxy');
-  const child: ChildProcess = spawn(process.execPath, ['-e', SOURCE, '--', httpProxy, target, String(port), String(workers)], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '-e', SOURCE, '--', httpProxy, target, String(port), String(workers)], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/page`, 30_000);
@@ -41,10 +45,15 @@ export async function startBareProxy(target: string, workers: number): Promise<B
   }
   return {
     url,
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
-      process.kill(-child.pid!, 'SIGKILL');
-      await exited;
+      process.kill(-child.pid!, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(-child.pid!, 'SIGKILL');
+        await exited;
+      }
     },
   };
 }

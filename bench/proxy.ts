@@ -1,24 +1,27 @@
 /**
- * Benchmark 1, the pass-through proxy: an upstream (nginx serving a 12 KB page with two Set-Cookie headers),
- * then wrk with 64 keep-alive connections against (a) the upstream directly, (b) nginx as a reverse proxy with
- * upstream keepalive (2 workers), (c) Partnergate's pass-through with one worker per core
- * (`PARTNERGATE_WORKERS=auto`, as deployed; partner-center routes still on express), and (d) Partnergate in a
- * single process. Three rounds each, interleaved, median.
- * Then click tracking: the single process again with a browser's User-Agent and Accept, once on the plain page
- * and once on a partner's tracked link (`?orid=<a partner in the store>&sid=bench`), in the same rounds: the
- * tracked row is reported as a ratio to the untracked one (the bar: at least 0.95), in req/s and in CPU time per request.
- * Then the access log: a single process at log level info writing one line per request to a file, reported as a
- * ratio to (d), the single process whose log level (warn) writes none, in the same rounds (the bar: at least 0.95).
- * The ceiling: a bare node:http + http-proxy pass-through (bench/bare-proxy.ts), one process and one per core,
- * in the same rounds; each Partnergate row is reported as a ratio to the bare proxy with as many processes (the
- * goal: at least 0.9), beside nginx.
+ * Benchmark 1, the pass-through proxy: an upstream (nginx serving a 12 KB page with two Set-Cookie headers), wrk
+ * with 64 keep-alive connections, and every figure that matters measured as a ratio to its reference by
+ * interleaved pairs (bench/interleave.ts): every server runs from the start, and short rounds alternate between
+ * a variant and its reference (A B, B A, ...), so a change in the machine's load hits both sides of a pair alike.
+ * Each ratio is the median of the per-pair ratios, for req/s and for CPU time per request (/proc, the gateway's
+ * processes), with its spread in the row's note. The machine is shared: back-to-back whole runs swing 30-50%.
+ *
+ * The comparisons, each its own set of pairs:
+ * - direct upstream vs nginx as a reverse proxy (upstream keepalive, 2 workers);
+ * - the ceiling: a bare node:http + http-proxy pass-through (bench/bare-proxy.ts) vs Partnergate, one process
+ *   each (`PARTNERGATE_WORKERS=1`) and one per core (`PARTNERGATE_WORKERS=auto`, as deployed) (goal >= 0.9);
+ * - click tracking: one single-process gateway with a browser's User-Agent and Accept, the plain page vs a
+ *   partner's tracked link (`?orid=<a partner in the store>&sid=bench`: every request a click) (bar >= 0.95);
+ * - the access log: a single process at log level warn (writes no line) vs one at info writing one line per
+ *   request to a file (bar >= 0.95); the file is counted after an orderly stop, so a lost line would show.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { startBareProxy, type BareProxy } from './bare-proxy.js';
-import { freePort, median, requireClean, result, startGatewayProcess, startNginx, wrk, type BenchResult, type GatewayProcess } from './lib.js';
+import { describeSpread, interleave, pairedResult, type PairedResult, type Variant } from './interleave.js';
+import { freePort, result, startGatewayProcess, startNginx, startScriptNodeFlags, type BenchResult, type GatewayProcess } from './lib.js';
 
 export interface ProxyUpstream {
   /** The upstream origin (nginx serving `/page`). */
@@ -53,13 +56,23 @@ export async function startProxyUpstream(): Promise<ProxyUpstream> {
   };
 }
 
-export async function benchProxy(opts: { seconds: number; rounds: number }): Promise<BenchResult[]> {
+export interface ProxyBenchOptions {
+  /** Seconds per round. */
+  seconds: number;
+  /** Pairs of rounds per comparison. */
+  pairs: number;
+}
+
+export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]> {
   const upstream = await startProxyUpstream();
   const gateways: GatewayProcess[] = [];
   const bare: BareProxy[] = [];
   let singleData: string | undefined;
+  let logging: GatewayProcess | undefined;
   try {
-    bare.push(await startBareProxy(upstream.url, 1), await startBareProxy(upstream.url, cpus().length));
+    const cores = cpus().length;
+    // The same Node flags as the gateway (`npm start`'s), so the ceiling differs from it only by what the gateway does.
+    bare.push(await startBareProxy(upstream.url, 1, startScriptNodeFlags()), await startBareProxy(upstream.url, cores, startScriptNodeFlags()));
     const cluster = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: 'auto' });
     gateways.push(cluster);
     singleData = mkdtempSync(join(tmpdir(), 'partnergate-bench-clicks-'));
@@ -67,69 +80,50 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
     gateways.push(single);
     const referralCode = await addBenchPartner(join(singleData, 'bench.sqlite'));
     const accessLogFile = join(singleData, 'access.log');
-    const logging = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1', PARTNERGATE_LOG_LEVEL: 'info', PARTNERGATE_ACCESS_LOG: 'true' }, undefined, accessLogFile);
-    gateways.push(logging);
-    const targets = {
-      direct: `${upstream.url}/page`,
-      nginx: `${upstream.nginxProxyUrl}/page`,
-      bare1: `${bare[0]!.url}/page`,
-      bare: `${bare[1]!.url}/page`,
-      partnergate: `${cluster.url}/page`,
-      partnergate1: `${single.url}/page`,
-      untracked: `${single.url}/page`,
-      tracked: `${single.url}/page?orid=${referralCode}&sid=bench`,
-      accesslog: `${logging.url}/page`,
-    };
-    const headersOf = (name: string) => (name === 'untracked' || name === 'tracked' ? BROWSER : undefined);
-    const runs: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }>> = { direct: [], nginx: [], bare1: [], bare: [], partnergate: [], partnergate1: [], untracked: [], tracked: [], accesslog: [] };
-    const cpuMsPer1000: Record<string, number[]> = { partnergate1: [], accesslog: [], untracked: [], tracked: [] };
-    // Warm up the gateways' JIT and keep-alive pools before measuring.
-    for (const name of ['bare1', 'bare', 'partnergate', 'partnergate1', 'untracked', 'tracked', 'accesslog'] as const) await wrk(targets[name], { connections: 64, seconds: Math.min(3, opts.seconds), headers: headersOf(name) });
-    for (let round = 0; round < opts.rounds; round++) {
-      // Tracked and untracked swap places every round, so neither always runs right after the other; the
-      // access-log run goes right after its reference (partnergate1) one round, last the next.
-      const order = Object.entries(targets).filter(([name]) => name !== 'accesslog');
-      if (round % 2 === 1) order.push(...order.splice(-2, 2).reverse());
-      if (round % 2 === 0) order.splice(order.findIndex(([name]) => name === 'partnergate1') + 1, 0, ['accesslog', targets.accesslog]);
-      else order.push(['accesslog', targets.accesslog]);
-      for (const [name, url] of order) {
-        const pid = name === 'accesslog' ? logging.pid : name in cpuMsPer1000 ? single.pid : undefined;
-        const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
-        const run = requireClean(`proxy ${name}`, await wrk(url, { connections: 64, seconds: opts.seconds, headers: headersOf(name) }));
-        runs[name]!.push(run);
-        // CPU time per request: what the access log and click tracking cost, much less swayed by other work on the
-        // machine than req/s.
-        if (pid !== undefined) cpuMsPer1000[name]!.push(((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, run.rps * opts.seconds));
-      }
-    }
-    const m = (name: string, key: 'rps' | 'p50ms' | 'p99ms') => median(runs[name]!.map((r) => r[key]));
-    const cpu = (name: string) => Math.round(median(cpuMsPer1000[name]!) * 10) / 10;
-    const nginxRps = { name: 'nginx reverse proxy', value: m('nginx', 'rps') };
+    logging = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1', PARTNERGATE_LOG_LEVEL: 'info', PARTNERGATE_ACCESS_LOG: 'true' }, undefined, accessLogFile);
+    const pair = (a: Variant, b: Variant, pairs = opts.pairs) => interleave(a, b, { pairs, seconds: opts.seconds });
+
+    const nginx = await pair({ name: 'direct', url: `${upstream.url}/page` }, { name: 'nginx', url: `${upstream.nginxProxyUrl}/page` }, Math.max(2, Math.ceil(opts.pairs / 3)));
+    const one = await pair({ name: 'bare http-proxy, 1 process', url: `${bare[0]!.url}/page`, pid: bare[0]!.pid }, { name: 'partnergate, 1 process', url: `${single.url}/page`, pid: single.pid });
+    const all = await pair({ name: `bare http-proxy, ${cores} processes`, url: `${bare[1]!.url}/page`, pid: bare[1]!.pid }, { name: `partnergate, ${cores} processes`, url: `${cluster.url}/page`, pid: cluster.pid });
+    const clicks = await pair({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER });
+    const log = await pair({ name: 'no access log', url: `${single.url}/page`, pid: single.pid }, { name: 'access log', url: `${logging.url}/page`, pid: logging.pid });
+    // An orderly stop (SIGTERM) flushes the log; every request the gateway served must then be in the file.
+    await logging.stop();
+    logging = undefined;
+    const lines = accessLogLines(accessLogFile);
+
+    const nginxRef = { name: 'nginx reverse proxy', value: nginx.b.rps };
+    const unpaired = 'ratio of medians from different rounds (not paired)';
+    const how = (r: PairedResult, which: 'rpsRatio' | 'cpuRatio' | 'p50Ratio' | 'p99Ratio') => describeSpread(r[which], r.pairs, r.secondsPerRound);
     return [
-      result('proxy.direct.rps', m('direct', 'rps'), 'req/s'),
-      result('proxy.nginx.rps', m('nginx', 'rps'), 'req/s', { name: 'direct upstream', value: m('direct', 'rps') }),
-      result('proxy.partnergate.rps', m('partnergate', 'rps'), 'req/s', nginxRps, 'PARTNERGATE_WORKERS=auto (one per core, like nginx)'),
-      result('proxy.partnergate-1-process.rps', m('partnergate1', 'rps'), 'req/s', nginxRps, 'PARTNERGATE_WORKERS=1'),
-      result('proxy.bare-http-proxy.rps', m('bare', 'rps'), 'req/s', nginxRps, `node:http + http-proxy, ${cpus().length} processes (node:cluster)`),
-      result('proxy.bare-http-proxy-1-process.rps', m('bare1', 'rps'), 'req/s', nginxRps, 'node:http + http-proxy, one process'),
-      result('proxy.partnergate.rps vs bare http-proxy', m('partnergate', 'rps'), 'req/s', { name: 'bare node:http + http-proxy, same processes', value: m('bare', 'rps') }, 'goal >= 0.9x'),
-      result('proxy.partnergate-1-process.rps vs bare http-proxy', m('partnergate1', 'rps'), 'req/s', { name: 'bare node:http + http-proxy, one process', value: m('bare1', 'rps') }, 'goal >= 0.9x'),
-      result('proxy.direct.p50', m('direct', 'p50ms'), 'ms'),
-      result('proxy.nginx.p50', m('nginx', 'p50ms'), 'ms'),
-      result('proxy.nginx.p99', m('nginx', 'p99ms'), 'ms'),
-      result('proxy.partnergate.p50', m('partnergate', 'p50ms'), 'ms', { name: 'nginx p50', value: m('nginx', 'p50ms'), higherIsBetter: false }),
-      result('proxy.partnergate.p99', m('partnergate', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
-      result('proxy.partnergate-1-process.p50', m('partnergate1', 'p50ms'), 'ms', { name: 'nginx p50', value: m('nginx', 'p50ms'), higherIsBetter: false }),
-      result('proxy.partnergate-1-process.p99', m('partnergate1', 'p99ms'), 'ms', { name: 'nginx p99', value: m('nginx', 'p99ms'), higherIsBetter: false }),
-      result('proxy.untracked-browser.rps', m('untracked', 'rps'), 'req/s', undefined, 'PARTNERGATE_WORKERS=1, browser User-Agent and Accept'),
-      result('proxy.tracked-link.rps', m('tracked', 'rps'), 'req/s', { name: 'untracked, same run', value: m('untracked', 'rps') }, 'every request a click (queued, written in batches); target >= 0.95x'),
-      result('proxy.tracked-link.cpu', cpu('tracked'), 'CPU ms per 1000 requests', { name: 'untracked, same run', value: cpu('untracked'), higherIsBetter: false }, 'gateway process user + system time (/proc) over requests served, batch writes included'),
-      result('proxy.tracked-link.p99', m('tracked', 'p99ms'), 'ms', { name: 'untracked p99, same run', value: m('untracked', 'p99ms'), higherIsBetter: false }),
-      result('proxy.access-log.rps', m('accesslog', 'rps'), 'req/s', { name: 'no access log (1 process), same run', value: m('partnergate1', 'rps') }, `PARTNERGATE_WORKERS=1, one JSON line per request to a file (${accessLogLines(accessLogFile)} lines written); target >= 0.95x`),
-      result('proxy.access-log.cpu', cpu('accesslog'), 'CPU ms per 1000 requests', { name: 'no access log (1 process), same run', value: cpu('partnergate1'), higherIsBetter: false }, 'gateway process user + system time (/proc) over requests served'),
-      result('proxy.access-log.p99', m('accesslog', 'p99ms'), 'ms', { name: 'no access log p99, same run', value: m('partnergate1', 'p99ms'), higherIsBetter: false }),
+      result('proxy.direct.rps', nginx.a.rps, 'req/s'),
+      pairedResult('proxy.nginx.rps', nginx.b.rps, 'req/s', { name: 'direct upstream', value: nginx.a.rps }, nginx.rpsRatio, how(nginx, 'rpsRatio')),
+      result('proxy.partnergate.rps', all.b.rps, 'req/s', nginxRef, `PARTNERGATE_WORKERS=auto (one per core, like nginx); ${unpaired}`),
+      result('proxy.partnergate-1-process.rps', one.b.rps, 'req/s', nginxRef, `PARTNERGATE_WORKERS=1; ${unpaired}`),
+      result('proxy.bare-http-proxy.rps', all.a.rps, 'req/s', nginxRef, `node:http + http-proxy, ${cores} processes (node:cluster); ${unpaired}`),
+      result('proxy.bare-http-proxy-1-process.rps', one.a.rps, 'req/s', nginxRef, `node:http + http-proxy, one process; ${unpaired}`),
+      pairedResult('proxy.partnergate.rps vs bare http-proxy', all.b.rps, 'req/s', { name: 'bare node:http + http-proxy, same processes', value: all.a.rps }, all.rpsRatio, `goal >= 0.9x; ${how(all, 'rpsRatio')}`),
+      pairedResult('proxy.partnergate.cpu vs bare http-proxy', all.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'bare node:http + http-proxy, same processes', value: all.a.cpuMsPer1000 }, all.cpuRatio, `every process of each (/proc); ${how(all, 'cpuRatio')}`),
+      pairedResult('proxy.partnergate-1-process.rps vs bare http-proxy', one.b.rps, 'req/s', { name: 'bare node:http + http-proxy, one process', value: one.a.rps }, one.rpsRatio, `goal >= 0.9x; ${how(one, 'rpsRatio')}`),
+      pairedResult('proxy.partnergate-1-process.cpu vs bare http-proxy', one.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'bare node:http + http-proxy, one process', value: one.a.cpuMsPer1000 }, one.cpuRatio, `process user + system time (/proc); ${how(one, 'cpuRatio')}`),
+      result('proxy.direct.p50', nginx.a.p50ms, 'ms'),
+      result('proxy.nginx.p50', nginx.b.p50ms, 'ms'),
+      result('proxy.nginx.p99', nginx.b.p99ms, 'ms'),
+      pairedResult('proxy.partnergate.p50', all.b.p50ms, 'ms', { name: 'bare http-proxy p50, same processes', value: all.a.p50ms }, all.p50Ratio, how(all, 'p50Ratio')),
+      pairedResult('proxy.partnergate.p99', all.b.p99ms, 'ms', { name: 'bare http-proxy p99, same processes', value: all.a.p99ms }, all.p99Ratio, how(all, 'p99Ratio')),
+      pairedResult('proxy.partnergate-1-process.p50', one.b.p50ms, 'ms', { name: 'bare http-proxy p50, one process', value: one.a.p50ms }, one.p50Ratio, how(one, 'p50Ratio')),
+      pairedResult('proxy.partnergate-1-process.p99', one.b.p99ms, 'ms', { name: 'bare http-proxy p99, one process', value: one.a.p99ms }, one.p99Ratio, how(one, 'p99Ratio')),
+      result('proxy.untracked-browser.rps', clicks.a.rps, 'req/s', undefined, 'PARTNERGATE_WORKERS=1, browser User-Agent and Accept'),
+      pairedResult('proxy.tracked-link.rps', clicks.b.rps, 'req/s', { name: 'untracked, same process', value: clicks.a.rps }, clicks.rpsRatio, `every request a click (queued, written in batches); target >= 0.95x; ${how(clicks, 'rpsRatio')}`),
+      pairedResult('proxy.tracked-link.cpu', clicks.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'untracked, same process', value: clicks.a.cpuMsPer1000 }, clicks.cpuRatio, `gateway process user + system time (/proc) over requests served, batch writes included; target >= 0.95x; ${how(clicks, 'cpuRatio')}`),
+      pairedResult('proxy.tracked-link.p99', clicks.b.p99ms, 'ms', { name: 'untracked p99, same process', value: clicks.a.p99ms }, clicks.p99Ratio, how(clicks, 'p99Ratio')),
+      pairedResult('proxy.access-log.rps', log.b.rps, 'req/s', { name: 'no access log (1 process)', value: log.a.rps }, log.rpsRatio, `PARTNERGATE_WORKERS=1, one JSON line per request to a file (${lines.proxied} proxied-request lines for ${log.b.allRequests} requests sent, counted after an orderly stop); target >= 0.95x; ${how(log, 'rpsRatio')}`),
+      pairedResult('proxy.access-log.cpu', log.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'no access log (1 process)', value: log.a.cpuMsPer1000 }, log.cpuRatio, `gateway process user + system time (/proc) over requests served; target >= 0.95x; ${how(log, 'cpuRatio')}`),
+      pairedResult('proxy.access-log.p99', log.b.p99ms, 'ms', { name: 'no access log p99', value: log.a.p99ms }, log.p99Ratio, how(log, 'p99Ratio')),
     ];
   } finally {
+    if (logging) await logging.stop();
     for (const g of gateways) await g.stop();
     for (const b of bare) await b.stop();
     await upstream.stop();
@@ -137,19 +131,11 @@ export async function benchProxy(opts: { seconds: number; rounds: number }): Pro
   }
 }
 
-/** CPU seconds (user + system) a process has used: /proc/PID/stat fields 14 and 15, in clock ticks (100 a second). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Lines the access-log gateway wrote: proof the row measured logging, not a silent process. */
-function accessLogLines(file: string): number {
-  const text = readFileSync(file, 'utf8');
-  let n = 0;
-  for (let at = text.indexOf('"msg":"request"'); at >= 0; at = text.indexOf('"msg":"request"', at + 1)) n++;
-  return n;
+/** Lines the access-log gateway wrote for proxied requests: proof the row measured logging, not a silent process. */
+function accessLogLines(file: string): { proxied: number } {
+  let proxied = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) if (line.includes('"msg":"request"') && line.includes('"class":"proxied"')) proxied++;
+  return { proxied };
 }
 
 const BROWSER = {

@@ -18,8 +18,8 @@ type Bench = { name: string; what: string; run(smoke: boolean): Promise<BenchRes
 const benches: Bench[] = [
   {
     name: 'proxy',
-    what: 'Pass-through proxy vs nginx and the direct upstream (12 KB page, two Set-Cookie, 64 keep-alive connections, 3 rounds, median)',
-    run: async (smoke) => (await import('./proxy.js')).benchProxy(smoke ? { seconds: 2, rounds: 1 } : { seconds: 10, rounds: 3 }),
+    what: 'Pass-through proxy: each variant against its reference in interleaved pairs of 2 s rounds (12 pairs, ABBA order; ratio = median of per-pair ratios, spread in the note), 12 KB page with two Set-Cookie, 64 keep-alive connections',
+    run: async (smoke) => (await import('./proxy.js')).benchProxy(smoke ? { seconds: 1, pairs: 2 } : { seconds: 2, pairs: 12 }),
   },
 ];
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await optional('wordpress', 'benchWordpress', 'Real WordPress: front page and a static asset, through the gateway vs direct', 'wordpress');
   await optional('export', 'benchExport', 'CSV export of 100k and 1M commission rows vs PostgreSQL COPY (PostgreSQL) and a plain better-sqlite3 iterate() + csv-stringify program (SQLite), same rows, same run', 'export');
   await optional('pages', 'benchPages', 'Partner pages on the 100k partner / 5M commission store, 16 concurrent partners', 'pages');
-  await optional('migration', 'benchMigration', 'Situation 2 for 100,000 partners with emails to an SMTP sink; re-run', 'migration');
+  await optional('migration', 'benchMigration', 'Situation 2 for 100,000 partners on the built code (plain Node, as `partnergate migrate` runs): apply (commits and queues), a re-run with nothing to do, the outbox drained to a counting SMTP sink, and a bare nodemailer pool to the same sink as the drain\'s reference, same run', 'migration');
   await optional('cluster-load', 'benchClusterLoad', 'Two gateways on one PostgreSQL (one process and PARTNERGATE_WORKERS=2), 100 concurrent clients for 60 s: partner pages, CSV exports, proxied pages (nginx upstream) and sign-ins; any gateway 5xx, unexpected status or socket error fails the run', 'cluster-load');
   await optional('sync', 'benchSync', 'Ontraport full and 1% incremental sync of 100,000 contacts against the rate-limited emulator', 'sync');
   benches.push(

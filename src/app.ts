@@ -7,9 +7,9 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { AppError } from './common/index.js';
 import type { GatewayDeps } from './deps.js';
-import { createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules, type OidcService } from './auth/index.js';
+import { apiKeyAuth, createAuthRouter, csrfProtection, requirePartner, sessionLoader, type AccessRules, type OidcService } from './auth/index.js';
 import { ADMIN_BASE, adminUploads, createAdminArea, createReloadableBlocks, viewAsLayer } from './admin-area/index.js';
-import { createReportsRouter } from './reports/index.js';
+import { createReportsRouter, isPartnerApiRoute, partnerOpenApi } from './reports/index.js';
 import { createHealthRouter, errorHandler, requestContext } from './http/index.js';
 import { createPartnerCenterRouter, pageGate, shippedTemplatesDir } from './views/index.js';
 
@@ -68,6 +68,13 @@ export function createApp(deps: GatewayDeps, options: AppOptions & { oidc: OidcS
   app.use(express.urlencoded({ extended: false, limit: config.maxFormBytes, parameterLimit: 200 }));
   app.use(express.json({ limit: config.maxFormBytes }));
   app.use(sessionLoader({ db: deps.store.db, policy: deps.sessionPolicy, cookies: deps.cookies, secure: config.cookieSecure }));
+  // The partner API's description is public, like any API's documentation; it holds no data.
+  app.get('/partner-center/api/openapi.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(partnerOpenApi());
+  });
+  // A request with `Authorization` is judged by its API key alone, before CSRF and every route.
+  app.use(apiKeyAuth({ db: deps.store.db, now: deps.now, ratePerMinute: config.apiKeyRatePerMinute, allowed: isPartnerApiRoute }));
   // The admin area's file upload becomes form fields here, so its `_csrf` is checked like any other form's.
   app.use(adminUploads);
   app.use(csrfProtection({ publicOrigins: [new URL(config.publicUrl).origin, ...(config.partnerCenterHost ? [`${new URL(config.publicUrl).protocol}//${config.partnerCenterHost}`] : [])], exempt: options.csrfExempt ?? [] }));

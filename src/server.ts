@@ -80,6 +80,7 @@ export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: Upst
         server.close(() => {
           clearTimeout(force);
           proxy?.close();
+          observer.flush();
           resolve();
         });
         server.closeIdleConnections();

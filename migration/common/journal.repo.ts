@@ -1,6 +1,7 @@
 /**
  * Rows of `migration_journal`: one per (situation, step, item). Only these functions touch the table.
  */
+import { sql } from 'kysely';
 import type { Db } from '../../src/store/index.js';
 
 export type JournalStatus = 'done' | 'failed' | 'skipped';
@@ -11,8 +12,20 @@ export interface JournalEntry {
   status: JournalStatus;
 }
 
-export async function loadEntries(db: Db, situation: string): Promise<JournalEntry[]> {
-  return db.selectFrom('migration_journal').select(['step', 'item_key', 'status']).where('situation', '=', situation).execute();
+/** The marks of whole steps (item `*`): a handful of rows, whatever the number of items. */
+export async function loadStepEntries(db: Db, situation: string): Promise<JournalEntry[]> {
+  return db.selectFrom('migration_journal').select(['step', 'item_key', 'status']).where('situation', '=', situation).where('item_key', '=', '*').execute();
+}
+
+/** Which of these items of a step are `done`, in chunks of 500 keys. */
+export async function doneItemKeys(db: Db, situation: string, step: string, items: readonly string[]): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (let i = 0; i < items.length; i += 500) {
+    const part = items.slice(i, i + 500);
+    const rows = await db.selectFrom('migration_journal').select('item_key').where('situation', '=', situation).where('step', '=', step).where('item_key', 'in', part).where('status', '=', 'done').execute();
+    for (const r of rows) done.add(r.item_key);
+  }
+  return done;
 }
 
 export async function readDetails(db: Db, situation: string, step: string, item: string): Promise<{ status: JournalStatus; details: unknown; at: number } | undefined> {
@@ -76,13 +89,14 @@ export async function problemItems(db: Db, situation: string, step: string, limi
   return rows.map((r) => ({ item_key: r.item_key, status: r.status, details: r.details_json ? JSON.parse(r.details_json) : null }));
 }
 
-/** Items per step and status of one situation (`*` rows count as the step's own mark). */
+/** Items per step and status of one situation, the steps' own `*` marks apart (`whole`). */
 export async function stepCounts(db: Db, situation: string): Promise<Array<{ step: string; status: JournalStatus; whole: boolean; n: number }>> {
+  const whole = sql<number>`case when item_key = '*' then 1 else 0 end`;
   const rows = await db
     .selectFrom('migration_journal')
-    .select((eb) => ['step', 'status', eb.fn.countAll<number>().as('n'), eb.fn.max<string>('item_key').as('item')])
+    .select((eb) => ['step', 'status', whole.as('whole'), eb.fn.countAll<number>().as('n')])
     .where('situation', '=', situation)
-    .groupBy(['step', 'status'])
+    .groupBy(['step', 'status', whole])
     .execute();
-  return rows.map((r) => ({ step: r.step, status: r.status, whole: r.item === '*', n: Number(r.n) }));
+  return rows.map((r) => ({ step: r.step, status: r.status, whole: Number(r.whole) === 1, n: Number(r.n) }));
 }

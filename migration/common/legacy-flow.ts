@@ -5,7 +5,8 @@
  */
 import type { ApplyContext } from './context.js';
 import { credentialsStep, sendStep, targetPartnersStep } from './steps/credentials.js';
-import { carryOverStep, legacyExportStep, matchStep, wordpressOf } from './steps/legacy.js';
+import { carryOverStep, legacyExportStep, wordpressOf } from './steps/legacy.js';
+import { matchStep } from './steps/match.js';
 import { importStep, partnerCenterStep, subIdsStep } from './steps/setup.js';
 
 export async function legacyMigrationSteps(ctx: ApplyContext): Promise<void> {

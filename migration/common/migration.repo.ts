@@ -25,15 +25,22 @@ export async function programNames(db: Db): Promise<string[]> {
   return (await db.selectFrom('programs').select('name').orderBy('name').execute()).map((r) => r.name);
 }
 
-/** Partners by lower-cased contact email (several when Ontraport has duplicates). */
-export async function partnersByEmail(db: Db): Promise<Map<string, Array<{ partnerId: number; status: string }>>> {
-  const rows = await db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select(['p.id', 'p.status', 'c.email']).where('c.email', 'is not', null).execute();
+/**
+ * Partners by lower-cased contact email, for these (lower-cased) emails only: a page of WordPress users at a time
+ * looks its partners up through the `lower(email)` index instead of holding every partner in memory.
+ */
+export async function partnersByEmails(db: Db, emails: readonly string[]): Promise<Map<string, Array<{ partnerId: number; status: string }>>> {
   const out = new Map<string, Array<{ partnerId: number; status: string }>>();
-  for (const r of rows) {
-    const key = r.email!.trim().toLowerCase();
-    const list = out.get(key) ?? [];
-    list.push({ partnerId: r.id, status: r.status });
-    out.set(key, list);
+  for (let i = 0; i < emails.length; i += CHUNK) {
+    const part = emails.slice(i, i + CHUNK);
+    if (!part.length) continue;
+    const rows = await db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select(['p.id', 'p.status', 'c.email']).where(sql<string>`lower(c.email)`, 'in', part).orderBy('p.id').execute();
+    for (const r of rows) {
+      const key = r.email!.trim().toLowerCase();
+      const list = out.get(key) ?? [];
+      list.push({ partnerId: r.id, status: r.status });
+      out.set(key, list);
+    }
   }
   return out;
 }
@@ -75,10 +82,25 @@ export async function upsertLegacyUsers(db: Db, users: readonly LegacyUser[], no
 
 export type LegacyUserRow = Pick<LegacyWpUserTable, 'wp_user_id' | 'login' | 'email' | 'roles_json' | 'meta_json' | 'partner_id' | 'match_status' | 'match_reason' | 'imported_at'> & { is_partner: number };
 
-/** Every legacy user's id and email only (what judging shared emails needs), in id order. */
-export async function legacyUserEmails(db: Db): Promise<Array<{ wpUserId: number; email: string | null }>> {
-  const rows = await db.selectFrom('legacy_wp_users').select(['wp_user_id', 'email']).orderBy('wp_user_id').execute();
-  return rows.map((r) => ({ wpUserId: r.wp_user_id, email: r.email }));
+/** Every legacy user's id and email only (what judging shared emails needs), a page at a time in id order. */
+export async function eachLegacyUserEmail(db: Db, each: (wpUserId: number, email: string | null) => void): Promise<void> {
+  let after = -1;
+  for (;;) {
+    const rows = await db.selectFrom('legacy_wp_users').select(['wp_user_id', 'email']).where('wp_user_id', '>', after).orderBy('wp_user_id').limit(5_000).execute();
+    if (!rows.length) return;
+    for (const r of rows) each(r.wp_user_id, r.email);
+    after = rows.at(-1)!.wp_user_id;
+  }
+}
+
+/** Legacy users by id (the few an earlier run left unmatched). */
+export async function legacyUsersByIds(db: Db, ids: readonly number[]): Promise<LegacyUserRow[]> {
+  const out: LegacyUserRow[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK);
+    if (part.length) out.push(...(await db.selectFrom('legacy_wp_users').select(['wp_user_id', 'login', 'email', 'roles_json', 'meta_json', 'partner_id', 'match_status', 'match_reason', 'imported_at', 'is_partner']).where('wp_user_id', 'in', part).orderBy('wp_user_id').execute()));
+  }
+  return out;
 }
 
 /** Up to `limit` legacy users after `afterId` (keyset paging), optionally only those matched to a partner. */

@@ -41,7 +41,7 @@ export async function planSituation(deps: MigrationDeps, opts: MigrationOptions,
     if (exp) {
       if (!exp.partnerCenterPage) report.warnings.push('the legacy "Partner Center" page (slug affiliate-center) was not found: there is no old page to redirect');
       step({ step: 'legacy-export', summary: `read the legacy site: ${exp.users.length} WordPress users, PilotPress partner center ${exp.pilotpressSettings?.affiliate_center ? 'enabled' : 'not enabled'}, page ${exp.partnerCenterPage?.url ?? 'none'}; keep its settings for rollback`, counts: { users: exp.users.length } });
-      const decisions = matchUsers(exp.users.map((u) => ({ wpUserId: u.id, login: u.login, email: u.email, roles: u.roles, meta: u.meta, partner: u.partner })), await repo.partnersByEmail(db));
+      const decisions = matchUsers(exp.users.map((u) => ({ wpUserId: u.id, login: u.login, email: u.email, roles: u.roles, meta: u.meta, partner: u.partner })), await repo.partnersByEmails(db, [...new Set(exp.users.map((u) => (u.email ?? '').trim().toLowerCase()).filter(Boolean))]));
       const counts: Record<string, number> = { matched: 0, unmatched: 0, duplicate_email: 0, bad_email: 0, not_partner: 0 };
       for (const u of exp.users) {
         const d = decisions.get(u.id)!;

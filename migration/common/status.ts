@@ -37,8 +37,8 @@ export async function migrationStatus(store: Pick<Store, 'db' | 'kind' | 'pgPool
   for (const situation of names) {
     const out: SituationStatus = { situation, stepsDone: [], items: {} };
     for (const c of await stepCounts(store.db, situation)) {
-      if (c.whole && c.n === 1 && c.status === 'done' && !out.items[c.step]) {
-        out.stepsDone.push(c.step);
+      if (c.whole) {
+        if (c.status === 'done') out.stepsDone.push(c.step);
         continue;
       }
       out.items[c.step] ??= { done: 0, failed: 0, skipped: 0 };

@@ -43,18 +43,26 @@ export function enteredEmail(raw: unknown): string | undefined {
 
 /**
  * Valid email -> the ids of the items sharing it, for the emails more than one item has (and only those): one
- * pass, with a single-id map for the rest, so 100,000 distinct emails cost no 100,000 arrays.
+ * pass, with a single-id map for the rest, so 100,000 distinct emails cost no 100,000 arrays. Items may be added
+ * a page at a time (`add`), so the list itself never needs to be in memory.
  */
-export function sharedEmails<T>(items: Iterable<T>, emailOf: (item: T) => string | null, idOf: (item: T) => number): Map<string, number[]> {
-  const first = new Map<string, number>();
-  const shared = new Map<string, number[]>();
-  for (const item of items) {
-    const check = checkEmail(emailOf(item));
-    if (!check.ok) continue;
-    const list = shared.get(check.email);
-    if (list) list.push(idOf(item));
-    else if (first.has(check.email)) shared.set(check.email, [first.get(check.email)!, idOf(item)]);
-    else first.set(check.email, idOf(item));
+export class SharedEmailTally {
+  private readonly first = new Map<string, number>();
+  readonly shared = new Map<string, number[]>();
+
+  add(raw: string | null, id: number): void {
+    const check = checkEmail(raw);
+    if (!check.ok) return;
+    const list = this.shared.get(check.email);
+    if (list) list.push(id);
+    else if (this.first.has(check.email)) this.shared.set(check.email, [this.first.get(check.email)!, id]);
+    else this.first.set(check.email, id);
   }
-  return shared;
+}
+
+/** `SharedEmailTally` over a list held in memory. */
+export function sharedEmails<T>(items: Iterable<T>, emailOf: (item: T) => string | null, idOf: (item: T) => number): Map<string, number[]> {
+  const tally = new SharedEmailTally();
+  for (const item of items) tally.add(emailOf(item), idOf(item));
+  return tally.shared;
 }

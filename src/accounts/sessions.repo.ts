@@ -28,6 +28,15 @@ export interface SessionWithAccount extends Session {
   partner: SessionPartnerRow | null;
 }
 
+/** The account, partner, contact and program columns the session lookups read (prefixed, split by `withPartner`). */
+const ACCOUNT_COLUMNS = ['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'] as const;
+const PARTNER_COLUMNS = [
+  'p.referral_code as p_referral_code', 'p.program_id as p_program_id', 'p.paypal_email as p_paypal_email', 'p.status as p_status',
+  'p.time_zone as p_time_zone', 'p.locale as p_locale', 'p.alias as p_alias', 'p.created_at as p_created_at',
+  'c.id as c_id', 'c.ontraport_id as c_ontraport_id', 'c.first_name as c_first_name', 'c.last_name as c_last_name',
+  'g.id as g_id', 'g.name as g_name', 'g.currency as g_currency', 'g.rate_bp as g_rate_bp', 'g.tier_group as g_tier_group', 'g.level_order as g_level_order',
+] as const;
+
 /**
  * The session, its account, and the account's partner with its contact and program, in one round trip: on
  * PostgreSQL every query is a network round trip, and this runs on every partner-center request, whose access
@@ -41,24 +50,33 @@ const sessionWithAccount = compiledOnce((db, idHash: string) =>
     .leftJoin('contacts as c', 'c.id', 'p.contact_id')
     .leftJoin('programs as g', 'g.id', 'p.program_id')
     .selectAll('sessions')
-    .select(['accounts.email', 'accounts.role', 'accounts.partner_id', 'accounts.disabled_at', 'accounts.totp_enabled'])
-    .select([
-      'p.referral_code as p_referral_code', 'p.program_id as p_program_id', 'p.paypal_email as p_paypal_email', 'p.status as p_status',
-      'p.time_zone as p_time_zone', 'p.locale as p_locale', 'p.alias as p_alias', 'p.created_at as p_created_at',
-      'c.id as c_id', 'c.ontraport_id as c_ontraport_id', 'c.first_name as c_first_name', 'c.last_name as c_last_name',
-      'g.id as g_id', 'g.name as g_name', 'g.currency as g_currency', 'g.rate_bp as g_rate_bp', 'g.tier_group as g_tier_group', 'g.level_order as g_level_order',
-    ])
+    .select(ACCOUNT_COLUMNS)
+    .select(PARTNER_COLUMNS)
     .where('sessions.id_hash', '=', idHash),
 );
 
-export async function findSessionWithAccount(db: Db, idHash: string): Promise<SessionWithAccount | undefined> {
-  const row = (await sessionWithAccount(db, idHash))[0];
-  if (!row) return undefined;
+/** The same account and partner columns for an account id: what an API key acts as (src/auth api-key). */
+const accountWithPartner = compiledOnce((db, accountId: number) =>
+  db
+    .selectFrom('accounts')
+    .leftJoin('partners as p', 'p.id', 'accounts.partner_id')
+    .leftJoin('contacts as c', 'c.id', 'p.contact_id')
+    .leftJoin('programs as g', 'g.id', 'p.program_id')
+    .select(['accounts.id as account_id', ...ACCOUNT_COLUMNS])
+    .select(PARTNER_COLUMNS)
+    .where('accounts.id', '=', accountId),
+);
+
+type PartnerColumns = Awaited<ReturnType<typeof accountWithPartner>>[number];
+type Prefixed = Omit<PartnerColumns, 'account_id' | 'email' | 'role' | 'partner_id' | 'disabled_at' | 'totp_enabled'>;
+
+/** Splits the prefixed partner columns off a row; the partner is null unless its partner, contact and program rows all joined. */
+function withPartner<R extends Prefixed & { partner_id: number | null }>(row: R): Omit<R, keyof Prefixed> & { partner: SessionPartnerRow | null } {
   const {
     p_referral_code, p_program_id, p_paypal_email, p_status, p_time_zone, p_locale, p_alias, p_created_at,
     c_id, c_ontraport_id, c_first_name, c_last_name,
     g_id, g_name, g_currency, g_rate_bp, g_tier_group, g_level_order,
-    ...sessionAndAccount
+    ...rest
   } = row;
   // Left joins: a partner row exists exactly when its non-null columns came back (same for contact and program).
   const partner: SessionPartnerRow | null =
@@ -84,7 +102,20 @@ export async function findSessionWithAccount(db: Db, idHash: string): Promise<Se
           tier_group: g_tier_group,
           level_order: g_level_order!,
         };
-  return { ...sessionAndAccount, partner };
+  return { ...rest, partner };
+}
+
+export async function findSessionWithAccount(db: Db, idHash: string): Promise<SessionWithAccount | undefined> {
+  const row = (await sessionWithAccount(db, idHash))[0];
+  return row ? withPartner(row) : undefined;
+}
+
+export type AccountWithPartner = Omit<SessionWithAccount, Exclude<keyof Session, 'account_id'>>;
+
+/** The account with its partner, contact and program, as `findSessionWithAccount` reads them. */
+export async function findAccountWithPartner(db: Db, accountId: number): Promise<AccountWithPartner | undefined> {
+  const row = (await accountWithPartner(db, accountId))[0];
+  return row ? withPartner(row) : undefined;
 }
 
 export async function touchSession(db: Db, idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {

@@ -29,6 +29,7 @@ export * from './sessions.js';
 export { createAccessRules, authCsrfExempt } from './access.js';
 export { csrfProtection } from './csrf.js';
 export { sessionLoader } from './session-loader.js';
+export { apiKeyAuth, type ApiKeyAuthOptions } from './api-key.js';
 export { requireFreshAuth } from './fresh-auth.js';
 export { changePassword, confirmPassword, type RequestOrigin } from './credentials.js';
 export { safeRedirect, redirectPolicyFor, DEFAULT_REDIRECT, type RedirectPolicy } from './redirects.js';

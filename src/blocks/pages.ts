@@ -3,7 +3,7 @@
  * orders), the partner's own rollup figures, and rankings of partners of a program (rank, display name and
  * value only).
  */
-import { formatLocal, formatMoney } from '../common/index.js';
+import { formatLocal, formatMoney, maskEmail } from '../common/index.js';
 import { sources } from './fields.js';
 import type { PageBlock, PageDef, RecordsBlock, StatsBlock } from './model.js';
 import { formatValue, rankingView, type BlocksDeps, type RankingView } from './rankings.js';
@@ -45,8 +45,10 @@ function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function cell(block: RecordsBlock, field: string, row: RecordRow, timeZone: string): CellView {
+function cell(block: RecordsBlock, field: string, row: RecordRow, timeZone: string, maskEmails: boolean): CellView {
   const value = row[field];
+  // A referred customer's address is the customer's, not the partner's: masked unless the operator says not.
+  if (maskEmails && block.source === 'referred_contacts' && field === 'email') return { text: typeof value === 'string' && value !== '' ? maskEmail(value) : '', num: false, negative: false };
   if (field === 'product' || field === 'promo_tool') return { text: typeof value === 'string' ? value : '—', num: false, negative: false };
   const spec = sources[block.source].fields[field]!;
   switch (spec.type) {
@@ -73,7 +75,7 @@ async function recordsView(deps: BlocksDeps, block: RecordsBlock, viewer: Viewer
     title: block.title,
     empty: block.empty,
     columns: block.columns.map((c) => ({ label: fields[c]!.label, num: ['money', 'number'].includes(fields[c]!.type) })),
-    rows: rows.map((r) => ({ cells: block.columns.map((c) => cell(block, c, r, timeZone)) })),
+    rows: rows.map((r) => ({ cells: block.columns.map((c) => cell(block, c, r, timeZone, deps.maskCustomerEmails !== false)) })),
   };
 }
 

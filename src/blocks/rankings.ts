@@ -25,6 +25,8 @@ export interface BlocksDeps {
   logger?: Logger;
   /** The SQLite store's worker thread, when the store is one: snapshots are then built off the event loop. */
   sqliteWorker?: SqliteWorker;
+  /** Referred customers' emails shown masked (`PARTNERGATE_MASK_CUSTOMER_EMAILS`); masked unless false. */
+  maskCustomerEmails?: boolean;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface ServiceDeps {
   store: { db: Kysely<Database>; sqliteWorker?: SqliteWorker };
   now?: () => number;
   logger?: Logger;
-  config?: { defaultTimeZone?: string; publicUrl?: string; dataKeys?: DataKeyring };
+  config?: { defaultTimeZone?: string; publicUrl?: string; dataKeys?: DataKeyring; maskCustomerEmails?: boolean };
   /** The gateway's blocks configuration (GatewayDeps has it); else the shipped presets. */
   blocks?: Pick<ActiveBlocks, 'get'>;
 }
@@ -27,6 +27,7 @@ export function blocksDepsOf(deps: ServiceDeps): BlocksDeps {
     timeZone: deps.config?.defaultTimeZone ?? 'UTC',
     now: deps.now ?? Date.now,
     logger: deps.logger,
+    maskCustomerEmails: deps.config?.maskCustomerEmails,
   };
 }
 

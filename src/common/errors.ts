@@ -22,6 +22,9 @@ export const errorCatalogue = {
   'auth.oidc_failed': 400,
   'auth.handoff_invalid': 400,
   'auth.handoff_unknown_user': 403,
+  'auth.api_key_invalid': 401,
+  'auth.api_key_not_allowed': 403,
+  'auth.api_rate_limited': 429,
   'not_found': 404,
   'conflict': 409,
   'upstream.unavailable': 502,
@@ -29,7 +32,21 @@ export const errorCatalogue = {
   'store.unavailable': 503,
   'ontraport.auth_failed': 502,
   'ontraport.failed': 502,
+  'ontraport.malformed_record': 502,
+  'ontraport.schema_mismatch': 502,
   'internal': 500,
+  // Never shown to a browser (the error handler answers a plain 500): configuration, store, runs and the CLI.
+  'config.invalid': 500,
+  'blocks.config_invalid': 500,
+  'i18n.catalogue_invalid': 500,
+  'store.failed': 500,
+  'store.schema_mismatch': 500,
+  'crypto.unsealable': 500,
+  'migration.apply_locked': 500,
+  'run.aborted': 500,
+  'run.stopped': 500,
+  'run.dry_run_rollback': 500,
+  'cli.unsupported': 500,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -42,11 +59,26 @@ export class AppError extends Error {
     readonly details: { field?: string; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message, { cause: details.cause });
-    this.name = 'AppError';
+    this.name = new.target.name;
     this.status = errorCatalogue[code];
   }
   get field(): string | undefined {
     return this.details.field;
+  }
+}
+
+/** Codes whose message is for the operator (logs, the CLI), never for a browser: they answer a plain 500. */
+export function isInternalCode(code: ErrorCode): boolean {
+  return errorCatalogue[code] === 500 && code !== 'internal';
+}
+
+/**
+ * Thrown inside a transaction to roll a dry run back after doing everything a real run would; caught by the
+ * code that started it, never reported.
+ */
+export class DryRunRollback extends AppError {
+  constructor() {
+    super('run.dry_run_rollback', 'dry run: rolled back');
   }
 }
 

@@ -12,7 +12,7 @@
  * for it), class (own or proxied), and aborted when the client left before the answer was complete.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../common/index.js';
+import { bulkLogger, type Logger } from '../common/index.js';
 import type { Metrics, RouteClass } from './metrics.js';
 import { clientAddress, type TrustFn } from './forwarded.js';
 import { requestIdFor } from './request-context.js';
@@ -50,6 +50,8 @@ export function upstreamAnswered(res: ServerResponse): void {
 export interface RequestObserver {
   /** Gives the request its id and arranges the metrics observation and log line for when the answer ends. */
   begin(req: IncomingMessage, res: ServerResponse, routeClass: RouteClass): void;
+  /** Writes access log lines still buffered (the server calls it once it has closed). */
+  flush(): void;
 }
 
 export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; accessLog: boolean; trust: TrustFn }): RequestObserver {
@@ -57,8 +59,9 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
   // Below info level the line would be dropped anyway: do not build it.
   const accessLog = opts.accessLog && opts.logger.isLevelEnabled('info');
   // Every field of the line is the gateway's own (no header, no query string), so the redaction pass the logger
-  // runs on every object (wildcard paths: more than half the cost of a line) is left out for this child only.
-  const logger = opts.logger.child({}, { redact: [] });
+  // runs on every object (wildcard paths: more than half the cost of a line) is left out; and to stdout the lines
+  // are buffered, not written one syscall each (src/common/logger.ts).
+  const { logger, flush } = bulkLogger(opts.logger);
 
   function onClose(this: Observed): void {
     const req = this[kReq];
@@ -99,5 +102,6 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
       if (accessLog) r[kIp] = clientAddress(req, trust);
       res.once('close', onClose);
     },
+    flush,
   };
 }

@@ -3,18 +3,20 @@
  * `{ error: { code, message, field } }`. Unknown errors are 500 with no details.
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import { AppError, storeUnavailable, type Views } from '../common/index.js';
+import { AppError, isInternalCode, storeUnavailable, type Views } from '../common/index.js';
 import './request-context.js';
 
+/** JSON for APIs, and for every client that authenticates with a header (a script, never a browser). */
 function wantsJson(req: Request): boolean {
-  return req.path.includes('/api/') || req.path.endsWith('.json') || (req.headers.accept ?? '').startsWith('application/json');
+  return req.headers.authorization !== undefined || req.path.includes('/api/') || req.path.endsWith('.json') || (req.headers.accept ?? '').startsWith('application/json');
 }
 
 /** Maps errors to a status page or `{ error: { code, message, field } }`; unknown errors are 500 with no details. */
 export function errorHandler(views: Views): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let appErr: AppError;
-    if (err instanceof AppError) appErr = err;
+    // An operator's error (configuration, store, a run) is a plain 500 like any unknown error: its words are for logs.
+    if (err instanceof AppError && !isInternalCode(err.code)) appErr = err;
     else if (isHttpError(err) && err.status < 500) {
       appErr = err.type === 'entity.too.large'
         ? new AppError('request.body_too_large', 'The form is larger than this server accepts.')

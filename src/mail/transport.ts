@@ -6,13 +6,14 @@
 import { connect, type Socket } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../common/index.js';
+import { createMimeWriter, type OutgoingEmail } from './mime.js';
 
 export interface MailTransport {
   /** Domain of the From address, used in Message-IDs. */
   fromDomain: string;
   /** Messages worth having in flight at once (the pool's connections): the outbox keeps this many busy. */
   maxConnections?: number;
-  send(message: { to: string; subject: string; text: string; html?: string; messageId: string }): Promise<{ messageId: string | null }>;
+  send(message: OutgoingEmail): Promise<{ messageId: string | null }>;
   /**
    * Keeps the pooled connections open until the returned function is called; when the last holder lets go they
    * are closed (an idle gateway holds no connection to the mail server).
@@ -68,6 +69,7 @@ export function createMailTransport(opts: { smtpUrl?: string; from: string; logg
     withNoDelay(transporter);
     return transporter;
   };
+  const mime = createMimeWriter(opts.from);
   const shut = () => {
     transporter?.close();
     transporter = undefined;
@@ -76,6 +78,13 @@ export function createMailTransport(opts: { smtpUrl?: string; from: string; logg
     fromDomain: /@([A-Za-z0-9.-]+)/.exec(opts.from)?.[1] ?? 'localhost',
     maxConnections: smtp?.maxConnections ?? 1,
     async send(m) {
+      // Over SMTP the message goes as one finished buffer when it can (mime.ts: a third of a drain's CPU less).
+      const raw = smtp ? mime.build(m) : null;
+      if (raw) {
+        // The Message-ID given spares nodemailer making a random one for its own bookkeeping.
+        await open().sendMail({ envelope: { from: mime.envelopeFrom, to: [m.to] }, raw, messageId: m.messageId });
+        return { messageId: m.messageId };
+      }
       // base64 bodies: nodemailer otherwise scans every text twice with regular expressions to choose between
       // quoted-printable and base64, then quoted-printable-encodes in JavaScript (a fifth of a drain's CPU).
       const info = await open().sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId, textEncoding: 'base64' });

@@ -5,7 +5,7 @@
  * (`POST /sso/password`).
  */
 import type { Kysely } from 'kysely';
-import { AppError, sha256, type DataKeyring } from '../common/index.js';
+import { AppError, maskEmail, sha256, type DataKeyring } from '../common/index.js';
 import { countAttempt, type SessionWithAccount } from '../auth/index.js';
 import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
@@ -49,12 +49,7 @@ const purposeOf: Record<ChangeKind, ConfirmPurpose> = { paypal: 'paypal_confirm'
 const whatOf: Record<ChangeKind, string> = { paypal: 'PayPal email', login_email: 'sign-in email' };
 const confirmPathOf: Record<ChangeKind, string> = { paypal: '/partner-center/settings/paypal/confirm', login_email: '/partner-center/settings/email/confirm' };
 
-/** `n***@example.com`: enough for the owner to recognise, not enough to harvest. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${email[0]}***${email.slice(at)}`;
-}
+export { maskEmail };
 
 function fieldError(field: string, message: string): AppError {
   return new AppError('request.invalid_field', message, { field });

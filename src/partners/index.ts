@@ -36,3 +36,4 @@ export {
 } from './center-setup.js';
 export { NAV_ITEMS, enabledNavItems, navLabel, type NavItem } from './nav.js';
 export { FRESH_SIGN_IN_MS, freshOidcSignIn, type PasswordConfirmer } from './reauth.js';
+export { makeApiKey, dropApiKey, listApiKeys, MAX_ACTIVE_API_KEYS, type ApiKeyView } from './api-keys.js';

@@ -1,6 +1,6 @@
 /**
  * Reports by date range: clicks, leads, sales, conversion and earnings per local day / week / month, per promo
- * tool or per SubID. The store groups rows into fixed UTC slots (the largest of a day, an hour, 15 minutes or a
+ * tool or per SubID, read from the affiliate report's queries (src/reports). The store groups rows into fixed UTC slots (the largest of a day, an hour, 15 minutes or a
  * minute that divides every bucket boundary), and the slots are folded into the partner's local buckets here,
  * so the SQL is the same on SQLite and PostgreSQL and a bucket never splits a slot (zone offsets are
  * multiples of 15 minutes since 1970).
@@ -8,9 +8,8 @@
 import { DateTime } from 'luxon';
 import { AppError, type DateRange } from '../common/index.js';
 import type { Db } from './repos/db.js';
-import { leadsBySlot, visitsByKey, visitsBySlot, countLeads } from './repos/activity.repo.js';
-import { commissionStatsByKey, commissionStatsBySlot } from './repos/commissions.repo.js';
-import { findPromoToolNames } from './repos/catalog.repo.js';
+import { affiliateReportRows, type AffiliateReportRow } from '../reports/index.js';
+import { countLeads } from './repos/activity.repo.js';
 import { conversionOf, type Conversion } from './conversion.js';
 
 export type ReportGroup = 'day' | 'week' | 'month';
@@ -108,67 +107,51 @@ function finish(rows: ReportRow[], withLeads: boolean, leadsTotal?: number): Rep
   return t;
 }
 
+/**
+ * The reports page's report: the rows of the affiliate report (src/reports, the same queries `report.csv`
+ * streams), folded into the partner's local buckets by date, or one row per promo tool or SubID, all currencies
+ * summed (the page shows one program's figures).
+ */
 export async function buildReport(db: Db, q: { partnerId: number; range: DateRange; group: ReportGroup; by: ReportBy; subId?: string }): Promise<Report> {
-  const filter = q.subId !== undefined ? { subId: q.subId } : {};
   // Leads have no SubID: a report for one SubID shows none.
   const withLeads = q.subId === undefined;
+  const scope = { partnerId: q.partnerId, startMs: q.range.startMs, endMs: q.range.endMs, currency: '', subId: q.subId };
   if (q.by === 'date') {
     const buckets = buildBuckets(q.range, q.group);
     if (buckets.length > MAX_BUCKETS) {
       throw new AppError('request.invalid_field', `group: a report by ${q.group} shows at most ${MAX_BUCKETS} rows; choose a longer grouping or a shorter range`, { field: 'group' });
     }
     const slotMs = slotSizeFor(buckets);
-    const [visits, leads, commissions] = await Promise.all([
-      visitsBySlot(db, q.partnerId, q.range, slotMs, filter),
-      withLeads ? leadsBySlot(db, q.partnerId, q.range, slotMs) : Promise.resolve([]),
-      commissionStatsBySlot(db, q.partnerId, q.range, slotMs, filter),
-    ]);
     const rows = buckets.map((b) => emptyRow(b.label, b.key, withLeads));
-    for (const v of visits) {
-      const i = bucketIndex(buckets, v.slot * slotMs);
-      if (i >= 0) rows[i]!.clicks += v.n;
-    }
-    for (const l of leads) {
-      const i = bucketIndex(buckets, l.slot * slotMs);
-      if (i >= 0) rows[i]!.leads = (rows[i]!.leads ?? 0) + l.n;
-    }
-    for (const c of commissions) {
-      const i = bucketIndex(buckets, c.slot * slotMs);
-      if (i < 0) continue;
-      rows[i]!.sales += c.sales;
-      rows[i]!.earnedCents += c.earnedCents;
-      rows[i]!.pendingCents += c.pendingCents;
+    for (const f of await affiliateReportRows(db, scope, 'date', slotMs)) {
+      const i = bucketIndex(buckets, Number(f.k) * slotMs);
+      if (i >= 0) addFacts(rows[i]!, f, withLeads);
     }
     return { range: q.range, group: q.group, by: q.by, subId: q.subId, rows, totals: finish(rows, withLeads) };
   }
 
-  const key = q.by === 'promo' ? 'promo_tool_id' : 'sub_id';
-  const [visits, commissions, leadsTotal] = await Promise.all([
-    visitsByKey(db, q.partnerId, q.range, key, filter),
-    commissionStatsByKey(db, q.partnerId, q.range, key, filter),
+  const [facts, leadsTotal] = await Promise.all([
+    affiliateReportRows(db, scope, q.by),
     withLeads ? countLeads(db, q.partnerId, q.range) : Promise.resolve(undefined),
   ]);
   const byKey = new Map<string, ReportRow>();
-  const rowFor = (k: string | number | null) => {
-    const id = k === null ? '' : String(k);
+  for (const f of facts) {
+    // Promo tool 0 and the empty SubID: visits and sales without one.
+    const id = f.k === 0 || f.k === '' ? '' : String(f.k);
     let r = byKey.get(id);
-    if (!r) byKey.set(id, (r = emptyRow(id, id, false)));
-    return r;
-  };
-  for (const v of visits) rowFor(v.key).clicks += v.n;
-  for (const c of commissions) {
-    const r = rowFor(c.key);
-    r.sales += c.sales;
-    r.earnedCents += c.earnedCents;
-    r.pendingCents += c.pendingCents;
-  }
-  const names = q.by === 'promo' ? await findPromoToolNames(db, [...byKey.keys()].filter((k) => k !== '').map(Number)) : new Map<number, string>();
-  for (const r of byKey.values()) {
-    if (r.key === '') r.label = q.by === 'promo' ? '(no promo tool)' : '(no SubID)';
-    else if (q.by === 'promo') r.label = names.get(Number(r.key)) ?? `Promo tool ${r.key}`;
+    if (!r) byKey.set(id, (r = emptyRow(id === '' ? (q.by === 'promo' ? '(no promo tool)' : '(no SubID)') : q.by === 'promo' ? (f.name ?? `Promo tool ${id}`) : id, id, false)));
+    addFacts(r, f, false);
   }
   const rows = [...byKey.values()].sort((a, b) => b.earnedCents - a.earnedCents || b.sales - a.sales || b.clicks - a.clicks || a.label.localeCompare(b.label));
   const totals = finish(rows, false);
   if (leadsTotal !== undefined) totals.leads = leadsTotal;
   return { range: q.range, group: q.group, by: q.by, subId: q.subId, rows, totals };
+}
+
+function addFacts(r: ReportRow, f: AffiliateReportRow, withLeads: boolean): void {
+  r.clicks += f.clicks;
+  if (withLeads) r.leads = (r.leads ?? 0) + f.leads;
+  r.sales += f.sales;
+  r.earnedCents += f.earnedCents;
+  r.pendingCents += f.pendingCents;
 }

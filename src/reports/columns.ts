@@ -9,15 +9,16 @@
  * - `localDate` UTC epoch ms -> `YYYY-MM-DD` in the partner's time zone.
  * - `date`      a `YYYY-MM-DD` computed by Partnergate (report days).
  * - `text`      anything a stranger may have typed: formula-neutralised in CSV, raw in JSON.
+ * - `maskedEmail` a referred customer's email shown masked (`j***@example.com`), as text.
  * Empty text and NULL are both written as an empty cell.
  */
 import { sql, type RawBuilder } from 'kysely';
 import { DateTime } from 'luxon';
-import { centsToDecimal } from '../common/index.js';
+import { centsToDecimal, maskEmail } from '../common/index.js';
 import { csvField } from './csv-stream.js';
 import { neutraliseFormula, neutraliseFormulaSql } from './formula-guard.js';
 
-export type ColumnKind = 'int' | 'money' | 'instant' | 'localDate' | 'date' | 'text';
+export type ColumnKind = 'int' | 'money' | 'instant' | 'localDate' | 'date' | 'text' | 'maskedEmail';
 
 export interface ColumnSpec {
   /** Header of the CSV column and key of the JSON field. */
@@ -91,25 +92,44 @@ function stored(v: RawValue, header: string): number {
  * written by Partnergate and never need quoting.
  */
 export function csvFieldWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => string> {
-  const dater = new LocalDater(timeZone);
-  const instants = new UtcInstants();
+  const format = storedValueFormats(timeZone);
   return columns.map((c) => {
-    const h = c.header;
     switch (c.kind) {
-      case 'int':
-        return (v) => (isBlank(v) ? '' : String(stored(v, h)));
-      case 'money':
-        return (v) => (isBlank(v) ? '' : centsToDecimal(stored(v, h)));
-      case 'instant':
-        return (v) => (isBlank(v) ? '' : instants.format(stored(v, h)));
-      case 'localDate':
-        return (v) => (isBlank(v) ? '' : dater.format(stored(v, h)));
       case 'date':
         return (v) => (isBlank(v) ? '' : csvField(String(v)));
       case 'text':
         return (v) => (isBlank(v) ? '' : csvField(neutraliseFormula(String(v))));
+      case 'maskedEmail':
+        return (v) => (isBlank(v) ? '' : csvField(neutraliseFormula(maskEmail(String(v)))));
+      default: {
+        const f = format(c.kind, c.header);
+        return (v) => (isBlank(v) ? '' : String(f(v)));
+      }
     }
   });
+}
+
+type StoredKind = Exclude<ColumnKind, 'date' | 'text' | 'maskedEmail'>;
+
+/**
+ * The one way a stored number is written, in CSV and JSON alike: ints as they are, cents as a decimal, instants
+ * in UTC, local dates in the report's zone. Each format is made once per column, not per row.
+ */
+function storedValueFormats(timeZone: string): (kind: StoredKind, header: string) => (v: RawValue) => string | number {
+  const dater = new LocalDater(timeZone);
+  const instants = new UtcInstants();
+  return (kind, h) => {
+    switch (kind) {
+      case 'int':
+        return (v) => stored(v, h);
+      case 'money':
+        return (v) => centsToDecimal(stored(v, h));
+      case 'instant':
+        return (v) => instants.format(stored(v, h));
+      case 'localDate':
+        return (v) => dater.format(stored(v, h));
+    }
+  };
 }
 
 /**
@@ -132,23 +152,12 @@ export type JsonValue = string | number | null;
 
 /** A function per column turning a raw store value into a JSON value. Text is not neutralised: JSON is data. */
 export function jsonValueWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => JsonValue> {
-  const dater = new LocalDater(timeZone);
-  const instants = new UtcInstants();
+  const format = storedValueFormats(timeZone);
   return columns.map((c) => {
-    const h = c.header;
-    switch (c.kind) {
-      case 'int':
-        return (v) => (isBlank(v) ? null : stored(v, h));
-      case 'money':
-        return (v) => (isBlank(v) ? null : centsToDecimal(stored(v, h)));
-      case 'instant':
-        return (v) => (isBlank(v) ? null : instants.format(stored(v, h)));
-      case 'localDate':
-        return (v) => (isBlank(v) ? null : dater.format(stored(v, h)));
-      case 'date':
-      case 'text':
-        return (v) => (v === null || v === undefined ? null : String(v));
-    }
+    if (c.kind === 'date' || c.kind === 'text') return (v) => (v === null || v === undefined ? null : String(v));
+    if (c.kind === 'maskedEmail') return (v) => (isBlank(v) ? null : maskEmail(String(v)));
+    const f = format(c.kind, c.header);
+    return (v) => (isBlank(v) ? null : f(v));
   });
 }
 
@@ -174,5 +183,10 @@ export function pgCellExpression(kind: ColumnKind, raw: RawBuilder<unknown>): Ra
       return sql`(to_timestamp(${raw} / 1000))::date::text`;
     case 'text':
       return neutraliseFormulaSql(raw);
+    case 'maskedEmail':
+      // = maskEmail: first character, ***, then from the last @ (none before the 2nd character: ***).
+      return neutraliseFormulaSql(sql`case when ${raw} is null or ${raw} = '' then null
+        when length(${raw}) - strpos(reverse(${raw}), '@') + 1 < 2 or strpos(${raw}, '@') = 0 then '***'
+        else left(${raw}, 1) || '***' || right(${raw}, strpos(reverse(${raw}), '@')) end`);
   }
 }

@@ -40,6 +40,8 @@ export interface ReportOptions {
   summary?: boolean;
   /** CSV: start with a UTF-8 byte order mark (Excel). */
   bom?: boolean;
+  /** contacts: referred customers' emails masked (`PARTNERGATE_MASK_CUSTOMER_EMAILS`); masked unless false. */
+  maskEmails?: boolean;
 }
 
 export interface ReportRequest {
@@ -64,7 +66,7 @@ function fileLabel(r: ReportRequest): string {
 }
 
 function scopeOf(r: ReportRequest): ReportScope {
-  return { partnerId: r.partnerId, startMs: r.range.startMs, endMs: r.range.endMs, statuses: r.options.statuses, productId: r.options.productId, currency: r.currency };
+  return { partnerId: r.partnerId, startMs: r.range.startMs, endMs: r.range.endMs, statuses: r.options.statuses, productId: r.options.productId, currency: r.currency, maskEmails: r.options.maskEmails !== false };
 }
 
 const DAILY_COLUMNS: readonly ColumnSpec[] = [

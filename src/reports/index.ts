@@ -6,6 +6,7 @@
  *
  * Routes (mounted at `/partner-center` behind requirePartner by app.ts):
  *   /exports/<name>.csv, /api/reports/<name>, /admin/exports/masspay.csv, /admin/exports/masspay-skipped.csv
+ * The routes a partner API key may call (`PARTNER_API_ROUTES`) and their OpenAPI document (`partnerOpenApi`).
  */
 export { createAdminReportsRouter, createReportsRouter } from './routes.js';
 export {
@@ -30,7 +31,10 @@ export {
   type CsvExport,
   type ReportPage,
 } from './export.service.js';
+export { affiliateReportRows, type AffiliateReportRow } from './affiliate-report.repo.js';
 export { createExportSlots, MAX_CONCURRENT_EXPORTS, type ExportSlots } from './export-slots.js';
 export { neutraliseFormula, FORMULA_TRIGGERS } from './formula-guard.js';
 export { csvStringifier } from './csv-stream.js';
 export { payoutStatementCsv, STATEMENT_COLUMNS } from './statement-csv.js';
+export { PARTNER_API_ROUTES, isPartnerApiRoute, type ApiRoute } from './api-routes.js';
+export { partnerOpenApi } from './openapi.js';

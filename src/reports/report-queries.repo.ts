@@ -20,6 +20,10 @@ export interface ReportScope {
   productId?: number;
   /** The partner's program currency (aggregate reports give clicks and leads this currency). */
   currency: string;
+  /** Contacts report: write referred customers' emails masked. */
+  maskEmails?: boolean;
+  /** Affiliate report: only visits and commissions with this SubID (and no leads: a lead has no SubID). */
+  subId?: string;
 }
 
 export interface QueryColumn extends ColumnSpec {
@@ -195,7 +199,7 @@ export function contactsQuery(db: Kysely<Database>, s: ReportScope): ReportQuery
       col('added_date_local', 'localDate', 'ct.added_at'),
       col('first_name', 'text', 'ct.first_name'),
       col('last_name', 'text', 'ct.last_name'),
-      col('email', 'text', 'ct.email'),
+      col('email', s.maskEmails === false ? 'text' : 'maskedEmail', 'ct.email'),
       col('first_referrer', 'text', you('ct.first_referrer_id')),
       col('last_referrer', 'text', you('ct.last_referrer_id')),
     ],

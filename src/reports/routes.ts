@@ -66,7 +66,7 @@ function parseReportRequest(deps: GatewayDeps, req: Request, name: string): Repo
     partnerId,
     range,
     currency: partner.currency,
-    options: { statuses: statuses as CommissionStatus[] | undefined, productId, by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom') },
+    options: { statuses: statuses as CommissionStatus[] | undefined, productId, by: by as ReportRequest['options']['by'], summary: flag(req, 'summary'), bom: flag(req, 'bom'), maskEmails: deps.config.maskCustomerEmails },
   };
 }
 

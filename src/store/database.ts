@@ -11,6 +11,7 @@ import Cursor from 'pg-cursor';
 import { CorruptionLatch, watchForCorruption, type StoreCorruption } from './corruption.js';
 import { StoreError } from './errors.js';
 import { prepareRepeatedQueries, StatementNames } from './prepared-statements.js';
+import { cachingStatements } from './sqlite-statements.js';
 import { openSqliteHandle } from './sqlite-file.js';
 import { createSqliteWorker, type SqliteWorker } from './sqlite-worker.js';
 import type { Database } from './tables.js';
@@ -83,7 +84,7 @@ function openSqlite(path: string, opts: { privateBuild?: boolean }): Store {
   } catch (err) {
     throw new StoreError(`cannot open SQLite store ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const { latch, ...parts } = storeParts(new SqliteDialect({ database: handle }));
+  const { latch, ...parts } = storeParts(new SqliteDialect({ database: cachingStatements(handle) }));
   const worker = createSqliteWorker(file, (err) => latch.observe(err));
   let closing: Promise<void> | undefined;
   return {

@@ -2,6 +2,7 @@
  * Versioned schema migrations (kysely Migrator). Applied at start-up and by `partnergate db migrate`.
  * A store written by a newer Partnergate (migrations we do not know) is refused rather than touched.
  */
+import { AppError } from '../common/errors.js';
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { createInitialMigration } from './migrations/2026-11-23-0001-initial.js';
 import { createOntraportSyncMigration } from './migrations/2026-11-23-0200-ontraport-sync.js';
@@ -14,13 +15,14 @@ import { createHandoffWpUserMigration } from './migrations/2026-12-06-0900-hando
 import { createVisitTrackingMigration } from './migrations/2026-12-06-1000-visit-tracking.js';
 import { createOutboxSentParamsMigration } from './migrations/2026-12-06-1100-outbox-sent-params.js';
 import { createPayoutsNotificationsMigration } from './migrations/2026-12-07-0100-payouts-notifications.js';
+import { createApiKeysErasureMigration } from './migrations/2026-12-07-0200-api-keys-erasure.js';
 import { createPartnerLocaleMigration } from './migrations/2026-12-07-0200-partner-locale.js';
 import type { StoreKind } from './database.js';
 
-export class SchemaError extends Error {
+/** `store.schema_mismatch`: the store's schema is not the one this Partnergate can use (newer, or behind in a dry run). */
+export class SchemaError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SchemaError';
+    super('store.schema_mismatch', message);
   }
 }
 
@@ -37,6 +39,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '2026-12-06-1000-visit-tracking': createVisitTrackingMigration(),
     '2026-12-06-1100-outbox-sent-params': createOutboxSentParamsMigration(),
     '2026-12-07-0100-payouts-notifications': createPayoutsNotificationsMigration(kind),
+    '2026-12-07-0200-api-keys-erasure': createApiKeysErasureMigration(kind),
     '2026-12-07-0200-partner-locale': createPartnerLocaleMigration(),
   };
 }

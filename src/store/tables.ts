@@ -25,9 +25,11 @@ import type {
   TierUpgradeTable,
 } from './tables-operations.js';
 import type { MassPayBatchTable, MassPayItemTable, NotificationPrefsTable, PartnerEventTable } from './tables-payouts.js';
+import type { ApiKeyTable, PartnerErasureTable } from './tables-partner-api.js';
 
 export type * from './tables-operations.js';
 export type * from './tables-payouts.js';
+export type * from './tables-partner-api.js';
 
 type Id = Generated<number>;
 type Ms = number;
@@ -235,6 +237,8 @@ export interface Database {
   masspay_items: MassPayItemTable;
   partner_events: PartnerEventTable;
   notification_prefs: NotificationPrefsTable;
+  api_keys: ApiKeyTable;
+  partner_erasures: PartnerErasureTable;
 }
 
 export type Program = Selectable<ProgramTable>;

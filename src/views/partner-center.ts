@@ -22,6 +22,8 @@ import { payoutStatementCsvRoute, payoutStatementPage, payoutsPage } from './pag
 import {
   changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
+import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
+import { dataExportAction } from './pages/data-export.js';
 
 export interface PartnerCenterOptions {
   /** What the next tier level needs; default: the tier rules of the blocks configuration. */
@@ -66,5 +68,8 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.post('/settings/time-zone', p, changeTimeZoneAction(deps));
   router.post('/settings/language', p, changeLocaleAction(deps));
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
+  router.post('/settings/api-keys', p, createApiKeyAction(deps));
+  router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));
+  router.post('/settings/data-export', p, dataExportAction(deps));
   return router;
 }

@@ -115,7 +115,9 @@ forEachStore('blocks: leaderboard, contest and launch pages', (ctx) => {
     expect(res.text).to.include(formatMoney(expected.pendingTotal(fx.commissions, bruno.id), 'USD'));
     const leads = fx.contacts.filter((c) => c.first_referrer_id === bruno.id).sort((a, b) => a.added_at - b.added_at);
     const leadSection = res.text.slice(res.text.indexOf('data-block="my_leads"'));
-    expect([...leadSection.matchAll(/lead\d+@leads\.test/g)].map((m) => m[0])).to.deep.equal(leads.map((c) => c.email));
+    // Referred customers' emails are masked by default (PARTNERGATE_MASK_CUSTOMER_EMAILS): one masked address per lead, none whole.
+    expect([...leadSection.matchAll(/l\*\*\*@leads\.test/g)].length).to.equal(leads.length);
+    expect(leadSection).not.to.match(/lead\d+@leads\.test/);
     // Nobody else's leads.
     for (const c of fx.contacts.filter((c) => c.first_referrer_id !== bruno.id)) expect(res.text).not.to.include(`>${c.email}<`);
   });

@@ -139,6 +139,11 @@ describe('migration situations 2 and 3 against a real WordPress', function () {
       expect(after.json().checks.find((c: { check: string }) => c.check === 'WordPress switched').ok).to.equal(false);
       const again = await cli(false, '--json', 'migrate', 'situation-2', 'apply', '--send');
       expect(again.json().steps.find((s: { step: string }) => s.step === 'switch-wordpress').status).to.equal('done');
+      // Finished steps read nothing again: only the users left unmatched are looked at, and still reported.
+      const stepOf = (name: string) => again.json().steps.find((s: { step: string }) => s.step === name) as { status: string; summary: string };
+      expect(stepOf('carry-over').status).to.equal('earlier');
+      expect(stepOf('match').summary).to.contain('4 users an earlier run could not match looked at again, 0 matched now');
+      expect(again.json().rows.map((r: { source?: string; reason: string }) => `${r.source}: ${r.reason}`)).to.include(`WordPress user ${site.userIds.ghost} (ghost): unmatched: no Ontraport partner has the email ghost@example.test`);
       expect((await fetch(site.pageUrl, { redirect: 'manual' })).status).to.equal(301);
       expect(sink.messages).to.have.length(partnerEmails.length);
     });

@@ -108,12 +108,19 @@ export async function expectedPayments(store: Store, partnerId: number, r: Range
   return out;
 }
 
-export async function expectedContacts(store: Store, partnerId: number, r: Range): Promise<string[][]> {
+/** A referred customer's email as partners see it by default (`j***@example.com`). */
+export const maskedEmail = (e: string | null) => {
+  if (e === null || e === '') return e;
+  const at = e.lastIndexOf('@');
+  return at < 1 ? '***' : `${e[0]}***${e.slice(at)}`;
+};
+
+export async function expectedContacts(store: Store, partnerId: number, r: Range, opts: { masked: boolean } = { masked: true }): Promise<string[][]> {
   const rows = (await store.db.selectFrom('contacts').selectAll().execute())
     .filter((c) => (c.first_referrer_id === partnerId || c.last_referrer_id === partnerId) && inRange(c.added_at, r))
     .sort(byKeys((c) => c.added_at, (c) => c.id));
   return rows.map((c) => [
-    int(c.id), iso(c.added_at), localDay(c.added_at, r.timeZone), textCell(c.first_name), textCell(c.last_name), textCell(c.email),
+    int(c.id), iso(c.added_at), localDay(c.added_at, r.timeZone), textCell(c.first_name), textCell(c.last_name), textCell(opts.masked ? maskedEmail(c.email) : c.email),
     c.first_referrer_id === partnerId ? 'yes' : 'no', c.last_referrer_id === partnerId ? 'yes' : 'no',
   ]);
 }

@@ -48,7 +48,7 @@ export async function targetPartnersStep(ctx: ApplyContext): Promise<number[]> {
 
 export function credentialsJournal(ctx: ApplyContext): ItemJournal {
   return {
-    isDone: (item) => ctx.journal.isDone(CREDENTIALS_STEP, item),
+    doneAmong: (items) => ctx.journal.doneItems(CREDENTIALS_STEP, items),
     recordAll: (trx, entries) => ctx.journal.recordMany(CREDENTIALS_STEP, entries.map((e) => ({ item: e.itemKey, status: journalStatusOf(e.row.outcome), details: e.row })), trx),
     afterCommit: async () => {
       ctx.journal.checkpoint('credentials:batch-committed');

@@ -10,12 +10,14 @@ import { queueContactUpdate } from '../../../src/ontraport/index.js';
 import { AppError } from '../../../src/common/index.js';
 import type { CredentialRow } from '../../../src/accounts/index.js';
 import type { ApplyContext } from '../context.js';
-import { legacyPaypal, legacySubIds, matchUser, sharedWordPressEmails, type MatchDecision, type MatchInput } from '../legacy-match.js';
+import { legacyPaypal, legacySubIds } from '../legacy-match.js';
+import { STEP_ITEM } from '../journal.js';
 import * as repo from '../migration.repo.js';
 import type { LegacyExport, LegacyPage, LegacyWordPress, ShimStatus } from '../wordpress.js';
 import { onceStep, progressOf, pushStep, type OnceResult } from './runner.js';
 
 const BATCH = 500;
+export const CARRY_OVER_STEP = 'carry-over';
 
 export interface LegacySnapshot {
   siteUrl: string | null;
@@ -59,58 +61,18 @@ export async function legacyExportStep(ctx: ApplyContext): Promise<LegacySnapsho
   return (await readSnapshot(ctx))!;
 }
 
-function inputOf(u: repo.LegacyUserRow): MatchInput {
-  return { wpUserId: u.wp_user_id, login: u.login, email: u.email, roles: JSON.parse(u.roles_json) as string[], meta: JSON.parse(u.meta_json) as Record<string, unknown>, partner: u.is_partner === 1 };
-}
-
 export function legacyRow(u: { wp_user_id: number; login: string; email: string | null }, partnerId: number | null, reason: string, outcome: 'failed' | 'skipped' = 'failed'): CredentialRow {
   return { partnerId, source: `WordPress user ${u.wp_user_id} (${u.login})`, email: u.email, outcome, reason };
 }
 
-/**
- * Matches WordPress users to partners a page at a time: only the emails several users share and the partners
- * by email are held for the whole run, never every user's row.
- */
-export async function matchStep(ctx: ApplyContext): Promise<void> {
-  const db = ctx.deps.store.db;
-  const shared = sharedWordPressEmails(await repo.legacyUserEmails(db));
-  const partners = await repo.partnersByEmail(db);
-  const counts: Record<string, number> = { matched: 0, unmatched: 0, not_partner: 0, duplicate_email: 0, bad_email: 0 };
-  let total = 0;
-  let earlier = 0;
-  for await (const page of repo.legacyUserPages(db, BATCH)) {
-    const batch: Array<{ user: repo.LegacyUserRow } & MatchDecision> = [];
-    for (const u of page) {
-      const d = matchUser(inputOf(u), shared, partners);
-      counts[d.status]++;
-      total++;
-      if (d.status !== 'matched' && d.status !== 'not_partner') ctx.rows.push(legacyRow(u, null, `${d.status.replace('_', ' ')}: ${d.reason}`));
-      if (ctx.journal.isDone('match', `wp-user:${u.wp_user_id}`)) earlier++;
-      else batch.push({ user: u, ...d });
-    }
-    if (!batch.length) continue;
-    await db.transaction().execute(async (trx) => {
-      await repo.setLegacyMatches(trx, batch);
-      const entries = batch.map((b) => ({
-        item: `wp-user:${b.user.wp_user_id}`,
-        status: b.status === 'matched' || b.status === 'not_partner' ? ('done' as const) : ('failed' as const),
-        details: { partnerId: b.partnerId, status: b.status, reason: b.reason },
-      }));
-      await ctx.journal.recordMany('match', entries, trx);
-    });
-    ctx.journal.checkpoint('match:batch-committed');
-    ctx.opts.onProgress?.('matching users', total, total);
-  }
-  pushStep(ctx, {
-    step: 'match',
-    status: 'done',
-    summary: `WordPress users: ${counts.matched} matched to partners, ${counts.unmatched} partners not found in Ontraport, ${counts.duplicate_email} duplicate emails, ${counts.bad_email} bad emails, ${counts.not_partner} not partners; ${earlier} done by an earlier run`,
-    counts,
-  });
-}
-
 /** PayPal emails the old center held go to partners who have none (and back to Ontraport); SubIDs are added. */
 export async function carryOverStep(ctx: ApplyContext): Promise<void> {
+  // A finished pass is marked: a later run reads no user (the match step reopens it when it matches someone new).
+  if (ctx.journal.isDone(CARRY_OVER_STEP)) {
+    const earlier = await ctx.journal.details<{ summary?: string; counts?: Record<string, number> }>(CARRY_OVER_STEP);
+    pushStep(ctx, { step: CARRY_OVER_STEP, status: 'earlier', summary: earlier?.details?.summary ?? 'done by an earlier run', counts: earlier?.details?.counts });
+    return;
+  }
   const db = ctx.deps.store.db;
   const counts = { paypalSet: 0, paypalSame: 0, paypalKeptOntraport: 0, subIds: 0 };
   let earlier = 0;
@@ -118,7 +80,8 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
   // Matched users a page at a time; the ones an earlier run carried over are skipped.
   for await (const page of repo.legacyUserPages(db, BATCH, { matchedOnly: true })) {
     seen += page.length;
-    const batch = page.filter((u) => !ctx.journal.isDone('carry-over', `wp-user:${u.wp_user_id}`));
+    const done = await ctx.journal.doneItems(CARRY_OVER_STEP, page.map((u) => `wp-user:${u.wp_user_id}`));
+    const batch = page.filter((u) => !done.has(`wp-user:${u.wp_user_id}`));
     earlier += page.length - batch.length;
     if (!batch.length) continue;
     const paypal = await repo.partnerPaypal(db, batch.map((u) => u.partner_id!));
@@ -153,15 +116,12 @@ export async function carryOverStep(ctx: ApplyContext): Promise<void> {
         counts.subIds += subIds.length;
       }
       await repo.insertSubIds(trx, subIdRows, ctx.now());
-      await ctx.journal.recordMany('carry-over', entries, trx);
+      await ctx.journal.recordMany(CARRY_OVER_STEP, entries, trx);
     });
     ctx.journal.checkpoint('carry-over:batch-committed');
     ctx.opts.onProgress?.('carrying over', seen, seen);
   }
-  pushStep(ctx, {
-    step: 'carry-over',
-    status: 'done',
-    summary: `carried over from the old center: ${counts.paypalSet} PayPal emails (also queued back to Ontraport), ${counts.subIds} SubIDs; ${counts.paypalKeptOntraport} PayPal emails differ from Ontraport's (kept); ${earlier} users done by an earlier run`,
-    counts,
-  });
+  const summary = `carried over from the old center: ${counts.paypalSet} PayPal emails (also queued back to Ontraport), ${counts.subIds} SubIDs; ${counts.paypalKeptOntraport} PayPal emails differ from Ontraport's (kept); ${earlier} users done by an earlier run`;
+  await ctx.journal.record(CARRY_OVER_STEP, STEP_ITEM, 'done', { summary, counts });
+  pushStep(ctx, { step: CARRY_OVER_STEP, status: 'done', summary, counts });
 }

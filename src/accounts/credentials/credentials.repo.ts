@@ -60,18 +60,34 @@ export async function loadPartnerCredentialRows(db: Db, partnerIds: readonly num
   return out;
 }
 
-/** Only what judging shared emails needs, for many partners: their contact email and whether they have an account. */
-export async function loadEmailFacts(db: Db, partnerIds: readonly number[]): Promise<Array<{ partner_id: number; contact_email: string | null; account_id: number | null }>> {
-  const out: Array<{ partner_id: number; contact_email: string | null; account_id: number | null }> = [];
+/** Only what judging shared emails needs, for many partners, a chunk at a time: contact email and whether they have an account. */
+export async function eachEmailFacts(db: Db, partnerIds: readonly number[], each: (row: { partner_id: number; contact_email: string | null; account_id: number | null }) => void): Promise<void> {
   for (const part of chunks(partnerIds)) {
     if (!part.length) continue;
     const rows = await partnersWithAccounts(db)
       .select(['p.id as partner_id', 'c.email as contact_email', 'a.id as account_id'])
       .where('p.id', 'in', part)
       .execute();
-    for (const r of rows) out.push(r);
+    for (const r of rows) each(r);
   }
-  return out;
+}
+
+/** Whether any of these partners is active with no account (or one without an email): the ones a shared email can stop. */
+export async function anyWithoutAccount(db: Db, partnerIds: readonly number[]): Promise<boolean> {
+  for (const part of chunks(partnerIds)) {
+    if (!part.length) continue;
+    const row = await db
+      .selectFrom('partners as p')
+      .leftJoin('accounts as a', 'a.partner_id', 'p.id')
+      .select('p.id')
+      .where('p.id', 'in', part)
+      .where('p.status', '=', 'active')
+      .where((eb) => eb.or([eb('a.id', 'is', null), eb('a.email', 'is', null)]))
+      .limit(1)
+      .executeTakeFirst();
+    if (row) return true;
+  }
+  return false;
 }
 
 /** Accounts holding any of these (lower-cased) emails: an email already taken by someone else is refused. */

@@ -7,11 +7,12 @@
  * A partner that cannot be served (bad or shared email, inactive, revoked, already signing in) is reported with a
  * reason and the others go on. A dry run takes the same decisions inside a transaction that is rolled back.
  */
+import { DryRunRollback } from '../../common/index.js';
 import type { Transaction } from 'kysely';
 import { findEmails, queueEmails } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
 import * as repo from './credentials.repo.js';
-import { checkEmail, sharedEmails } from '../email.js';
+import { checkEmail, SharedEmailTally } from '../email.js';
 import { issueSetPasswordTokens, partnerCenterOrigin, setPasswordLinkFor } from './set-password.js';
 import {
   CREDENTIALS_TEMPLATE, RunAborted, credentialsEmailKey, tally, type CredentialOutcome, type CredentialRow, type CredentialsDeps, type EmailVariant, type ItemJournal,
@@ -42,7 +43,6 @@ export interface IssueResult {
 }
 
 /** Rolls a dry-run transaction back after its decisions were taken. */
-class DryRunRollback extends Error {}
 
 export const partnerItemKey = (partnerId: number) => `partner:${partnerId}`;
 
@@ -179,6 +179,16 @@ async function runBatch(ids: number[], ctx: BatchContext, opts: IssueOptions): P
   return out;
 }
 
+/** The partners the journal does not have as done, in their order. */
+async function notDone(journal: ItemJournal, ids: readonly number[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const part of repo.chunks(ids, 5_000)) {
+    const done = await journal.doneAmong(part.map(partnerItemKey));
+    for (const id of part) if (!done.has(partnerItemKey(id))) out.push(id);
+  }
+  return out;
+}
+
 /**
  * Gives each partner in `partnerIds` an account and queues their credentials email (not sent: see
  * `sendCredentialEmails`). Per-partner problems are rows in the result, never exceptions.
@@ -187,15 +197,20 @@ export async function issueCredentials(deps: CredentialsDeps, partnerIds: readon
   const now = (deps.now ?? Date.now)();
   const ctx: BatchContext = { deps, now, ttlMs: deps.config.credentialTtlHours * 3_600_000, variant: opts.variant ?? {}, sharedEmails: new Map() };
   const unique = [...new Set(partnerIds)];
-  const todo = opts.journal ? unique.filter((id) => !opts.journal!.isDone(partnerItemKey(id))) : unique;
+  const todo = opts.journal ? await notDone(opts.journal, unique) : unique;
   const resumed = unique.length - todo.length;
 
   // Shared emails are judged over the whole selection, done or not, so a resumed run decides as an uninterrupted one.
   // Only emails and account ids are read for that (the partners' rows are read batch by batch); a run with
-  // nothing left to do reads nothing.
-  if (todo.length) {
-    const withoutAccount = (await repo.loadEmailFacts(deps.db, unique)).filter((r) => r.account_id === null);
-    ctx.sharedEmails = sharedEmails(withoutAccount, (r) => r.contact_email, (r) => r.partner_id);
+  // nothing left to do reads nothing, nor does one whose partners left to do cannot reach that rule (a re-run
+  // taking up again only inactive partners, or partners who have an account).
+  const sharedRuleNeeded = todo.length === unique.length || (todo.length > 0 && (await repo.anyWithoutAccount(deps.db, todo)));
+  if (sharedRuleNeeded) {
+    const tally = new SharedEmailTally();
+    await repo.eachEmailFacts(deps.db, unique, (r) => {
+      if (r.account_id === null) tally.add(r.contact_email, r.partner_id);
+    });
+    ctx.sharedEmails = tally.shared;
   }
 
   const results: CredentialRow[] = [];

@@ -2,6 +2,7 @@
  * Shared shapes of the credentials service: what it needs, what it reports per partner, and the hook a migration
  * uses to journal each partner in the same transaction as the partner's rows.
  */
+import { AppError } from '../../common/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { DataKeyring, Logger } from '../../common/index.js';
 import type { MailTransport } from '../../mail/index.js';
@@ -44,7 +45,8 @@ export interface CredentialRow {
 
 /** Journal hook for migrations: items already done are skipped; new outcomes are written inside the batch transaction. */
 export interface ItemJournal {
-  isDone(itemKey: string): boolean;
+  /** Which of these items an earlier run did (asked a batch at a time: a journal is not held in memory). */
+  doneAmong(itemKeys: readonly string[]): Promise<Set<string>>;
   /** Writes the outcomes of a batch (one statement), inside the batch's transaction. */
   recordAll(trx: Transaction<Database>, entries: ReadonlyArray<{ itemKey: string; row: CredentialRow }>): Promise<void>;
   /** Called after each batch commits (a crash-injection point in tests). */
@@ -76,9 +78,8 @@ export function accountIdOfKey(key: string): number | undefined {
 export const CREDENTIALS_TEMPLATE = 'new-credentials';
 
 /** Thrown to stop a run at once (a simulated crash, or an interrupt): never caught and reported as a row failure. */
-export class RunAborted extends Error {
+export class RunAborted extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RunAborted';
+    super('run.aborted', message);
   }
 }

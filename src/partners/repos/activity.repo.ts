@@ -1,9 +1,8 @@
 /**
  * Clicks (visits) and leads (contacts whose first referrer is the partner) of one partner, counted over a
- * range, per time slot or per promo tool / SubID. Runs on `visits (partner_id, visited_at)` and
+ * range or per promo tool / SubID (the reports page reads src/reports/affiliate-report.repo.ts). Runs on `visits (partner_id, visited_at)` and
  * `contacts (first_referrer_id, added_at)`.
  */
-import { sql } from 'kysely';
 import { num, type Db, type MsRange } from './db.js';
 
 export async function countVisits(db: Db, partnerId: number, range: MsRange, filter: { subId?: string } = {}): Promise<number> {
@@ -26,38 +25,6 @@ export async function countLeads(db: Db, partnerId: number, range: MsRange): Pro
     .where('added_at', '<', range.endMs)
     .executeTakeFirst();
   return num(r?.n);
-}
-
-export interface SlotCount {
-  slot: number;
-  n: number;
-}
-
-/** Clicks per slot (floor(visited_at / slotMs)); slotMs inlined as an integer literal (see commissions.repo). */
-export async function visitsBySlot(db: Db, partnerId: number, range: MsRange, slotMs: number, filter: { subId?: string } = {}): Promise<SlotCount[]> {
-  const slot = sql<number>`(visited_at / ${sql.lit(Math.trunc(slotMs))})`;
-  let q = db
-    .selectFrom('visits')
-    .select([slot.as('slot'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('partner_id', '=', partnerId)
-    .where('visited_at', '>=', range.startMs)
-    .where('visited_at', '<', range.endMs);
-  if (filter.subId !== undefined) q = q.where('sub_id', '=', filter.subId);
-  const rows = await q.groupBy(slot).execute();
-  return rows.map((r) => ({ slot: num(r.slot), n: num(r.n) }));
-}
-
-export async function leadsBySlot(db: Db, partnerId: number, range: MsRange, slotMs: number): Promise<SlotCount[]> {
-  const slot = sql<number>`(added_at / ${sql.lit(Math.trunc(slotMs))})`;
-  const rows = await db
-    .selectFrom('contacts')
-    .select([slot.as('slot'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('first_referrer_id', '=', partnerId)
-    .where('added_at', '>=', range.startMs)
-    .where('added_at', '<', range.endMs)
-    .groupBy(slot)
-    .execute();
-  return rows.map((r) => ({ slot: num(r.slot), n: num(r.n) }));
 }
 
 export interface KeyCount {

@@ -19,12 +19,6 @@ export async function listPromoTools(db: Db, programId: number): Promise<PromoTo
     .execute();
 }
 
-export async function findPromoToolNames(db: Db, ids: number[]): Promise<Map<number, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('promo_tools').select(['id', 'name']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
-
 export interface OpenOrderRow {
   id: number;
   amount_cents: number;

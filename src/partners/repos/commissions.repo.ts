@@ -97,28 +97,6 @@ export async function periodCommissionStats(db: Db, partnerId: number, range: Ms
   return { sales: num(r?.sales), earnedCents: num(r?.earned), pendingCents: num(r?.pending) };
 }
 
-export interface SlotCommissionStats extends PeriodCommissionStats {
-  slot: number;
-}
-
-/**
- * Sales, earned and pending per time slot of `slotMs` (slot = floor(transaction_at / slotMs)); the caller maps
- * slots to the partner's local days, weeks or months. `slotMs` is a server constant inlined as a literal so that
- * SQLite divides integers (it binds JS numbers as REAL).
- */
-export async function commissionStatsBySlot(db: Db, partnerId: number, range: MsRange, slotMs: number, filter: { subId?: string } = {}): Promise<SlotCommissionStats[]> {
-  const slot = sql<number>`(transaction_at / ${sql.lit(Math.trunc(slotMs))})`;
-  let q = db
-    .selectFrom('commissions')
-    .select([slot.as('slot'), salesCase.as('sales'), earnedCase.as('earned'), pendingCase.as('pending')])
-    .where('partner_id', '=', partnerId)
-    .where('transaction_at', '>=', range.startMs)
-    .where('transaction_at', '<', range.endMs);
-  if (filter.subId !== undefined) q = q.where('sub_id', '=', filter.subId);
-  const rows = await q.groupBy(slot).execute();
-  return rows.map((r) => ({ slot: num(r.slot), sales: num(r.sales), earnedCents: num(r.earned), pendingCents: num(r.pending) }));
-}
-
 export interface KeyedCommissionStats extends PeriodCommissionStats {
   key: string | number | null;
 }

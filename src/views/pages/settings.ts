@@ -11,7 +11,7 @@ import { partnerCenterOrigin } from '../../accounts/index.js';
 import { confirmPassword } from '../../auth/index.js';
 import { processEmailOutbox } from '../../mail/index.js';
 import {
-  accountEmailOf, changeLocale, changeTimeZone, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
+  MAX_ACTIVE_API_KEYS, accountEmailOf, changeLocale, changeTimeZone, listApiKeys, confirmEmailChange, freshOidcSignIn, peekEmailChange, pendingChanges, requestEmailChange, timeZoneNames,
   type Actor, type ChangeKind, type SettingsDeps,
 } from '../../partners/index.js';
 import { notificationChoices, saveNotificationChoices } from '../../notifications/index.js';
@@ -19,7 +19,7 @@ import { catalogues, languageName, t } from '../../i18n/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
 import type { Problem } from './input.js';
 
-function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
+export function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
   return {
     db: deps.store.db,
     storeKind: deps.store.kind,
@@ -32,7 +32,7 @@ function settingsDeps(deps: GatewayDeps, req: Request): SettingsDeps {
   };
 }
 
-function actorOf(req: Request, res: Response): Actor {
+export function actorOf(req: Request, res: Response): Actor {
   const session = req.ctx.session;
   if (!session) throw new AppError('auth.required', 'Please sign in.');
   return { session, partnerId: partnerOf(res).id, ip: req.ip ?? null, requestId: req.ctx.id, locale: req.ctx.locale };
@@ -46,20 +46,24 @@ export function kickMailOutbox(deps: GatewayDeps, req: Request): void {
 }
 
 /** The `?done=` values a settings form redirects with, each a `settings:notice.<done>` message. */
-const notices = new Set(['paypal-sent', 'paypal-changed', 'email-sent', 'email-changed', 'password-changed', 'time-zone-changed', 'notifications-changed', 'language-changed']);
+const notices = new Set(['paypal-sent', 'paypal-changed', 'email-sent', 'email-changed', 'password-changed', 'time-zone-changed', 'notifications-changed', 'language-changed', 'api-key-revoked']);
 
 interface SettingsView {
   status?: number;
   problems?: Problem[];
   notice?: string;
   values?: Record<string, string>;
+  /** A key just made: shown this once. */
+  newApiKey?: { key: string; name: string };
 }
 
-async function renderSettings(req: Request, res: Response, deps: GatewayDeps, view: SettingsView = {}): Promise<void> {
+export async function renderSettings(req: Request, res: Response, deps: GatewayDeps, view: SettingsView = {}): Promise<void> {
   const partner = partnerOf(res);
   const d = settingsDeps(deps, req);
   const session = req.ctx.session!;
-  const [account, pending, notify] = await Promise.all([accountEmailOf(d, session.account_id), pendingChanges(d, session.account_id), notificationChoices(deps.store.db, partner.id)]);
+  const [account, pending, notify, apiKeys] = await Promise.all([
+    accountEmailOf(d, session.account_id), pendingChanges(d, session.account_id), notificationChoices(deps.store.db, partner.id), listApiKeys(deps.store.db, partner.id),
+  ]);
   const zoneSetting = partner.timeZoneSetting ?? '';
   render(
     res,
@@ -84,6 +88,9 @@ async function renderSettings(req: Request, res: Response, deps: GatewayDeps, vi
       effectiveZone: partner.timeZone,
       values: view.values ?? {},
       notify,
+      apiKeys: apiKeys.map((k) => ({ ...k, active: k.revokedAt === null })),
+      apiKeyMax: MAX_ACTIVE_API_KEYS,
+      newApiKey: view.newApiKey,
     },
     view.status ?? 200,
   );
@@ -97,9 +104,13 @@ export function settingsPage(deps: GatewayDeps): RequestHandler {
 }
 
 /** Runs a form action; an AppError naming a field re-renders the settings page with it next to the field. */
-async function formAction(req: Request, res: Response, deps: GatewayDeps, values: Record<string, string>, action: () => Promise<string>): Promise<void> {
+export async function formAction(
+  req: Request, res: Response, deps: GatewayDeps, values: Record<string, string>, action: () => Promise<string>, answer?: () => Promise<void>,
+): Promise<void> {
   try {
     const done = await action();
+    // Most forms redirect to a notice; one whose result must be shown once (a new API key) answers itself.
+    if (answer) return await answer();
     res.redirect(303, `/partner-center/settings?done=${done}`);
   } catch (err) {
     // Bad input, a wrong password, too many tries: the settings page again, the message next to the field.
