@@ -10,8 +10,8 @@
  * node:cluster primary counts its workers) over the requests wrk completed in that round: much less swayed by
  * other work on the machine than req/s.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { median, requireClean, result, round, wrk, type BenchResult } from './lib.js';
+import { readdirSync } from 'node:fs';
+import { median, procStat, requireClean, result, round, wrk, type BenchResult } from './lib.js';
 
 export interface Variant {
   name: string;
@@ -74,24 +74,13 @@ export function describeSpread(s: Spread, pairs: number, seconds: number): strin
   return `median of ${pairs} interleaved pairs of ${seconds} s rounds ${s.median}x (IQR ${s.q1}-${s.q3}, min ${s.min}, max ${s.max})`;
 }
 
-function ticksOf(pid: number): { ppid: number; ticks: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): ppid is the 2nd, utime and stime the 12th and 13th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-  } catch {
-    return undefined; // exited meanwhile
-  }
-}
-
 /** CPU seconds (user + system, clock ticks of 10 ms) used so far by `pid` and every live descendant of it. */
 export function treeCpuSeconds(pid: number): number {
   const all = new Map<number, { ppid: number; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
     const p = Number(entry);
     if (!Number.isInteger(p) || p <= 0) continue;
-    const t = ticksOf(p);
+    const t = procStat(p);
     if (t) all.set(p, t);
   }
   const children = new Map<number, number[]>();

@@ -56,12 +56,24 @@ export function peakRssMb(pid: number): number {
   return round(kb / 1024, 1);
 }
 
+/** A process's parent and CPU time (user + system, clock ticks of 10 ms) from /proc; undefined once it has exited. */
+export function procStat(pid: number): { ppid: number; ticks: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces): ppid is the 2nd, utime and stime the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
 /** CPU time (user + system) a live process has used so far, in seconds (/proc, clock ticks of 10 ms). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const stat = procStat(pid);
+  if (stat === undefined) throw new Error(`process ${pid} has exited`);
+  return stat.ticks / 100;
 }
 
 export interface WrkResult {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { startBareProxy, type BareProxy } from './bare-proxy.js';
 import { describeSpread, interleave, pairedResult, type PairedResult, type Variant } from './interleave.js';
-import { freePort, result, startGatewayProcess, startNginx, type BenchResult, type GatewayProcess } from './lib.js';
+import { freePort, result, startGatewayProcess, startNginx, startScriptNodeFlags, type BenchResult, type GatewayProcess } from './lib.js';
 
 export interface ProxyUpstream {
   /** The upstream origin (nginx serving `/page`). */
@@ -71,7 +71,8 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
   let logging: GatewayProcess | undefined;
   try {
     const cores = cpus().length;
-    bare.push(await startBareProxy(upstream.url, 1), await startBareProxy(upstream.url, cores));
+    // The same Node flags as the gateway (`npm start`'s), so the ceiling differs from it only by what the gateway does.
+    bare.push(await startBareProxy(upstream.url, 1, startScriptNodeFlags()), await startBareProxy(upstream.url, cores, startScriptNodeFlags()));
     const cluster = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: 'auto' });
     gateways.push(cluster);
     singleData = mkdtempSync(join(tmpdir(), 'partnergate-bench-clicks-'));

@@ -10,6 +10,7 @@
  *   this host whose pid no longer exists is dead and its lease is taken over at once; otherwise the lease
  *   expires LEASE_TTL_MS after its last renewal (a holder on another host, or a frozen one).
  */
+import { AppError } from '../../src/common/index.js';
 import { acquireLease, acquireLeaseFromDead, processHolder, releaseLease, type Store } from '../../src/store/index.js';
 
 export const APPLY_LEASE = 'migration.apply';
@@ -22,11 +23,10 @@ export interface ApplyLock {
   release(): Promise<void>;
 }
 
-/** Another apply holds the lock; the CLI exits 5 on it (by its name: the CLI is the layer above). */
-export class ApplyLocked extends Error {
+/** Another apply holds the lock (`migration.apply_locked`); the CLI exits 5 on that code. */
+export class ApplyLocked extends AppError {
   constructor(readonly holder: string | null) {
-    super(`another \`migrate ... apply\` is running on this store${holder ? ` (${holder})` : ''}: wait for it to finish, or stop it; this one changed nothing`);
-    this.name = 'ApplyLocked';
+    super('migration.apply_locked', `another \`migrate ... apply\` is running on this store${holder ? ` (${holder})` : ''}: wait for it to finish, or stop it; this one changed nothing`);
   }
 }
 

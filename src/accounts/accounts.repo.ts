@@ -121,3 +121,10 @@ export async function findPartnersByContactEmail(db: Db, email: string): Promise
     .execute();
   return rows;
 }
+
+/** The language the account's partner chose (null: none, or an account without a partner), for emails to them. */
+export async function findPartnerLocale(db: Db, partnerId: number | null): Promise<string | null> {
+  if (partnerId === null) return null;
+  const row = await db.selectFrom('partners').select('locale').where('id', '=', partnerId).executeTakeFirst();
+  return row?.locale ?? null;
+}

@@ -37,3 +37,4 @@ export {
 export { selectPartners, isEmptySelector, type PartnerSelector, type Selection } from './credentials/selection.js';
 export { resolvePartnerList, parseCsv, readPartnerListFile } from './credentials/partner-list.js';
 export { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange, type AdminRow } from './admins/admins.js';
+export { eraseIdentityOfPartner, erasedEmail, identityDataOfPartner, type IdentityData, type IdentityErasure } from './personal-data.js';

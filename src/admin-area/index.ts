@@ -25,6 +25,7 @@ import { overviewRoutes } from './overview.routes.js';
 import { partnersRoutes } from './partners.routes.js';
 import { syncRoutes } from './sync.routes.js';
 import { multipartUploads } from './upload.js';
+import { eraseRoutes } from './erase.routes.js';
 import { viewAsRoutes } from './view-as.js';
 
 export { viewAsLayer } from './view-as.js';
@@ -42,6 +43,7 @@ export function createAdminArea(deps: GatewayDeps, opts: { blocks: ReloadableBlo
   router.use(overviewRoutes(deps));
   router.use(partnersRoutes(deps));
   router.use(viewAsRoutes(deps));
+  router.use(eraseRoutes(deps));
   router.use(syncRoutes(deps));
   router.use(outboxRoutes(deps));
   router.use(journalRoutes(deps));

@@ -88,6 +88,7 @@ export function partnersRoutes(deps: GatewayDeps): Router {
       audit: audit.slice(0, 20),
       auditHref: `${ADMIN_BASE}/audit?partner=${id}`,
       viewAsAction: `${ADMIN_BASE}/partners/${id}/view-as`,
+      eraseAction: `${ADMIN_BASE}/partners/${id}/erase`,
     });
   });
 

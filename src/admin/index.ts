@@ -4,5 +4,5 @@
  * src/accounts, migrations in migration/. Exported here: the exit codes, and the Ontraport import the migration
  * commands (and their tests) are given.
  */
-export { ExitCode, CliError } from './cli/exit-codes.js';
+export { ExitCode } from './cli/exit-codes.js';
 export { ontraportImporter, type ImportPartners, type ImportSummary } from './adapters.js';

@@ -7,6 +7,7 @@ import { AppError, invalidField } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { processEmailOutbox, queueEmail } from '../mail/index.js';
+import { recipientLocale } from '../i18n/index.js';
 import type { Account } from '../store/index.js';
 import { accountRows as accounts } from '../accounts/index.js';
 import { normaliseEmail } from '../accounts/index.js';
@@ -177,7 +178,7 @@ export async function requestPasswordReset(deps: GatewayDeps, input: { email: un
           idempotencyKey: `password-reset:${token.id}`,
           to: account.email,
           template: 'password-reset',
-          params: { resetUrl: resetPasswordLinkFor(deps.config, token.raw), expiresMinutes: deps.config.tokenTtlMinutes },
+          params: { locale: recipientLocale(await accounts.findPartnerLocale(trx, account.partner_id)), resetUrl: resetPasswordLinkFor(deps.config, token.raw), expiresMinutes: deps.config.tokenTtlMinutes },
         },
         now,
       );

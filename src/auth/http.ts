@@ -2,6 +2,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { GatewayDeps } from '../deps.js';
 import { readCookies, setCookie } from '../http/index.js';
+import { t } from '../i18n/index.js';
 import type { RequestOrigin } from './credentials.js';
 import { redirectPolicyFor, safeRedirect } from './redirects.js';
 import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName, deviceCookiesFor } from './device-cookie.js';
@@ -58,6 +59,11 @@ export function render(deps: GatewayDeps, res: Response, status: number, templat
 /** A page for a signed-in partner: the main layout (sign-out button, scripts such as copy buttons). */
 export function renderSignedIn(deps: GatewayDeps, req: Request, res: Response, status: number, template: string, params: Record<string, unknown>): void {
   render(deps, res, status, template, { signedIn: true, partnerName: req.ctx.session?.email, csrfToken: formToken(req), ...params }, 'layouts/main');
+}
+
+/** "Too many sign-in attempts. Wait 15 minutes..." in the request's language. */
+export function throttledText(req: Request, retryAfterSeconds: number, key = 'auth:errors.throttled'): string {
+  return t(req.ctx.locale, key, { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
 }
 
 /** Sign-in pages are never cached and never framed (helmet sets frame-ancestors too). */

@@ -8,24 +8,28 @@ import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
 import { findAccountById } from '../accounts/index.js';
 import { changePassword, confirmPassword, passwordTokenUsable, requestPasswordReset, setPasswordWithToken } from './credentials.js';
-import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie, wantsJson } from './http.js';
+import { t } from '../i18n/index.js';
+import { field, formToken, nextTarget, originOf, render, renderSignedIn, setSessionCookie, throttledText, wantsJson } from './http.js';
 import type { OidcService } from './oidc.js';
 
 type LinkPurpose = 'reset_password' | 'set_password';
 
 const linkPages: Record<LinkPurpose, { path: string; title: string; intro: string; notice: string }> = {
-  reset_password: { path: '/sso/reset', title: 'Choose a new password', intro: 'Choose a new password for your partner account.', notice: 'password_reset' },
-  set_password: { path: '/sso/set-password', title: 'Set your password', intro: 'Welcome! Choose the password you will sign in with.', notice: 'password_set' },
+  reset_password: { path: '/sso/reset', title: 'auth:link.resetTitle', intro: 'auth:link.resetIntro', notice: 'password_reset' },
+  set_password: { path: '/sso/set-password', title: 'auth:link.setTitle', intro: 'auth:link.setIntro', notice: 'password_set' },
 };
 
-/** The sentence a partner reads for a password field problem. */
-function passwordFieldMessage(err: AppError): string {
+/** The sentence a partner reads for a password field problem, in the request's language. */
+function passwordFieldMessage(req: Request, err: AppError): string {
+  const locale = req.ctx.locale;
   switch (err.field) {
     case 'current_password':
-      return 'Your current password is not right.';
+      return t(locale, 'auth:errors.currentWrong');
     case 'new_password_confirm':
-      return 'The two new passwords are not the same.';
+      return t(locale, 'auth:errors.mismatch');
     default:
+      if (/at least/.test(err.message)) return t(locale, 'auth:errors.tooShort');
+      if (/at most/.test(err.message)) return t(locale, 'auth:errors.tooLong');
       return `The new password ${err.message.replace(/^[a-z_]+: /, '')}.`;
   }
 }
@@ -35,7 +39,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
 
   // --- forgot password -------------------------------------------------------------------------------
   const showForgot = (req: Request, res: Response, status: number, extra: { email?: string; error?: string } = {}) =>
-    render(deps, res, status, 'auth/forgot', { title: 'Forgot your password?', csrfToken: formToken(req), email: extra.email ?? '', error: extra.error });
+    render(deps, res, status, 'auth/forgot', { title: t(req.ctx.locale, 'auth:forgot.title'), csrfToken: formToken(req), email: extra.email ?? '', error: extra.error });
 
   router.get('/forgot', (req, res) => showForgot(req, res, 200));
 
@@ -46,19 +50,19 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     } catch (err) {
       if (err instanceof AppError && (err.code === 'request.invalid_field' || err.code === 'auth.throttled')) {
         for (const [k, v] of Object.entries(err.details.headers ?? {})) res.setHeader(k, v);
-        return showForgot(req, res, err.status, { email, error: err.code === 'request.invalid_field' ? 'Enter the email address you sign in with.' : err.message });
+        return showForgot(req, res, err.status, { email, error: err.code === 'request.invalid_field' ? t(req.ctx.locale, 'auth:forgot.missing') : throttledText(req, Number(err.details.headers?.['Retry-After'] ?? 60), 'auth:errors.resetThrottled') });
       }
       throw err;
     }
     // The same page whether or not the address has an account.
-    render(deps, res, 200, 'auth/forgot-sent', { title: 'Check your email', minutes: deps.config.tokenTtlMinutes });
+    render(deps, res, 200, 'auth/forgot-sent', { title: t(req.ctx.locale, 'auth:forgot.sentTitle'), minutes: deps.config.tokenTtlMinutes });
   });
 
   // --- emailed links: reset and set password ----------------------------------------------------------
   const linkRoutes = (purpose: LinkPurpose) => {
     const page = linkPages[purpose];
     const show = (req: Request, res: Response, status: number, token: string, error?: string) =>
-      render(deps, res, status, 'auth/set-password', { title: page.title, intro: page.intro, action: page.path, token, csrfToken: formToken(req), error });
+      render(deps, res, status, 'auth/set-password', { title: t(req.ctx.locale, page.title), intro: t(req.ctx.locale, page.intro), action: page.path, token, csrfToken: formToken(req), error });
     const badLink = () => new AppError('auth.token_invalid', 'This link has expired or was already used. Ask for a new one from the "Forgot your password?" page.');
 
     router.get(page.path.slice('/sso'.length), async (req, res) => {
@@ -72,7 +76,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
       try {
         await setPasswordWithToken(deps, { token, purpose, newPassword: field(req.body, 'new_password'), newPasswordConfirm: field(req.body, 'new_password_confirm'), ...originOf(req) });
       } catch (err) {
-        if (err instanceof AppError && err.code === 'request.invalid_field') return show(req, res, 400, token, passwordFieldMessage(err));
+        if (err instanceof AppError && err.code === 'request.invalid_field') return show(req, res, 400, token, passwordFieldMessage(req, err));
         throw err;
       }
       res.redirect(303, `/sso/sign-in?notice=${page.notice}`);
@@ -89,7 +93,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
   };
 
   const showChange = (req: Request, res: Response, status: number, extra: { error?: string; changed?: boolean } = {}) =>
-    renderSignedIn(deps, req, res, status, 'auth/password', { title: 'Change your password', csrfToken: formToken(req), rd: field(req.body, 'rd') ?? field(req.query, 'rd') ?? '', ...extra });
+    renderSignedIn(deps, req, res, status, 'auth/password', { title: t(req.ctx.locale, 'auth:password.title'), csrfToken: formToken(req), rd: field(req.body, 'rd') ?? field(req.query, 'rd') ?? '', ...extra });
 
   router.get('/password', (req, res) => {
     if (!req.ctx.session || req.ctx.session.totp_pending) return res.redirect(303, `/sso/sign-in?rd=${encodeURIComponent('/sso/password')}`);
@@ -110,7 +114,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
       setSessionCookie(deps, res, opened);
     } catch (err) {
       if (!wantsJson(req) && err instanceof AppError && err.code === 'request.invalid_field') {
-        return showChange(req, res, 400, { error: passwordFieldMessage(err) });
+        return showChange(req, res, 400, { error: passwordFieldMessage(req, err) });
       }
       throw err;
     }
@@ -125,7 +129,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     const account = await findAccountById(deps.store.db, s.account_id);
     const rd = field(req.body, 'rd') ?? field(req.query, 'rd') ?? '';
     renderSignedIn(deps, req, res, status, 'auth/confirm', {
-      title: 'Confirm it is you',
+      title: t(req.ctx.locale, 'auth:confirm.title'),
       csrfToken: formToken(req),
       rd,
       hasPassword: Boolean(account?.password_hash),
@@ -143,7 +147,7 @@ export function passwordRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     const { session } = requireSession(req);
     if (!(await confirmPassword(deps, { session, password: field(req.body, 'password'), ...originOf(req) }))) {
       if (wantsJson(req)) throw new AppError('auth.invalid_credentials', 'The password is not right.', { field: 'password' });
-      return showConfirm(req, res, 401, 'The password is not right.');
+      return showConfirm(req, res, 401, t(req.ctx.locale, 'auth:confirm.wrong'));
     }
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, nextTarget(deps, field(req.body, 'rd')));

@@ -39,9 +39,10 @@ export function sessionLoader(deps: { db: Kysely<Database>; policy: SessionPolic
         clearCookie(res, deps.cookies.session, deps.secure);
       }
       // The pre-session token is for forms shown before a session exists (formToken prefers the session's):
-      // a signed-in request keeps the cookie it has but is not sent a new one on every page.
+      // a signed-in request keeps the cookie it has but is not sent a new one on every page, and a script
+      // authenticating with a header (an API key) is sent no cookie at all.
       let pre = cookies[deps.cookies.preCsrf];
-      if (!session && (!pre || pre.length !== 43)) {
+      if (!session && (!pre || pre.length !== 43) && req.headers.authorization === undefined) {
         pre = randomToken(32);
         setCookie(res, deps.cookies.preCsrf, pre, { secure: deps.secure });
       }

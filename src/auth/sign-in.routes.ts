@@ -6,30 +6,27 @@ import { Router, type Request, type Response } from 'express';
 import type { GatewayDeps } from '../deps.js';
 import { clearCookie } from '../http/index.js';
 import { recordAudit } from '../accounts/index.js';
-import { signInWithPassword, throttledError } from './credentials.js';
-import { deviceCookieOf, field, formToken, nextTarget, originOf, previousCookieOf, rememberDevice, render, setSessionCookie } from './http.js';
+import { t } from '../i18n/index.js';
+import { signInWithPassword } from './credentials.js';
+import { deviceCookieOf, field, formToken, nextTarget, originOf, previousCookieOf, rememberDevice, render, setSessionCookie, throttledText } from './http.js';
 import type { OidcService } from './oidc.js';
 import { afterFirstFactor } from './second-factor.js';
 import { closeSession } from './sessions.js';
 
-/** Fixed notices shown above the sign-in form (`?notice=`); never text taken from the URL. */
-const notices: Record<string, string> = {
-  password_set: 'Your password is set. Sign in with it.',
-  password_reset: 'Your password has been changed. Sign in with the new one.',
-  session_ended: 'Your session has ended. Please sign in again.',
-};
+/** Fixed notices shown above the sign-in form (`?notice=`, each an `auth:notice.<name>` message); never text taken from the URL. */
+const notices = new Set(['password_set', 'password_reset', 'session_ended']);
 
 export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
   const router = Router();
 
   const showForm = (req: Request, res: Response, status: number, extra: { email?: string; error?: string; rd?: string }) =>
     render(deps, res, status, 'auth/sign-in', {
-      title: 'Sign in',
+      title: t(req.ctx.locale, 'auth:signIn.title'),
       csrfToken: formToken(req),
       rd: extra.rd ?? field(req.query, 'rd') ?? '',
       email: extra.email ?? '',
       error: extra.error,
-      notice: notices[field(req.query, 'notice') ?? ''],
+      notice: notices.has(field(req.query, 'notice') ?? '') ? t(req.ctx.locale, `auth:notice.${field(req.query, 'notice')}`) : undefined,
       oidc: oidc.enabled ? { name: oidc.providerName, href: `/sso/oidc/start?rd=${encodeURIComponent(extra.rd ?? field(req.query, 'rd') ?? '')}` } : undefined,
     });
 
@@ -43,17 +40,16 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     const email = field(req.body, 'email') ?? '';
     const password = field(req.body, 'password') ?? '';
     const rd = field(req.body, 'rd') ?? '';
-    if (!email.trim() || !password) return showForm(req, res, 400, { email, rd, error: 'Enter your email address and your password.' });
+    if (!email.trim() || !password) return showForm(req, res, 400, { email, rd, error: t(req.ctx.locale, 'auth:signIn.missing') });
     const result = await signInWithPassword(deps, { email, password, previousCookie: previousCookieOf(deps, req), deviceCookie: deviceCookieOf(deps, req), ...originOf(req) });
     switch (result.kind) {
       case 'throttled': {
-        const err = throttledError(result.retryAfterSeconds);
         res.setHeader('Retry-After', String(result.retryAfterSeconds));
-        return showForm(req, res, 429, { email, rd, error: err.message });
+        return showForm(req, res, 429, { email, rd, error: throttledText(req, result.retryAfterSeconds) });
       }
       case 'invalid':
         // Same status and page for an unknown email and a wrong password.
-        return showForm(req, res, 401, { email, rd, error: 'The email address or password is not right.' });
+        return showForm(req, res, 401, { email, rd, error: t(req.ctx.locale, 'auth:signIn.invalid') });
       case 'ok':
         setSessionCookie(deps, res, result.opened);
         if (result.next === 'done') rememberDevice(deps, res, result.account.email);
@@ -63,7 +59,7 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
 
   router.get('/sign-out', (req, res) => {
     if (!req.ctx.session) return res.redirect(303, '/sso/signed-out');
-    render(deps, res, 200, 'auth/sign-out', { title: 'Sign out', csrfToken: formToken(req) });
+    render(deps, res, 200, 'auth/sign-out', { title: t(req.ctx.locale, 'auth:signOut.title'), csrfToken: formToken(req) });
   });
 
   router.post('/sign-out', async (req, res) => {
@@ -93,8 +89,8 @@ export function signInRoutes(deps: GatewayDeps, oidc: OidcService): Router {
     });
   });
 
-  router.get('/signed-out', (_req, res) => {
-    render(deps, res, 200, 'auth/signed-out', { title: 'Signed out' });
+  router.get('/signed-out', (req, res) => {
+    render(deps, res, 200, 'auth/signed-out', { title: t(req.ctx.locale, 'auth:signOut.doneTitle') });
   });
 
   return router;

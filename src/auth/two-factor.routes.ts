@@ -9,9 +9,9 @@ import type { GatewayDeps } from '../deps.js';
 import type { Account } from '../store/index.js';
 import { findAccountById } from '../accounts/index.js';
 import { recordAudit } from '../accounts/index.js';
-import { throttledError } from './credentials.js';
+import { t } from '../i18n/index.js';
 import { deviceCookiesFor } from './device-cookie.js';
-import { deviceCookieOf, field, formToken, nextTarget, originOf, rememberDevice, render, renderSignedIn, setSessionCookie } from './http.js';
+import { deviceCookieOf, field, formToken, nextTarget, originOf, rememberDevice, render, renderSignedIn, setSessionCookie, throttledText } from './http.js';
 import { secretBoxFor } from './secret-box.js';
 import { totpRequiredFor } from './second-factor.js';
 import { csrfTokenFor, endAccountSessions, openSession, type SessionWithAccount } from './sessions.js';
@@ -56,7 +56,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
 
   // --- challenge ------------------------------------------------------------------------------------
   const showChallenge = (req: Request, res: Response, status: number, error?: string) =>
-    render(deps, res, status, 'auth/two-factor', { title: 'Two-factor code', csrfToken: formToken(req), rd: rdOf(req), error });
+    render(deps, res, status, 'auth/two-factor', { title: t(req.ctx.locale, 'auth:totp.title'), csrfToken: formToken(req), rd: rdOf(req), error });
 
   router.get('/two-factor', async (req, res) => {
     const s = req.ctx.session;
@@ -75,13 +75,13 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const verdict = await countAttempt(db, keys, { perAccount: deps.config.loginMaxPerAccount, perIp: deps.config.loginMaxPerIp }, deps.now());
     if (!verdict.allowed) {
       res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
-      return showChallenge(req, res, 429, throttledError(verdict.retryAfterSeconds).message);
+      return showChallenge(req, res, 429, throttledText(req, verdict.retryAfterSeconds));
     }
     const account = await accountOf(session);
     const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
       await recordAudit(db, { action: 'auth.totp_failed', actorAccountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
-      return showChallenge(req, res, 401, 'That code is not right, or was already used. Enter the current code from your app, or a recovery code.');
+      return showChallenge(req, res, 401, t(req.ctx.locale, 'auth:totp.wrong'));
     }
     await attemptSucceeded(db, keys);
     await recordAudit(db, { action: 'auth.totp_passed', actorAccountId: account.id, partnerId: account.partner_id, details: { recoveryCode: result.usedRecoveryCode }, ...originOf(req), at: deps.now() });
@@ -95,7 +95,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const secret = await beginTotpEnrolment(db, box, account);
     const uri = totpUri(secret, account.email, deps.config.brandName);
     renderSignedIn(deps, req, res, status, 'auth/two-factor-setup', {
-      title: 'Set up two-factor sign-in',
+      title: t(req.ctx.locale, 'auth:totp.setupTitle'),
       csrfToken: formToken(req),
       rd: rdOf(req),
       secret,
@@ -118,7 +118,7 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     const account = await accountOf(s);
     if (s.totp_pending && (account.totp_enabled || !totpRequiredFor(deps.config, account))) return res.redirect(303, `/sso/two-factor?rd=${encodeURIComponent(rdOf(req))}`);
     if (account.totp_enabled) {
-      return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: !totpRequiredFor(deps.config, account), disabled: false });
+      return renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: t(req.ctx.locale, 'auth:totp.enabledTitle'), csrfToken: formToken(req), canDisable: !totpRequiredFor(deps.config, account), disabled: false });
     }
     if (!freshEnough(s)) return res.redirect(303, `/sso/confirm?rd=${encodeURIComponent(req.originalUrl)}`);
     await showSetup(req, res, 200, account);
@@ -133,14 +133,14 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     if (account.totp_enabled) throw new AppError('conflict', 'Two-factor sign-in is already on for this account. Turn it off first to set up a new app.');
     if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then set up two-factor sign-in.');
     const codes = await completeTotpEnrolment(db, box, account, field(req.body, 'code'), deps.now());
-    if (!codes) return showSetup(req, res, 400, account, 'That code is not right. Check the time on your phone and enter the current code.');
+    if (!codes) return showSetup(req, res, 400, account, t(req.ctx.locale, 'auth:totp.setupWrong'));
     // Whoever else holds a session of this account got it without the new factor: those sessions end.
     await endAccountSessions(db, account.id, session.id_hash);
     await recordAudit(db, { action: 'auth.totp_enabled', actorAccountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
     // Forced enrolment right after the password: the sign-in is complete now (new id, so a new form token).
     const csrfToken = session.totp_pending ? await completeSignIn(req, res, session, cookie) : formToken(req);
     if (session.totp_pending && session.auth_method === 'password') rememberDevice(deps, res, session.email);
-    renderSignedIn(deps, req, res, 200, 'auth/recovery-codes', { title: 'Your recovery codes', codes, next: nextTarget(deps, rdOf(req)), csrfToken });
+    renderSignedIn(deps, req, res, 200, 'auth/recovery-codes', { title: t(req.ctx.locale, 'auth:totp.codesTitle'), codes, next: nextTarget(deps, rdOf(req)), csrfToken });
   });
 
   router.post('/two-factor/disable', async (req, res) => {
@@ -151,11 +151,11 @@ export function twoFactorRoutes(deps: GatewayDeps): Router {
     if (!freshEnough(session)) throw new AppError('auth.reauth_required', 'For your security, confirm your password first, then turn two-factor sign-in off.');
     const result = await verifySecondFactor(db, box, account, field(req.body, 'code'), deps.now());
     if (!result.ok) {
-      return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', csrfToken: formToken(req), canDisable: true, error: 'That code is not right, or was already used.' });
+      return renderSignedIn(deps, req, res, 401, 'auth/two-factor-enabled', { title: t(req.ctx.locale, 'auth:totp.enabledTitle'), csrfToken: formToken(req), canDisable: true, error: t(req.ctx.locale, 'auth:totp.offWrong') });
     }
     await disableTotp(db, account.id);
     await recordAudit(db, { action: 'auth.totp_disabled', actorAccountId: account.id, partnerId: account.partner_id, ...originOf(req), at: deps.now() });
-    renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: 'Two-factor sign-in', disabled: true });
+    renderSignedIn(deps, req, res, 200, 'auth/two-factor-enabled', { title: t(req.ctx.locale, 'auth:totp.enabledTitle'), disabled: true });
   });
 
   return router;

@@ -4,6 +4,7 @@
  * returns the validated model. Every problem becomes one line naming the file, the item and the field:
  *   `blocks.yaml: block "launch_sales": where[0].op: operator "gte" does not fit field "status" (enum); use ...`
  */
+import { AppError } from '../common/index.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -15,10 +16,9 @@ import { resolveBlocksAndPages, resolveBoards, resolveGroups, resolveTiers } fro
 import type { BlocksConfig, BoundRollup } from './model.js';
 
 /** The configuration cannot be used; `message` has one line per problem (file, item, field, what is wrong). */
-export class BlocksConfigError extends Error {
+export class BlocksConfigError extends AppError {
   constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'BlocksConfigError';
+    super('blocks.config_invalid', problems.join('\n'));
   }
 }
 

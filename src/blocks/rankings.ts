@@ -229,8 +229,8 @@ export function displayName(row: { alias: string | null; first_name: string }, p
   return alias || row.first_name.trim() || 'Partner';
 }
 
-export function formatValue(unit: 'money' | 'count', value: number, currency: string): string {
-  return unit === 'money' ? formatMoney(value, currency) : value.toLocaleString('en-US');
+export function formatValue(unit: 'money' | 'count', value: number, currency: string, locale = 'en-US'): string {
+  return unit === 'money' ? formatMoney(value, currency, locale) : value.toLocaleString(locale);
 }
 
 /**

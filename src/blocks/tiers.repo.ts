@@ -35,6 +35,8 @@ export interface LadderPartner {
   first_name: string;
   email: string | null;
   contact_ontraport_id: number | null;
+  /** The partner's chosen language (null: English), for the upgrade email. */
+  locale: string | null;
 }
 
 /** Active partners on a ladder with id > afterId, `limit` at a time (optionally only `partnerIds`). */
@@ -43,7 +45,7 @@ export async function readLadderPartners(db: Db, afterId: number, limit: number,
     .selectFrom('partners as p')
     .innerJoin('programs as pr', 'pr.id', 'p.program_id')
     .innerJoin('contacts as c', 'c.id', 'p.contact_id')
-    .select(['p.id', 'p.program_id', 'pr.tier_group', 'c.first_name', 'c.email', 'c.ontraport_id as contact_ontraport_id'])
+    .select(['p.id', 'p.program_id', 'pr.tier_group', 'c.first_name', 'c.email', 'c.ontraport_id as contact_ontraport_id', 'p.locale'])
     .where('pr.tier_group', 'is not', null)
     .where('p.status', '=', 'active')
     .where('p.id', '>', afterId);

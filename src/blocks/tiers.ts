@@ -11,6 +11,7 @@ import type { Database } from '../store/index.js';
 import type { DataKeyring } from '../common/index.js';
 import { recordAudit } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
+import { recipientLocale } from '../i18n/index.js';
 import type { BlocksConfig, TierRule } from './model.js';
 import { formatValue } from './rankings.js';
 import { valueForPartner, valuesForPartners } from './rollups.repo.js';
@@ -87,13 +88,14 @@ async function applyChange(db: Kysely<Database>, p: repo.LadderPartner, change: 
     if (writeBack) {
       await queueContactUpdate(trx, { idempotencyKey: ontraportKey, contactOntraportId: p.contact_ontraport_id!, fields: { program_id: to.ontraport_id } }, ctx.now);
     }
-    const valueText = formatValue(ctx.rule.rollup.unit, change.value, ctx.currency);
+    const locale = recipientLocale(p.locale);
+    const valueText = formatValue(ctx.rule.rollup.unit, change.value, ctx.currency, locale);
     if (p.email) {
       await queueEmail(trx, ctx.dataKeys ?? null, {
         idempotencyKey: emailKey,
         to: p.email,
         template: 'tier-upgrade',
-        params: { firstName: p.first_name, fromProgram: change.from.programName, toProgram: change.to.programName, ruleLabel: ctx.rule.label, valueText, partnerCenterUrl: ctx.publicUrl ? `${ctx.publicUrl}/partner-center/` : undefined },
+        params: { locale, firstName: p.first_name, fromProgram: change.from.programName, toProgram: change.to.programName, ruleLabel: ctx.rule.label, valueText, partnerCenterUrl: ctx.publicUrl ? `${ctx.publicUrl}/partner-center/` : undefined },
       }, ctx.now);
     }
     await repo.insertUpgrade(trx, {

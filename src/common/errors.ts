@@ -32,7 +32,21 @@ export const errorCatalogue = {
   'store.unavailable': 503,
   'ontraport.auth_failed': 502,
   'ontraport.failed': 502,
+  'ontraport.malformed_record': 502,
+  'ontraport.schema_mismatch': 502,
   'internal': 500,
+  // Never shown to a browser (the error handler answers a plain 500): configuration, store, runs and the CLI.
+  'config.invalid': 500,
+  'blocks.config_invalid': 500,
+  'i18n.catalogue_invalid': 500,
+  'store.failed': 500,
+  'store.schema_mismatch': 500,
+  'crypto.unsealable': 500,
+  'migration.apply_locked': 500,
+  'run.aborted': 500,
+  'run.stopped': 500,
+  'run.dry_run_rollback': 500,
+  'cli.unsupported': 500,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -45,11 +59,26 @@ export class AppError extends Error {
     readonly details: { field?: string; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message, { cause: details.cause });
-    this.name = 'AppError';
+    this.name = new.target.name;
     this.status = errorCatalogue[code];
   }
   get field(): string | undefined {
     return this.details.field;
+  }
+}
+
+/** Codes whose message is for the operator (logs, the CLI), never for a browser: they answer a plain 500. */
+export function isInternalCode(code: ErrorCode): boolean {
+  return errorCatalogue[code] === 500 && code !== 'internal';
+}
+
+/**
+ * Thrown inside a transaction to roll a dry run back after doing everything a real run would; caught by the
+ * code that started it, never reported.
+ */
+export class DryRunRollback extends AppError {
+  constructor() {
+    super('run.dry_run_rollback', 'dry run: rolled back');
   }
 }
 

@@ -11,6 +11,7 @@
  *   const text = seal(config.dataKeys, JSON.stringify(params), 'email_outbox.params');
  *   const params = JSON.parse(unseal(config.dataKeys, text, 'email_outbox.params'));
  */
+import { AppError } from './errors.js';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 export interface DataKey {
@@ -25,10 +26,10 @@ export interface DataKeyring {
   previous?: DataKey;
 }
 
-export class SealedError extends Error {
+/** `crypto.unsealable`: sealed under an unknown key, or tampered with. */
+export class SealedError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SealedError';
+    super('crypto.unsealable', message);
   }
 }
 

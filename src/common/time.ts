@@ -113,6 +113,20 @@ export function formatLocal(ms: number, timeZone: string, withTime = false, loca
   return withTime ? d.toLocaleString(DateTime.DATETIME_MED) : d.toLocaleString(DateTime.DATE_MED);
 }
 
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A month and year for display in the reader's language: `March 2026`, `März 2026`, `marzo de 2026`. */
+export function formatMonth(ms: number, timeZone: string, locale = 'en'): string {
+  const key = `${locale}|${timeZone}`;
+  let f = monthFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone });
+    if (monthFormats.size >= 2_000) monthFormats.clear();
+    monthFormats.set(key, f);
+  }
+  return f.format(ms);
+}
+
 /** `YYYY-MM-DD` of an instant in a zone. */
 export function localDate(ms: number, timeZone: string): string {
   return DateTime.fromMillis(ms, { zone: timeZone }).toISODate()!;

@@ -4,6 +4,7 @@
  * Only this module reads `process.env`. Every problem is gathered into one {@link ConfigError} whose message
  * names each key and what it accepts, never the value of a secret.
  */
+import { AppError } from '../common/errors.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -38,10 +39,10 @@ export interface Config extends Omit<Parsed, 'publicUrl' | 'wpShimSecret' | 'dat
   ignored: string[];
 }
 
-export class ConfigError extends Error {
+/** `config.invalid`: one line per setting that is wrong, naming it and what it accepts. */
+export class ConfigError extends AppError {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
+    super('config.invalid', `Invalid configuration: ${problems.join('; ')}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * `{ error: { code, message, field } }`. Unknown errors are 500 with no details.
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import { AppError, storeUnavailable, type Views } from '../common/index.js';
+import { AppError, isInternalCode, storeUnavailable, type Views } from '../common/index.js';
 import './request-context.js';
 
 /** JSON for APIs, and for every client that authenticates with a header (a script, never a browser). */
@@ -15,7 +15,8 @@ function wantsJson(req: Request): boolean {
 export function errorHandler(views: Views): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let appErr: AppError;
-    if (err instanceof AppError) appErr = err;
+    // An operator's error (configuration, store, a run) is a plain 500 like any unknown error: its words are for logs.
+    if (err instanceof AppError && !isInternalCode(err.code)) appErr = err;
     else if (isHttpError(err) && err.status < 500) {
       appErr = err.type === 'entity.too.large'
         ? new AppError('request.body_too_large', 'The form is larger than this server accepts.')

@@ -28,6 +28,12 @@ export function normalisePath(rawPath: string): string {
   return `/${out.join('/')}${trailing}`;
 }
 
+/**
+ * A path with no `%`, no `//` and no segment starting with `.` is already what normalisePath would make of it
+ * (nothing to decode, collapse or resolve): most requests for WordPress, classified without building a copy.
+ */
+const NEEDS_NORMALISING = /%|\/\/|\/\./;
+
 function isUnder(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }
@@ -43,7 +49,7 @@ export function classifyRequest(url: string, opts: { ownEverything: boolean }): 
   const rawPath = q >= 0 ? noHash.slice(0, q) : noHash;
   const search = q >= 0 ? noHash.slice(q) : '';
   if (!rawPath.startsWith('/')) return opts.ownEverything ? { kind: 'reject', reason: 'malformed request target' } : { kind: 'proxy' };
-  const path = normalisePath(rawPath);
+  const path = NEEDS_NORMALISING.test(rawPath) ? normalisePath(rawPath) : rawPath;
   const own = opts.ownEverything || ownPrefixes.some((p) => isUnder(path, p));
   if (!own) return { kind: 'proxy' };
   if (/%2f|%5c|\\|%00|\0/i.test(rawPath)) return { kind: 'reject', reason: 'encoded slashes are not allowed in this path' };

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCatalogues, type Catalogues, type MessageValues } from './catalogue.js';
+import { DEFAULT_LOCALE, loadCatalogues, type Catalogues, type MessageValues } from './catalogue.js';
 
 /** `templates/locales` of this installation (next to the shipped templates, also when running from dist/). */
 export const shippedLocalesDir = resolve(fileURLToPath(new URL('.', import.meta.url)), import.meta.url.includes('/dist/') ? '../../../templates/locales' : '../../templates/locales');
@@ -39,6 +39,14 @@ export function catalogues(): Catalogues {
 /** A message for code (field errors, email subjects): `t('de', 'settings:saved')`. */
 export function t(locale: string, key: string, values?: MessageValues): string {
   return catalogues().t(locale, key, values);
+}
+
+/**
+ * The language an email to a partner is written in: their saved choice while it is still loaded, else English
+ * (emails are sent in the background, where no browser says what it prefers).
+ */
+export function recipientLocale(stored: string | null | undefined): string {
+  return catalogues().supported(stored) ?? DEFAULT_LOCALE;
 }
 
 /** A language's name in that language, capitalised for a list: `de` -> `Deutsch`, `es` -> `Español`. */

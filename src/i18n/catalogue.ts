@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
+import { AppError } from '../common/errors.js';
 import { argumentNames } from './icu-arguments.js';
 import { createNegotiator } from './negotiate.js';
 
@@ -29,10 +30,10 @@ export interface Catalogues {
   hasKey(key: string): boolean;
 }
 
-export class CatalogueError extends Error {
+/** `i18n.catalogue_invalid`: the message catalogues cannot be used; one line per bad file and key. */
+export class CatalogueError extends AppError {
   constructor(readonly problems: string[]) {
-    super(`message catalogues: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`);
-    this.name = 'CatalogueError';
+    super('i18n.catalogue_invalid', `message catalogues: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`);
   }
 }
 
@@ -149,7 +150,12 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
     t(locale, key, values) {
       const mf = compiled.get(locale)?.get(key) ?? english.get(key);
       if (!mf) return key;
-      return String(mf.format(values as Record<string, string | number | boolean | Date | null | undefined>));
+      try {
+        return String(mf.format(values));
+      } catch {
+        // A value the message needs was not passed: the key shows where, instead of failing the whole page.
+        return key;
+      }
     },
   };
 }

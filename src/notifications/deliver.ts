@@ -7,7 +7,9 @@
  * exactly when its email is queued.
  */
 import type { Kysely } from 'kysely';
-import { formatMoney, type DataKeyring } from '../common/index.js';
+import { formatLocal, formatMoney, type DataKeyring } from '../common/index.js';
+import { DEFAULT_LOCALE, recipientLocale } from '../i18n/index.js';
+import { IANAZone } from 'luxon';
 import { queueEmails, type QueueEmailInput } from '../mail/index.js';
 import type { Database, PartnerEventKind } from '../store/index.js';
 import { markDelivered, undeliveredDigestEvents, undeliveredEvents, type UndeliveredEvent } from './events.repo.js';
@@ -37,16 +39,24 @@ const TEMPLATES: Record<PartnerEventKind, string> = {
 const wanted = (e: UndeliveredEvent): boolean =>
   e.kind === 'commission_new' ? e.new_commission !== 0 : e.kind === 'commission_approved' ? e.approved !== 0 : e.payout !== 0;
 
+/**
+ * An event's email parameters in the partner's language: money in its notation; the day as `YYYY-MM-DD` (UTC) in
+ * English, as before, and as a local date in the partner's zone in other languages (`1. März 2026`).
+ */
 function eventParams(e: UndeliveredEvent, publicUrl: string | undefined) {
   const center = publicUrl ? `${publicUrl}/partner-center` : undefined;
+  const locale = recipientLocale(e.locale);
   return {
+    locale,
     kind: e.kind,
-    amount: formatMoney(Number(e.amount_cents), e.currency),
-    when: new Date(Number(e.at)).toISOString().slice(0, 10),
+    amount: formatMoney(Number(e.amount_cents), e.currency, locale),
+    when: locale === DEFAULT_LOCALE ? new Date(Number(e.at)).toISOString().slice(0, 10) : formatLocal(Number(e.at), validZone(e.time_zone), false, locale),
     link: center ? (e.kind === 'payout_sent' ? `${center}/payouts/${e.subject_id}` : `${center}/commissions`) : undefined,
     settingsUrl: center ? `${center}/settings#notifications` : undefined,
   };
 }
+
+const validZone = (zone: string | null) => (zone && IANAZone.isValidZone(zone) ? zone : 'UTC');
 
 /** Delivers every undelivered event (immediate emails first, then due digests). */
 export async function deliverNotifications(deps: DeliverDeps, opts: { batch?: number } = {}): Promise<DeliverResult> {
@@ -104,7 +114,7 @@ async function deliverDigests(deps: DeliverDeps): Promise<{ sent: number; off: n
       }
       const queued = await queueEmails(trx, deps.keys, [{
         idempotencyKey: `digest:${partnerId}:${day}`, to, template: 'partner-digest',
-        params: { day, items: keep.map((e) => ({ ...eventParams(e, deps.publicUrl), [e.kind]: true })), count: keep.length, partnerCenterUrl: deps.publicUrl ? `${deps.publicUrl}/partner-center/` : undefined, settingsUrl: deps.publicUrl ? `${deps.publicUrl}/partner-center/settings#notifications` : undefined },
+        params: { locale: recipientLocale(keep[0]!.locale), day, items: keep.map((e) => ({ ...eventParams(e, deps.publicUrl), [e.kind]: true })), count: keep.length, partnerCenterUrl: deps.publicUrl ? `${deps.publicUrl}/partner-center/` : undefined, settingsUrl: deps.publicUrl ? `${deps.publicUrl}/partner-center/settings#notifications` : undefined },
       }], now);
       // Today's digest went out already: these wait for tomorrow's.
       if (queued.size === 0) continue;

@@ -34,6 +34,9 @@ export async function recordEvents(db: Db, events: readonly NewPartnerEvent[]): 
 /** An event not delivered yet, with the partner's address and choices (null choices: no row, the defaults). */
 export type UndeliveredEvent = Pick<Selectable<PartnerEventTable>, 'id' | 'event_key' | 'partner_id' | 'kind' | 'subject_id' | 'amount_cents' | 'currency' | 'at'> & {
   email: string | null;
+  /** The partner's chosen language and zone (null: English, UTC), for the email's words and dates. */
+  locale: string | null;
+  time_zone: string | null;
   new_commission: number | null;
   approved: number | null;
   payout: number | null;
@@ -47,7 +50,7 @@ function undelivered(db: Db, digest: boolean, limit: number) {
     .innerJoin('partners as p', 'p.id', 'e.partner_id')
     .leftJoin('contacts as c', 'c.id', 'p.contact_id')
     .leftJoin('notification_prefs as n', 'n.partner_id', 'e.partner_id')
-    .select(['e.id', 'e.event_key', 'e.partner_id', 'e.kind', 'e.subject_id', 'e.amount_cents', 'e.currency', 'e.at', 'n.new_commission', 'n.approved', 'n.payout', 'n.digest'])
+    .select(['e.id', 'e.event_key', 'e.partner_id', 'e.kind', 'e.subject_id', 'e.amount_cents', 'e.currency', 'e.at', 'p.locale', 'p.time_zone', 'n.new_commission', 'n.approved', 'n.payout', 'n.digest'])
     .select((eb) =>
       eb.fn
         .coalesce(

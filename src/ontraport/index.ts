@@ -26,11 +26,13 @@ export { ObjectType } from './types.js';
 export type { ObjectTypeId, BaseRecord, ContactRecord, PurchaseRecord, ProductRecord, GenericRecord, ObjectMeta, FieldMeta, OntraportClientConfig, RawValue } from './types.js';
 export type { RequestTally } from './transport.js';
 export { runSync, SYNC_LEASE } from './sync/run-sync.js';
+export { ERASED_CONTACT } from './sync/people-specs.js';
 export { checkOntraport, type CheckReport, type CheckedObject, type PrecedenceSample } from './check.js';
 export { startSyncScheduler, type SyncScheduler, type SyncSchedulerOptions } from './sync/scheduler.js';
 export { readAllSyncStates, readSyncState, type SyncStateRow } from './sync/state-repository.js';
 export { syncObjectNames } from './sync/types.js';
 export type { SyncDeps, SyncKind, SyncObjectName, SyncProgress, SyncSummary, ObjectSyncSummary, RunSyncOptions, SkippedRecord } from './sync/types.js';
+export { countOntraportOutbox } from './outbox/repository.js';
 export { queueContactUpdate, processOntraportOutbox, type ContactUpdate, type OutboxDeps, type OutboxResult, type ProcessOutboxOptions } from './outbox/outbox.js';
 
 /** The settings the client needs, as the app's Config names them. */

@@ -6,10 +6,10 @@
  */
 import type { Kysely } from 'kysely';
 import { AppError, sha256, type DataKeyring } from '../common/index.js';
-import { countAttempt, waitText, type SessionWithAccount } from '../auth/index.js';
+import { countAttempt, type SessionWithAccount } from '../auth/index.js';
 import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
-import { catalogues, DEFAULT_LOCALE, t } from '../i18n/index.js';
+import { catalogues, DEFAULT_LOCALE, recipientLocale, t } from '../i18n/index.js';
 import type { Database, StoreKind } from '../store/index.js';
 import type { PartnerProfile } from './profile.js';
 import { validTimeZone } from './profile.js';
@@ -79,7 +79,7 @@ export const CONFIRMATIONS_PER_ADDRESS = 3;
  * Confirmation emails cost the gateway's sender reputation and can pester a stranger: counted per requesting
  * account and per destination address (the throttle's second key holds the address's hash here, not an IP).
  */
-async function throttleChangeRequest(d: SettingsDeps, accountId: number, newValue: string, now: number): Promise<void> {
+async function throttleChangeRequest(d: SettingsDeps, accountId: number, newValue: string, now: number, locale: string): Promise<void> {
   const verdict = await countAttempt(
     d.db,
     { account: `settings-change:acct:${accountId}`, ip: `settings-change:to:${sha256(newValue.toLowerCase())}` },
@@ -87,7 +87,7 @@ async function throttleChangeRequest(d: SettingsDeps, accountId: number, newValu
     now,
   );
   if (!verdict.allowed) {
-    throw new AppError('auth.throttled', `Too many change requests. Wait ${waitText(verdict.retryAfterSeconds)} and try again.`, { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } });
+    throw new AppError('auth.throttled', t(locale, 'settings:errors.throttled', { minutes: Math.max(1, Math.ceil(verdict.retryAfterSeconds / 60)) }), { headers: { 'Retry-After': String(verdict.retryAfterSeconds) } });
   }
 }
 
@@ -103,17 +103,17 @@ async function throttleChangeRequest(d: SettingsDeps, accountId: number, newValu
  */
 export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner: PartnerProfile, kind: ChangeKind, input: { email: unknown; currentPassword: unknown }): Promise<{ sentTo: string }> {
   const field = kind === 'paypal' ? 'paypal_email' : 'login_email';
-  const label = kind === 'paypal' ? 'New PayPal email' : 'New sign-in email';
+  const locale = actor.locale ?? DEFAULT_LOCALE;
   const parsed = enteredEmail(input.email);
-  if (!parsed) throw fieldError(field, `${label}: enter an address like name@example.com.`);
+  if (!parsed) throw fieldError(field, t(locale, 'settings:errors.email', { kind }));
   const newValue = kind === 'login_email' ? parsed.toLowerCase() : parsed;
   const account = await findAccount(d.db, actor.session.account_id);
   if (!account) throw new AppError('auth.required', 'Please sign in.');
   const current = kind === 'paypal' ? partner.paypalEmail : account.email;
-  if (current && current.toLowerCase() === newValue.toLowerCase()) throw fieldError(field, `${label}: that is already your ${whatOf[kind]}.`);
+  if (current && current.toLowerCase() === newValue.toLowerCase()) throw fieldError(field, t(locale, 'settings:errors.same', { kind }));
   const now = d.now();
-  await requireReauth({ session: actor.session, hasPassword: Boolean(account.password_hash), password: input.currentPassword, now, providerName: d.providerName, confirmPassword: d.confirmPassword });
-  await throttleChangeRequest(d, account.id, newValue, now);
+  await requireReauth({ locale, session: actor.session, hasPassword: Boolean(account.password_hash), password: input.currentPassword, now, providerName: d.providerName, confirmPassword: d.confirmPassword });
+  await throttleChangeRequest(d, account.id, newValue, now, locale);
   const owner = kind === 'login_email' ? await findAccountIdByEmail(d.db, newValue) : undefined;
   const addressInUse = owner !== undefined && owner !== account.id;
 
@@ -122,12 +122,13 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
     await expireAccountTokens(trx, account.id, purposeOf[kind], now);
     const payload: ChangePayload = { partnerId: partner.id, newValue };
     const { raw, id: tokenId } = await issueToken(trx, { purpose: purposeOf[kind], accountId: account.id, ttlMs: d.tokenTtlMinutes * 60_000, payload, now });
-    const common = { what: whatOf[kind], partnerName: partner.displayName };
+    // The partner's own emails in their language; `what` stays for templates that predate `kind`.
+    const common = { what: whatOf[kind], kind, locale: recipientLocale(actor.session.partner?.locale), partnerName: partner.displayName };
     await queueEmail(
       trx,
       d.dataKeys,
       addressInUse
-        ? { idempotencyKey: `partner-change:${kind}:in-use:${tokenId}`, to: newValue, template: 'partner-change-address-in-use', params: { what: whatOf[kind], newAddress: newValue, forgotUrl: `${d.publicUrl}/sso/forgot` } }
+        ? { idempotencyKey: `partner-change:${kind}:in-use:${tokenId}`, to: newValue, template: 'partner-change-address-in-use', params: { what: whatOf[kind], kind, newAddress: newValue, forgotUrl: `${d.publicUrl}/sso/forgot` } }
         : {
             idempotencyKey: `partner-change:${kind}:confirm:${tokenId}`,
             to: newValue,
@@ -160,8 +161,8 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
   return { sentTo: newValue };
 }
 
-function tokenInvalid(kind: ChangeKind): AppError {
-  return new AppError('auth.token_invalid', `This ${whatOf[kind]} confirmation link has expired, was already used, or belongs to another account. Ask for a new one below.`, { field: 'token' });
+function tokenInvalid(kind: ChangeKind, locale = DEFAULT_LOCALE): AppError {
+  return new AppError('auth.token_invalid', t(locale, 'settings:errors.tokenInvalid', { kind }), { field: 'token' });
 }
 
 function readPayload(json: string | null): ChangePayload | undefined {
@@ -178,7 +179,7 @@ export async function peekEmailChange(d: SettingsDeps, actor: Actor, kind: Chang
   const row = await peekToken(d.db, raw, purposeOf[kind], d.now());
   const payload = readPayload(row?.payload_json ?? null);
   if (!row || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
-    throw tokenInvalid(kind);
+    throw tokenInvalid(kind, actor.locale);
   }
   return { newValue: payload.newValue, expiresAt: row.expires_at };
 }
@@ -194,11 +195,11 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
     const row = await consumeToken(trx, d.storeKind, raw, purposeOf[kind], now);
     const payload = readPayload(row?.payload_json ?? null);
     if (!row || row.account_id === null || row.account_id !== actor.session.account_id || payload?.partnerId !== actor.partnerId) {
-      throw tokenInvalid(kind);
+      throw tokenInvalid(kind, actor.locale);
     }
     const account = await findAccount(trx, row.account_id);
     const partner = await findPartnerForChange(trx, actor.partnerId);
-    if (!account || !partner) throw tokenInvalid(kind);
+    if (!account || !partner) throw tokenInvalid(kind, actor.locale);
     const what = whatOf[kind];
     const partnerName = `${partner.first_name} ${partner.last_name}`.trim();
     let oldValue: string | null;
@@ -211,7 +212,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
     } else {
       oldValue = account.email;
       const owner = await findAccountIdByEmail(trx, payload.newValue);
-      if (owner !== undefined && owner !== account.id) throw new AppError('conflict', 'Another account signs in with that address now. Choose another one.', { field: 'login_email' });
+      if (owner !== undefined && owner !== account.id) throw new AppError('conflict', t(actor.locale ?? DEFAULT_LOCALE, 'settings:errors.addressTaken'), { field: 'login_email' });
       await updateAccountEmail(trx, account.id, payload.newValue);
     }
     const noticeTo = kind === 'paypal' ? (oldValue ?? account.email) : oldValue;
@@ -219,7 +220,7 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
       await queueEmail(
         trx,
         d.dataKeys,
-        { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
+        { idempotencyKey: `partner-change:${kind}:applied:${row.id}`, to: noticeTo, template: 'partner-change-notice', params: { what, kind, locale: recipientLocale(actor.session.partner?.locale), partnerName, stage: 'applied', applied: true, newAddressMasked: maskEmail(payload.newValue) } },
         now,
       );
     }
@@ -252,7 +253,7 @@ export async function pendingChanges(d: SettingsDeps, accountId: number): Promis
 export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown): Promise<string | null> {
   const text = typeof raw === 'string' ? raw.trim() : '';
   const zone = text === '' ? null : text;
-  if (zone !== null && (zone.length > 64 || !validTimeZone(zone))) throw fieldError('time_zone', 'Time zone: choose one from the list.');
+  if (zone !== null && (zone.length > 64 || !validTimeZone(zone))) throw fieldError('time_zone', t(actor.locale ?? DEFAULT_LOCALE, 'settings:tz.invalid'));
   const now = d.now();
   await d.db.transaction().execute(async (trx) => {
     await updatePartnerTimeZone(trx, actor.partnerId, zone, now);

@@ -18,7 +18,7 @@ export { tierStatus, type TierStatus, type TierRequirement, type TierRequirement
 export { referredContacts, commissionPage, allTimeTotals, productCommissions, activeOpenOrders, type CommissionItem, type ReferredContact, type OpenOrderItem } from './lists.js';
 export { earningsLedger, LEDGER_MAX_ROWS, type Ledger, type LedgerEntry } from './earnings.js';
 export { conversionOf, type Conversion } from './conversion.js';
-export { dataFreshness, freshnessLabel, type Freshness } from './freshness.js';
+export { dataFreshness, freshnessAge, freshnessLabel, type Freshness, type FreshnessAge } from './freshness.js';
 export { buildReport, buildBuckets, slotSizeFor, MAX_BUCKETS, type Report, type ReportRow, type ReportGroup, type ReportBy } from './reports.js';
 export { SUB_ID_PATTERN, subIdProblem, parseSitePath, trackedLink, referralLink, siteOrigin, subIdStats, type SubIdStats } from './links.js';
 export { promoToolView, plainText, LIGHTBOX_SCRIPT_PATH, type PromoToolView, type LightboxContent } from './promo-tools.js';

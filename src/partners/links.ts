@@ -14,7 +14,7 @@ export function subIdProblem(subId: string): string | undefined {
   return SUB_ID_PATTERN.test(subId) ? undefined : 'use 1 to 64 letters, digits, "_" or "-"';
 }
 
-/** The origin of the site partners link to (the gateway's public URL; see the brief on a separate host). */
+/** The origin of the site partners link to (the gateway's public URL, also when the partner center has a host of its own). */
 export function siteOrigin(publicUrl: string): string {
   return new URL(publicUrl).origin;
 }

@@ -5,6 +5,7 @@
  * audited, records `reauth_at`), passed in by the caller.
  */
 import { AppError } from '../common/index.js';
+import { DEFAULT_LOCALE, t } from '../i18n/index.js';
 import type { SessionWithAccount } from '../auth/index.js';
 
 export const FRESH_SIGN_IN_MS = 5 * 60_000;
@@ -20,17 +21,18 @@ export function freshOidcSignIn(session: Pick<SessionWithAccount, 'auth_method' 
  * Passes when the session is a fresh OIDC sign-in or the password is right.
  * @throws AppError auth.reauth_required (field current_password), or auth.throttled from the confirmer
  */
-export async function requireReauth(input: { session: SessionWithAccount; hasPassword: boolean; password: unknown; now: number; providerName: string; confirmPassword: PasswordConfirmer }): Promise<void> {
+export async function requireReauth(input: { locale?: string; session: SessionWithAccount; hasPassword: boolean; password: unknown; now: number; providerName: string; confirmPassword: PasswordConfirmer }): Promise<void> {
   const { session } = input;
+  const locale = input.locale ?? DEFAULT_LOCALE;
   const password = typeof input.password === 'string' ? input.password : '';
   if (password === '' && freshOidcSignIn(session, input.now)) return;
   if (password === '') {
     if (!input.hasPassword) {
-      throw new AppError('auth.reauth_required', `Confirm it is you: sign in again with ${input.providerName}, then make the change within 5 minutes.`, { field: 'current_password' });
+      throw new AppError('auth.reauth_required', t(locale, 'settings:errors.reauthOidc', { provider: input.providerName }), { field: 'current_password' });
     }
-    throw new AppError('auth.reauth_required', 'Current password: enter your current password to confirm it is you.', { field: 'current_password' });
+    throw new AppError('auth.reauth_required', t(locale, 'settings:errors.reauthMissing'), { field: 'current_password' });
   }
   if (!(await input.confirmPassword(session, password))) {
-    throw new AppError('auth.reauth_required', 'Current password: that is not your current password.', { field: 'current_password' });
+    throw new AppError('auth.reauth_required', t(locale, 'settings:errors.reauthWrong'), { field: 'current_password' });
   }
 }

@@ -11,7 +11,7 @@
  *   that dropped that column is matched by recipient and amount among unpaid items, when exactly one fits.
  */
 import type { Kysely } from 'kysely';
-import { AppError } from '../common/index.js';
+import { AppError, DryRunRollback } from '../common/index.js';
 import { recordAudit } from '../accounts/index.js';
 import type { Database } from '../store/index.js';
 import { recordEvents } from '../notifications/events.repo.js';
@@ -53,7 +53,6 @@ export interface ConfirmMasspayResult {
   conflicts: Array<{ row: number; partnerId: number; itemKey: string; reason: string }>;
 }
 
-class DryRunRollback extends Error {}
 
 /** Finds the MassPay item of each row, or names why it cannot. */
 async function matchRows(db: Db, rows: readonly PaypalResultRow[]): Promise<{ items: Map<number, MassPayItemRow>; problems: string[] }> {

@@ -1,5 +1,5 @@
 import type { SendPage } from './pages.js';
-import { ProxyFault } from './fault.js';
+import { bodyTooLarge } from './fault.js';
 import { kBodyBytes, kProxyReq, kResponse, kTooLarge, type TaggedRequest } from './tags.js';
 
 /**
@@ -15,7 +15,7 @@ export function createBodyCounter(maxUpload: number, sendPage: SendPage): (this:
     this[kTooLarge] = true;
     const upstream = this[kProxyReq];
     const res = this[kResponse];
-    if (upstream) upstream.destroy(new ProxyFault('PG_BODY_TOO_LARGE', 'chunked body over the limit'));
+    if (upstream) upstream.destroy(bodyTooLarge());
     else if (res && !res.headersSent) sendPage(res, 413, true);
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
 import { upstreamAnswered, upstreamStarted } from '../http/index.js';
-import { ProxyFault, TIMEOUT_CODES, upstreamErrorKind } from './fault.js';
+import { BODY_TOO_LARGE, bodyTooLarge, TIMEOUT_CODES, upstreamErrorKind } from './fault.js';
 import { holdHeaderForFirstChunk } from './first-chunk.js';
 import { dropResponseHopByHop, markPrivate, rewriteResponseOrigins, type OriginRewrite } from './headers.js';
 import type { SendPage } from './pages.js';
@@ -54,7 +54,7 @@ export function createHttpHooks(deps: HttpHookDeps): HttpHooks {
       res.on('close', onResponseClose);
       if (req[kBodyBytes] !== undefined) {
         req[kProxyReq] = proxyReq;
-        if (req[kTooLarge]) proxyReq.destroy(new ProxyFault('PG_BODY_TOO_LARGE', 'chunked body over the limit'));
+        if (req[kTooLarge]) proxyReq.destroy(bodyTooLarge());
       }
     },
     onProxyRes(proxyRes, req, res) {
@@ -84,7 +84,7 @@ export function createErrorHook(
 ): (err: Error & { code?: string }, req: IncomingMessage, res: ServerResponse | Duplex) => void {
   const { metrics, logger, sendPage } = deps;
   return function onProxyError(err, req, res) {
-    const status = err.code === 'PG_BODY_TOO_LARGE' ? 413 : TIMEOUT_CODES.has(err.code ?? '') ? 504 : 502;
+    const status = err.code === BODY_TOO_LARGE ? 413 : TIMEOUT_CODES.has(err.code ?? '') ? 504 : 502;
     // A client that went away had its upstream request ended by the gateway (onResponseClose): not WordPress's fault.
     if (status !== 413 && !req.socket.destroyed) {
       metrics.upstreamError(upstreamErrorKind(err.code));

@@ -23,6 +23,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { parse as parseUrl } from 'node:url';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
@@ -54,8 +55,6 @@ export interface UpstreamProxyOptions extends ProxyPageOptions {
 }
 
 const SLASH = 47;
-
-function noop(): void {}
 
 /**
  * Wires the proxy from its parts, each made once here: the pages, the agent, the request preparer (hygiene,
@@ -102,30 +101,42 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
   const { onProxyReqWs, onClientSocketError, closeAll } = createWebsocketHooks(basePath, timeoutMs, onUpstreamTimeout);
   const onProxyError = createErrorHook({ metrics, logger, sendPage });
 
-  const gatewayPlugin: Plugin = (proxyServer) => {
+  // http-proxy-middleware builds the proxy (http-proxy with the options below) and hands it to this plugin. Plain
+  // HTTP requests then go to that proxy server directly, with one options object made here: the middleware's own
+  // per-request wrapper does nothing for this configuration (no path filter, router or path rewrite) but an async
+  // hop, a copy of the options and a parse of the target URL for every request (BENCHMARKS.md, proxy section).
+  let proxyServer: Parameters<Plugin>[0] | undefined;
+  const gatewayPlugin: Plugin = (server) => {
     // Only the `stream` pass: deleteLength, timeout and XHeaders are done (differently) by this module.
-    const server = proxyServer as unknown as { webPasses: Array<{ name: string }> };
-    server.webPasses = server.webPasses.filter((pass) => pass.name === 'stream');
-    proxyServer.on('proxyReq', onProxyReq as never);
-    proxyServer.on('proxyReqWs', onProxyReqWs as never);
-    proxyServer.on('proxyRes', onProxyRes as never);
-    proxyServer.on('error', onProxyError as never);
+    const passes = server as unknown as { webPasses: Array<{ name: string }> };
+    passes.webPasses = passes.webPasses.filter((pass) => pass.name === 'stream');
+    server.on('proxyReq', onProxyReq as never);
+    server.on('proxyReqWs', onProxyReqWs as never);
+    server.on('proxyRes', onProxyRes as never);
+    server.on('error', onProxyError as never);
+    proxyServer = server;
   };
 
-  const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: target.origin,
+  const proxyOptions = {
+    // Parsed once (http-proxy reads host, hostname, port, protocol and path), not once per request.
+    target: parseUrl(target.origin),
     changeOrigin: !config.upstreamPreserveHost,
     xfwd: false,
     ws: false,
     toProxy: true,
     agent,
-    ejectPlugins: true,
-    plugins: [gatewayPlugin],
-  });
+  };
+  const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({ ...proxyOptions, ejectPlugins: true, plugins: [gatewayPlugin] });
+  const server = proxyServer!;
 
   function forward(req: IncomingMessage, res: ServerResponse): void {
     if (req.socket.destroyed) return;
-    void middleware(req, res, noop);
+    try {
+      server.web(req, res, proxyOptions);
+    } catch (err) {
+      // The middleware swallowed a synchronous throw (and the request hung); the client gets the 502 page instead.
+      onProxyError(err as Error, req, res);
+    }
   }
 
   function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -1,7 +1,8 @@
-/** The store's one error class: the store cannot be opened, reached, or used as asked. */
-export class StoreError extends Error {
+import { AppError } from '../common/errors.js';
+
+/** The store's one error class (`store.failed`): the store cannot be opened, reached, or used as asked. */
+export class StoreError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
+    super('store.failed', message, { cause: options?.cause });
   }
 }

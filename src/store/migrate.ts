@@ -2,6 +2,7 @@
  * Versioned schema migrations (kysely Migrator). Applied at start-up and by `partnergate db migrate`.
  * A store written by a newer Partnergate (migrations we do not know) is refused rather than touched.
  */
+import { AppError } from '../common/errors.js';
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { createInitialMigration } from './migrations/2026-11-23-0001-initial.js';
 import { createOntraportSyncMigration } from './migrations/2026-11-23-0200-ontraport-sync.js';
@@ -18,10 +19,10 @@ import { createApiKeysErasureMigration } from './migrations/2026-12-07-0200-api-
 import { createPartnerLocaleMigration } from './migrations/2026-12-07-0200-partner-locale.js';
 import type { StoreKind } from './database.js';
 
-export class SchemaError extends Error {
+/** `store.schema_mismatch`: the store's schema is not the one this Partnergate can use (newer, or behind in a dry run). */
+export class SchemaError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SchemaError';
+    super('store.schema_mismatch', message);
   }
 }
 

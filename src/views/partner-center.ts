@@ -23,6 +23,7 @@ import {
   changeLocaleAction, changeNotificationsAction, changeTimeZoneAction, confirmChangeAction, confirmChangePage, requestChangeAction, settingsPage,
 } from './pages/settings.js';
 import { createApiKeyAction, revokeApiKeyAction } from './pages/api-keys.js';
+import { dataExportAction } from './pages/data-export.js';
 
 export interface PartnerCenterOptions {
   /** What the next tier level needs; default: the tier rules of the blocks configuration. */
@@ -69,5 +70,6 @@ export function createPartnerCenterRouter(deps: GatewayDeps, options: PartnerCen
   router.post('/settings/notifications', p, changeNotificationsAction(deps));
   router.post('/settings/api-keys', p, createApiKeyAction(deps));
   router.post('/settings/api-keys/:id/revoke', p, revokeApiKeyAction(deps));
+  router.post('/settings/data-export', p, dataExportAction(deps));
   return router;
 }

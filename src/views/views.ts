@@ -34,9 +34,12 @@ function localeOf(options: unknown): string {
 
 function registerHelpers(hbs: typeof Handlebars, i18n: () => Catalogues): void {
   // `{{t "ns:key" count=n name=x}}`: the message in the reader's language, HTML-escaped like any `{{value}}`.
-  hbs.registerHelper('t', (key: unknown, options: Handlebars.HelperOptions) =>
-    i18n().t(localeOf(options), String(key), options.hash as MessageValues),
-  );
+  // A value the model lacks (an email queued before a parameter existed) reads as empty, never as an error.
+  hbs.registerHelper('t', (key: unknown, options: Handlebars.HelperOptions) => {
+    const values: MessageValues = {};
+    for (const [k, v] of Object.entries(options.hash as Record<string, unknown>)) values[k] = v === undefined || v === null ? '' : (v as MessageValues[string]);
+    return i18n().t(localeOf(options), String(key), values);
+  });
   // Helpers get handlebars' options object last; `tz` / `currency` are optional and may be that object.
   hbs.registerHelper('money', (cents: unknown, currency: unknown, options?: unknown) =>
     typeof cents === 'number' ? formatMoney(cents, typeof currency === 'string' ? currency : 'USD', localeOf(options ?? currency)) : '',

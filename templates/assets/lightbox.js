@@ -3,7 +3,8 @@
  *   <button type="button" data-partnergate-lightbox data-link="https://site/?orid=1" data-title="..." data-text="...">...</button>
  *   <script src="https://site/partner-center/assets/lightbox.js" defer></script>
  * and a press on the button (click, Enter or Space) opens a modal dialog with the title, the text, an optional
- * image of the site and a button to the partner's link.
+ * image of the site and a button to the partner's link. `data-cta` and `data-close` name that button and the
+ * close button (default "Learn more" and "Close") in the page's language.
  *
  * Built for other people's pages: the dialog is made with DOM calls and textContent from the data attributes
  * (never HTML, so nothing in them can inject markup); styles are set through the CSSOM (allowed under a strict
@@ -59,7 +60,7 @@
     dialog.id = id;
     var close = make('button', Object.assign({}, BUTTON, { position: 'absolute', top: '.5rem', right: '.5rem', padding: '.25em .6em', border: '1px solid #6b7280', background: '#fff', color: '#111827' }), '×');
     close.type = 'button';
-    close.setAttribute('aria-label', 'Close');
+    close.setAttribute('aria-label', opener.getAttribute('data-close') || 'Close');
     var title = make('h2', { margin: '0 2.5rem .75rem 0', 'font-size': '1.35rem', color: '#111827' }, opener.getAttribute('data-title') || '');
     title.id = id + '-title';
     dialog.appendChild(close);

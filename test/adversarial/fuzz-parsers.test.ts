@@ -203,5 +203,11 @@ describe('adversarial: fuzzing the parsers', function () {
       // A disguised WordPress path may also be refused, never served by Partnergate.
       expect(cls.kind, target).to.not.equal('own');
     }, 2000);
+    // classifyRequest skips normalisePath for a path with no `%`, `//` or `/.`: such a path must already be normal.
+    const plain = fc.array(fc.constantFrom('a', 'wp-admin', 'x.php', 'a.b.', '..x', 'x..', '~', '\\', 'é', 'partner-center', 'sso', ''), { maxLength: 5 }).map((xs) => `/${xs.join('/')}`);
+    fuzz('normalisePath: a path without %, // or /. is left as it is', plain, (path) => {
+      if (/%|\/\/|\/\./.test(path)) return;
+      expect(normalisePath(path), path).to.equal(path);
+    }, 3000);
   });
 });

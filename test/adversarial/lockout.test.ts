@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { currentTotpCode } from '../../src/auth/totp.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway, startTestGateway } from '../support/gateway.js';
 import { CookieBrowser } from '../support/oidc-provider.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { csrfIn, PASSWORD, seedPartner } from '../auth/support/fixtures.js';
@@ -17,14 +17,8 @@ import { expectAllHeld, type CaseResult } from './support.js';
 const CLASS = 'lockout as a weapon';
 
 forEachStore('adversarial: lockout', (ctx) => {
-  let tg: TestGateway;
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '3', PARTNERGATE_LOGIN_MAX_PER_IP: '6' });
   let n = 0;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '3', PARTNERGATE_LOGIN_MAX_PER_IP: '6' });
-  });
-  after(async () => {
-    await tg?.close();
-  });
   beforeEach(async () => {
     await clearTables(ctx.store);
   });

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { currentTotpCode } from '../../src/auth/totp.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import type { CookieBrowser } from '../support/oidc-provider.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { csrfIn, newBrowser, seedPartner, sessionInfo, signInWithForm } from '../auth/support/fixtures.js';
@@ -27,13 +27,7 @@ async function enrol(browser: CookieBrowser, base: string): Promise<string> {
 }
 
 forEachStore('adversarial: second factor', (ctx) => {
-  let tg: TestGateway;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '5', PARTNERGATE_LOGIN_MAX_PER_IP: '1000' });
-  });
-  after(async () => {
-    await tg?.close();
-  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '5', PARTNERGATE_LOGIN_MAX_PER_IP: '1000' });
   beforeEach(async () => {
     await clearTables(ctx.store);
   });
@@ -145,13 +139,7 @@ forEachStore('adversarial: second factor', (ctx) => {
 });
 
 forEachStore('adversarial: second factor required', (ctx) => {
-  let tg: TestGateway;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_TOTP_REQUIRED: 'true' });
-  });
-  after(async () => {
-    await tg?.close();
-  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_TOTP_REQUIRED: 'true' });
   beforeEach(async () => {
     await clearTables(ctx.store);
   });

@@ -1,11 +1,11 @@
 /**
  * The WordPress hand-off (`/sso/wordpress?token=`) with tokens minted exactly as the wp-shim plugin mints them
  * (test/support/handoff.ts): one use, one minute, this gateway's audience, the hand-off key only. The real
- * WordPress side is covered by the proxy engineer's integration tests.
+ * WordPress side is covered by test/proxy/wp-identity.test.ts and test/proxy/wp-shim-php.test.ts.
  */
 import { expect } from 'chai';
 import { mintHandoffToken } from '../support/handoff.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway, startTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { handoffBindingFor, newBrowser, seedPartner, sessionInfo } from './support/fixtures.js';
 
@@ -13,14 +13,8 @@ const SECRET = 'wp-shim-shared-secret-for-tests-0123456789abcdef';
 const WP = 'http://wordpress.example.test';
 
 forEachStore('auth: WordPress hand-off', (ctx) => {
-  let tg: TestGateway;
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_WP_SHIM_SECRET: SECRET }, { now: () => Date.now() + clockOffset });
   let clockOffset = 0;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_WP_SHIM_SECRET: SECRET }, { now: () => Date.now() + clockOffset });
-  });
-  after(async () => {
-    await tg?.close();
-  });
   beforeEach(async () => {
     clockOffset = 0;
     await clearTables(ctx.store);

@@ -4,18 +4,12 @@
  * expired cookies, the redirect rule, program access rules, and CSRF on the routes.
  */
 import { expect } from 'chai';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway, startTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { newBrowser, PASSWORD, seedPartner, sessionInfo, signInWithForm, submitForm, csrfIn } from './support/fixtures.js';
 
 forEachStore('auth: local sign-in', (ctx) => {
-  let tg: TestGateway;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '3', PARTNERGATE_LOGIN_MAX_PER_IP: '6' });
-  });
-  after(async () => {
-    await tg?.close();
-  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '3', PARTNERGATE_LOGIN_MAX_PER_IP: '6' });
   beforeEach(async () => {
     await clearTables(ctx.store);
   });
@@ -240,13 +234,7 @@ forEachStore('auth: local sign-in', (ctx) => {
 });
 
 forEachStore('auth: program access rules', (ctx) => {
-  let tg: TestGateway;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_ACCESS_PROGRAMS: 'Gold Partners, Silver Partners' });
-  });
-  after(async () => {
-    await tg?.close();
-  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_ACCESS_PROGRAMS: 'Gold Partners, Silver Partners' });
   beforeEach(async () => {
     await clearTables(ctx.store);
   });

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { currentTotpCode } from '../../src/auth/totp.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import type { CookieBrowser } from '../support/oidc-provider.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { csrfIn, newBrowser, seedPartner, sessionInfo, signInWithForm, submitForm } from './support/fixtures.js';
@@ -56,13 +56,7 @@ async function enrol(browser: CookieBrowser, base: string): Promise<{ secret: st
 }
 
 forEachStore('auth: two-factor', (ctx) => {
-  let tg: TestGateway;
-  before(async () => {
-    tg = await startTestGateway(ctx.store);
-  });
-  after(async () => {
-    await tg?.close();
-  });
+  const tg = useTestGateway(() => ctx.store);
   beforeEach(async () => {
     await clearTables(ctx.store);
   });
@@ -155,13 +149,7 @@ forEachStore('auth: two-factor', (ctx) => {
 });
 
 forEachStore('auth: mandatory two-factor', (ctx) => {
-  let tg: TestGateway;
-  before(async () => {
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_TOTP_REQUIRED: 'true' });
-  });
-  after(async () => {
-    await tg?.close();
-  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_TOTP_REQUIRED: 'true' });
   beforeEach(async () => {
     await clearTables(ctx.store);
   });

@@ -4,6 +4,7 @@
  * on the "365 days ago" and contest-start boundaries), referred contacts and open orders. The inserted rows are
  * returned as plain objects so tests compute expected numbers in plain JS, independently of the SQL.
  */
+import { mulberry32 } from '../support/random.js';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/index.js';
 
@@ -47,16 +48,7 @@ export interface Fixture {
   contacts: Array<{ id: number; first_referrer_id: number | null; last_referrer_id: number | null; first_name: string; email: string; added_at: number }>;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const people: Array<[string, string, string | null]> = [
   ['Alice', 'Archer', null], ['Bruno', 'Baker', 'TheBruno'], ['Chloé', 'Carter', null], ['Dmitri', 'Dalton', null],

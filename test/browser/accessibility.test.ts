@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createApp } from '../../src/app.js';
-import { createBlocksRouter, loadBlocksConfig } from '../../src/blocks/index.js';
+import { createBlocksRouter } from '../../src/blocks/index.js';
 import { issueToken } from '../../src/accounts/index.js';
 import { openSession } from '../../src/auth/sessions.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -136,7 +136,7 @@ describe('browser: accessibility of every partner page (axe-core)', function () 
     const fx = await seedPartnerCenter(ts.store);
     const tg = await startTestGateway(ts.store, { PARTNERGATE_PUBLIC_URL: SITE, PARTNERGATE_BRAND_NAME: 'Acme Partners', PARTNERGATE_BLOCKS_CONFIG: writePagesConfig() }, { now: () => FIXED_NOW });
     gateways.push(tg);
-    const config = loadBlocksConfig(tg.config.blocksConfig);
+    const config = tg.gateway.deps.blocks.get();
     const w: World = {
       tg,
       samples: {

@@ -7,12 +7,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { launchChromium, saveScreenshot, signedInPage, type SignedInPage } from '../support/browser.js';
 import { axeScan } from '../support/a11y.js';
 import { FIXED_NOW, seedPartnerCenter, type Fixture } from '../web/fixture.js';
+
+// jsqr is CommonJS whose module.exports is the function (with a `default` copy): NodeNext types see the namespace.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
 /** Banner images live on the WordPress site, which these tests do not run. */
 const notServedHere = (url: string) => new URL(url).pathname.startsWith('/wp-content/');
@@ -90,6 +95,19 @@ describe('browser: lightbox promo tool', function () {
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'detached' });
     expect((await focusIn(page)).testId).to.equal(previewId);
+    expect(s.problems, s.problems.join('\n')).to.deep.equal([]);
+  });
+
+  it('draws the QR codes on the page (the SVG as shown, read back with a QR reader)', async () => {
+    const { page } = s;
+    await page.goto(`${tg.url}/partner-center/promo-tools`);
+    for (const [id, link] of [['qr-referral', `${tg.url}/?orid=9001`], ['qr-sid-newsletter', `${tg.url}/?orid=9001&sid=newsletter`]] as const) {
+      const img = page.locator(`[aria-labelledby="${id}-label"] img`);
+      await img.scrollIntoViewIfNeeded();
+      await page.waitForFunction(`document.querySelector('[aria-labelledby="${id}-label"] img').naturalWidth > 0`);
+      const shot = PNG.sync.read(await img.screenshot());
+      expect(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data, id).to.equal(link);
+    }
     expect(s.problems, s.problems.join('\n')).to.deep.equal([]);
   });
 

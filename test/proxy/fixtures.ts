@@ -1,4 +1,4 @@
-/** A partner with a referral code, for identity-assertion tests (the demo seed is another engineer's). */
+/** A partner with a referral code, for identity-assertion tests (independent of the demo seed). */
 import type { Store } from '../../src/store/index.js';
 
 let serial = 0;

@@ -56,3 +56,45 @@ export async function signInAs(tg: TestGateway | Gateway, partnerId: number, opt
   const { cookieValue, session } = await openSession(db, gw.deps.sessionPolicy, { accountId: account.id, method: 'password' });
   return { accountId: account.id, cookie: `${gw.deps.cookies.session}=${cookieValue}`, cookieValue, csrfToken: csrfTokenFor(session) };
 }
+
+/** A {@link TestGateway} that exists from the `before` hook on (each property reads the running gateway). */
+export interface UseTestGateway extends TestGateway {
+  /** Signs a partner in on this gateway (see {@link signInAs}). */
+  signIn(partnerId: number, opts?: { email?: string }): Promise<SignedIn>;
+}
+
+/**
+ * The set-up most gateway tests write by hand, once: registers a mocha `before` that starts a gateway on
+ * `store()` (read when the hook runs, so a `forEachStore` context works) with `env`, and an `after` that
+ * closes it. Call it inside `describe`, before the hooks that use the gateway.
+ */
+export function useTestGateway(store: () => Store, env: Record<string, string> | (() => Record<string, string>) = {}, opts: Omit<GatewayOptions, 'store'> = {}): UseTestGateway {
+  let running: TestGateway | undefined;
+  before(async () => {
+    running = await startTestGateway(store(), typeof env === 'function' ? env() : env, opts);
+  });
+  after(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  const tg = () => {
+    if (!running) throw new Error('useTestGateway: the gateway is not running (used outside the before/after hooks?)');
+    return running;
+  };
+  return {
+    get gateway() {
+      return tg().gateway;
+    },
+    get config() {
+      return tg().config;
+    },
+    get url() {
+      return tg().url;
+    },
+    get port() {
+      return tg().port;
+    },
+    close: () => tg().close(),
+    signIn: (partnerId, signInOpts) => signInAs(tg(), partnerId, signInOpts),
+  };
+}

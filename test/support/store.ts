@@ -92,7 +92,7 @@ export function forEachStore(title: string, body: (ctx: { readonly store: Store;
 export const tablesInDeleteOrder = [
   'rollup_values', 'rollup_snapshots', 'tier_upgrades', 'partner_sub_ids', 'legacy_wp_users',
   'kv', 'migration_journal', 'job_leases', 'sync_state', 'ontraport_outbox', 'email_outbox', 'audit_log', 'throttle',
-  'one_time_tokens', 'sessions', 'accounts', 'visits', 'promo_tools', 'open_orders', 'partner_events', 'notification_prefs',
+  'api_keys', 'partner_erasures', 'one_time_tokens', 'sessions', 'accounts', 'visits', 'promo_tools', 'open_orders', 'partner_events', 'notification_prefs',
   'masspay_items', 'masspay_batches', 'commissions', 'payouts', 'purchases', 'products', 'partners', 'contacts', 'programs',
 ];
 

@@ -297,7 +297,7 @@ forEachStore('partner center pages', (ctx) => {
   });
 
   describe('export links', () => {
-    it('every CSV link on a page that lists money answers a CSV of the reports engineer', async () => {
+    it('every CSV link on a page that lists money answers a CSV from src/reports', async () => {
       const links = new Set<string>();
       const pages = ['/partner-center/', '/partner-center/contacts', '/partner-center/commissions/pending', '/partner-center/commissions/paid', '/partner-center/commissions', `/partner-center/products/${fx.products.course}`, '/partner-center/earnings', '/partner-center/reports', '/partner-center/links'];
       for (const path of pages) {

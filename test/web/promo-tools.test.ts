@@ -77,9 +77,20 @@ describe('partner center promo tools: search, lightbox embed, QR codes', functio
       const res = await get(`/partner-center/promo-tools?${query}`);
       expect(res.status).to.equal(200);
       expect(headings(res.text).filter((h) => h.startsWith('h4')).map((h) => h.slice(3))).to.deep.equal(names);
-      expect(decode(res.text)).to.contain(`${names.length} of the promo tools match.`);
+      expect(decode(res.text)).to.contain(names.length === 1 ? '1 promo tool matches.' : `${names.length} promo tools match.`);
     });
   }
+
+  it('speaks the reader\'s language (German and Spanish catalogues), problems included', async () => {
+    const de = await request(tg.url).get('/partner-center/promo-tools?kind=poster').set('Cookie', cookie).set('Accept-Language', 'de-DE,de;q=0.9');
+    expect(de.status).to.equal(400);
+    const text = decode(de.text);
+    expect(text).to.contain('<h1>Werbemittel</h1>').and.contain('Für jedes Programm').and.contain('Lightboxen').and.contain('QR-Codes');
+    expect(text).to.contain('data-cta="Mehr erfahren" data-close="Schließen">Vorschau</button>');
+    expect(flash(de.text)).to.equal('Art: „poster“ ist nicht eine von banner, lightbox, email, link.');
+    const es = await request(tg.url).get('/partner-center/promo-tools?q=launch').set('Cookie', cookie).set('Accept-Language', 'es');
+    expect(decode(es.text)).to.contain('Herramientas promocionales').and.contain('1 herramienta coincide.').and.contain('Plantillas de correo');
+  });
 
   it('says so when nothing matches', async () => {
     const res = await get('/partner-center/promo-tools?q=nothing-like-this');
@@ -159,6 +170,15 @@ describe('partner center promo tools: search, lightbox embed, QR codes', functio
     expect(body).to.match(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/).and.not.match(/<script|on\w+=/i);
     const small = await request(tg.url).get('/partner-center/promo-tools/qr.png?width=128').set('Cookie', cookie).buffer(true).parse(binary);
     expect(PNG.sync.read(small.body as Buffer).width).to.equal(128);
+  });
+
+  it('offers the QR code of the link the links page built, and of the referral link', async () => {
+    const page = decode((await get('/partner-center/links?path=%2Fpricing%3Fplan%3Dpro&sid=fb-ads')).text);
+    const href = /href="(\/partner-center\/promo-tools\/qr\.png\?[^"]+)"/.exec(page)![1]!;
+    expect(href).to.equal('/partner-center/promo-tools/qr.png?path=%2Fpricing%3Fplan%3Dpro&sid=fb-ads');
+    expect(page).to.contain('href="/partner-center/promo-tools/qr.svg"');
+    const png = await request(tg.url).get(href).set('Cookie', cookie).buffer(true).parse(binary);
+    expect(readQr(png.body as Buffer)).to.equal(`${tg.url}/pricing?plan=pro&orid=9001&sid=fb-ads`);
   });
 
   it('takes the partner from the session only: partner B gets B\'s code whatever the query says', async () => {

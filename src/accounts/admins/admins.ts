@@ -4,7 +4,7 @@
  * transaction with its audit row; a dry run takes the same decisions and rolls back. TOTP is not set here: the
  * sign-in code makes every administrator enrol at the first sign-in (`totpRequiredFor` in src/auth).
  */
-import { AppError } from '../../common/index.js';
+import { AppError, DryRunRollback } from '../../common/index.js';
 import { normaliseEmail } from '../email.js';
 import { hashPassword, passwordProblem } from '../passwords.js';
 import { queueEmails } from '../../mail/index.js';
@@ -40,7 +40,6 @@ export interface AdminChange {
 
 type Deps = Pick<CredentialsDeps, 'db' | 'config' | 'now'>;
 
-class DryRunRollback extends Error {}
 
 function emailOf(raw: string): string {
   const email = normaliseEmail(raw);

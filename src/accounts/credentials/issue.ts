@@ -7,6 +7,7 @@
  * A partner that cannot be served (bad or shared email, inactive, revoked, already signing in) is reported with a
  * reason and the others go on. A dry run takes the same decisions inside a transaction that is rolled back.
  */
+import { DryRunRollback } from '../../common/index.js';
 import type { Transaction } from 'kysely';
 import { findEmails, queueEmails } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
@@ -42,7 +43,6 @@ export interface IssueResult {
 }
 
 /** Rolls a dry-run transaction back after its decisions were taken. */
-class DryRunRollback extends Error {}
 
 export const partnerItemKey = (partnerId: number) => `partner:${partnerId}`;
 

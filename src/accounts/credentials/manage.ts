@@ -6,6 +6,7 @@
  * - `sendCredentialEmails`: drains the outbox and names, per partner, each email the SMTP server refused; the
  *   raw set-password link is then removed from sent rows (only its hash stays, in one_time_tokens).
  */
+import { DryRunRollback } from '../../common/index.js';
 import type { Transaction } from 'kysely';
 import { processEmailOutbox } from '../../mail/index.js';
 import type { Database } from '../../store/index.js';
@@ -16,7 +17,6 @@ import * as repo from './credentials.repo.js';
 import { queueCredentialsEmails } from './issue.js';
 import { RunAborted, accountIdOfKey, credentialsEmailKey, type CredentialRow, type CredentialsDeps, type EmailVariant } from './types.js';
 
-class DryRunRollback extends Error {}
 
 export interface ResendOptions {
   dryRun?: boolean;

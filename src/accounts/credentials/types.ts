@@ -2,6 +2,7 @@
  * Shared shapes of the credentials service: what it needs, what it reports per partner, and the hook a migration
  * uses to journal each partner in the same transaction as the partner's rows.
  */
+import { AppError } from '../../common/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { DataKeyring, Logger } from '../../common/index.js';
 import type { MailTransport } from '../../mail/index.js';
@@ -77,9 +78,8 @@ export function accountIdOfKey(key: string): number | undefined {
 export const CREDENTIALS_TEMPLATE = 'new-credentials';
 
 /** Thrown to stop a run at once (a simulated crash, or an interrupt): never caught and reported as a row failure. */
-export class RunAborted extends Error {
+export class RunAborted extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RunAborted';
+    super('run.aborted', message);
   }
 }

@@ -1,11 +1,10 @@
 /**
- * Exit codes of `partnergate` (documented in docs/cli.md) and the mapping from what went wrong to them.
- * Scripts rely on these: 4 means "done, but some rows failed: read the report and re-run".
+ * Exit codes of `partnergate` (documented in docs/cli.md) and the one table from error codes (the catalogue in
+ * src/common/errors.ts) to them. Scripts rely on these: 4 means "done, but some rows failed: read the report and
+ * re-run". Errors are told apart by their code only, never by their name or message.
  */
 import { CommanderError } from 'commander';
-import { AppError } from '../../common/index.js';
-import { ConfigError } from '../../config/index.js';
-import { SchemaError, StoreError } from '../../store/index.js';
+import { AppError, type ErrorCode } from '../../common/index.js';
 
 export const ExitCode = {
   ok: 0,
@@ -18,40 +17,34 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** A failure the CLI reports in one line with a chosen exit code. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: ExitCodeValue = ExitCode.failure,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+/**
+ * The exit code of each error code (`area.*`: every code of that area); any other error exits 1. Kept in the
+ * same order as the table in docs/cli.md, which a test compares with this one.
+ */
+export const EXIT_CODE_BY_ERROR: ReadonlyArray<readonly [ErrorCode | `${string}.*`, ExitCodeValue]> = [
+  ['request.*', ExitCode.usage],
+  ['config.invalid', ExitCode.usage],
+  ['blocks.config_invalid', ExitCode.usage],
+  ['i18n.catalogue_invalid', ExitCode.usage],
+  ['cli.unsupported', ExitCode.usage],
+  ['store.unavailable', ExitCode.storeUnreachable],
+  ['store.failed', ExitCode.storeUnreachable],
+  ['store.schema_mismatch', ExitCode.storeUnreachable],
+  ['migration.apply_locked', ExitCode.locked],
+];
+
+const exact = new Map<string, ExitCodeValue>(EXIT_CODE_BY_ERROR.filter(([c]) => !c.endsWith('.*')));
+const areas = new Map<string, ExitCodeValue>(EXIT_CODE_BY_ERROR.filter(([c]) => c.endsWith('.*')).map(([c, v]) => [c.slice(0, -2), v]));
 
 export function exitCodeFor(err: unknown): ExitCodeValue {
-  if (err instanceof CliError) return err.exitCode;
-  if (err instanceof ConfigError) return ExitCode.usage;
-  if (err instanceof StoreError || err instanceof SchemaError) return ExitCode.storeUnreachable;
-  if (err instanceof AppError) {
-    if (err.code === 'store.unavailable') return ExitCode.storeUnreachable;
-    if (err.code.startsWith('request.')) return ExitCode.usage;
-    return ExitCode.failure;
-  }
+  if (err instanceof AppError) return exact.get(err.code) ?? areas.get(err.code.split('.')[0]!) ?? ExitCode.failure;
   if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-  // Another `migrate ... apply` holds the apply lock (migration/common/apply-lock.ts).
-  if (err instanceof Error && err.name === 'ApplyLocked') return ExitCode.locked;
-  // A blocks configuration file (PARTNERGATE_BLOCKS_CONFIG) with problems is a configuration error.
-  if (err instanceof Error && err.name === 'BlocksConfigError') return ExitCode.usage;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ECONNREFUSED' && /postgres|5432/i.test(String((err as Error).message))) return ExitCode.storeUnreachable;
   return ExitCode.failure;
 }
 
 /** One line for stderr: what failed, without a stack (set PARTNERGATE_LOG_LEVEL=debug for more). */
 export function describeError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
-  if (err instanceof StoreError || err instanceof SchemaError) return `store: ${err.message}`;
+  if (err instanceof AppError && (err.code === 'store.failed' || err.code === 'store.schema_mismatch')) return `store: ${err.message}`;
   if (err instanceof Error) return err.message;
   return String(err);
 }

@@ -14,6 +14,7 @@ import { mailCommand } from './commands/mail.js';
 import { migrateCommand } from './commands/migrate.js';
 import { ontraportCommand } from './commands/ontraport.js';
 import { partnerCenterCommand } from './commands/partner-center.js';
+import { partnersCommand } from './commands/partners.js';
 import { demoDataCommand, groupsCommand, payoutsCommand, syncCommand, tiersCommand } from './commands/operations.js';
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
 import { createOutput } from './output.js';
@@ -39,7 +40,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   const commands = [
     dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), ontraportCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
     payoutsCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state), partnerCenterCommand(io, state),
-    adminCommand(io, state),
+    adminCommand(io, state), partnersCommand(io, state),
   ];
   for (const c of commands) program.addCommand(c);
   // Every (sub)command: errors thrown instead of exiting, output to our streams, usage shown after an error.

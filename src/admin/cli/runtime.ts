@@ -4,15 +4,14 @@
  * `config doc` needs no database and a command against an unreachable store exits 3. A read-only runtime (every
  * `--dry-run`) never migrates: a store whose schema is behind is refused (exit 3) rather than changed.
  */
-import { createLogger, type Logger } from '../../common/index.js';
+import { AppError, createLogger, type Logger } from '../../common/index.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createMailTransport, poolOptionsOf, type MailTransport } from '../../mail/index.js';
-import { migrateToLatest, openStore, type Store } from '../../store/index.js';
+import { migrateToLatest, openStore, SchemaError, StoreError, type Store } from '../../store/index.js';
 import { createViews } from '../../views/index.js';
 import type { Views } from '../../common/index.js';
 import type { CredentialsDeps } from '../../accounts/index.js';
 import type { MigrationDeps } from '../../../migration/index.js';
-import { CliError, ExitCode } from './exit-codes.js';
 import type { Output } from './output.js';
 import { behindMessage, schemaStatus } from './schema-status.js';
 
@@ -62,16 +61,16 @@ export function createRuntime(out: Output, overrides: RuntimeOverrides = {}, mod
     out,
     store() {
       store ??= (async () => {
-        const s = overrides.store ?? (await openStore(config.store));
+        const s = overrides.store ?? (await openStore(config.store).catch(unreachable));
         if (!mode.readOnly) {
-          await migrateToLatest(s.db, s.kind);
+          await migrateToLatest(s.db, s.kind).catch(unreachable);
           return s;
         }
-        const status = await schemaStatus(s);
+        const status = await schemaStatus(s).catch(unreachable);
         if (status.unknown.length || status.pending.length) {
           if (!overrides.store) await s.close();
           const why = status.unknown.length ? `the store was written by a newer Partnergate (schema ${status.unknown.at(-1)})` : `${behindMessage(status.pending.length)} first`;
-          throw new CliError(`store: ${why}; a dry run changes nothing, not even the schema`, ExitCode.storeUnreachable);
+          throw new SchemaError(`${why}; a dry run changes nothing, not even the schema`);
         }
         return s;
       })();
@@ -99,4 +98,10 @@ export function createRuntime(out: Output, overrides: RuntimeOverrides = {}, mod
     },
   };
   return runtime;
+}
+
+/** Opening or reading the store's schema failed: coded as the store's (exit 3), whatever the driver threw. */
+function unreachable(err: unknown): never {
+  if (err instanceof AppError) throw err;
+  throw new StoreError(`cannot open the store: ${(err as Error).message ?? String(err)}`, { cause: err });
 }

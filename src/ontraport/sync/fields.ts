@@ -11,20 +11,20 @@
  * and only when exactly one not yet taken field carries a matching label. Otherwise the object type is
  * refused with a message naming the object, what was looked for and the fields the account has.
  */
+import { AppError } from '../../common/errors.js';
 import type { BaseRecord, FieldMeta, ObjectMeta, RawValue } from '../types.js';
 
-export class MalformedRecord extends Error {
+/** One record cannot be read (`ontraport.malformed_record`): it is skipped, the rest of its type syncs. */
+export class MalformedRecord extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MalformedRecord';
+    super('ontraport.malformed_record', message);
   }
 }
 
 /** A missing required field or an unusable meta: the whole object type cannot be synced. */
-export class SchemaMismatch extends Error {
+export class SchemaMismatch extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SchemaMismatch';
+    super('ontraport.schema_mismatch', message);
   }
 }
 

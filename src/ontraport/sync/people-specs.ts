@@ -8,6 +8,9 @@
  *   never deleted: accounts, payouts and commissions point to them).
  * - A write-back still queued in the outbox (e.g. a new PayPal address) wins over the value read from
  *   Ontraport until it has been sent, so the sync does not undo a partner's change.
+ * - An erased partner (a `partner_erasures` row for the contact, written by src/data-rights) keeps its erased
+ *   name, email, PayPal address and inactive status whatever Ontraport still holds: the sync never brings the
+ *   personal data back. Referrer links and amounts still sync.
  */
 import { sql } from 'kysely';
 import { gt, or } from '../conditions.js';
@@ -30,9 +33,20 @@ interface PartnerUpsert {
   seenMarker?: number;
 }
 
+/** Of these Ontraport contact ids, the ones whose partner was erased. */
+async function erasedContactOids(db: Db, oids: readonly number[]): Promise<Set<number>> {
+  if (!oids.length) return new Set();
+  const rows = await db.selectFrom('partner_erasures').select('contact_ontraport_id').where('contact_ontraport_id', 'in', [...oids]).execute();
+  return new Set(rows.map((r) => Number(r.contact_ontraport_id)));
+}
+
+/** What an erased partner's contact reads as: src/data-rights writes it, the sync keeps it. */
+export const ERASED_CONTACT = { first_name: 'Erased', last_name: 'partner', email: null } as const;
+
 /** Upserts partner rows by referral code, keeping local values of fields with a queued write-back. */
 async function upsertPartners(trx: Db, rows: PartnerUpsert[]): Promise<void> {
   if (!rows.length) return;
+  const erased = await erasedContactOids(trx, rows.map((r) => r.contactOntraportId));
   const pending = await pendingOutboxFields(trx, ObjectType.Contact, rows.map((r) => r.contactOntraportId));
   const codes = rows.map((r) => String(r.contactOntraportId));
   const current = new Map((await trx.selectFrom('partners').select(['referral_code', 'program_id', 'paypal_email']).where('referral_code', 'in', codes).execute()).map((p) => [p.referral_code, p]));
@@ -45,6 +59,10 @@ async function upsertPartners(trx: Db, rows: PartnerUpsert[]): Promise<void> {
     if (r.paypal !== undefined && !paypalPending) set.paypal_email = r.paypal;
     if (!programPending) set.program_id = r.programId;
     if (r.status) set.status = r.status;
+    if (erased.has(r.contactOntraportId)) {
+      delete set.paypal_email;
+      delete set.status;
+    }
     if (r.seenMarker !== undefined) set.synced_at = r.seenMarker;
     await trx
       .insertInto('partners')
@@ -121,6 +139,8 @@ export const contactsSpec: SyncObjectSpec = {
           if (programOid !== null) wantPartner.push({ record: r, programOid, paypal, added, updated });
           return row;
         });
+        const erased = await erasedContactOids(ctx.trx, rows.map((r) => r.ontraport_id));
+        for (const row of rows) if (erased.has(row.ontraport_id)) Object.assign(row, ERASED_CONTACT);
         const cols = ['first_name', 'last_name', 'email', 'first_referrer_ontraport_id', 'last_referrer_ontraport_id', 'first_referrer_id', 'last_referrer_id', 'added_at', 'updated_at', 'synced_at'];
         await upsertMirrored(ctx.trx, 'contacts', rows, cols);
         await upsertPartnersFromContacts(ctx, wantPartner);

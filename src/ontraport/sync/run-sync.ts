@@ -45,9 +45,9 @@ const specs: Record<SyncObjectName, SyncObjectSpec> = {
 };
 
 /** Stops the whole run (not just one object type); the state stays resumable. */
-class RunStopped extends Error {
+class RunStopped extends AppError {
   constructor(readonly reason: unknown) {
-    super('sync run stopped');
+    super('run.stopped', 'sync run stopped');
   }
 }
 
@@ -227,7 +227,7 @@ async function syncObject(
     if (err instanceof AppError && err.code === 'ontraport.auth_failed') throw err;
     sync();
     out.status = 'failed';
-    out.error = err instanceof AppError ? { code: err.code, message: err.message } : { code: err instanceof SchemaMismatch ? 'ontraport.schema_mismatch' : 'internal', message: (err as Error).message };
+    out.error = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'internal', message: (err as Error).message };
     deps.logger.error({ object: spec.name, err: out.error }, 'ontraport sync of an object type failed; it resumes on the next run');
   }
   return out;

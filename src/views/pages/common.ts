@@ -122,18 +122,9 @@ export function pager(path: string, params: Record<string, string | number | und
 /** The exports a page links to: the report names of src/reports. */
 export type ExportName = ReportName;
 
-const exportLabels: Record<ExportName, string> = {
-  commissions: 'Commissions (CSV)',
-  refunds: 'Refunds (CSV)',
-  payments: 'Payments (CSV)',
-  contacts: 'Contacts (CSV)',
-  subscriptions: 'Subscriptions (CSV)',
-  report: 'Report (CSV)',
-};
-
-/** Links to the CSV exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range. */
-export function exportLinks(names: ExportName[], range: DateRange, filters: { status?: string; product?: number } = {}): Array<{ href: string; label: string }> {
-  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to, ...filters })}`, label: exportLabels[name] }));
+/** Links to the CSV exports (`/partner-center/exports/<name>.csv?from=&to=`) for a range; labelled by the exports partial. */
+export function exportLinks(names: ExportName[], range: DateRange, filters: { status?: string; product?: number } = {}): Array<{ href: string; name: ExportName }> {
+  return names.map((name) => ({ href: `/partner-center/exports/${name}.csv${queryString({ from: range.from, to: range.to, ...filters })}`, name }));
 }
 
 /** A list past its end is reported like a huge page number: the first page is shown instead. */

@@ -1,8 +1,10 @@
 /** `/partner-center/`: earnings this month and all time, totals by status, activity over a period, tier. */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import { buildDashboard, dataFreshness, type PartnerProfile, type TierRequirementSource } from '../../partners/index.js';
+import { formatLocal, formatMonth } from '../../common/index.js';
+import { buildDashboard, dataFreshness, monthOf, type PartnerProfile, type TierRequirementSource } from '../../partners/index.js';
 import { syncObjectNames } from '../../ontraport/index.js';
+import { t } from '../../i18n/index.js';
 import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
 
 /** `source(partner, now)`: the next level's requirement for this partner (the tier rules, wired by the router). */
@@ -20,8 +22,11 @@ export function dashboardPage(deps: GatewayDeps, opts: { tierRequirement?: (part
       deps,
       'pages/dashboard',
       {
-        ...layoutModel(req, partner, { title: 'Dashboard', current: 'dashboard', problems: input.problems }),
+        ...layoutModel(req, partner, { title: t(req.ctx.locale, 'dashboard:title'), current: 'dashboard', problems: input.problems }),
         partner,
+        monthLabel: formatMonth(monthOf(input.now, partner.timeZone).startMs, partner.timeZone, req.ctx.locale),
+        periodFrom: formatLocal(period.startMs, partner.timeZone, false, req.ctx.locale),
+        periodTo: formatLocal(period.endMs - 1, partner.timeZone, false, req.ctx.locale),
         rate: partner.rateBp / 100,
         d,
         freshness,

@@ -7,6 +7,7 @@ import type { GatewayDeps } from '../../deps.js';
 import { parseSitePath, referralLink, siteOrigin, subIdProblem, subIdStats, trackedLink } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
 import { queryString } from './input.js';
+import { qrDownloads } from './promo-tools.js';
 
 export function linksPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
@@ -31,15 +32,20 @@ export function linksPage(deps: GatewayDeps): RequestHandler {
       if (pathOk !== undefined && (sidText === undefined || sidOk !== undefined)) built = trackedLink(origin, pathOk, partner.referralCode, { subId: sidOk });
     }
     const subIds = await subIdStats(deps.store.db, partner.id, range);
+    const referral = referralLink(origin, partner.referralCode);
     render(
       res,
       deps,
       'pages/links',
       {
         ...layoutModel(req, partner, { title: 'Links', current: 'links', problems: input.problems }),
-        referralLink: referralLink(origin, partner.referralCode),
+        referralLink: referral,
+        referralQr: qrDownloads(referral),
         origin,
-        builder: { path: pathText ?? '', sid: sidText ?? '', built, pathError: input.fieldErrors.path, sidError: input.fieldErrors.sid },
+        builder: {
+          path: pathText ?? '', sid: sidText ?? '', built, pathError: input.fieldErrors.path, sidError: input.fieldErrors.sid,
+          qr: built === undefined ? undefined : qrDownloads(built, { path: pathOk, sid: sidOk }),
+        },
         subIds: subIds.map((s) => ({ ...s, reportHref: `/partner-center/reports${queryString({ from: range.from, to: range.to, sid: s.subId })}` })),
         range,
         rangeForm: rangeForm('/partner-center/links', range, input, { path: pathText, sid: sidText }),

@@ -8,6 +8,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { invalidField } from '../../common/index.js';
+import { t } from '../../i18n/index.js';
 import {
   EVERY_PROGRAM, LIGHTBOX_SCRIPT_PATH, PROMO_KINDS, PROMO_QUERY_MAX, QR_MAX_LINK, QR_PNG_WIDTH, parseSitePath, promoCatalog, qrCode, siteOrigin,
   subIdProblem, subIdStats, trackedLink, type PartnerProfile, type PromoFilter, type PromoKind, type QrFormat,
@@ -15,32 +16,40 @@ import {
 import { layoutModel, pageInput, partnerOf, render } from './common.js';
 import { queryString, type PageInput } from './input.js';
 
-const KIND_LABELS: Record<PromoKind, string> = { banner: 'Banners', lightbox: 'Lightboxes', email: 'Email swipes', link: 'Text links' };
 /** SubIDs offered a QR code on the page: the partner's most used ones. */
 const QR_SUB_IDS = 20;
 
-function readFilter(input: PageInput, partner: PartnerProfile): PromoFilter {
+function readFilter(input: PageInput, partner: PartnerProfile, locale: string): PromoFilter {
   const filter: PromoFilter = {};
   const q = input.text('q', PROMO_QUERY_MAX + 1);
-  if (q !== undefined && q.length > PROMO_QUERY_MAX) input.problem('q', `Search: use at most ${PROMO_QUERY_MAX} characters.`);
+  if (q !== undefined && q.length > PROMO_QUERY_MAX) input.problem('q', t(locale, 'promo:problem.q', { max: PROMO_QUERY_MAX }));
   else if (q !== undefined) filter.q = q;
   const kind = input.text('kind', 100);
   if (kind !== undefined) {
     if ((PROMO_KINDS as readonly string[]).includes(kind)) filter.kind = kind as PromoKind;
-    else input.problem('kind', `Kind: "${kind.slice(0, 40)}" is not one of ${PROMO_KINDS.join(', ')}.`);
+    else input.problem('kind', t(locale, 'promo:problem.kind', { value: kind.slice(0, 40), allowed: PROMO_KINDS.join(', ') }));
   }
   const program = input.text('program', 100);
   if (program !== undefined) {
     if (program === EVERY_PROGRAM) filter.program = EVERY_PROGRAM;
     else if (program === String(partner.programId)) filter.program = partner.programId;
-    else input.problem('program', `Program: "${program.slice(0, 40)}" is not one of ${partner.programId}, ${EVERY_PROGRAM}.`);
+    else input.problem('program', t(locale, 'promo:problem.program', { value: program.slice(0, 40), allowed: `${partner.programId}, ${EVERY_PROGRAM}` }));
   }
   return input.problems.length ? {} : filter;
 }
 
+/**
+ * Where the QR code of a link the partner center built can be downloaded (SVG and PNG); undefined when the link
+ * is too long for one. `path` and `sid` are the values the link was built from (already validated).
+ */
+export function qrDownloads(link: string, from: { path?: string; sid?: string } = {}): { svg: string; png: string } | undefined {
+  if (link.length > QR_MAX_LINK) return undefined;
+  const q = queryString({ path: from.path === '/' ? undefined : from.path, sid: from.sid });
+  return { svg: `/partner-center/promo-tools/qr.svg${q}`, png: `/partner-center/promo-tools/qr.png${q}` };
+}
+
 function qrItem(id: string, label: string, link: string, sid?: string) {
-  const q = queryString({ sid });
-  return { id, label, link, svg: `/partner-center/promo-tools/qr.svg${q}`, png: `/partner-center/promo-tools/qr.png${q}` };
+  return { id, label, link, ...qrDownloads(link, { sid }) };
 }
 
 export function promoToolsPage(deps: GatewayDeps): RequestHandler {
@@ -48,10 +57,12 @@ export function promoToolsPage(deps: GatewayDeps): RequestHandler {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
     const origin = siteOrigin(deps.config.publicUrl);
-    const filter = readFilter(input, partner);
+    const locale = req.ctx.locale;
+    const filter = readFilter(input, partner, locale);
     const sidText = input.text('sid', 200);
     const sidProblem = sidText === undefined ? undefined : subIdProblem(sidText);
-    if (sidProblem) input.problem('sid', `SubID: ${sidProblem}.`);
+    if (sidProblem) input.problem('sid', t(locale, 'promo:problem.sid'));
+    const kindLabel = (kind: PromoKind) => t(locale, `promo:kind.${kind}`);
     const [catalog, subIds] = await Promise.all([
       promoCatalog(deps.store.db, { programId: partner.programId, origin, referralCode: partner.referralCode, filter }),
       subIdStats(deps.store.db, partner.id, input.defaultRange(30)),
@@ -64,11 +75,11 @@ export function promoToolsPage(deps: GatewayDeps): RequestHandler {
       deps,
       'pages/promo-tools',
       {
-        ...layoutModel(req, partner, { title: 'Promo tools', current: 'promo-tools', problems: input.problems }),
+        ...layoutModel(req, partner, { title: t(locale, 'promo:title'), current: 'promo-tools', problems: input.problems }),
         groups: catalog.groups.map((g) => ({
           id: g.programId === null ? EVERY_PROGRAM : String(g.programId),
-          title: g.programId === null ? 'For every program' : `For ${partner.programName}`,
-          kinds: g.kinds.map((k) => ({ ...k, label: KIND_LABELS[k.kind] })),
+          title: g.programId === null ? t(locale, 'promo:group.every') : t(locale, 'promo:group.own', { program: partner.programName }),
+          kinds: g.kinds.map((k) => ({ ...k, label: kindLabel(k.kind) })),
         })),
         any: catalog.total > 0,
         shown: catalog.shown,
@@ -77,14 +88,17 @@ export function promoToolsPage(deps: GatewayDeps): RequestHandler {
         lightboxScript: LIGHTBOX_SCRIPT_PATH,
         search: {
           q: input.text('q', PROMO_QUERY_MAX + 1) ?? '',
-          kinds: PROMO_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k], selected: filter.kind === k })),
+          kinds: PROMO_KINDS.map((k) => ({ value: k, label: kindLabel(k), selected: filter.kind === k })),
           programs: [
             { value: String(partner.programId), label: partner.programName, selected: filter.program === partner.programId },
-            { value: EVERY_PROGRAM, label: 'Every program', selected: filter.program === EVERY_PROGRAM },
+            { value: EVERY_PROGRAM, label: t(locale, 'promo:search.everyProgram'), selected: filter.program === EVERY_PROGRAM },
           ],
         },
         qr: {
-          items: [qrItem('qr-referral', 'Your referral link', trackedLink(origin, '/', partner.referralCode)), ...sids.map((sid) => qrItem(`qr-sid-${sid}`, `SubID ${sid}`, trackedLink(origin, '/', partner.referralCode, { subId: sid }), sid))],
+          items: [
+            qrItem('qr-referral', t(locale, 'promo:qr.referral'), trackedLink(origin, '/', partner.referralCode)),
+            ...sids.map((sid) => qrItem(`qr-sid-${sid}`, t(locale, 'promo:qr.subId', { sid }), trackedLink(origin, '/', partner.referralCode, { subId: sid }), sid)),
+          ],
           sid: sidText ?? '',
         },
       },

@@ -45,16 +45,8 @@ export function kickMailOutbox(deps: GatewayDeps, req: Request): void {
   });
 }
 
-const notices: Record<string, string> = {
-  'paypal-sent': 'We sent a confirmation link to your new PayPal email. The change applies when you open it.',
-  'paypal-changed': 'Your PayPal email was changed.',
-  'email-sent': 'We sent a confirmation link to your new sign-in email. The change applies when you open it.',
-  'email-changed': 'Your sign-in email was changed.',
-  'password-changed': 'Your password was changed. Other devices were signed out.',
-  'time-zone-changed': 'Your time zone was saved.',
-  'notifications-changed': 'Your email notification choices were saved.',
-  'api-key-revoked': 'The API key was revoked. Scripts using it now get 401.',
-};
+/** The `?done=` values a settings form redirects with, each a `settings:notice.<done>` message. */
+const notices = new Set(['paypal-sent', 'paypal-changed', 'email-sent', 'email-changed', 'password-changed', 'time-zone-changed', 'notifications-changed', 'language-changed', 'api-key-revoked']);
 
 interface SettingsView {
   status?: number;
@@ -78,7 +70,7 @@ export async function renderSettings(req: Request, res: Response, deps: GatewayD
     deps,
     'pages/settings',
     {
-      ...layoutModel(req, partner, { title: 'Settings', current: 'settings', problems: view.problems, notice: view.notice }),
+      ...layoutModel(req, partner, { title: t(req.ctx.locale, 'settings:title'), current: 'settings', problems: view.problems, notice: view.notice }),
       paypalEmail: partner.paypalEmail,
       loginEmail: account.email,
       hasPassword: account.hasPassword,
@@ -106,7 +98,7 @@ export async function renderSettings(req: Request, res: Response, deps: GatewayD
 
 export function settingsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
-    const done = req.query.done === 'language-changed' ? t(req.ctx.locale, 'settings:language.saved') : typeof req.query.done === 'string' ? notices[req.query.done] : undefined;
+    const done = typeof req.query.done === 'string' && notices.has(req.query.done) ? t(req.ctx.locale, `settings:notice.${req.query.done}`) : undefined;
     await renderSettings(req, res, deps, { notice: done });
   };
 }
@@ -156,7 +148,7 @@ export function confirmChangePage(deps: GatewayDeps, kind: ChangeKind): RequestH
     try {
       const change = await peekEmailChange(settingsDeps(deps, req), actorOf(req, res), kind, token);
       render(res, deps, 'pages/confirm-change', {
-        ...layoutModel(req, partner, { title: kind === 'paypal' ? 'Confirm your new PayPal email' : 'Confirm your new sign-in email', current: 'settings' }),
+        ...layoutModel(req, partner, { title: t(req.ctx.locale, kind === 'paypal' ? 'settings:confirm.titlePaypal' : 'settings:confirm.titleLogin'), current: 'settings' }),
         isPaypal: kind === 'paypal',
         newValue: change.newValue,
         expiresAt: change.expiresAt,

@@ -6,6 +6,7 @@
  */
 import { commissionKindCodes, commissionStatusCodes, openOrderStatusCodes, promoKindCodes, purchaseStatusCodes } from './schema.js';
 import type { EmuRecord } from './conditions.js';
+import { mulberry32 } from '../random.js';
 
 export interface SeedOptions {
   programs?: number;
@@ -29,17 +30,8 @@ export interface SeedRecords {
   [objectType: number]: EmuRecord[];
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' one seeded generator (test/support/random.ts). */
+export const prng = mulberry32;
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Margaret', 'Linus'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Lee', 'Hamilton', 'Torvalds'];

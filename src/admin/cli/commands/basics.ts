@@ -4,11 +4,11 @@
 import { Command } from 'commander';
 import { Migrator } from 'kysely';
 import { configReferenceMarkdown } from '../../../config/index.js';
-import { migrateToLatest, openStore } from '../../../store/index.js';
+import { migrateToLatest, openStore, SchemaError } from '../../../store/index.js';
 import { migrationsFor } from '../../../store/migrate.js';
 import { action, type CliIo, type RunState } from '../command.js';
 import { dbBackupCommand, dbCheckCommand } from './db-integrity.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import { openStoreAsIs } from '../runtime.js';
 import { behindMessage, schemaStatus } from '../schema-status.js';
 
@@ -60,7 +60,7 @@ export function configCommand(io: CliIo, state: RunState): Command {
         }
         const store = opened.store;
         // The gateway refuses such a store at start-up, so the check fails the same way (exit 3).
-        if (schema.unknown.length) throw new CliError(`store: written by a newer Partnergate (schema ${schema.unknown.at(-1)}); upgrade Partnergate or point it at another store`, ExitCode.storeUnreachable);
+        if (schema.unknown.length) throw new SchemaError(`written by a newer Partnergate (schema ${schema.unknown.at(-1)}); upgrade Partnergate or point it at another store`);
         const summary = {
           ok: true,
           configFile: c.configFile ?? null,

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { AppError } from '../../../common/index.js';
 import { backupSqlite, checkStore, openStore, type Store } from '../../../store/index.js';
 import { action, type CliIo, type RunState } from '../command.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { CliRuntime } from '../runtime.js';
 
 /** The store as configured (or the one a test injects), closed after `fn` when opened here. */
@@ -48,9 +48,9 @@ export function dbBackupCommand(io: CliIo, state: RunState): Command {
       action<object>(io, state, async (rt, _opts, [file]) => {
         const dest = resolve(file!);
         if (rt.config.store.kind === 'postgres') {
-          throw new CliError(
+          throw new AppError(
+            'cli.unsupported',
             'db backup: a PostgreSQL store is backed up with its own tools: pg_dump --format=custom --file FILE "$DATABASE_URL" (restore: pg_restore --clean --if-exists --dbname "$DATABASE_URL" FILE); see README, "Backups and restore"',
-            ExitCode.usage,
           );
         }
         if (existsSync(dest)) throw new AppError('request.invalid_field', `file: ${dest} already exists: choose a new file name`, { field: 'file' });
