@@ -7,9 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { AppError, invalidField } from '../common/index.js';
 import { recordAudit } from '../accounts/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { sql } from 'kysely';
-import type { Database, Db, Kysely } from '../store/index.js';
-
+import type { Db } from '../store/index.js';
 
 export const ADMIN_BASE = '/partner-center/admin';
 
@@ -116,8 +114,3 @@ export async function auditAdmin(deps: GatewayDeps, req: Request, action: string
   await recordAudit(db, { action, actorAccountId: req.ctx.session?.account_id ?? null, partnerId, details, ip: req.ip ?? null, requestId: req.ctx.id, at: deps.now() });
 }
 
-/** Rows per `status` of one of the queue tables (both outboxes), for the pages that show a queue's state. */
-export async function countByStatus(db: Kysely<Database>, table: 'email_outbox' | 'ontraport_outbox'): Promise<Record<string, number>> {
-  const { rows } = await sql<{ status: string; n: number | string }>`select status, count(*) as n from ${sql.table(table)} group by status`.execute(db);
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}

@@ -6,9 +6,9 @@
 import { Router } from 'express';
 import { AppError } from '../common/index.js';
 import type { GatewayDeps } from '../deps.js';
-import { requeueEmail } from '../mail/index.js';
+import { countOutbox, requeueEmail } from '../mail/index.js';
 import type { Database, Kysely } from '../store/index.js';
-import { ADMIN_BASE, auditAdmin, countByStatus, pageNumber, positiveInt, queryChoice, render } from './http.js';
+import { ADMIN_BASE, auditAdmin, pageNumber, positiveInt, queryChoice, render } from './http.js';
 
 const PAGE_SIZE = 50;
 const STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
@@ -27,11 +27,11 @@ export function outboxRoutes(deps: GatewayDeps): Router {
   router.get('/outbox', async (req, res) => {
     const status = queryChoice(req, 'status', ['all', ...STATUSES] as const, 'all');
     const page = pageNumber(req);
-    const [rows, counts] = await Promise.all([outboxPage(db, status, page), countByStatus(db, 'email_outbox')]);
+    const [rows, counts] = await Promise.all([outboxPage(db, status, page), countOutbox(db)]);
     const href = (p: number) => `${ADMIN_BASE}/outbox?status=${status}${p > 1 ? `&page=${p}` : ''}`;
     render(deps, req, res, 'outbox', 'outbox', {
       title: 'Email outbox',
-      counts: STATUSES.map((s) => ({ status: s, n: counts[s] ?? 0 })),
+      counts: STATUSES.map((s) => ({ status: s, n: counts[s] })),
       filters: ['all', ...STATUSES].map((s) => ({ value: s, selected: s === status })),
       rows: rows.slice(0, PAGE_SIZE).map((r) => ({ ...r, failed: r.status === 'failed', retryAction: `${ADMIN_BASE}/outbox/${r.id}/retry` })),
       pager: { page, prevHref: page > 1 ? href(page - 1) : undefined, nextHref: rows.length > PAGE_SIZE ? href(page + 1) : undefined },

@@ -5,9 +5,9 @@
  */
 import { Router } from 'express';
 import type { GatewayDeps } from '../deps.js';
-import { readAllSyncStates, SYNC_LEASE, syncObjectNames } from '../ontraport/index.js';
+import { countOntraportOutbox, readAllSyncStates, SYNC_LEASE, syncObjectNames } from '../ontraport/index.js';
 import type { Database, Kysely } from '../store/index.js';
-import { countByStatus, render } from './http.js';
+import { render } from './http.js';
 
 /** Slots of the shared Ontraport rate limit held right now (store-rate-limiter.ts: `ontraport.rate|…` leases). */
 async function rateSlotsInUse(db: Kysely<Database>, now: number): Promise<number> {
@@ -25,7 +25,7 @@ export function syncRoutes(deps: GatewayDeps): Router {
 
   router.get('/sync', async (req, res) => {
     const now = deps.now();
-    const [states, slots, lease, writeBacks] = await Promise.all([readAllSyncStates(db), rateSlotsInUse(db, now), syncLease(db, now), countByStatus(db, 'ontraport_outbox')]);
+    const [states, slots, lease, writeBacks] = await Promise.all([readAllSyncStates(db), rateSlotsInUse(db, now), syncLease(db, now), countOntraportOutbox(db)]);
     const objects = syncObjectNames.map((name) => {
       const s = states[name];
       const last = s?.lastRun;
@@ -58,7 +58,7 @@ export function syncRoutes(deps: GatewayDeps): Router {
       rate: { used: slots, limit: deps.config.ontraportRatePerMinute },
       errors: objects.filter((o) => o.status === 'failed' || o.error).length,
       objects,
-      writeBacks: { queued: writeBacks.queued ?? 0, failed: writeBacks.failed ?? 0, done: writeBacks.done ?? 0 },
+      writeBacks,
     });
   });
 

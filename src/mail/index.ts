@@ -19,6 +19,7 @@ import { PARAMS_PURPOSE } from './render.js';
 export { createMailTransport, pooledSmtpUrl, poolOptionsOf, type MailTransport, type PoolOptions } from './transport.js';
 export { processEmailOutbox, DRAIN_LEASE, type OutboxResult, type DrainDeps, type DrainOptions } from './drain.js';
 export { readOutboxStatus, type OutboxStatus } from './status.js';
+export { countByStatus as countOutbox, type OutboxCounts } from './outbox.repo.js';
 export { emailParams, renderEmail } from './render.js';
 
 export interface QueueEmailInput {

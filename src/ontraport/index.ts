@@ -32,6 +32,7 @@ export { startSyncScheduler, type SyncScheduler, type SyncSchedulerOptions } fro
 export { readAllSyncStates, readSyncState, type SyncStateRow } from './sync/state-repository.js';
 export { syncObjectNames } from './sync/types.js';
 export type { SyncDeps, SyncKind, SyncObjectName, SyncProgress, SyncSummary, ObjectSyncSummary, RunSyncOptions, SkippedRecord } from './sync/types.js';
+export { countOntraportOutbox } from './outbox/repository.js';
 export { queueContactUpdate, processOntraportOutbox, type ContactUpdate, type OutboxDeps, type OutboxResult, type ProcessOutboxOptions } from './outbox/outbox.js';
 
 /** The settings the client needs, as the app's Config names them. */

@@ -45,49 +45,43 @@ function facts(s: ReportScope, keys: { visit: RawBuilder<unknown>; commission: R
 const sum = (column: string): RawBuilder<unknown> => sql`sum(${sql.ref(column)})`;
 const c = (header: string, kind: QueryColumn['kind'], expr: RawBuilder<unknown>): QueryColumn => ({ header, kind, expr });
 
-/** Per promo tool (`promo_tool_id` 0: visits and sales without one). */
-export function reportByPromoQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
-  const from = db
-    .selectFrom(facts(s, { visit: sql`coalesce(v.promo_tool_id, 0)`, commission: sql`coalesce(c.promo_tool_id, 0)` }).as('u'))
-    .leftJoin('promo_tools as pt', (j) => j.on(sql<boolean>`pt.id = u.k`));
+/**
+ * The facts summed per key and currency: the key's own columns first (the first is `u.k`), then clicks, leads
+ * (by date only), sales, earned, pending and the currency; paged by key and currency.
+ */
+function perKeyAndCurrency(from: ReportQuery['from'], keyColumns: QueryColumn[], withLeads: boolean): ReportQuery {
+  const columns = [
+    ...keyColumns,
+    c('clicks', 'int', sum('u.clicks')),
+    ...(withLeads ? [c('leads', 'int', sum('u.leads'))] : []),
+    c('sales', 'int', sum('u.sales')),
+    c('earned', 'money', sum('u.earned')),
+    c('pending', 'money', sum('u.pending')),
+    c('currency', 'text', sql.ref('u.currency')),
+  ];
   return {
-    columns: [
-      c('promo_tool_id', 'int', sql.ref('u.k')),
-      c('promo_tool', 'text', sql`max(pt.name)`),
-      c('clicks', 'int', sum('u.clicks')),
-      c('sales', 'int', sum('u.sales')),
-      c('earned', 'money', sum('u.earned')),
-      c('pending', 'money', sum('u.pending')),
-      c('currency', 'text', sql.ref('u.currency')),
-    ],
+    columns,
     from,
     keys: [
       { expr: sql.ref('u.k'), column: 0 },
-      { expr: sql.ref('u.currency'), column: 6 },
+      { expr: sql.ref('u.currency'), column: columns.length - 1 },
     ],
     groupBy: [sql.ref('u.k'), sql.ref('u.currency')],
   };
 }
 
+/** Per promo tool (`promo_tool_id` 0: visits and sales without one). */
+export function reportByPromoQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
+  const from = db
+    .selectFrom(facts(s, { visit: sql`coalesce(v.promo_tool_id, 0)`, commission: sql`coalesce(c.promo_tool_id, 0)` }).as('u'))
+    .leftJoin('promo_tools as pt', (j) => j.on(sql<boolean>`pt.id = u.k`));
+  return perKeyAndCurrency(from, [c('promo_tool_id', 'int', sql.ref('u.k')), c('promo_tool', 'text', sql`max(pt.name)`)], false);
+}
+
 /** Per SubID (the empty SubID: visits and sales without one). */
 export function reportBySubIdQuery(db: Kysely<Database>, s: ReportScope): ReportQuery {
   const from = db.selectFrom(facts(s, { visit: sql`coalesce(v.sub_id, '')`, commission: sql`coalesce(c.sub_id, '')` }).as('u'));
-  return {
-    columns: [
-      c('sub_id', 'text', sql.ref('u.k')),
-      c('clicks', 'int', sum('u.clicks')),
-      c('sales', 'int', sum('u.sales')),
-      c('earned', 'money', sum('u.earned')),
-      c('pending', 'money', sum('u.pending')),
-      c('currency', 'text', sql.ref('u.currency')),
-    ],
-    from,
-    keys: [
-      { expr: sql.ref('u.k'), column: 0 },
-      { expr: sql.ref('u.currency'), column: 5 },
-    ],
-    groupBy: [sql.ref('u.k'), sql.ref('u.currency')],
-  };
+  return perKeyAndCurrency(from, [c('sub_id', 'text', sql.ref('u.k'))], false);
 }
 
 /**
@@ -97,23 +91,7 @@ export function reportBySubIdQuery(db: Kysely<Database>, s: ReportScope): Report
 export function reportBucketsQuery(db: Kysely<Database>, s: ReportScope, slotMs = BUCKET_MS): ReportQuery {
   const bucket = (column: string) => sql`(${sql.ref(column)} / ${sql.lit(Math.trunc(slotMs))})`;
   const from = db.selectFrom(facts(s, { visit: bucket('v.visited_at'), commission: bucket('c.transaction_at'), lead: bucket('ct.added_at') }).as('u'));
-  return {
-    columns: [
-      c('bucket', 'int', sql.ref('u.k')),
-      c('clicks', 'int', sum('u.clicks')),
-      c('leads', 'int', sum('u.leads')),
-      c('sales', 'int', sum('u.sales')),
-      c('earned', 'money', sum('u.earned')),
-      c('pending', 'money', sum('u.pending')),
-      c('currency', 'text', sql.ref('u.currency')),
-    ],
-    from,
-    keys: [
-      { expr: sql.ref('u.k'), column: 0 },
-      { expr: sql.ref('u.currency'), column: 6 },
-    ],
-    groupBy: [sql.ref('u.k'), sql.ref('u.currency')],
-  };
+  return perKeyAndCurrency(from, [c('bucket', 'int', sql.ref('u.k'))], true);
 }
 
 /** One grouped row of the affiliate report: `k` is the slot, the promo tool id (0: none) or the SubID ('': none). */

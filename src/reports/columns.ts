@@ -92,27 +92,44 @@ function stored(v: RawValue, header: string): number {
  * written by Partnergate and never need quoting.
  */
 export function csvFieldWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => string> {
-  const dater = new LocalDater(timeZone);
-  const instants = new UtcInstants();
+  const format = storedValueFormats(timeZone);
   return columns.map((c) => {
-    const h = c.header;
     switch (c.kind) {
-      case 'int':
-        return (v) => (isBlank(v) ? '' : String(stored(v, h)));
-      case 'money':
-        return (v) => (isBlank(v) ? '' : centsToDecimal(stored(v, h)));
-      case 'instant':
-        return (v) => (isBlank(v) ? '' : instants.format(stored(v, h)));
-      case 'localDate':
-        return (v) => (isBlank(v) ? '' : dater.format(stored(v, h)));
       case 'date':
         return (v) => (isBlank(v) ? '' : csvField(String(v)));
       case 'text':
         return (v) => (isBlank(v) ? '' : csvField(neutraliseFormula(String(v))));
       case 'maskedEmail':
         return (v) => (isBlank(v) ? '' : csvField(neutraliseFormula(maskEmail(String(v)))));
+      default: {
+        const f = format(c.kind, c.header);
+        return (v) => (isBlank(v) ? '' : String(f(v)));
+      }
     }
   });
+}
+
+type StoredKind = Exclude<ColumnKind, 'date' | 'text' | 'maskedEmail'>;
+
+/**
+ * The one way a stored number is written, in CSV and JSON alike: ints as they are, cents as a decimal, instants
+ * in UTC, local dates in the report's zone. Each format is made once per column, not per row.
+ */
+function storedValueFormats(timeZone: string): (kind: StoredKind, header: string) => (v: RawValue) => string | number {
+  const dater = new LocalDater(timeZone);
+  const instants = new UtcInstants();
+  return (kind, h) => {
+    switch (kind) {
+      case 'int':
+        return (v) => stored(v, h);
+      case 'money':
+        return (v) => centsToDecimal(stored(v, h));
+      case 'instant':
+        return (v) => instants.format(stored(v, h));
+      case 'localDate':
+        return (v) => dater.format(stored(v, h));
+    }
+  };
 }
 
 /**
@@ -135,25 +152,12 @@ export type JsonValue = string | number | null;
 
 /** A function per column turning a raw store value into a JSON value. Text is not neutralised: JSON is data. */
 export function jsonValueWriters(columns: readonly ColumnSpec[], timeZone: string): Array<(v: RawValue) => JsonValue> {
-  const dater = new LocalDater(timeZone);
-  const instants = new UtcInstants();
+  const format = storedValueFormats(timeZone);
   return columns.map((c) => {
-    const h = c.header;
-    switch (c.kind) {
-      case 'int':
-        return (v) => (isBlank(v) ? null : stored(v, h));
-      case 'money':
-        return (v) => (isBlank(v) ? null : centsToDecimal(stored(v, h)));
-      case 'instant':
-        return (v) => (isBlank(v) ? null : instants.format(stored(v, h)));
-      case 'localDate':
-        return (v) => (isBlank(v) ? null : dater.format(stored(v, h)));
-      case 'date':
-      case 'text':
-        return (v) => (v === null || v === undefined ? null : String(v));
-      case 'maskedEmail':
-        return (v) => (isBlank(v) ? null : maskEmail(String(v)));
-    }
+    if (c.kind === 'date' || c.kind === 'text') return (v) => (v === null || v === undefined ? null : String(v));
+    if (c.kind === 'maskedEmail') return (v) => (isBlank(v) ? null : maskEmail(String(v)));
+    const f = format(c.kind, c.header);
+    return (v) => (isBlank(v) ? null : f(v));
   });
 }
 

@@ -72,6 +72,24 @@ export async function eachEmailFacts(db: Db, partnerIds: readonly number[], each
   }
 }
 
+/** Whether any of these partners is active with no account (or one without an email): the ones a shared email can stop. */
+export async function anyWithoutAccount(db: Db, partnerIds: readonly number[]): Promise<boolean> {
+  for (const part of chunks(partnerIds)) {
+    if (!part.length) continue;
+    const row = await db
+      .selectFrom('partners as p')
+      .leftJoin('accounts as a', 'a.partner_id', 'p.id')
+      .select('p.id')
+      .where('p.id', 'in', part)
+      .where('p.status', '=', 'active')
+      .where((eb) => eb.or([eb('a.id', 'is', null), eb('a.email', 'is', null)]))
+      .limit(1)
+      .executeTakeFirst();
+    if (row) return true;
+  }
+  return false;
+}
+
 /** Accounts holding any of these (lower-cased) emails: an email already taken by someone else is refused. */
 export async function accountsByEmail(db: Db, emails: readonly string[]): Promise<Array<{ id: number; email: string; partner_id: number | null }>> {
   const out: Array<{ id: number; email: string; partner_id: number | null }> = [];

@@ -202,8 +202,10 @@ export async function issueCredentials(deps: CredentialsDeps, partnerIds: readon
 
   // Shared emails are judged over the whole selection, done or not, so a resumed run decides as an uninterrupted one.
   // Only emails and account ids are read for that (the partners' rows are read batch by batch); a run with
-  // nothing left to do reads nothing.
-  if (todo.length) {
+  // nothing left to do reads nothing, nor does one whose partners left to do cannot reach that rule (a re-run
+  // taking up again only inactive partners, or partners who have an account).
+  const sharedRuleNeeded = todo.length === unique.length || (todo.length > 0 && (await repo.anyWithoutAccount(deps.db, todo)));
+  if (sharedRuleNeeded) {
     const tally = new SharedEmailTally();
     await repo.eachEmailFacts(deps.db, unique, (r) => {
       if (r.account_id === null) tally.add(r.contact_email, r.partner_id);

@@ -116,3 +116,11 @@ export async function pendingOutboxFields(db: Db, objectType: number, recordIds:
   }
   return out;
 }
+
+/** Write-backs by state (`queued`, `done`, `failed`; 0 for a state no row is in): the admin area's sync page. */
+export async function countOntraportOutbox(db: Db): Promise<{ queued: number; done: number; failed: number }> {
+  const rows = await db.selectFrom('ontraport_outbox').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const out = { queued: 0, done: 0, failed: 0 };
+  for (const r of rows) if (r.status in out) out[r.status as keyof typeof out] = Number(r.n);
+  return out;
+}

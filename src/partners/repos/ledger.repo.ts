@@ -5,7 +5,8 @@
  * (`(partner_id, processed_at)` from migration 0500 and `(partner_id, transaction_at)`).
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import { EARNED_KINDS, EARNED_STATUSES, type CommissionKind, type CommissionStatus, type Database } from '../../store/index.js';
+import { EARNED_KINDS, EARNED_STATUSES, type Database } from '../../store/index.js';
+import type { CommissionListRow } from './commissions.repo.js';
 import { num, type Db, type MsRange } from './db.js';
 
 type Eb = ExpressionBuilder<Database, 'commissions'>;
@@ -21,17 +22,8 @@ function ledgerDateIn(eb: Eb, r: MsRange): Expression<SqlBool> {
   ]);
 }
 
-export interface LedgerCommissionRow {
-  id: number;
-  kind: CommissionKind;
-  status: CommissionStatus;
-  amount_cents: number;
-  currency: string;
-  transaction_at: number;
-  processed_at: number | null;
-  contact_id: number | null;
-  product_id: number | null;
-}
+/** A commission row as the ledger reads it: the list's row without the names and payment columns. */
+export type LedgerCommissionRow = Pick<CommissionListRow, 'id' | 'kind' | 'status' | 'amount_cents' | 'currency' | 'transaction_at' | 'processed_at' | 'contact_id' | 'product_id'>;
 
 /** Commissions that appear in the ledger in a range: earned sales and clawbacks, and sales refunded before payout. */
 export async function ledgerCommissionsIn(db: Db, partnerId: number, range: MsRange, limit: number): Promise<LedgerCommissionRow[]> {
