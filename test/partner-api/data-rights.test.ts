@@ -8,7 +8,6 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
 import { sql } from 'kysely';
-import yauzl from 'yauzl';
 import { runCli } from '../../src/admin/cli/program.js';
 import { createApiKey, hashPassword, resolveAccountForEmail } from '../../src/accounts/index.js';
 import { erasePartner } from '../../src/data-rights/index.js';
@@ -18,35 +17,13 @@ import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../
 import { clearTables, forEachStore } from '../support/store.js';
 import { captureIo } from '../admin/support/fixtures.js';
 import { adminSession } from '../admin-area/support.js';
+import { unzip } from './support.js';
 import { newBrowser, signInWithForm } from '../auth/support/fixtures.js';
 import { seedReportWorld, type ReportWorld } from '../reports/fixtures.js';
 import { startOntraportEmulator } from '../support/ontraport-emulator.js';
 import { clientFor } from '../ontraport/support.js';
 
 const PASSWORD = 'correct horse battery staple';
-
-/** The zip's entries as text, by name. */
-async function unzip(body: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((ok, fail) => yauzl.fromBuffer(body, { lazyEntries: true }, (err, z) => (err ? fail(err) : ok(z))));
-  const out = new Map<string, string>();
-  await new Promise<void>((ok, fail) => {
-    zip.on('entry', (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return fail(err);
-        const parts: Buffer[] = [];
-        stream.on('data', (c: Buffer) => parts.push(c));
-        stream.on('end', () => {
-          out.set(entry.fileName, Buffer.concat(parts).toString('utf8'));
-          zip.readEntry();
-        });
-      });
-    });
-    zip.on('end', ok);
-    zip.on('error', fail);
-    zip.readEntry();
-  });
-  return out;
-}
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const parts: Buffer[] = [];
