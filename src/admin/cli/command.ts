@@ -3,7 +3,7 @@
  * happened into an exit code, and report a failure as one line (stderr) and, with --json, as
  * `{"ok":false,"error":{...}}` on stdout.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { AppError } from '../../common/index.js';
 import { ConfigError } from '../../config/index.js';
 import { ExitCode, describeError, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
@@ -55,6 +55,35 @@ export function action<O>(io: CliIo, state: RunState, fn: Action<O>) {
       await rt?.close().catch(() => undefined);
     }
   };
+}
+
+/** An option as commander takes it: flags, description, then a parser and/or a default value. */
+export type OptionSpec = readonly [flags: string, description: string, parseOrDefault?: unknown, defaultValue?: unknown];
+
+export interface CommandSpec<O> {
+  description: string;
+  args?: ReadonlyArray<readonly [name: string, description: string]>;
+  /** Options the command cannot run without (listed first in the help). */
+  required?: readonly OptionSpec[];
+  options?: readonly OptionSpec[];
+  run: Action<O>;
+}
+
+/**
+ * Declares one command, its help text and options, with `run` wrapped by `action`; with `parent`, as a
+ * subcommand of it. Every command is built this way so the option handling and failure reporting stay one.
+ */
+export function defineCommand<O>(io: CliIo, state: RunState, name: string, spec: CommandSpec<O>, parent?: Command): Command {
+  const cmd = parent ? parent.command(name) : new Command(name);
+  cmd.description(spec.description);
+  for (const [arg, about] of spec.args ?? []) cmd.argument(arg, about);
+  const add = (required: boolean, [flags, about, parse, fallback]: OptionSpec) => {
+    const method = (required ? cmd.requiredOption : cmd.option).bind(cmd) as (f: string, d: string, p?: unknown, v?: unknown) => Command;
+    method(flags, about, parse, fallback);
+  };
+  for (const o of spec.required ?? []) add(true, o);
+  for (const o of spec.options ?? []) add(false, o);
+  return cmd.action(action(io, state, spec.run));
 }
 
 /** Parses a list of positive integer ids (`--partner 1 2 3` or `--partner 1,2,3`). */

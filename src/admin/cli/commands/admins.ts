@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { AppError } from '../../../common/index.js';
 import { createAdmin, disableAdmin, inviteAdmin, listAdmins, type AdminChange } from '../../../accounts/index.js';
-import { action, type CliIo, type RunState } from '../command.js';
+import { defineCommand, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { sendIfPossible, sendLines } from './credentials.js';
@@ -41,60 +41,56 @@ function reportChange(out: Output, change: AdminChange, extra: Record<string, un
 
 export function adminCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('admin').description('administrator accounts (two-factor sign-in is set up at the first sign-in)');
-  cmd
-    .command('create')
-    .description('create an administrator with a password read from stdin or a file')
-    .requiredOption('--email <email>', 'the administrator\'s sign-in email')
-    .option('--password-stdin', 'read the password from stdin')
-    .option('--password-file <file>', 'read the password from this file')
-    .option('--dry-run', 'check everything, create nothing')
-    .action(
-      action<{ email: string; passwordStdin?: boolean; passwordFile?: string; dryRun?: boolean }>(io, state, async (rt, opts) => {
-        const password = await passwordFrom(io, opts);
-        const deps = await rt.credentialsDeps();
-        reportChange(rt.out, await createAdmin(deps, { email: opts.email, password, dryRun: opts.dryRun }));
-        return ExitCode.ok;
-      }),
-    );
-  cmd
-    .command('invite')
-    .description('create an administrator without a password and email a single-use set-password link (earlier links stop working)')
-    .requiredOption('--email <email>', 'the administrator\'s sign-in email')
-    .option('--no-send', 'queue the email only (send later with `mail drain`)')
-    .option('--dry-run', 'check everything, create and send nothing')
-    .action(
-      action<{ email: string; send?: boolean; dryRun?: boolean }>(io, state, async (rt, opts) => {
-        const deps = await rt.credentialsDeps();
-        const change = await inviteAdmin(deps, { email: opts.email, dryRun: opts.dryRun });
-        const send = await sendIfPossible(rt, opts, 1);
-        reportChange(rt.out, change, { send }, opts.dryRun ? [] : sendLines(send));
-        return send && send.failed.length ? ExitCode.partial : ExitCode.ok;
-      }),
-    );
-  cmd
-    .command('list')
-    .description('every administrator: email, password set, two-factor on, disabled')
-    .action(
-      action<object>(io, state, async (rt) => {
-        const admins = await listAdmins((await rt.store()).db);
-        rt.out.result({ ok: true, admins }, () =>
-          admins.length
-            ? admins.map((a) => `${a.id}\t${a.email}\t${a.passwordSet ? 'password set' : 'no password yet'}\t${a.totpEnabled ? 'two-factor on' : 'two-factor at first sign-in'}${a.disabledAt !== null ? '\tdisabled' : ''}`)
-            : ['no administrators (`partnergate admin create` or `admin invite` adds one)'],
-        );
-        return ExitCode.ok;
-      }),
-    );
-  cmd
-    .command('disable')
-    .description('disable an administrator: sign-in refused, unused links voided, every session ended')
-    .requiredOption('--email <email>', 'the administrator\'s sign-in email')
-    .option('--dry-run', 'check, change nothing')
-    .action(
-      action<{ email: string; dryRun?: boolean }>(io, state, async (rt, opts) => {
-        reportChange(rt.out, await disableAdmin(await rt.credentialsDeps(), { email: opts.email, dryRun: opts.dryRun }));
-        return ExitCode.ok;
-      }),
-    );
+  defineCommand<{ email: string; passwordStdin?: boolean; passwordFile?: string; dryRun?: boolean }>(io, state, 'create', {
+    description: 'create an administrator with a password read from stdin or a file',
+    required: [['--email <email>', 'the administrator\'s sign-in email']],
+    options: [
+      ['--password-stdin', 'read the password from stdin'],
+      ['--password-file <file>', 'read the password from this file'],
+      ['--dry-run', 'check everything, create nothing'],
+    ],
+    run: async (rt, opts) => {
+      const password = await passwordFrom(io, opts);
+      const deps = await rt.credentialsDeps();
+      reportChange(rt.out, await createAdmin(deps, { email: opts.email, password, dryRun: opts.dryRun }));
+      return ExitCode.ok;
+    },
+  }, cmd);
+  defineCommand<{ email: string; send?: boolean; dryRun?: boolean }>(io, state, 'invite', {
+    description: 'create an administrator without a password and email a single-use set-password link (earlier links stop working)',
+    required: [['--email <email>', 'the administrator\'s sign-in email']],
+    options: [
+      ['--no-send', 'queue the email only (send later with `mail drain`)'],
+      ['--dry-run', 'check everything, create and send nothing'],
+    ],
+    run: async (rt, opts) => {
+      const deps = await rt.credentialsDeps();
+      const change = await inviteAdmin(deps, { email: opts.email, dryRun: opts.dryRun });
+      const send = await sendIfPossible(rt, opts, 1);
+      reportChange(rt.out, change, { send }, opts.dryRun ? [] : sendLines(send));
+      return send && send.failed.length ? ExitCode.partial : ExitCode.ok;
+    },
+  }, cmd);
+  defineCommand(io, state, 'list', {
+    description: 'every administrator: email, password set, two-factor on, disabled',
+    run: async (rt) => {
+      const admins = await listAdmins((await rt.store()).db);
+      rt.out.result({ ok: true, admins }, () =>
+        admins.length
+          ? admins.map((a) => `${a.id}\t${a.email}\t${a.passwordSet ? 'password set' : 'no password yet'}\t${a.totpEnabled ? 'two-factor on' : 'two-factor at first sign-in'}${a.disabledAt !== null ? '\tdisabled' : ''}`)
+          : ['no administrators (`partnergate admin create` or `admin invite` adds one)'],
+      );
+      return ExitCode.ok;
+    },
+  }, cmd);
+  defineCommand<{ email: string; dryRun?: boolean }>(io, state, 'disable', {
+    description: 'disable an administrator: sign-in refused, unused links voided, every session ended',
+    required: [['--email <email>', 'the administrator\'s sign-in email']],
+    options: [['--dry-run', 'check, change nothing']],
+    run: async (rt, opts) => {
+      reportChange(rt.out, await disableAdmin(await rt.credentialsDeps(), { email: opts.email, dryRun: opts.dryRun }));
+      return ExitCode.ok;
+    },
+  }, cmd);
   return cmd;
 }

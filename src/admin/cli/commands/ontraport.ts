@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { checkOntraport, createOntraportClient, type CheckReport } from '../../../ontraport/index.js';
-import { action, parsePositiveInt, type CliIo, type RunState } from '../command.js';
+import { defineCommand, parsePositiveInt, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 
 function lines(r: CheckReport): string[] {
@@ -30,21 +30,21 @@ function lines(r: CheckReport): string[] {
 
 export function ontraportCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('ontraport').description('the configured Ontraport account as Partnergate sees it');
-  cmd
-    .command('check')
-    .description('read-only: objects and fields found, the mapping of each Partnergate field, counts, rate-limit headers, and how the account reads AND/OR')
-    .option('--days <n>', 'the sample incremental query covers contacts modified in the last N days', parsePositiveInt('days', 1), 30)
-    .action(
-      action<{ days: number }>(io, state, async (rt, opts) => {
-        const client = createOntraportClient(rt.config, { logger: rt.logger });
-        try {
-          const report = await checkOntraport(client, { sampleDays: opts.days });
-          rt.out.result(report, () => lines(report));
-          return report.ok ? ExitCode.ok : ExitCode.partial;
-        } finally {
-          client.close();
-        }
-      }),
-    );
+  defineCommand<{ days: number }>(io, state, 'check', {
+    description: 'read-only: objects and fields found, the mapping of each Partnergate field, counts, rate-limit headers, and how the account reads AND/OR',
+    options: [
+      ['--days <n>', 'the sample incremental query covers contacts modified in the last N days', parsePositiveInt('days', 1), 30],
+    ],
+    run: async (rt, opts) => {
+      const client = createOntraportClient(rt.config, { logger: rt.logger });
+      try {
+        const report = await checkOntraport(client, { sampleDays: opts.days });
+        rt.out.result(report, () => lines(report));
+        return report.ok ? ExitCode.ok : ExitCode.partial;
+      } finally {
+        client.close();
+      }
+    },
+  }, cmd);
   return cmd;
 }

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { erasePartner, type ErasureReport } from '../../../data-rights/index.js';
-import { action, parsePositiveInt, type CliIo, type RunState } from '../command.js';
+import { defineCommand, parsePositiveInt, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 
 function lines(r: ErasureReport): string[] {
@@ -21,19 +21,17 @@ function lines(r: ErasureReport): string[] {
 
 export function partnersCommand(io: CliIo, state: RunState): Command {
   const cmd = new Command('partners').description('partners: erasure');
-  cmd
-    .command('erase')
-    .description('erase a partner: personal data replaced, sign-in ended by every path, accounting kept (one transaction, audited)')
-    .argument('<id>', 'the partner id (as the admin area shows it)')
-    .option('--dry-run', 'count what would change, change nothing')
-    .action(
-      action<{ dryRun?: boolean }>(io, state, async (rt, opts, args) => {
-        const partnerId = parsePositiveInt('id', 1)(args[0] ?? '');
-        const db = (await rt.store()).db;
-        const report = await erasePartner(db, { partnerId, now: Date.now(), dryRun: Boolean(opts.dryRun) });
-        rt.out.result({ ok: true, ...report }, () => lines(report));
-        return ExitCode.ok;
-      }),
-    );
+  defineCommand<{ dryRun?: boolean }>(io, state, 'erase', {
+    description: 'erase a partner: personal data replaced, sign-in ended by every path, accounting kept (one transaction, audited)',
+    args: [['<id>', 'the partner id (as the admin area shows it)']],
+    options: [['--dry-run', 'count what would change, change nothing']],
+    run: async (rt, opts, args) => {
+      const partnerId = parsePositiveInt('id', 1)(args[0] ?? '');
+      const db = (await rt.store()).db;
+      const report = await erasePartner(db, { partnerId, now: Date.now(), dryRun: Boolean(opts.dryRun) });
+      rt.out.result({ ok: true, ...report }, () => lines(report));
+      return ExitCode.ok;
+    },
+  }, cmd);
   return cmd;
 }

@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { AppError, centsToDecimal } from '../../../common/index.js';
 import { deliverNotifications } from '../../../notifications/index.js';
 import { confirmMasspay, type ConfirmMasspayResult } from '../../../payouts/index.js';
-import { action, type CliIo, type RunState } from '../command.js';
+import { defineCommand, type CliIo, type RunState } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 
 function readResultFile(path: string): string {
@@ -34,26 +34,25 @@ function describe(r: ConfirmMasspayResult): string[] {
 }
 
 export function payoutsConfirmCommand(io: CliIo, state: RunState): Command {
-  return new Command('confirm')
-    .description("record the payouts of a MassPay run from PayPal's result file (CSV with recipient, amount, currency, status, transaction id, unique id); failed or unclaimed rows stay unpaid and are listed; never records a payout twice")
-    .requiredOption('--file <file>', "PayPal's result file of the MassPay run")
-    .option('--dry-run', 'check the file and say what would be recorded, write nothing')
-    .action(
-      action<{ file: string; dryRun?: boolean }>(io, state, async (rt, opts) => {
-        const text = readResultFile(opts.file);
-        const db = (await rt.store()).db;
-        const bar = rt.out.progress('confirming payouts');
-        let result: ConfirmMasspayResult;
-        try {
-          result = await confirmMasspay(db, { file: text, actor: { accountId: null }, dryRun: opts.dryRun, onProgress: (done, total) => bar.update(done, total) });
-        } finally {
-          bar.stop();
-        }
-        if (!opts.dryRun && result.recorded.length) {
-          await deliverNotifications({ db, keys: rt.config.dataKeys, publicUrl: rt.config.publicUrl, now: Date.now });
-        }
-        rt.out.result({ ok: true, ...result }, () => describe(result));
-        return result.notPaid.length || result.conflicts.length ? ExitCode.partial : ExitCode.ok;
-      }),
-    );
+  return defineCommand<{ file: string; dryRun?: boolean }>(io, state, 'confirm', {
+    description: "record the payouts of a MassPay run from PayPal's result file (CSV with recipient, amount, currency, status, transaction id, unique id); failed or unclaimed rows stay unpaid and are listed; never records a payout twice",
+    required: [['--file <file>', "PayPal's result file of the MassPay run"]],
+    options: [['--dry-run', 'check the file and say what would be recorded, write nothing']],
+    run: async (rt, opts) => {
+      const text = readResultFile(opts.file);
+      const db = (await rt.store()).db;
+      const bar = rt.out.progress('confirming payouts');
+      let result: ConfirmMasspayResult;
+      try {
+        result = await confirmMasspay(db, { file: text, actor: { accountId: null }, dryRun: opts.dryRun, onProgress: (done, total) => bar.update(done, total) });
+      } finally {
+        bar.stop();
+      }
+      if (!opts.dryRun && result.recorded.length) {
+        await deliverNotifications({ db, keys: rt.config.dataKeys, publicUrl: rt.config.publicUrl, now: Date.now });
+      }
+      rt.out.result({ ok: true, ...result }, () => describe(result));
+      return result.notPaid.length || result.conflicts.length ? ExitCode.partial : ExitCode.ok;
+    },
+  });
 }
