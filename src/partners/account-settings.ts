@@ -4,7 +4,7 @@
  * same transaction as the change), and time zone. The password is changed by the auth capability
  * (`POST /sso/password`).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AppError, maskEmail, sha256, type DataKeyring } from '../common/index.js';
 import { countAttempt, type SessionWithAccount } from '../auth/index.js';
 import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
@@ -143,17 +143,14 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
       },
       now,
     );
-    await recordAudit(trx, {
-      at: now,
-      actorAccountId: account.id,
-      partnerId: partner.id,
-      action: `partner.${kind}_change_requested`,
-      details: { tokenId, to: maskEmail(newValue), ...(addressInUse ? { addressInUse: true } : {}) },
-      ip: actor.ip,
-      requestId: actor.requestId,
-    });
+    await auditChange(trx, actor, now, `partner.${kind}_change_requested`, { tokenId, to: maskEmail(newValue), ...(addressInUse ? { addressInUse: true } : {}) }, { accountId: account.id, partnerId: partner.id });
   });
   return { sentTo: newValue };
+}
+
+/** The audit row of a change this actor made, with the request's address and id (by default the actor's account and partner). */
+function auditChange(trx: Transaction<Database>, actor: Actor, at: number, action: string, details: unknown, who = { accountId: actor.session.account_id, partnerId: actor.partnerId }): Promise<void> {
+  return recordAudit(trx, { at, actorAccountId: who.accountId, partnerId: who.partnerId, action, details, ip: actor.ip, requestId: actor.requestId });
 }
 
 function tokenInvalid(kind: ChangeKind, locale = DEFAULT_LOCALE): AppError {
@@ -219,15 +216,8 @@ export async function confirmEmailChange(d: SettingsDeps, actor: Actor, kind: Ch
         now,
       );
     }
-    await recordAudit(trx, {
-      at: now,
-      actorAccountId: account.id,
-      partnerId: partner.id,
-      action: `partner.${kind}_changed`,
-      details: { tokenId: row.id, from: oldValue, to: payload.newValue, ontraportWriteBack: kind === 'paypal' ? partner.contact_ontraport_id !== null : undefined },
-      ip: actor.ip,
-      requestId: actor.requestId,
-    });
+    const ontraportWriteBack = kind === 'paypal' ? partner.contact_ontraport_id !== null : undefined;
+    await auditChange(trx, actor, now, `partner.${kind}_changed`, { tokenId: row.id, from: oldValue, to: payload.newValue, ontraportWriteBack }, { accountId: account.id, partnerId: partner.id });
     return { newValue: payload.newValue };
   });
 }
@@ -252,7 +242,7 @@ export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown
   const now = d.now();
   await d.db.transaction().execute(async (trx) => {
     await updatePartnerTimeZone(trx, actor.partnerId, zone, now);
-    await recordAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.time_zone_changed', details: { to: zone }, ip: actor.ip, requestId: actor.requestId });
+    await auditChange(trx, actor, now, 'partner.time_zone_changed', { to: zone });
   });
   return zone;
 }
@@ -265,7 +255,7 @@ export async function changeLocale(d: SettingsDeps, actor: Actor, raw: unknown):
   const now = d.now();
   await d.db.transaction().execute(async (trx) => {
     await updatePartnerLocale(trx, actor.partnerId, locale, now);
-    await recordAudit(trx, { at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, action: 'partner.locale_changed', details: { to: locale }, ip: actor.ip, requestId: actor.requestId });
+    await auditChange(trx, actor, now, 'partner.locale_changed', { to: locale });
   });
   return locale;
 }
