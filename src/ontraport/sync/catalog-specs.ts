@@ -172,7 +172,7 @@ export const promoToolsSpec: SyncObjectSpec = {
       async writePage(ctx, records) {
         const rows = mapEach(ctx, records, (r) => {
           const programOid = optionalId(f.raw(r, 'program'), 'program');
-          const program = programOid === null ? undefined : ctx.lookups.program(programOid);
+          const program = programOid === null ? undefined : ctx.lookups.programs.get(programOid);
           if (programOid !== null && !program) throw new MalformedRecord(`partner program #${programOid} is not synced`);
           return {
             ontraport_id: recordId(r),

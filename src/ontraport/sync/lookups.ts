@@ -25,34 +25,14 @@ export interface PartnerRef {
   currency: string;
 }
 
-export class Lookups {
-  constructor(
-    private readonly programs: Map<number, ProgramRef>,
-    private readonly contacts: Map<number, number>,
-    private readonly partners: Map<number, PartnerRef>,
-    private readonly products: Map<number, number>,
-    private readonly purchases: Map<number, number>,
-    private readonly promoTools: Map<number, number>,
-  ) {}
-
-  program(ontraportId: number): ProgramRef | undefined {
-    return this.programs.get(ontraportId);
-  }
-  contact(ontraportId: number): number | undefined {
-    return this.contacts.get(ontraportId);
-  }
-  partner(contactOntraportId: number): PartnerRef | undefined {
-    return this.partners.get(contactOntraportId);
-  }
-  product(ontraportId: number): number | undefined {
-    return this.products.get(ontraportId);
-  }
-  purchase(ontraportId: number): number | undefined {
-    return this.purchases.get(ontraportId);
-  }
-  promoTool(ontraportId: number): number | undefined {
-    return this.promoTools.get(ontraportId);
-  }
+/** Ontraport id -> Partnergate row, one map per table a page refers to; partners by their contact id. */
+export interface Lookups {
+  programs: ReadonlyMap<number, ProgramRef>;
+  contacts: ReadonlyMap<number, number>;
+  partners: ReadonlyMap<number, PartnerRef>;
+  products: ReadonlyMap<number, number>;
+  purchases: ReadonlyMap<number, number>;
+  promoTools: ReadonlyMap<number, number>;
 }
 
 const CHUNK = 500;
@@ -90,12 +70,12 @@ export async function loadLookups(db: Db, needs: RefNeeds): Promise<Lookups> {
       .where('partners.referral_code', 'in', chunk.map(String))
       .execute(),
   );
-  return new Lookups(
-    new Map(programRows.map((r) => [Number(r.ontraport_id), { id: r.id, currency: r.currency }])),
-    await idMap(db, 'contacts', distinct(needs.contacts)),
-    new Map(partnerRows.map((r) => [Number(r.code), { id: r.id, programId: r.programId, currency: r.currency }])),
-    await idMap(db, 'products', distinct(needs.products)),
-    await idMap(db, 'purchases', distinct(needs.purchases)),
-    await idMap(db, 'promo_tools', distinct(needs.promoTools)),
-  );
+  return {
+    programs: new Map(programRows.map((r) => [Number(r.ontraport_id), { id: r.id, currency: r.currency }])),
+    contacts: await idMap(db, 'contacts', distinct(needs.contacts)),
+    partners: new Map(partnerRows.map((r) => [Number(r.code), { id: r.id, programId: r.programId, currency: r.currency }])),
+    products: await idMap(db, 'products', distinct(needs.products)),
+    purchases: await idMap(db, 'purchases', distinct(needs.purchases)),
+    promoTools: await idMap(db, 'promo_tools', distinct(needs.promoTools)),
+  };
 }

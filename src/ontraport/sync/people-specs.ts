@@ -112,7 +112,7 @@ export const contactsSpec: SyncObjectSpec = {
         programs: records.map((r) => optionalIdOrNull(f.raw(r, 'program'))),
       }),
       async writePage(ctx, records) {
-        const partnerOf = (oid: number | null) => (oid === null ? null : (ctx.lookups.partner(oid)?.id ?? null));
+        const partnerOf = (oid: number | null) => (oid === null ? null : (ctx.lookups.partners.get(oid)?.id ?? null));
         const wantPartner: Array<{ record: BaseRecord; programOid: number; paypal?: string | null; added: number; updated: number }> = [];
         const rows = mapEach(ctx, records, (r) => {
           const first = optionalId(f.raw(r, 'freferrer'), 'freferrer');
@@ -159,7 +159,7 @@ async function upsertPartnersFromContacts(ctx: PageContext, wanted: Array<{ reco
   const contactIds = new Map((await ctx.trx.selectFrom('contacts').select(['id', 'ontraport_id']).where('ontraport_id', 'in', oids).execute()).map((c) => [Number(c.ontraport_id), c.id]));
   const rows: PartnerUpsert[] = [];
   for (const w of wanted) {
-    const program = ctx.lookups.program(w.programOid);
+    const program = ctx.lookups.programs.get(w.programOid);
     const contactOid = recordId(w.record);
     if (!program) {
       ctx.skip(w.record, `partner program #${w.programOid} is not synced (contact stored, partner row not)`);
@@ -207,10 +207,10 @@ export const partnersSpec: SyncObjectSpec = {
       async writePage(ctx, records) {
         const rows = mapEach(ctx, records, (r): PartnerUpsert => {
           const oid = contactOid(r);
-          const contactId = ctx.lookups.contact(oid);
+          const contactId = ctx.lookups.contacts.get(oid);
           if (contactId === undefined) throw new MalformedRecord(`contact #${oid} is not synced`);
           const programOid = requiredId(f.raw(r, 'program'), 'program');
-          const program = ctx.lookups.program(programOid);
+          const program = ctx.lookups.programs.get(programOid);
           if (!program) throw new MalformedRecord(`partner program #${programOid} is not synced`);
           const updated = optionalTime(f.raw(r, 'dlm'), 'dlm') ?? ctx.marker;
           return { contactOntraportId: oid, contactId, programId: program.id, status: statusOf(f.raw(r, 'status')), createdAt: optionalTime(f.raw(r, 'added'), 'date') ?? updated, updatedAt: updated, seenMarker: ctx.marker };

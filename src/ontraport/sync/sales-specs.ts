@@ -26,12 +26,12 @@ const customerLabel = /^(contact|customer)( id)?$/i;
 /** The partner a record credits, its program, and the currency that program uses (checked against the record's). */
 function creditedPartner<K extends string>(ctx: PageContext, f: ResolvedFields<K>, r: BaseRecord, partnerKey: K, currencyKey: K, programKey?: K) {
   const partnerOid = requiredId(f.raw(r, partnerKey), 'partner');
-  const partner: PartnerRef | undefined = ctx.lookups.partner(partnerOid);
+  const partner: PartnerRef | undefined = ctx.lookups.partners.get(partnerOid);
   if (!partner) throw new MalformedRecord(`partner (contact #${partnerOid}) is not synced`);
   let program: ProgramRef | undefined = { id: partner.programId, currency: partner.currency };
   const programOid = programKey ? optionalId(f.raw(r, programKey), 'program') : null;
   if (programOid !== null) {
-    program = ctx.lookups.program(programOid);
+    program = ctx.lookups.programs.get(programOid);
     if (!program) throw new MalformedRecord(`partner program #${programOid} is not synced`);
   }
   const currency = optionalCurrency(f.raw(r, currencyKey), 'currency');
@@ -79,14 +79,14 @@ export const purchasesSpec: SyncObjectSpec = {
       async writePage(ctx, records) {
         const rows = mapEach(ctx, records, (r) => {
           const contactOid = requiredId(f.raw(r, 'contact'), 'contact');
-          const contactId = ctx.lookups.contact(contactOid);
+          const contactId = ctx.lookups.contacts.get(contactOid);
           if (contactId === undefined) throw new MalformedRecord(`contact #${contactOid} is not synced (not a referred contact)`);
           const { partner, currency } = creditedPartner(ctx, f, r, 'partner', 'currency');
           const productOid = optionalId(f.raw(r, 'product'), 'product');
           return {
             ontraport_id: recordId(r),
             contact_id: contactId,
-            product_id: productOid === null ? null : (ctx.lookups.product(productOid) ?? null),
+            product_id: productOid === null ? null : (ctx.lookups.products.get(productOid) ?? null),
             partner_id: partner.id,
             amount_cents: cents(f.raw(r, 'amount'), 'amount'),
             currency,
@@ -162,7 +162,7 @@ export const commissionsSpec: SyncObjectSpec = {
         const ref = (key: 'contact' | 'product' | 'purchase' | 'promo', r: BaseRecord) => {
           const oid = optionalId(f.raw(r, key), key);
           if (oid === null) return null;
-          const found = key === 'contact' ? ctx.lookups.contact(oid) : key === 'product' ? ctx.lookups.product(oid) : key === 'purchase' ? ctx.lookups.purchase(oid) : ctx.lookups.promoTool(oid);
+          const found = key === 'contact' ? ctx.lookups.contacts.get(oid) : key === 'product' ? ctx.lookups.products.get(oid) : key === 'purchase' ? ctx.lookups.purchases.get(oid) : ctx.lookups.promoTools.get(oid);
           return found ?? null;
         };
         const rows = mapEach(ctx, records, (r) => {
@@ -254,8 +254,8 @@ export const openOrdersSpec: SyncObjectSpec = {
           return {
             ontraport_id: recordId(r),
             partner_id: partner.id,
-            contact_id: contactOid === null ? null : (ctx.lookups.contact(contactOid) ?? null),
-            product_id: productOid === null ? null : (ctx.lookups.product(productOid) ?? null),
+            contact_id: contactOid === null ? null : (ctx.lookups.contacts.get(contactOid) ?? null),
+            product_id: productOid === null ? null : (ctx.lookups.products.get(productOid) ?? null),
             status: statusOf(f.raw(r, 'status')),
             amount_cents: cents(f.raw(r, 'amount'), 'amount'),
             commission_cents: optionalCents(f.raw(r, 'commission'), 'commission') ?? 0,
