@@ -19,38 +19,36 @@ const HOSTILE_FROM = demoSubIds.length;
 const PROMO_COUNT = demoPromoTools.length;
 const NO_TIME = -1;
 
+/** The per-partner columns and their array types: one list for the type, the first arrays and each growth. */
+const PLAN_COLUMNS = {
+  t: Float64Array,
+  processed: Float64Array,
+  payMonth: Int32Array,
+  amount: Int32Array,
+  contact: Int32Array,
+  buyers: Int32Array,
+  product: Uint8Array,
+  status: Uint8Array,
+  kind: Uint8Array,
+  clawed: Uint8Array,
+  promo: Int8Array,
+  sub: Int8Array,
+} as const;
+type PlanColumns = { [K in keyof typeof PLAN_COLUMNS]: InstanceType<(typeof PLAN_COLUMNS)[K]> };
+
+function planColumns(size: number): PlanColumns {
+  return Object.fromEntries(Object.entries(PLAN_COLUMNS).map(([name, Arr]) => [name, new Arr(size)])) as PlanColumns;
+}
+
 /** Growable per-partner columns, reused from one partner to the next. */
 class Plan {
   size = 0;
-  t = new Float64Array(0);
-  processed = new Float64Array(0);
-  payMonth = new Int32Array(0);
-  amount = new Int32Array(0);
-  contact = new Int32Array(0);
-  product = new Uint8Array(0);
-  status = new Uint8Array(0);
-  kind = new Uint8Array(0);
-  clawed = new Uint8Array(0);
-  promo = new Int8Array(0);
-  sub = new Int8Array(0);
-  buyers = new Int32Array(0);
+  cols = planColumns(0);
 
   ensure(n: number): void {
     if (n <= this.size) return;
-    const size = Math.max(n, this.size * 2, 1024);
-    this.t = new Float64Array(size);
-    this.processed = new Float64Array(size);
-    this.payMonth = new Int32Array(size);
-    this.amount = new Int32Array(size);
-    this.contact = new Int32Array(size);
-    this.buyers = new Int32Array(size);
-    this.product = new Uint8Array(size);
-    this.status = new Uint8Array(size);
-    this.kind = new Uint8Array(size);
-    this.clawed = new Uint8Array(size);
-    this.promo = new Int8Array(size);
-    this.sub = new Int8Array(size);
-    this.size = size;
+    this.size = Math.max(n, this.size * 2, 1024);
+    this.cols = planColumns(this.size);
   }
 }
 
@@ -163,8 +161,8 @@ export class ActivityWriter {
       if (rng() < 0.3) this.writeContact(rng, partnerId, Math.floor((from + rng() * span) / SECOND) * SECOND, false);
       return;
     }
-    const p = this.plan;
-    p.ensure(n);
+    this.plan.ensure(n);
+    const p = this.plan.cols;
     const rate = w.programRates[w.programOf[i]!]!;
     const isTop = i === w.topPartner;
 
@@ -252,7 +250,7 @@ export class ActivityWriter {
 
   /** One payout per partner and payout month; its amount is the sum of the commissions it pays. */
   private async writePayouts(i: number, partnerId: number, n: number): Promise<void> {
-    const p = this.plan;
+    const p = this.plan.cols;
     const sum = this.monthSum.fill(0);
     const rows = this.monthRows.fill(0);
     for (let j = 0; j < n; j++) {
@@ -298,7 +296,7 @@ export class ActivityWriter {
 
   private async writeCommissions(rng: Rng, partnerId: number, n: number): Promise<void> {
     const w = this.world;
-    const p = this.plan;
+    const p = this.plan.cols;
     const r = this.commissionRow;
     const visitsSpan = 2 * w.visitsPerCommission + 1;
     for (let j = 0; j < n; j++) {
@@ -348,7 +346,7 @@ export class ActivityWriter {
   /** A subscription started by sale `j`: mostly active when recent, some cancelled or paused over time. */
   private writeOpenOrder(rng: Rng, partnerId: number, j: number, period: 'monthly' | 'yearly'): void {
     const w = this.world;
-    const p = this.plan;
+    const p = this.plan.cols;
     const startedAt = p.t[j]!;
     const months = period === 'monthly' ? 1 : 12;
     const u = rng();
