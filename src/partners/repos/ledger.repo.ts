@@ -4,7 +4,7 @@
  * `transaction_at` when a row has none; both branches of that OR run on partner-first indexes
  * (`(partner_id, processed_at)` from migration 0500 and `(partner_id, transaction_at)`).
  */
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import { EARNED_KINDS, EARNED_STATUSES, type Database } from '../../store/index.js';
 import type { CommissionListRow } from './commissions.repo.js';
 import { num, type Db, type MsRange } from './db.js';
@@ -20,6 +20,14 @@ function ledgerDateIn(eb: Eb, r: MsRange): Expression<SqlBool> {
     eb.and([eb('processed_at', '>=', r.startMs), eb('processed_at', '<', r.endMs)]),
     eb.and([eb('processed_at', 'is', null), eb('transaction_at', '>=', r.startMs), eb('transaction_at', '<', r.endMs)]),
   ]);
+}
+
+/** The sum of one partner's `amount_cents` in `table`, as `s`, for the caller to narrow. */
+function partnerCents<T extends 'commissions' | 'payouts'>(db: Db, table: T, partnerId: number) {
+  return db
+    .selectFrom(table as 'commissions' | 'payouts')
+    .select((eb) => eb.fn.sum<number>('amount_cents').as('s'))
+    .where('partner_id', '=', partnerId) as unknown as SelectQueryBuilder<Database, T, { s: number }>;
 }
 
 /** A commission row as the ledger reads it: the list's row without the names and payment columns. */
@@ -48,10 +56,7 @@ export async function ledgerCommissionsIn(db: Db, partnerId: number, range: MsRa
  * `commissions_partner_totals_ix` for the all-time sum) instead of the partner's whole history.
  */
 export async function earnedSince(db: Db, partnerId: number, ms: number): Promise<number> {
-  const r = await db
-    .selectFrom('commissions')
-    .select((eb) => eb.fn.sum<number>('amount_cents').as('s'))
-    .where('partner_id', '=', partnerId)
+  const r = await partnerCents(db, 'commissions', partnerId)
     .where('kind', 'in', EARNED_KINDS)
     .where('status', 'in', EARNED_STATUSES)
     .where((eb) => ledgerDateFrom(eb, ms))
@@ -81,12 +86,7 @@ export async function payoutsIn(db: Db, partnerId: number, range: MsRange, limit
 }
 
 export async function paidOutBefore(db: Db, partnerId: number, ms: number): Promise<number> {
-  const r = await db
-    .selectFrom('payouts')
-    .select((eb) => eb.fn.sum<number>('amount_cents').as('s'))
-    .where('partner_id', '=', partnerId)
-    .where('paid_at', '<', ms)
-    .executeTakeFirst();
+  const r = await partnerCents(db, 'payouts', partnerId).where('paid_at', '<', ms).executeTakeFirst();
   return num(r?.s);
 }
 
