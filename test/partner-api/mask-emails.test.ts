@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { at, insertContact, seedReportWorld, type ReportWorld } from '../reports/fixtures.js';
 import { parseCsv } from '../reports/expected.js';
@@ -18,18 +18,16 @@ const EMAILS: Array<[string, string]> = [
 ];
 
 for (const mask of [true, false]) forEachStore(`partner views: customers' emails ${mask ? 'masked (default)' : 'whole (PARTNERGATE_MASK_CUSTOMER_EMAILS=false)'}`, (ctx) => {
-  let tg: TestGateway;
   let world: ReportWorld;
   before(async () => {
     await clearTables(ctx.store);
     world = await seedReportWorld(ctx.store);
     for (const [email] of EMAILS) await insertContact(ctx.store.db, { first_name: 'Mask', last_name: 'Case', email, first: world.partnerA, added_at: at('2026-02-10T12:00:00Z') });
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400', ...(mask ? {} : { PARTNERGATE_MASK_CUSTOMER_EMAILS: 'false' }) });
   });
-  after(async () => tg?.close());
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400', ...(mask ? {} : { PARTNERGATE_MASK_CUSTOMER_EMAILS: 'false' }) });
 
   it(`contacts CSV and JSON show ${mask ? 'masked' : 'whole'} addresses`, async () => {
-    const a = await signInAs(tg, world.partnerA);
+    const a = await tg.signIn(world.partnerA);
     const q = 'from=2026-01-01&to=2026-03-31';
     const csv = await request(tg.url).get(`/partner-center/exports/contacts.csv?${q}`).set('Cookie', a.cookie);
     const json = await request(tg.url).get(`/partner-center/api/reports/contacts?${q}&limit=1000`).set('Cookie', a.cookie);

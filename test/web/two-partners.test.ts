@@ -4,13 +4,12 @@
  */
 import { expect } from 'chai';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { testId, usd } from './fixture.js';
 import { decode, getPage } from './helpers.js';
 
 forEachStore('partner center on the shared two-partner fixture', (ctx) => {
-  let tg: TestGateway;
   let fx: TwoPartners;
   let cookie: string;
   const from = '2020-01-01';
@@ -18,12 +17,11 @@ forEachStore('partner center on the shared two-partner fixture', (ctx) => {
 
   before(async () => {
     fx = await seedTwoPartners(ctx.store);
-    tg = await startTestGateway(ctx.store, {}, { now: () => fx.now + 12 * 3_600_000 });
-    cookie = (await signInAs(tg, fx.a.partnerId)).cookie;
-    to = new Date(fx.now).toISOString().slice(0, 10);
   });
-  after(async () => {
-    await tg?.close();
+  const tg = useTestGateway(() => ctx.store, {}, { now: () => fx.now + 12 * 3_600_000 });
+  before(async () => {
+    cookie = (await tg.signIn(fx.a.partnerId)).cookie;
+    to = new Date(fx.now).toISOString().slice(0, 10);
   });
 
   it("shows A's known totals on the dashboard and the ledger", async () => {
