@@ -4,22 +4,19 @@
  */
 import { expect } from 'chai';
 import { openStore, type Store } from '../../src/store/index.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { csrfIn, newBrowser, PASSWORD, seedPartner, sessionInfo, signInWithForm, submitForm } from './support/fixtures.js';
 
 forEachStore('auth: sessions shared by two gateway instances', (ctx) => {
-  let a: TestGateway;
-  let b: TestGateway;
   let secondStore: Store;
   before(async () => {
     secondStore = await openStore(ctx.config);
-    a = await startTestGateway(ctx.store);
-    b = await startTestGateway(secondStore);
   });
+  const a = useTestGateway(() => ctx.store);
+  const b = useTestGateway(() => secondStore);
+  // Registered after the gateways' hooks, so it runs after both have closed.
   after(async () => {
-    await a?.close();
-    await b?.close();
     await secondStore?.close();
   });
   beforeEach(async () => {

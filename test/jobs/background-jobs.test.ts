@@ -4,21 +4,18 @@
  */
 import { expect } from 'chai';
 import { queueEmail } from '../../src/mail/index.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { forEachStore } from '../support/store.js';
 
 forEachStore('background jobs', (ctx) => {
   let sink: SmtpSink;
-  const gateways: TestGateway[] = [];
   before(async () => {
     sink = await startSmtpSink();
-    for (let i = 0; i < 2; i++) {
-      gateways.push(await startTestGateway(ctx.store, { PARTNERGATE_SMTP_URL: sink.url }, { backgroundJobs: { emailEveryMs: 50 } }));
-    }
   });
+  // Two gateways on one store, started after the sink (hooks run in registration order) and closed before it.
+  const gateways = [0, 1].map(() => useTestGateway(() => ctx.store, () => ({ PARTNERGATE_SMTP_URL: sink.url }), { backgroundJobs: { emailEveryMs: 50 } }));
   after(async () => {
-    for (const g of gateways) await g.close();
     await sink.close();
   });
 
