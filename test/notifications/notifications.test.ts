@@ -7,12 +7,12 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { emailParams, renderEmail } from '../../src/mail/index.js';
 import { deliverNotifications, recordEvents } from '../../src/notifications/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { insertPartner, insertProgram } from '../reports/fixtures.js';
 
 forEachStore('notifications: events become emails as the partner chose', (ctx) => {
-  let tg: TestGateway;
+  const tg = useTestGateway(() => ctx.store);
   let partnerId: number;
   const day = (iso: string) => () => Date.parse(iso);
   const outbox = () => ctx.store.db.selectFrom('email_outbox').select(['idempotency_key', 'to_address', 'template']).orderBy('id').execute();
@@ -20,14 +20,10 @@ forEachStore('notifications: events become emails as the partner chose', (ctx) =
   const event = (kind: 'commission_new' | 'commission_approved' | 'payout_sent', subjectId: number, cents = 1200) =>
     recordEvents(ctx.store.db, [{ partnerId, kind, subjectId, amountCents: cents, currency: 'USD', at: Date.parse('2026-03-01T10:00:00Z') }]);
 
-  before(async () => {
-    tg = await startTestGateway(ctx.store);
-  });
-  after(async () => tg?.close());
   beforeEach(async () => {
     await clearTables(ctx.store);
     partnerId = await insertPartner(ctx.store.db, { programId: await insertProgram(ctx.store.db), code: 'n1' });
-    await signInAs(tg, partnerId, { email: 'notify.me@partners.test' });
+    await tg.signIn(partnerId, { email: 'notify.me@partners.test' });
   });
 
   it('one email per event, once, to the sign-in email; an event recorded twice is one event', async () => {
@@ -44,7 +40,7 @@ forEachStore('notifications: events become emails as the partner chose', (ctx) =
   });
 
   it('the settings form (CSRF-protected) turns kinds off and chooses the daily digest: one email a day', async () => {
-    const s = await signInAs(tg, partnerId);
+    const s = await tg.signIn(partnerId);
     const post = (body: Record<string, string>) => request(tg.url).post('/partner-center/settings/notifications').set('Cookie', s.cookie).type('form').send(body);
     const noToken = await post({ notify_payout: 'on', notify_delivery: 'daily' });
     expect(noToken.status).to.equal(403);
