@@ -6,22 +6,18 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ADMIN_BASE, createAdminArea, createReloadableBlocks } from '../../src/admin-area/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { seedPartnerCenter, type Fixture } from '../web/fixture.js';
 import { adminSession, routesOf, type RouteEntry } from './support.js';
 
 forEachStore('admin area: access', (ctx) => {
-  let tg: TestGateway;
+  const tg = useTestGateway(() => ctx.store);
   let fx: Fixture;
   let routes: RouteEntry[];
-  before(async () => {
-    tg = await startTestGateway(ctx.store);
+  before(() => {
     const deps = tg.gateway.deps;
     routes = routesOf(createAdminArea(deps, { blocks: createReloadableBlocks(deps) }), ADMIN_BASE);
-  });
-  after(async () => {
-    await tg?.close();
   });
   beforeEach(async () => {
     await clearTables(ctx.store);
@@ -38,7 +34,7 @@ forEachStore('admin area: access', (ctx) => {
   });
 
   it('a partner session gets 403 auth.forbidden on every admin route, with a valid CSRF token', async () => {
-    const partner = await signInAs(tg, fx.a.id);
+    const partner = await tg.signIn(fx.a.id);
     const before = await ctx.store.db.selectFrom('audit_log').select('id').execute();
     for (const r of routes) {
       const path = concrete(r.path);
