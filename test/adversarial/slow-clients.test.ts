@@ -4,7 +4,7 @@
  * WordPress however many requests wait, so a flood cannot take every PHP worker.
  */
 import { connect } from 'node:net';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { startFakeUpstream, type FakeUpstream } from '../proxy/fake-upstream.js';
 import { eventually, send } from '../proxy/http.js';
@@ -14,20 +14,19 @@ const CLASS = 'slow clients';
 
 forEachStore('slow clients', (ctx) => {
   let up: FakeUpstream;
-  let gw: TestGateway;
   before(async () => {
     up = await startFakeUpstream();
-    gw = await startTestGateway(ctx.store, {
-      PARTNERGATE_UPSTREAM_URL: up.url,
-      PARTNERGATE_WP_SHIM_SECRET: 'slow-clients-secret-0123456789abcdef0123',
-      PARTNERGATE_UPSTREAM_MAX_SOCKETS: '2',
-      PARTNERGATE_CLIENT_IDLE_TIMEOUT_MS: '1000',
-      PARTNERGATE_UPSTREAM_TIMEOUT_MS: '500',
-      PARTNERGATE_EXPORT_QUEUE_SECONDS: '0',
-    });
   });
+  // Started after the upstream (hooks run in registration order), so its URL is read when the hook runs.
+  const gw = useTestGateway(() => ctx.store, () => ({
+    PARTNERGATE_UPSTREAM_URL: up.url,
+    PARTNERGATE_WP_SHIM_SECRET: 'slow-clients-secret-0123456789abcdef0123',
+    PARTNERGATE_UPSTREAM_MAX_SOCKETS: '2',
+    PARTNERGATE_CLIENT_IDLE_TIMEOUT_MS: '1000',
+    PARTNERGATE_UPSTREAM_TIMEOUT_MS: '500',
+    PARTNERGATE_EXPORT_QUEUE_SECONDS: '0',
+  }));
   after(async () => {
-    await gw?.close();
     await up?.close();
   });
 

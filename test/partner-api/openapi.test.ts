@@ -8,7 +8,7 @@ import request from 'supertest';
 import { validate } from '@readme/openapi-parser';
 import { createApiKey } from '../../src/accounts/index.js';
 import { isPartnerApiRoute } from '../../src/reports/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { appRoutes } from './support.js';
 import { RANGE, seedReportWorld, type ReportWorld } from '../reports/fixtures.js';
@@ -20,15 +20,16 @@ type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; 
 const templatePattern = (p: string) => new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`);
 
 forEachStore('partner API: OpenAPI document', (ctx) => {
-  let tg: TestGateway;
   let world: ReportWorld;
   let doc: Doc;
   let key: string;
 
   before(async () => {
     world = await seedReportWorld(ctx.store);
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400' });
-    const a = await signInAs(tg, world.partnerA);
+  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400' });
+  before(async () => {
+    const a = await tg.signIn(world.partnerA);
     const made = await createApiKey(ctx.store.db, { accountId: a.accountId, partnerId: world.partnerA, name: 'openapi', now: Date.now() });
     if (!made.ok) throw new Error(made.problem);
     key = made.key;
@@ -37,7 +38,6 @@ forEachStore('partner API: OpenAPI document', (ctx) => {
     expect(res.headers['content-type']).to.match(/^application\/json/);
     doc = res.body as Doc;
   });
-  after(async () => tg?.close());
 
   it('is a valid OpenAPI 3.1 document with the bearer scheme, served without signing in', async () => {
     expect(doc.openapi).to.equal('3.1.0');
