@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Store } from '../../src/store/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, useTestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { startFakeUpstream, type FakeUpstream } from '../proxy/fake-upstream.js';
 import { addPartner } from '../proxy/fixtures.js';
@@ -26,19 +26,18 @@ async function closedPort(): Promise<number> {
 
 forEachStore('caching and leaks: proxied answers for a signed-in partner', (ctx) => {
   let up: FakeUpstream;
-  let gw: TestGateway;
   before(async () => {
     up = await startFakeUpstream();
-    gw = await startTestGateway(ctx.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_WP_SHIM_SECRET: 'caching-test-secret-0123456789abcdef0123' });
   });
+  // Started after the upstream and closed before it (hooks run in registration order).
+  const gw = useTestGateway(() => ctx.store, () => ({ PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_WP_SHIM_SECRET: 'caching-test-secret-0123456789abcdef0123' }));
   after(async () => {
-    await gw?.close();
     await up?.close();
   });
 
   it('carry Cache-Control: private and Vary: Cookie; anonymous answers pass through untouched', async () => {
     const partner = await addPartner(ctx.store);
-    const { cookie } = await signInAs(gw, partner.partnerId, { email: partner.email });
+    const { cookie } = await gw.signIn(partner.partnerId, { email: partner.email });
     const signedPage = await send(`${gw.url}/cacheable`, { headers: [['Cookie', cookie]] });
     const signedEcho = await send(`${gw.url}/echo`, { headers: [['Cookie', `theme=dark; ${cookie}`]] });
     const anonymous = await send(`${gw.url}/cacheable`);

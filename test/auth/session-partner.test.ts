@@ -10,20 +10,18 @@ import { findSessionWithAccount } from '../../src/accounts/index.js';
 import { openSession, sessionPolicyFrom } from '../../src/auth/sessions.js';
 import { sha256 } from '../../src/common/tokens.js';
 import { seedTwoPartners } from '../support/demo.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 
 forEachStore('the partner a session carries', (ctx) => {
-  let tg: TestGateway;
   let fixture: Awaited<ReturnType<typeof seedTwoPartners>>;
   before(async () => {
     fixture = await seedTwoPartners(ctx.store);
-    tg = await startTestGateway(ctx.store);
   });
-  after(() => tg.close());
+  const tg = useTestGateway(() => ctx.store);
 
   it("returns the partner's own record, contact and program with the session", async () => {
-    const a = await signInAs(tg, fixture.a.partnerId);
+    const a = await tg.signIn(fixture.a.partnerId);
     const s = await findSessionWithAccount(ctx.store.db, sha256(a.cookieValue));
     expect(s?.account_id).to.equal(fixture.a.accountId);
     expect(s?.partner).to.deep.include({
@@ -53,7 +51,7 @@ forEachStore('the partner a session carries', (ctx) => {
   });
 
   it('a change to the partner, its contact or its program shows on the next page of the same session', async () => {
-    const a = await signInAs(tg, fixture.a.partnerId);
+    const a = await tg.signIn(fixture.a.partnerId);
     const before = await request(tg.url).get('/partner-center/settings').set('Cookie', a.cookie);
     expect(before.status).to.equal(200);
     expect(before.text).to.contain(`${fixture.a.name.first} ${fixture.a.name.last}`);
@@ -74,7 +72,7 @@ forEachStore('the partner a session carries', (ctx) => {
   });
 
   it('an active partner sees the dashboard; once inactive, the same session gets a clear 403 and no data', async () => {
-    const a = await signInAs(tg, fixture.a.partnerId);
+    const a = await tg.signIn(fixture.a.partnerId);
     const before = await request(tg.url).get('/partner-center/').set('Cookie', a.cookie);
     expect(before.status).to.equal(200);
     await ctx.store.db.updateTable('partners').set({ status: 'inactive' }).where('id', '=', fixture.a.partnerId).execute();
@@ -90,7 +88,7 @@ forEachStore('the partner a session carries', (ctx) => {
   });
 
   it("another partner's session never shows this partner's record", async () => {
-    const b = await signInAs(tg, fixture.b.partnerId);
+    const b = await tg.signIn(fixture.b.partnerId);
     const page = await request(tg.url).get('/partner-center/settings').set('Cookie', b.cookie);
     expect(page.status).to.equal(200);
     expect(page.text).to.contain(`${fixture.b.name.first} ${fixture.b.name.last}`);

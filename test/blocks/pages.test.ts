@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { formatMoney } from '../../src/common/index.js';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { CONTEST_START_MS, NOW, YEAR_AGO, clearBlocksTables, expected, seedBlocksFixture, type Fixture } from './fixture.js';
 import { rankingRows, writePagesConfig } from './pages-support.js';
 
@@ -15,17 +15,15 @@ const decode = (s: string) => s.replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
 
 forEachStore('blocks: leaderboard, contest and launch pages', (ctx) => {
   let fx: Fixture;
-  let tg: TestGateway;
 
   before(async () => {
     await clearBlocksTables(ctx.store);
     fx = await seedBlocksFixture(ctx.store);
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_BLOCKS_CONFIG: writePagesConfig() }, { now: () => NOW });
   });
-  after(async () => tg?.close());
+  const tg = useTestGateway(() => ctx.store, () => ({ PARTNERGATE_BLOCKS_CONFIG: writePagesConfig() }), { now: () => NOW });
 
   const get = async (partnerIndex: number, path: string) => {
-    const { cookie } = await signInAs(tg, fx.partners[partnerIndex]!.id);
+    const { cookie } = await tg.signIn(fx.partners[partnerIndex]!.id);
     return request(tg.url).get(path).set('Cookie', cookie);
   };
 
