@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { CatalogueError } from '../../src/i18n/index.js';
 import { forEachStore } from '../support/store.js';
-import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, useTestGateway, type SignedIn } from '../support/gateway.js';
 import { FIXED_NOW, seedPartnerCenter, testId, type Fixture } from './fixture.js';
 import { decode, flash } from './helpers.js';
 
@@ -18,19 +18,17 @@ const htmlLang = (html: string) => /<html lang="([^"]*)">/.exec(html)?.[1];
 const navLabels = (html: string) => [...(/<nav class="site-nav"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? '').matchAll(/<a [^>]*>([^<]*)<\/a>/g)].map((m) => decode(m[1]!));
 
 forEachStore('partner center languages', (ctx) => {
-  let tg: TestGateway;
   let fx: Fixture;
   let a: SignedIn;
   let b: SignedIn;
 
   before(async () => {
     fx = await seedPartnerCenter(ctx.store);
-    tg = await startTestGateway(ctx.store, {}, { now: () => FIXED_NOW });
-    a = await signInAs(tg, fx.a.id);
-    b = await signInAs(tg, fx.b.id);
   });
-  after(async () => {
-    await tg?.close();
+  const tg = useTestGateway(() => ctx.store, {}, { now: () => FIXED_NOW });
+  before(async () => {
+    a = await tg.signIn(fx.a.id);
+    b = await tg.signIn(fx.b.id);
   });
 
   const get = (who: SignedIn, path: string, acceptLanguage?: string) => {
