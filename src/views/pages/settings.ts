@@ -173,34 +173,27 @@ export function confirmChangeAction(deps: GatewayDeps, kind: ChangeKind): Reques
   };
 }
 
-export function changeTimeZoneAction(deps: GatewayDeps): RequestHandler {
+/** A one-field settings form: `apply` runs on the posted body inside {@link formAction}, then the `done` notice. */
+function settingsForm(deps: GatewayDeps, form: string, done: string, apply: (req: Request, res: Response, body: Record<string, unknown>) => Promise<unknown>): RequestHandler {
   return async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    await formAction(req, res, deps, { form: 'tz' }, async () => {
-      await changeTimeZone(settingsDeps(deps, req), actorOf(req, res), body.time_zone);
-      return 'time-zone-changed';
+    await formAction(req, res, deps, { form }, async () => {
+      await apply(req, res, body);
+      return done;
     });
   };
+}
+
+export function changeTimeZoneAction(deps: GatewayDeps): RequestHandler {
+  return settingsForm(deps, 'tz', 'time-zone-changed', (req, res, body) => changeTimeZone(settingsDeps(deps, req), actorOf(req, res), body.time_zone));
 }
 
 /** The language form: one of the loaded catalogues' languages, or '' for the browser's. */
 export function changeLocaleAction(deps: GatewayDeps): RequestHandler {
-  return async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    await formAction(req, res, deps, { form: 'language' }, async () => {
-      await changeLocale(settingsDeps(deps, req), actorOf(req, res), body.locale);
-      return 'language-changed';
-    });
-  };
+  return settingsForm(deps, 'language', 'language-changed', (req, res, body) => changeLocale(settingsDeps(deps, req), actorOf(req, res), body.locale));
 }
 
 /** The notification choices form (CSRF-checked like every POST): which events send an email, and how. */
 export function changeNotificationsAction(deps: GatewayDeps): RequestHandler {
-  return async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    await formAction(req, res, deps, { form: 'notifications' }, async () => {
-      await saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now());
-      return 'notifications-changed';
-    });
-  };
+  return settingsForm(deps, 'notifications', 'notifications-changed', (req, res, body) => saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now()));
 }
