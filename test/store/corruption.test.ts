@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../src/common/index.js';
 import { generateDemoData } from '../../src/demo/index.js';
 import { buildSqliteFile, isCorruptionError, openStore, type Store } from '../../src/store/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { damageTable } from './support/damage.js';
 
 const err = (code: string) => Object.assign(new Error(`failure ${code}`), { code });
@@ -30,22 +30,21 @@ describe('store corruption', function () {
   describe('a gateway on a SQLite file with a damaged table', () => {
     let dir: string;
     let store: Store;
-    let tg: TestGateway;
+    let partnerId: number;
     const logLines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) });
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'pg-corrupt-'));
       const file = join(dir, 'store.sqlite');
       const summary = await buildSqliteFile(file, (s) => generateDemoData(s, { seed: 5, partners: 20, commissions: 3_000 }));
       damageTable(file, 'commissions', 1024);
-
       store = await openStore({ kind: 'sqlite', path: file });
-      const sink = new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) });
-      tg = await startTestGateway(store, {}, { logger: createLogger('info', sink) });
-      (tg as TestGateway & { partnerId: number }).partnerId = summary.mostActivePartnerId;
+      partnerId = summary.mostActivePartnerId;
     });
+    const tg = useTestGateway(() => store, {}, { logger: createLogger('info', sink) });
+    // Registered after the gateway's hooks: the gateway closes before its store.
     after(async () => {
-      await tg?.close();
       await store?.close();
       rmSync(dir, { recursive: true, force: true });
     });
@@ -54,7 +53,7 @@ describe('store corruption', function () {
       const before = await fetch(`${tg.url}/readyz`);
       expect(before.status).to.equal(200);
 
-      const partner = await signInAs(tg, (tg as TestGateway & { partnerId: number }).partnerId);
+      const partner = await tg.signIn(partnerId);
       const page = await fetch(`${tg.url}/partner-center/commissions/pending`, { headers: { cookie: partner.cookie } });
       expect(page.status).to.equal(500);
 
