@@ -29,6 +29,20 @@ export function formatMoney(cents: number, currency: string, locale = 'en-US'): 
   return f.format(cents / 100);
 }
 
+const percentFormats = new Map<string, Intl.NumberFormat>();
+
+/** A ratio as a percentage in the reader's language with fixed decimals: `0.25` -> `25.0%` (en), `25,0 %` (de). */
+export function formatPercent(ratio: number, digits: number, locale = 'en'): string {
+  const key = `${locale}|${digits}`;
+  let f = percentFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits });
+    if (percentFormats.size >= 1_000) percentFormats.clear();
+    percentFormats.set(key, f);
+  }
+  return f.format(ratio);
+}
+
 /** Parses "12.34" / "12" / "-3.5" into cents without floating-point drift; null when malformed. */
 export function decimalToCents(text: string): number | null {
   const m = /^(-)?(\d{1,12})(?:\.(\d{1,2}))?$/.exec(text.trim());

@@ -57,5 +57,10 @@ export function languageName(tag: string): string {
   } catch {
     // A tag Intl cannot name is shown as written.
   }
-  return name.charAt(0).toLocaleUpperCase(tag) + name.slice(1);
+  return capitalise(name, tag);
+}
+
+/** The first letter in upper case, by the rules of `locale`: a word that opens a label or a list entry. */
+export function capitalise(text: string, locale: string): string {
+  return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
 }

@@ -6,5 +6,5 @@
  * with the same locale. See CONTEXT.md.
  */
 export { CatalogueError, DEFAULT_LOCALE, loadCatalogues, type Catalogues, type MessageValues } from './catalogue.js';
-export { catalogues, cataloguesFor, languageName, recipientLocale, shippedCatalogues, shippedLocalesDir, t, useCatalogues } from './active.js';
+export { capitalise, catalogues, cataloguesFor, languageName, recipientLocale, shippedCatalogues, shippedLocalesDir, t, useCatalogues } from './active.js';
 export { parseAcceptLanguage } from './negotiate.js';

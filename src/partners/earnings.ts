@@ -26,6 +26,9 @@ export interface LedgerEntry {
   status?: string;
   /** For payments: the payout, whose statement lists the commissions it paid. */
   payoutId?: number;
+  /** For payments: how and with which reference it was paid (pages label the entry in the reader's language). */
+  method?: string;
+  reference?: string | null;
   productId?: number | null;
 }
 
@@ -80,7 +83,7 @@ export async function earningsLedger(db: Db, q: { partnerId: number; range: MsRa
     }
   }
   for (const p of payouts) {
-    raw.push({ at: p.paid_at, id: p.id, payoutId: p.id, contactId: null, productId: null, type: 'payment', label: `Payment (${p.method}${p.reference ? ` ${p.reference}` : ''})`, amountCents: -p.amount_cents });
+    raw.push({ at: p.paid_at, id: p.id, payoutId: p.id, method: p.method, reference: p.reference, contactId: null, productId: null, type: 'payment', label: `Payment (${p.method}${p.reference ? ` ${p.reference}` : ''})`, amountCents: -p.amount_cents });
   }
   raw.sort((a, b) => a.at - b.at || typeOrder[a.type] - typeOrder[b.type] || a.id - b.id);
 

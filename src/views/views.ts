@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { formatLocal, formatMoney, type Brand, type Views } from '../common/index.js';
+import { formatLocal, formatMoney, formatPercent, type Brand, type Views } from '../common/index.js';
 import { catalogues as activeCatalogues, DEFAULT_LOCALE, type Catalogues, type MessageValues } from '../i18n/index.js';
 
 export const shippedTemplatesDir = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../'.concat(import.meta.url.includes('/dist/') ? '../templates' : 'templates'));
@@ -59,7 +59,9 @@ function registerHelpers(hbs: typeof Handlebars, i18n: () => Catalogues): void {
   hbs.registerHelper('not', (a: unknown) => !a);
   hbs.registerHelper('add', (a: unknown, b: unknown) => Number(a) + Number(b));
   hbs.registerHelper('json', (v: unknown) => JSON.stringify(v));
-  hbs.registerHelper('percent', (v: unknown, digits: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(typeof digits === 'number' ? digits : 1)}%` : ''));
+  hbs.registerHelper('percent', (v: unknown, digits: unknown, options?: unknown) =>
+    typeof v === 'number' ? formatPercent(v, typeof digits === 'number' ? digits : 1, localeOf(options ?? digits)) : '',
+  );
 }
 
 /**

@@ -100,6 +100,38 @@ forEachStore('partner center languages', (ctx) => {
     expect(htmlLang((await get(b, '/partner-center/', 'en')).text)).to.equal('en');
   });
 
+  const pages: Array<[string, string, string]> = [
+    ['/partner-center/', 'Übersicht', 'Panel'],
+    ['/partner-center/contacts', 'Vermittelte Kontakte', 'Contactos referidos'],
+    ['/partner-center/commissions/pending', 'Offene Provisionen', 'Comisiones pendientes'],
+    ['/partner-center/commissions?status=approved', 'Alle Provisionen', 'Todas las comisiones'],
+    ['/partner-center/subscriptions', 'Aktive Abonnements', 'Suscripciones activas'],
+    ['/partner-center/earnings', 'Einnahmen', 'Ganancias'],
+    ['/partner-center/payouts', 'Auszahlungen', 'Pagos'],
+    ['/partner-center/reports', 'Berichte', 'Informes'],
+    ['/partner-center/links', 'Links', 'Enlaces'],
+    ['/partner-center/settings', 'Einstellungen', 'Configuración'],
+  ];
+  for (const [path, de, es] of pages) {
+    it(`renders ${path} in German and Spanish, every message resolved`, async () => {
+      for (const [lang, heading] of [['de', de], ['es', es]] as const) {
+        const res = await get(b, path, lang);
+        expect(res.status, `${lang} ${path}`).to.equal(200);
+        expect(htmlLang(res.text)).to.equal(lang);
+        expect(decode(/<h1[^>]*>([^<]*)<\/h1>/.exec(res.text)?.[1] ?? '')).to.equal(heading);
+        expect(res.text, 'no message key left unresolved').to.not.match(/>[a-z-]+:[a-zA-Z.]+</);
+      }
+    });
+  }
+
+  it('explains a bad date range in the page language, naming the field', async () => {
+    const res = await get(b, '/partner-center/?from=2026-03-10&to=2026-03-01', 'de');
+    expect(res.status).to.equal(400);
+    expect(flash(res.text)).to.equal('Von-Datum: 2026-03-10 liegt nach dem Bis-Datum 2026-03-01. Stattdessen werden die letzten 30 Tage angezeigt.');
+    const es = await get(b, '/partner-center/contacts?page=x', 'es');
+    expect(flash(es.text)).to.equal('Página: «x» no es un número de página; se muestra la página 1.');
+  });
+
   it('does not start with a theme catalogue that lacks a key, naming the file and key', async () => {
     const theme = mkdtempSync(join(tmpdir(), 'pg-theme-'));
     try {

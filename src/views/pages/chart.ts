@@ -3,6 +3,8 @@
  * classes; no inline styles or scripts, so the CSP holds). Each chart also has a text summary and the page
  * shows the same numbers in a table.
  */
+import { DEFAULT_LOCALE, t } from '../../i18n/index.js';
+
 export interface ChartSeries {
   name: string;
   /** CSS class of the bars (colour comes from partnergate.css). */
@@ -45,7 +47,7 @@ function niceMax(v: number, integer: boolean): number {
 const MAX_X_LABELS = 8;
 
 /** Grouped vertical bars, one group per label. */
-export function barChart(id: string, title: string, labels: string[], series: ChartSeries[]): BarChartModel {
+export function barChart(id: string, title: string, labels: string[], series: ChartSeries[], locale = DEFAULT_LOCALE): BarChartModel {
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const integer = series.every((s) => !s.format);
@@ -73,7 +75,7 @@ export function barChart(id: string, title: string, labels: string[], series: Ch
   return {
     id,
     title,
-    summary: `${title}, ${labels.length} ${labels.length === 1 ? 'bar group' : 'bar groups'}${labels.length ? ` from ${labels[0]} to ${labels.at(-1)}` : ''}. Totals: ${totals}.`,
+    summary: t(locale, 'reports:chartSummary', { title, count: labels.length, first: labels[0] ?? '', last: labels.at(-1) ?? '', totals }),
     width: WIDTH,
     height: HEIGHT,
     bars,

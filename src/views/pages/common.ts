@@ -101,7 +101,7 @@ export function loadPartner(deps: GatewayDeps): RequestHandler {
 }
 
 export function pageInput(req: Request, res: Response, deps: GatewayDeps): PageInput {
-  return new PageInput(req.query as Record<string, unknown>, partnerOf(res).timeZone, deps.now(), deps.config.exportMaxRangeDays);
+  return new PageInput(req.query as Record<string, unknown>, partnerOf(res).timeZone, deps.now(), deps.config.exportMaxRangeDays, req.ctx.locale);
 }
 
 export interface PagerModel {
@@ -128,8 +128,8 @@ export function exportLinks(names: ExportName[], range: DateRange, filters: { st
 }
 
 /** A list past its end is reported like a huge page number: the first page is shown instead. */
-export function pastEndProblem(page: number): Problem {
-  return { field: 'page', message: `Page: there is no page ${page} in this list; showing page 1.` };
+export function pastEndProblem(page: number, locale = 'en'): Problem {
+  return { field: 'page', message: t(locale, 'common:input.pastEnd', { page }) };
 }
 
 export function rangeForm(action: string, range: DateRange | undefined, input: PageInput, hidden: Record<string, string | undefined> = {}) {

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { earningsLedger, LEDGER_MAX_ROWS } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, pager, partnerOf, pastEndProblem, rangeForm, render } from './common.js';
+import { t } from '../../i18n/index.js';
 
 const PAGE_SIZE = 50;
 
@@ -20,10 +21,10 @@ export function earningsPage(deps: GatewayDeps): RequestHandler {
       // The busiest partners have more entries in a month than one page view reads: show their last week.
       range = input.defaultRange(7);
       ledger = await earningsLedger(db, { partnerId: partner.id, range, page: { page: pageNo, size: PAGE_SIZE } });
-      notice = 'Your ledger is busy: showing the last 7 days. Choose dates to see another period, or download the CSV files.';
+      notice = t(req.ctx.locale, 'earnings:busy');
     }
     if (ledger.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       ledger = await earningsLedger(db, { partnerId: partner.id, range, page: { page: 1, size: PAGE_SIZE } });
     }
     if (ledger.truncated) {
@@ -34,7 +35,7 @@ export function earningsPage(deps: GatewayDeps): RequestHandler {
       deps,
       'pages/earnings',
       {
-        ...layoutModel(req, partner, { title: 'Earnings', current: 'earnings', problems: input.problems, notice }),
+        ...layoutModel(req, partner, { title: t(req.ctx.locale, 'earnings:title'), current: 'earnings', problems: input.problems, notice }),
         ledger,
         range,
         pager: pager('/partner-center/earnings', { from: range.from, to: range.to }, ledger),

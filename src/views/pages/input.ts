@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { AppError, parseDateRange, type DateRange } from '../../common/index.js';
+import { DEFAULT_LOCALE, t } from '../../i18n/index.js';
 import { MAX_PAGE } from '../../partners/index.js';
 
 export interface Problem {
@@ -23,6 +24,8 @@ export class PageInput {
     readonly now: number,
     /** Longest range accepted (the exports' limit, so every page range can be exported). */
     readonly maxDays: number,
+    /** The language problems are written in. */
+    readonly locale: string = DEFAULT_LOCALE,
   ) {}
 
   /** The first value of a query parameter, trimmed; undefined when absent or empty. */
@@ -43,7 +46,7 @@ export class PageInput {
     const v = this.text(name, 100);
     if (v === undefined) return fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.problem(name, `${label}: "${v.slice(0, 40)}" is not one of ${allowed.join(', ')}.`);
+    this.problem(name, t(this.locale, 'common:input.choice', { label, value: v.slice(0, 40), allowed: allowed.join(', ') }));
     return fallback;
   }
 
@@ -52,11 +55,11 @@ export class PageInput {
     const v = this.text('page', 50);
     if (v === undefined) return 1;
     if (!/^\d{1,15}$/.test(v) || Number(v) < 1) {
-      this.problem('page', `Page: "${v.slice(0, 20)}" is not a page number; showing page 1.`);
+      this.problem('page', t(this.locale, 'common:input.badPage', { value: v.slice(0, 20) }));
       return 1;
     }
     if (Number(v) > MAX_PAGE) {
-      this.problem('page', `Page: page numbers stop at ${MAX_PAGE}; showing page 1. Choose a date range to see older rows.`);
+      this.problem('page', t(this.locale, 'common:input.pageTooFar', { max: MAX_PAGE }));
       return 1;
     }
     return Number(v);
@@ -78,7 +81,8 @@ export class PageInput {
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const field = err.field ?? 'from';
-      this.problem(field, `${field === 'to' ? 'To' : 'From'} date: ${err.message.replace(/^(from|to): /, '')}. Showing ${opts.optional ? 'all dates' : `the last ${opts.defaultDays} days`} instead.`);
+      const reason = rangeReason(err.message.replace(/^(from|to): /, ''), this.locale);
+      this.problem(field, t(this.locale, 'common:input.badRange', { field, reason, optional: opts.optional ? 'yes' : 'no', days: opts.defaultDays }));
       return fallback();
     }
   }
@@ -101,6 +105,19 @@ export class PageInput {
     for (const p of this.problems) out[p.field] ??= p.message;
     return out;
   }
+}
+
+/**
+ * The reason src/common gives for a bad range (English, for logs and the JSON API), in the reader's language; a
+ * reason this list does not know stays as given.
+ */
+function rangeReason(english: string, locale: string): string {
+  let m: RegExpExecArray | null;
+  if (english === 'must be a date as YYYY-MM-DD') return t(locale, 'common:input.reason.format');
+  if ((m = /^(.+) is not a real date between 1970 and 2100$/.exec(english))) return t(locale, 'common:input.reason.unreal', { text: m[1] });
+  if ((m = /^(\S+) is after to: (\S+)$/.exec(english))) return t(locale, 'common:input.reason.order', { from: m[1], to: m[2] });
+  if ((m = /^the range is (\d+) days; the longest allowed is (\d+)$/.exec(english))) return t(locale, 'common:input.reason.tooLong', { days: Number(m[1]), max: Number(m[2]) });
+  return english;
 }
 
 /** `?a=1&b=2` from the non-empty values, in order. */

@@ -4,6 +4,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
+import { t } from '../../i18n/index.js';
 import { parseSitePath, referralLink, siteOrigin, subIdProblem, subIdStats, trackedLink } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
 import { queryString } from './input.js';
@@ -22,11 +23,11 @@ export function linksPage(deps: GatewayDeps): RequestHandler {
     let sidOk: string | undefined;
     if (pathText !== undefined || sidText !== undefined) {
       const path = parseSitePath(pathText ?? '', origin);
-      if (!path.ok) input.problem('path', `Page: ${path.problem}.`);
+      if (!path.ok) input.problem('path', t(req.ctx.locale, 'links:badPath', { problem: path.problem }));
       else pathOk = path.path;
       if (sidText !== undefined) {
         const problem = subIdProblem(sidText);
-        if (problem) input.problem('sid', `SubID: ${problem}.`);
+        if (problem) input.problem('sid', t(req.ctx.locale, 'links:badSid', { problem }));
         else sidOk = sidText;
       }
       if (pathOk !== undefined && (sidText === undefined || sidOk !== undefined)) built = trackedLink(origin, pathOk, partner.referralCode, { subId: sidOk });
@@ -38,7 +39,7 @@ export function linksPage(deps: GatewayDeps): RequestHandler {
       deps,
       'pages/links',
       {
-        ...layoutModel(req, partner, { title: 'Links', current: 'links', problems: input.problems }),
+        ...layoutModel(req, partner, { title: t(req.ctx.locale, 'links:title'), current: 'links', problems: input.problems }),
         referralLink: referral,
         referralQr: qrDownloads(referral),
         origin,

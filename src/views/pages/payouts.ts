@@ -5,10 +5,11 @@
  */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
-import { AppError } from '../../common/index.js';
+import { AppError, formatLocal } from '../../common/index.js';
 import { listPayouts, payoutStatement } from '../../payouts/index.js';
 import { payoutStatementCsv } from '../../reports/index.js';
 import { layoutModel, partnerOf, render } from './common.js';
+import { t } from '../../i18n/index.js';
 
 function payoutIdOf(raw: unknown): number {
   const text = typeof raw === 'string' ? raw : '';
@@ -20,7 +21,7 @@ export function payoutsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
     const partner = partnerOf(res);
     const payouts = await listPayouts(deps.store.db, partner.id, { limit: 500, offset: 0 });
-    render(res, deps, 'pages/payouts', { ...layoutModel(req, partner, { title: 'Payouts', current: 'earnings' }), payouts });
+    render(res, deps, 'pages/payouts', { ...layoutModel(req, partner, { title: t(req.ctx.locale, 'payouts:title'), current: 'earnings' }), payouts });
   };
 }
 
@@ -29,7 +30,7 @@ export function payoutStatementPage(deps: GatewayDeps): RequestHandler {
     const partner = partnerOf(res);
     const statement = await payoutStatement(deps.store.db, partner.id, payoutIdOf(req.params.payoutId));
     render(res, deps, 'pages/payout-statement', {
-      ...layoutModel(req, partner, { title: `Payout of ${new Date(statement.payout.paidAt).toISOString().slice(0, 10)}`, current: 'earnings' }),
+      ...layoutModel(req, partner, { title: t(req.ctx.locale, 'payouts:statementTitle', { date: formatLocal(statement.payout.paidAt, partner.timeZone, false, req.ctx.locale) }), current: 'earnings' }),
       statement,
       csvHref: `/partner-center/payouts/${statement.payout.id}/statement.csv`,
     });

@@ -20,7 +20,7 @@ export function productPage(deps: GatewayDeps): RequestHandler {
     const db = deps.store.db;
     let result = await productCommissions(db, { partnerId: partner.id, productId, range, page: { page: pageNo, size: PAGE_SIZE } });
     if (result.page.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       result = await productCommissions(db, { partnerId: partner.id, productId, range, page: { page: 1, size: PAGE_SIZE } });
     }
     const path = `/partner-center/products/${productId}`;

@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { AppError, formatMoney } from '../../common/index.js';
 import { buildReport, subIdProblem, type Report, type ReportBy, type ReportGroup } from '../../partners/index.js';
+import { t } from '../../i18n/index.js';
 import { barChart } from './chart.js';
 import { exportLinks, layoutModel, pageInput, partnerOf, rangeForm, render } from './common.js';
 import { queryString } from './input.js';
@@ -17,14 +18,15 @@ export function reportsPage(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
     const partner = partnerOf(res);
     const input = pageInput(req, res, deps);
+    const locale = req.ctx.locale;
     const range = input.range({ defaultDays: 30 });
-    let group: ReportGroup = input.choice('group', groups, 'day', 'Group by');
-    const by: ReportBy = input.choice('by', bys, 'date', 'Report by');
+    let group: ReportGroup = input.choice('group', groups, 'day', t(req.ctx.locale, 'reports:groupBy'));
+    const by: ReportBy = input.choice('by', bys, 'date', t(req.ctx.locale, 'reports:byLabel'));
     let subId = input.text('sid', 200);
     if (subId !== undefined) {
       const problem = subIdProblem(subId);
       if (problem) {
-        input.problem('sid', `SubID: "${subId.slice(0, 64)}" is not a SubID (${problem}); showing all SubIDs.`);
+        input.problem('sid', t(locale, 'reports:badSid', { sid: subId.slice(0, 64), problem }));
         subId = undefined;
       }
     }
@@ -34,22 +36,22 @@ export function reportsPage(deps: GatewayDeps): RequestHandler {
       report = await buildReport(db, { partnerId: partner.id, range, group, by, subId });
     } catch (err) {
       if (!(err instanceof AppError) || err.field !== 'group') throw err;
-      input.problem('group', `Group by: ${err.message.replace(/^group: /, '')}. Showing months instead.`);
+      input.problem('group', t(locale, 'reports:badGroup', { problem: err.message.replace(/^group: /, '') }));
       group = 'month';
       report = await buildReport(db, { partnerId: partner.id, range, group, by, subId });
     }
     const notice = subId !== undefined && report.totals.clicks === 0 && report.totals.sales === 0
-      ? `SubID "${subId}" has no clicks or sales from ${range.from} to ${range.to}. Check the spelling, or see your SubIDs on the Links page.`
+      ? t(locale, 'reports:noActivity', { sid: subId, from: range.from, to: range.to })
       : undefined;
-    const money = (c: number) => formatMoney(c, partner.currency);
+    const money = (c: number) => formatMoney(c, partner.currency, locale);
     const labels = report.rows.map((r) => r.label);
     const charts = report.rows.length
       ? [
-          barChart('chart-activity', 'Clicks and sales', labels, [
-            { name: 'Clicks', className: 'bar-clicks', values: report.rows.map((r) => r.clicks) },
-            { name: 'Sales', className: 'bar-sales', values: report.rows.map((r) => r.sales) },
-          ]),
-          barChart('chart-earnings', 'Earnings', labels, [{ name: 'Earned', className: 'bar-earned', values: report.rows.map((r) => r.earnedCents), format: money }]),
+          barChart('chart-activity', t(locale, 'reports:chartActivity'), labels, [
+            { name: t(locale, 'dashboard:clicks'), className: 'bar-clicks', values: report.rows.map((r) => r.clicks) },
+            { name: t(locale, 'dashboard:sales'), className: 'bar-sales', values: report.rows.map((r) => r.sales) },
+          ], locale),
+          barChart('chart-earnings', t(locale, 'reports:chartEarnings'), labels, [{ name: t(locale, 'dashboard:earned'), className: 'bar-earned', values: report.rows.map((r) => r.earnedCents), format: money }], locale),
         ]
       : [];
     const base = { from: range.from, to: range.to, sid: subId };
@@ -58,19 +60,19 @@ export function reportsPage(deps: GatewayDeps): RequestHandler {
       deps,
       'pages/reports',
       {
-        ...layoutModel(req, partner, { title: 'Reports', current: 'reports', problems: input.problems }),
+        ...layoutModel(req, partner, { title: t(locale, 'reports:title'), current: 'reports', problems: input.problems }),
         report,
         byDate: by === 'date',
-        keyHeading: by === 'date' ? (group === 'day' ? 'Day' : group === 'week' ? 'Week' : 'Month') : by === 'promo' ? 'Promo tool' : 'SubID',
+        keyHeading: by === 'date' ? t(locale, 'reports:group', { group }) : by === 'promo' ? t(locale, 'reports:promoTool') : 'SubID',
         showLeads: by === 'date' && subId === undefined,
         leadsNote: by !== 'date' && report.totals.leads !== undefined,
         subId,
         notice,
         charts,
-        groupOptions: groups.map((g) => ({ value: g, label: g[0]!.toUpperCase() + g.slice(1), selected: g === group })),
+        groupOptions: groups.map((g) => ({ value: g, label: t(locale, 'reports:group', { group: g }), selected: g === group })),
         byTabs: bys.map((b) => ({
           href: `/partner-center/reports${queryString({ ...base, group: b === 'date' && group !== 'day' ? group : undefined, by: b === 'date' ? undefined : b })}`,
-          label: b === 'date' ? 'By date' : b === 'promo' ? 'By promo tool' : 'By SubID',
+          label: t(locale, 'reports:by', { by: b }),
           current: b === by,
         })),
         rangeForm: { ...rangeForm('/partner-center/reports', range, input, { by: by === 'date' ? undefined : by }), sid: subId ?? '', sidError: input.fieldErrors.sid },

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
 import { activeOpenOrders } from '../../partners/index.js';
 import { exportLinks, layoutModel, pageInput, pager, partnerOf, pastEndProblem, render } from './common.js';
+import { t } from '../../i18n/index.js';
 
 const PAGE_SIZE = 25;
 
@@ -14,7 +15,7 @@ export function subscriptionsPage(deps: GatewayDeps): RequestHandler {
     const db = deps.store.db;
     let result = await activeOpenOrders(db, { partnerId: partner.id, page: { page: pageNo, size: PAGE_SIZE } });
     if (result.page.pastEnd) {
-      input.problems.push(pastEndProblem(pageNo));
+      input.problems.push(pastEndProblem(pageNo, input.locale));
       result = await activeOpenOrders(db, { partnerId: partner.id, page: { page: 1, size: PAGE_SIZE } });
     }
     render(
@@ -22,7 +23,7 @@ export function subscriptionsPage(deps: GatewayDeps): RequestHandler {
       deps,
       'pages/subscriptions',
       {
-        ...layoutModel(req, partner, { title: 'Active subscriptions', current: 'subscriptions', problems: input.problems }),
+        ...layoutModel(req, partner, { title: t(req.ctx.locale, 'subscriptions:title'), current: 'subscriptions', problems: input.problems }),
         totals: result.totals,
         rows: result.page.rows,
         pager: pager('/partner-center/subscriptions', {}, result.page),
