@@ -109,6 +109,7 @@ if (phase === 'reference') {
     await store.close();
     done({ drainSeconds: round((t1 - t0) / 1000, 2), drained: r.sent, drainFailed: r.failed.length, drainCpuSeconds, drainPeakRssMb, connections: mail.maxConnections, verifySeconds: round((t2 - t1) / 1000), verifyOk: verify.ok, verifyProblems: verify.partners.length });
   } else {
+    memory.loadedRssMb = round(process.memoryUsage().rss / 1048576);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const onProgress = (label) => {

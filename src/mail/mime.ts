@@ -2,7 +2,7 @@
  * Outbox emails as one finished MIME buffer each. nodemailer's composer builds a message as a tree of streams
  * (a header object per part, a base64 stream per body, random boundaries and ids); handed to the socket, each
  * piece became its own write system call. In a CPU profile of a drain that composing and writing was about
- * half of the time per email. Our emails are always the same shape (text, optionally html, base64 bodies), so
+ * half of the busy time per email. Our emails are always the same shape (text, optionally html, base64 bodies), so
  * they are written here in one go and handed to nodemailer as `raw`: the pool, TLS, AUTH and dot-stuffing stay
  * nodemailer's.
  *

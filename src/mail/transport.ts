@@ -78,7 +78,7 @@ export function createMailTransport(opts: { smtpUrl?: string; from: string; logg
     fromDomain: /@([A-Za-z0-9.-]+)/.exec(opts.from)?.[1] ?? 'localhost',
     maxConnections: smtp?.maxConnections ?? 1,
     async send(m) {
-      // Over SMTP the message goes as one finished buffer when it can (mime.ts: a third of a drain's CPU less).
+      // Over SMTP the message goes as one finished buffer when it can (mime.ts: measured 0.74-0.85 -> 0.56 ms of CPU per email).
       const raw = smtp ? mime.build(m) : null;
       if (raw) {
         // The Message-ID given spares nodemailer making a random one for its own bookkeeping.

@@ -4,6 +4,7 @@
  * audit log with the key's non-secret id, never the key.
  */
 import { AppError } from '../common/index.js';
+import { DEFAULT_LOCALE, t } from '../i18n/index.js';
 import { API_KEY_NAME_MAX, MAX_ACTIVE_API_KEYS, createApiKey, listApiKeys, recordAudit, revokeApiKey, type ApiKeyView } from '../accounts/index.js';
 import type { Actor, SettingsDeps } from './account-settings.js';
 import { requireReauth } from './reauth.js';
@@ -20,8 +21,9 @@ export async function makeApiKey(d: SettingsDeps, actor: Actor, input: { name: u
   const now = d.now();
   const made = await createApiKey(d.db, { accountId: actor.session.account_id, partnerId: actor.partnerId, name, now });
   if (!made.ok) {
-    if (made.problem === 'name') throw new AppError('request.invalid_field', `Key name: give the key a name of 1 to ${API_KEY_NAME_MAX} characters.`, { field: 'api_key_name' });
-    throw new AppError('conflict', `Key name: you already have ${MAX_ACTIVE_API_KEYS} active keys; revoke one first.`, { field: 'api_key_name' });
+    const locale = actor.locale ?? DEFAULT_LOCALE;
+    if (made.problem === 'name') throw new AppError('request.invalid_field', t(locale, 'partner-api:apiKeys.errorName', { max: API_KEY_NAME_MAX }), { field: 'api_key_name' });
+    throw new AppError('conflict', t(locale, 'partner-api:apiKeys.errorTooMany', { max: MAX_ACTIVE_API_KEYS }), { field: 'api_key_name' });
   }
   await recordAudit(d.db, { action: 'api_key.created', at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, details: { keyId: made.row.key_id, name: made.row.name }, ip: actor.ip, requestId: actor.requestId });
   return { key: made.key, view: { id: made.row.id, keyId: made.row.key_id, name: made.row.name, createdAt: now, lastUsedAt: null, revokedAt: null } };
@@ -32,7 +34,7 @@ export async function dropApiKey(d: Pick<SettingsDeps, 'db' | 'now'>, actor: Act
   const id = typeof idText === 'string' && /^\d{1,9}$/.test(idText) ? Number(idText) : NaN;
   const now = d.now();
   if (!Number.isInteger(id) || !(await revokeApiKey(d.db, actor.partnerId, id, now))) {
-    throw new AppError('not_found', 'That API key does not exist or is already revoked.', { field: 'api_key' });
+    throw new AppError('not_found', t(actor.locale ?? DEFAULT_LOCALE, 'partner-api:apiKeys.errorNotFound'), { field: 'api_key' });
   }
   await recordAudit(d.db, { action: 'api_key.revoked', at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, details: { id }, ip: actor.ip, requestId: actor.requestId });
 }

@@ -7,33 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import request from 'supertest';
-import yauzl from 'yauzl';
 import type { Browser, Page } from 'playwright-core';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { launchChromium, saveScreenshot } from '../support/browser.js';
 import { adminSession } from '../admin-area/support.js';
+import { unzip } from '../partner-api/support.js';
 import { PASSWORD_A, seedPartnerCenter, type Fixture } from '../web/fixture.js';
-
-async function zipEntries(file: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((ok, fail) => yauzl.fromBuffer(file, { lazyEntries: true }, (err, z) => (err ? fail(err) : ok(z))));
-  const out = new Map<string, string>();
-  await new Promise<void>((ok, fail) => {
-    zip.on('entry', (entry: yauzl.Entry) =>
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return fail(err);
-        const parts: Buffer[] = [];
-        stream.on('data', (c: Buffer) => parts.push(c)).on('end', () => {
-          out.set(entry.fileName, Buffer.concat(parts).toString('utf8'));
-          zip.readEntry();
-        });
-      }),
-    );
-    zip.on('end', ok).on('error', fail);
-    zip.readEntry();
-  });
-  return out;
-}
 
 describe('browser: partner API keys and data rights', function () {
   this.timeout(120_000);
@@ -102,7 +82,7 @@ describe('browser: partner API keys and data rights', function () {
     await page.goto(`${tg.url}/partner-center/settings`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
     expect(download.suggestedFilename()).to.match(/^partnergate-my-data-\d{4}-\d{2}-\d{2}\.zip$/);
-    const files = await zipEntries(await readFile((await download.path())!));
+    const files = await unzip(await readFile((await download.path())!));
     for (const name of ['profile.json', 'settings.json', 'sessions.json', 'audit.json', 'api-keys.json', 'contacts.csv', 'commissions.csv', 'payouts.csv', 'clicks.csv']) expect(files.has(name), name).to.equal(true);
     const profile = JSON.parse(files.get('profile.json')!) as { partner: { id: number; referral_code: string }; accounts: Array<{ email: string }> };
     expect(profile.partner).to.include({ id: fx.a.id, referral_code: fx.a.referralCode });

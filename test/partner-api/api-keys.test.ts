@@ -7,13 +7,12 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
-import { createApp } from '../../src/app.js';
 import { createApiKey, hashPassword } from '../../src/accounts/index.js';
 import { createLogger, sha256 } from '../../src/common/index.js';
 import { recordCase } from '../support/adversarial.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
-import { routesOf } from '../admin-area/support.js';
+import { appRoutes } from './support.js';
 import { RANGE, seedReportWorld, type ReportWorld } from '../reports/fixtures.js';
 
 const q = `from=${RANGE.from}&to=${RANGE.to}`;
@@ -114,7 +113,7 @@ forEachStore('partner API keys', (ctx) => {
 
   it('every other route of the app refuses a valid key (403 auth.api_key_not_allowed), forms included, and changes nothing', async () => {
     const key = await keyFor(world.partnerA);
-    const routes = routesOf((createApp(tg.gateway.deps, { oidc: tg.gateway.oidc }) as unknown as { router: Parameters<typeof routesOf>[0] }).router);
+    const routes = appRoutes(tg);
     const listed = routes.map((r) => `${r.method} ${r.path}`);
     for (const expected of ['GET /partner-center/settings', 'POST /partner-center/settings/paypal', 'POST /partner-center/settings/api-keys', 'POST /sso/password', 'GET /partner-center/admin/']) {
       expect(listed, 'the enumeration finds the app routes').to.include(expected);

@@ -6,12 +6,11 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { validate } from '@readme/openapi-parser';
-import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/accounts/index.js';
 import { isPartnerApiRoute } from '../../src/reports/index.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
-import { routesOf } from '../admin-area/support.js';
+import { appRoutes } from './support.js';
 import { RANGE, seedReportWorld, type ReportWorld } from '../reports/fixtures.js';
 
 interface Operation { parameters?: Array<{ name: string; in: string; schema: { enum?: string[] } }>; security?: unknown; responses: Record<string, unknown> }
@@ -70,7 +69,7 @@ forEachStore('partner API: OpenAPI document', (ctx) => {
   });
 
   it('every app route a key may call is documented, and every documented path is such a route', () => {
-    const routes = routesOf((createApp(tg.gateway.deps, { oidc: tg.gateway.oidc }) as unknown as { router: Parameters<typeof routesOf>[0] }).router);
+    const routes = appRoutes(tg);
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), pattern: templatePattern(p), path: p })));
     const keyRoutes = routes
       .map((r) => ({ ...r, concrete: r.path.replace(/:([a-z]+)/gi, (_m, n: string) => (n === 'file' ? 'commissions.csv' : n === 'name' ? 'commissions' : '7')) }))

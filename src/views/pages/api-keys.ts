@@ -6,6 +6,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { GatewayDeps } from '../../deps.js';
+import { t } from '../../i18n/index.js';
 import { accountEmailOf, dropApiKey, makeApiKey } from '../../partners/index.js';
 import { actorOf, formAction, renderSettings, settingsDeps } from './settings.js';
 
@@ -25,7 +26,7 @@ export function createApiKeyAction(deps: GatewayDeps): RequestHandler {
     }, async () => {
       // Shown in this answer only: it is not stored anywhere it could be shown again.
       res.setHeader('Cache-Control', 'private, no-store');
-      await renderSettings(req, res, deps, { newApiKey: made, notice: 'Your API key was made. Copy it now: it is not shown again.' });
+      await renderSettings(req, res, deps, { newApiKey: made, notice: t(req.ctx.locale, 'partner-api:apiKeys.madeNotice') });
     });
   };
 }
