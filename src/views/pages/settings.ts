@@ -199,7 +199,7 @@ export function changeNotificationsAction(deps: GatewayDeps): RequestHandler {
   return async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     await formAction(req, res, deps, { form: 'notifications' }, async () => {
-      await saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now());
+      await saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now(), req.ctx.locale);
       return 'notifications-changed';
     });
   };
