@@ -91,7 +91,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const proxy = config.upstreamUrl
     ? createUpstreamProxy(deps, {
         clicks,
-        errorPage: (status) => views.page('upstream-error', { title: status === 504 ? 'The site is slow to answer' : 'The site is unavailable', status }, 'layouts/bare'),
+        errorPage: (status, locale) => views.page('upstream-error', { title: i18n.t(locale, status === 504 ? 'errors:upstream.title504' : 'errors:upstream.title502'), status, locale }, 'layouts/bare'),
+        locales: i18n.languages,
+        negotiate: (header) => i18n.negotiate(header),
         refusalPage: (status, message) => views.page('error', { title: status === 413 ? 'Upload too large' : 'Bad request', status, message }, 'layouts/bare'),
       })
     : undefined;

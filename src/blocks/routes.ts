@@ -5,6 +5,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { AppError, formatLocal } from '../common/index.js';
+import { t } from '../i18n/index.js';
 import { partnerIdOf } from '../auth/guards.js';
 import type { GatewayDeps } from '../deps.js';
 import { enabledNavItems, NAV_ITEMS, navLabel } from '../partners/index.js';
@@ -58,8 +59,9 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
     res.type('html').send(deps.views.page(template, { ...layout, ...model }));
   };
 
-  const rankingHtml = (view: RankingView, extra: { title?: string; empty?: string; columns?: string[] }) =>
+  const rankingHtml = (locale: string, view: RankingView, extra: { title?: string; empty?: string; columns?: string[] }) =>
     deps.views.render('blocks/ranking', {
+      locale,
       ...view,
       ...extra,
       showRank: (extra.columns ?? ['rank']).includes('rank'),
@@ -76,16 +78,16 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
     if ('startDate' in def) {
       const tz = viewer?.time_zone ?? bdeps.timeZone;
       contest = {
-        productName: (await productName(bdeps.db, def.product)) ?? 'the product',
-        start: formatLocal(dayStartMs(def.startDate, bdeps.timeZone), tz),
-        end: def.endDate ? formatLocal(dayStartMs(def.endDate, bdeps.timeZone), tz) : undefined,
+        productName: (await productName(bdeps.db, def.product)) ?? t(req.ctx.locale, 'blocks:theProduct'),
+        start: formatLocal(dayStartMs(def.startDate, bdeps.timeZone), tz, false, req.ctx.locale),
+        end: def.endDate ? formatLocal(dayStartMs(def.endDate, bdeps.timeZone), tz, false, req.ctx.locale) : undefined,
       };
     }
     send(req, res, viewer, 'blocks/leaderboard', def.title, {
       heading: def.title,
       intro: def.intro,
       contest,
-      rankingHtml: rankingHtml(view, { empty: contest ? 'No sales yet: be the first!' : 'No results yet.' }),
+      rankingHtml: rankingHtml(req.ctx.locale, view, { empty: t(req.ctx.locale, contest ? 'blocks:firstSale' : 'blocks:noResults') }),
     });
   };
 
@@ -100,8 +102,8 @@ export function createRoutes(deps: GatewayDeps, config: BlocksConfig, bdeps: Blo
     const view = await pageView(bdeps, page, partnerIdOf(req), viewer);
     const html = (b: BlockView) =>
       b.kind === 'ranking'
-        ? rankingHtml(b.view, { title: b.view.title, empty: b.view.empty, columns: b.view.columns })
-        : deps.views.render(`blocks/${b.kind}`, { ...b.view, name: b.name });
+        ? rankingHtml(req.ctx.locale, b.view, { title: b.view.title, empty: b.view.empty, columns: b.view.columns })
+        : deps.views.render(`blocks/${b.kind}`, { ...b.view, name: b.name, locale: req.ctx.locale });
     send(req, res, viewer, 'blocks/page', page.title, { heading: page.title, intro: page.intro, blocks: view.blocks.map((b) => ({ html: html(b) })) });
   });
 

@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { AppError, isInternalCode, storeUnavailable, type Views } from '../common/index.js';
+import { DEFAULT_LOCALE, t } from '../i18n/index.js';
 import './request-context.js';
 
 /** JSON for APIs, and for every client that authenticates with a header (a script, never a browser). */
@@ -42,7 +43,7 @@ export function errorHandler(views: Views): ErrorRequestHandler {
     }
     res.type('html').send(
       views.page('error', {
-        title: appErr.status === 404 ? 'Page not found' : 'Something is not right',
+        title: t(req.ctx?.locale ?? DEFAULT_LOCALE, appErr.status === 404 ? 'errors:notFoundTitle' : 'errors:title'),
         status: appErr.status,
         code: appErr.code,
         message: appErr.message,

@@ -5,8 +5,12 @@ export type ProxyPageStatus = 400 | 413 | 502 | 504;
 export type SendPage = (res: ServerResponse, status: ProxyPageStatus, close: boolean) => void;
 
 export interface ProxyPageOptions {
-  /** The branded page for WordPress being down (502) or too slow (504). */
-  errorPage: (status: 502 | 504) => string;
+  /** The branded page for WordPress being down (502) or too slow (504), in one of `locales`. */
+  errorPage: (status: 502 | 504, locale: string) => string;
+  /** The languages the error page is rendered in, once each at start-up (default: English only). */
+  locales?: readonly string[];
+  /** Picks one of `locales` from the visitor's Accept-Language (default: always the first). */
+  negotiate?: (acceptLanguage: string | undefined) => string;
   /** A plain page for requests the gateway refuses before WordPress sees them (400, 413). */
   refusalPage?: (status: 400 | 413, message: string) => string;
 }
@@ -22,16 +26,19 @@ function uploadLimitText(maxUpload: number): string {
 
 /** Renders the four pages once and returns the sender the proxy's hooks share. */
 export function createPageSender(opts: ProxyPageOptions, maxUpload: number): SendPage {
-  const page = (status: 502 | 504) => Buffer.from(opts.errorPage(status));
+  const locales = opts.locales?.length ? opts.locales : ['en'];
+  const negotiate = opts.negotiate ?? (() => locales[0]!);
+  // The visitor reads the down page in their language; each is rendered once here, so an outage costs no rendering.
+  const errorPages = new Map(locales.map((l) => [l, { 502: Buffer.from(opts.errorPage(502, l)), 504: Buffer.from(opts.errorPage(504, l)) }]));
   const refusal = opts.refusalPage ?? defaultRefusal;
-  const pages = {
+  const refusals = {
     400: Buffer.from(refusal(400, 'This address is not valid.')),
     413: Buffer.from(refusal(413, `The upload is larger than this site accepts (${uploadLimitText(maxUpload)} at most).`)),
-    502: page(502),
-    504: page(504),
   };
   return function sendPage(res, status, close) {
-    const body = pages[status];
+    const body = status === 400 || status === 413
+      ? refusals[status]
+      : (errorPages.get(negotiate(res.req?.headers['accept-language'])) ?? errorPages.get(locales[0]!)!)[status];
     const headers: Record<string, string | number> = { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
     if (close) headers.Connection = 'close';
     if (status === 502 || status === 504) headers['Retry-After'] = '30';

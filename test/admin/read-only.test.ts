@@ -58,6 +58,7 @@ const dryRuns: Record<string, string[][]> = {
   'admin create': [['admin', 'create', '--email', 'new-admin@example.test', '--password-stdin', '--dry-run']],
   'admin invite': [['admin', 'invite', '--email', 'invited@example.test', '--dry-run']],
   'admin disable': [['admin', 'disable', '--email', 'ops@example.test', '--dry-run']],
+  'partners erase': [['partners', 'erase', '1', '--dry-run']],
 };
 
 describe('admin CLI: config check and --dry-run never change the store (SQLite file)', function () {

@@ -4,38 +4,26 @@
  * and an email the partner receives (SMTP sink) is in German too.
  */
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { createTestStore, type TestStore } from '../support/store.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { launchChromium, saveScreenshot, signedInPage, type SignedInPage } from '../support/browser.js';
-import { FIXED_NOW, PASSWORD_A, seedPartnerCenter, type Fixture } from '../web/fixture.js';
-
-const SITE = 'http://acme.example';
-const notServedHere = (url: string) => url.startsWith(SITE) || new URL(url).pathname.startsWith('/wp-content/');
+import type { TestGateway } from '../support/gateway.js';
+import type { SmtpSink } from '../support/smtp-sink.js';
+import { saveScreenshot, type SignedInPage } from '../support/browser.js';
+import { PASSWORD_A, type Fixture } from '../web/fixture.js';
+import { openPartnerCenterBrowser, type PartnerCenterBrowser } from './partner-center-browser.js';
 
 describe('browser: a partner switches to German', function () {
   this.timeout(120_000);
-  let ts: TestStore;
+  let pc: PartnerCenterBrowser | undefined;
   let tg: TestGateway;
   let sink: SmtpSink;
   let fx: Fixture;
-  let browser: Browser;
   let s: SignedInPage;
 
   before(async () => {
-    ts = await createTestStore('sqlite');
-    fx = await seedPartnerCenter(ts.store);
-    sink = await startSmtpSink();
-    tg = await startTestGateway(ts.store, { PARTNERGATE_SMTP_URL: sink.url, PARTNERGATE_BRAND_NAME: 'Acme Partners', PARTNERGATE_PUBLIC_URL: SITE }, { now: () => FIXED_NOW });
-    browser = await launchChromium();
-    s = await signedInPage(browser, tg, fx.a.id, { ignore: notServedHere });
+    pc = await openPartnerCenterBrowser();
+    ({ tg, sink, fx, s } = pc);
   });
   after(async () => {
-    await browser?.close();
-    await tg?.close();
-    await sink?.close();
-    await ts?.dispose();
+    await pc?.close();
   });
 
   it('starts in English for an English browser', async () => {

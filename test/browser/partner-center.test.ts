@@ -6,20 +6,15 @@
  */
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { createTestStore, type TestStore } from '../support/store.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
-import { launchChromium, saveScreenshot, signedInPage, type SignedInPage } from '../support/browser.js';
-import { FIXED_NOW, PASSWORD_A, seedPartnerCenter, type Fixture } from '../web/fixture.js';
-
-/** The site's public origin in links and emails: fixed, so screenshots do not change with the test port. */
-const SITE = 'http://acme.example';
-/** Banner images live on the WordPress site, which these tests do not run. */
-const notServedHere = (url: string) => url.startsWith(SITE) || new URL(url).pathname.startsWith('/wp-content/');
+import type { TestGateway } from '../support/gateway.js';
+import type { SmtpSink } from '../support/smtp-sink.js';
+import { saveScreenshot, signedInPage, type SignedInPage } from '../support/browser.js';
+import { PASSWORD_A, type Fixture } from '../web/fixture.js';
+import { notServedHere, openPartnerCenterBrowser, SITE, type PartnerCenterBrowser } from './partner-center-browser.js';
 
 describe('browser: partner center pages', function () {
   this.timeout(120_000);
-  let ts: TestStore;
+  let pc: PartnerCenterBrowser | undefined;
   let tg: TestGateway;
   let sink: SmtpSink;
   let fx: Fixture;
@@ -27,18 +22,11 @@ describe('browser: partner center pages', function () {
   let s: SignedInPage;
 
   before(async () => {
-    ts = await createTestStore('sqlite');
-    fx = await seedPartnerCenter(ts.store);
-    sink = await startSmtpSink();
-    tg = await startTestGateway(ts.store, { PARTNERGATE_SMTP_URL: sink.url, PARTNERGATE_BRAND_NAME: 'Acme Partners', PARTNERGATE_PUBLIC_URL: SITE }, { now: () => FIXED_NOW });
-    browser = await launchChromium();
-    s = await signedInPage(browser, tg, fx.a.id, { ignore: notServedHere });
+    pc = await openPartnerCenterBrowser();
+    ({ tg, sink, fx, browser, s } = pc);
   });
   after(async () => {
-    await browser?.close();
-    await tg?.close();
-    await sink?.close();
-    await ts?.dispose();
+    await pc?.close();
   });
 
   async function expectCleanPage(page: Page, heading: RegExp | string) {
@@ -171,7 +159,7 @@ describe('browser: partner center pages', function () {
     expect(await page.locator('.flash-ok').textContent()).to.contain('Your PayPal email was changed');
     expect(await page.getByTestId('paypal-current').textContent()).to.equal(NEW);
     await sink.waitForMessage(fx.a.paypal, { subject: /was changed/ });
-    const row = await ts.store.db.selectFrom('partners').select('paypal_email').where('id', '=', fx.a.id).executeTakeFirstOrThrow();
+    const row = await pc!.ts.store.db.selectFrom('partners').select('paypal_email').where('id', '=', fx.a.id).executeTakeFirstOrThrow();
     expect(row.paypal_email).to.equal(NEW);
     expect(s.problems, s.problems.join('\n')).to.deep.equal([]);
     await saveScreenshot(page, 'partner-center-settings-paypal-changed');

@@ -46,7 +46,11 @@ forEachStore('notifications: events become emails as the partner chose', (ctx) =
     expect(noToken.status).to.equal(403);
     const bad = await post({ _csrf: s.csrfToken, notify_payout: 'on', notify_delivery: 'hourly' });
     expect(bad.status).to.equal(400);
-    expect(bad.text).to.contain('notify_delivery: choose');
+    expect(bad.text).to.contain('How: choose');
+    // The problem is written in the reader's language, like the rest of the page.
+    const badGerman = await post({ _csrf: s.csrfToken, notify_payout: 'on', notify_delivery: 'hourly' }).set('Accept-Language', 'de');
+    expect(badGerman.status).to.equal(400);
+    expect(badGerman.text).to.contain('Wie: wählen Sie');
     const ok = await post({ _csrf: s.csrfToken, notify_payout: 'on', notify_approved: 'on', notify_delivery: 'daily' });
     expect(ok.status).to.equal(303);
     const page = await request(tg.url).get('/partner-center/settings').set('Cookie', s.cookie);

@@ -138,14 +138,17 @@ forEachStore('data rights', (ctx) => {
 
   it('an erasure that fails half-way leaves nothing half-erased (one transaction)', async () => {
     const before = await ctx.store.db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select(['c.first_name', 'c.email', 'p.status']).where('p.id', '=', world.partnerA).executeTakeFirstOrThrow();
-    // The tombstone is written last: without its table the erasure fails after everything else was changed.
-    await sql`alter table partner_erasures rename to partner_erasures_away`.execute(ctx.store.db);
+    // The tombstone is written last: a trigger refusing it makes the erasure fail after everything else changed.
+    const failOn = ctx.kind === 'sqlite'
+      ? [sql`create trigger erase_fails before insert on partner_erasures begin select raise(abort, 'refused by the test'); end`]
+      : [sql`create function erase_fails() returns trigger language plpgsql as $$ begin raise exception 'refused by the test'; end $$`, sql`create trigger erase_fails before insert on partner_erasures for each row execute function erase_fails()`];
+    const cleanUp = ctx.kind === 'sqlite' ? [sql`drop trigger erase_fails`] : [sql`drop trigger erase_fails on partner_erasures`, sql`drop function erase_fails()`];
+    for (const q of failOn) await q.execute(ctx.store.db);
     try {
-      let failed = false;
-      await erasePartner(ctx.store.db, { partnerId: world.partnerA, now: Date.now() }).catch(() => (failed = true));
-      expect(failed).to.equal(true);
+      const failure = await erasePartner(ctx.store.db, { partnerId: world.partnerA, now: Date.now() }).then(() => undefined, (err: unknown) => err);
+      expect(String(failure)).to.include('refused by the test');
     } finally {
-      await sql`alter table partner_erasures_away rename to partner_erasures`.execute(ctx.store.db);
+      for (const q of cleanUp) await q.execute(ctx.store.db);
     }
     const after = await ctx.store.db.selectFrom('partners as p').innerJoin('contacts as c', 'c.id', 'p.contact_id').select(['c.first_name', 'c.email', 'p.status']).where('p.id', '=', world.partnerA).executeTakeFirstOrThrow();
     expect(after).to.deep.equal(before);

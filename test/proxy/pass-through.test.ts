@@ -241,6 +241,16 @@ describe('proxy: the upstream down or slow', function () {
     expect(r.text).to.contain('The site is unavailable').and.to.contain('/partner-center/');
   });
 
+  it("writes the 502 page in the visitor's language (Accept-Language), English when none is loaded", async () => {
+    const de = await send(`${down.url}/some/page`, { headers: [['Accept-Language', 'de-AT,de;q=0.9,en;q=0.5']] });
+    expect(de.status).to.equal(502);
+    expect(de.text).to.contain('lang="de"').and.to.contain('Die Website ist nicht erreichbar');
+    const es = await send(`${down.url}/some/page`, { headers: [['Accept-Language', 'es']] });
+    expect(es.text).to.contain('lang="es"').and.to.contain('El sitio no está disponible');
+    const other = await send(`${down.url}/some/page`, { headers: [['Accept-Language', 'ja']] });
+    expect(other.text).to.contain('lang="en"').and.to.contain('The site is unavailable');
+  });
+
   it('keeps its own routes working and says in /readyz that WordPress is the dependency down', async () => {
     expect((await send(`${down.url}/healthz`)).status).to.equal(200);
     const ready = await send(`${down.url}/readyz`);

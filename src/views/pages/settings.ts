@@ -195,5 +195,5 @@ export function changeLocaleAction(deps: GatewayDeps): RequestHandler {
 
 /** The notification choices form (CSRF-checked like every POST): which events send an email, and how. */
 export function changeNotificationsAction(deps: GatewayDeps): RequestHandler {
-  return settingsForm(deps, 'notifications', 'notifications-changed', (req, res, body) => saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now()));
+  return settingsForm(deps, 'notifications', 'notifications-changed', (req, res, body) => saveNotificationChoices(deps.store.db, actorOf(req, res).partnerId, body, deps.now(), req.ctx.locale));
 }
