@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { recordCase } from '../support/adversarial.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startFakeUpstream, type FakeUpstream } from '../proxy/fake-upstream.js';
 import { rawRequest } from './raw-http.js';
@@ -69,15 +69,14 @@ describe('adversarial: path confusion', function () {
   this.timeout(60_000);
   let ts: TestStore;
   let upstream: FakeUpstream;
-  let tg: TestGateway;
 
   before(async () => {
     ts = await createTestStore('sqlite');
     upstream = await startFakeUpstream();
-    tg = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_METRICS_TOKEN: METRICS_TOKEN });
   });
+  const tg = useTestGateway(() => ts.store, () => ({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_METRICS_TOKEN: METRICS_TOKEN }));
+  // Registered after the gateway's hooks: the upstream and the store close after the gateway.
   after(async () => {
-    await tg?.close();
     await upstream?.close();
     await ts?.dispose();
   });
