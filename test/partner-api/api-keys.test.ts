@@ -10,7 +10,7 @@ import request from 'supertest';
 import { createApiKey, hashPassword } from '../../src/accounts/index.js';
 import { createLogger, sha256 } from '../../src/common/index.js';
 import { recordCase } from '../support/adversarial.js';
-import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
+import { useTestGateway, type SignedIn } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { appRoutes } from './support.js';
 import { RANGE, seedReportWorld, type ReportWorld } from '../reports/fixtures.js';
@@ -20,19 +20,19 @@ const B_MARKERS = ['B-ONLY', '42.42', '43.43', '7.77', '77.77'];
 const PASSWORD = 'correct horse battery staple';
 
 forEachStore('partner API keys', (ctx) => {
-  let tg: TestGateway;
   let world: ReportWorld;
   let a: SignedIn;
   const logLines: string[] = [];
+  const logSink = new Writable({ write: (chunk: Buffer, _enc, cb) => { logLines.push(chunk.toString()); cb(); } });
 
   before(async () => {
     world = await seedReportWorld(ctx.store);
-    const logSink = new Writable({ write: (chunk: Buffer, _enc, cb) => { logLines.push(chunk.toString()); cb(); } });
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400', PARTNERGATE_API_KEY_RATE_PER_MINUTE: '1000' }, { logger: createLogger('debug', logSink) });
-    a = await signInAs(tg, world.partnerA);
+  });
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400', PARTNERGATE_API_KEY_RATE_PER_MINUTE: '1000' }, { logger: createLogger('debug', logSink) });
+  before(async () => {
+    a = await tg.signIn(world.partnerA);
     await ctx.store.db.updateTable('accounts').set({ password_hash: await hashPassword(PASSWORD) }).where('id', '=', a.accountId).execute();
   });
-  after(async () => tg?.close());
 
   const keyFor = async (partnerId: number, name = 'script') => {
     const account = await ctx.store.db.selectFrom('accounts').select('id').where('partner_id', '=', partnerId).executeTakeFirstOrThrow();
@@ -105,7 +105,7 @@ forEachStore('partner API keys', (ctx) => {
     }
     const statementB = await bearer(`/partner-center/payouts/${world.payoutB}/statement.csv`, key);
     expect(recordCase('IDOR', "API key of A on B's payout statement", statementB.status === 404)).to.equal(true);
-    const bSession = await signInAs(tg, b);
+    const bSession = await tg.signIn(b);
     const mixed = await bearer(`/partner-center/api/reports/contacts?${q}&limit=1000`, key).set('Cookie', bSession.cookie);
     expect(mixed.status).to.equal(200);
     expect(recordCase('IDOR', "A's key beside B's cookie acts as A only", !B_MARKERS.some((m) => JSON.stringify(mixed.body).includes(m)))).to.equal(true);
@@ -200,16 +200,14 @@ forEachStore('partner API keys', (ctx) => {
 });
 
 forEachStore('partner API keys: rate limit', (ctx) => {
-  let tg: TestGateway;
   let world: ReportWorld;
   before(async () => {
     world = await seedReportWorld(ctx.store);
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400', PARTNERGATE_API_KEY_RATE_PER_MINUTE: '3' });
   });
-  after(async () => tg?.close());
+  const tg = useTestGateway(() => ctx.store, { PARTNERGATE_EXPORT_MAX_RANGE_DAYS: '400', PARTNERGATE_API_KEY_RATE_PER_MINUTE: '3' });
 
   it('each key has its own budget, counted in the store: 429 with Retry-After beyond it', async () => {
-    await signInAs(tg, world.partnerA);
+    await tg.signIn(world.partnerA);
     const account = await ctx.store.db.selectFrom('accounts').select('id').where('partner_id', '=', world.partnerA).executeTakeFirstOrThrow();
     const make = async () => {
       const m = await createApiKey(ctx.store.db, { accountId: account.id, partnerId: world.partnerA, name: 'k', now: Date.now() });
