@@ -7,7 +7,7 @@
  * the window passes (the gateway's clock is moved); then it works again.
  */
 import argon2 from 'argon2';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, useTestGateway } from '../support/gateway.js';
 import { CookieBrowser } from '../support/oidc-provider.js';
 import { forEachStore } from '../support/store.js';
 import { csrfIn, PASSWORD, seedPartner } from '../auth/support/fixtures.js';
@@ -18,17 +18,13 @@ const WINDOW = 15 * 60_000;
 
 forEachStore('adversarial: brute force', (ctx) => {
   const ts = { get store() { return ctx.store; } };
-  let tg: TestGateway;
   let clock = 0;
   let cheap: string;
   let n = 0;
 
+  const tg = useTestGateway(() => ts.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '3', PARTNERGATE_LOGIN_MAX_PER_IP: '6' }, { now: () => Date.now() + clock });
   before(async () => {
-    tg = await startTestGateway(ts.store, { PARTNERGATE_LOGIN_MAX_PER_ACCOUNT: '3', PARTNERGATE_LOGIN_MAX_PER_IP: '6' }, { now: () => Date.now() + clock });
     cheap = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 });
-  });
-  after(async () => {
-    await tg?.close();
   });
 
   async function victim(): Promise<{ email: string; partnerId: number }> {
@@ -121,7 +117,7 @@ forEachStore('adversarial: brute force', (ctx) => {
 
   it('re-authentication and password change guesses count against the same account limit', async () => {
     const v = await victim();
-    const s = await signInAs(tg, v.partnerId);
+    const s = await tg.signIn(v.partnerId);
     const post = (path: string, form: Record<string, string>) =>
       fetch(`${tg.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: s.cookie, origin: tg.url, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '192.0.2.200' }, body: new URLSearchParams({ _csrf: s.csrfToken, ...form }) }).then((r) => r.status);
     const statuses = [

@@ -11,7 +11,7 @@ import { resolvePartnerList } from '../../src/accounts/index.js';
 import { AppError } from '../../src/common/index.js';
 import { REPORT_NAMES } from '../../src/reports/export.service.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { mintHandoffToken } from '../support/handoff.js';
 import { handoffBindingFor } from '../auth/support/fixtures.js';
 import { createTestStore, forEachStore, type TestStore } from '../support/store.js';
@@ -24,15 +24,14 @@ describe('adversarial: fuzzing partner lists and hand-off tokens', function () {
   this.timeout(60_000);
   let ts: TestStore;
   let fx: TwoPartners;
-  let tg: TestGateway;
 
   before(async () => {
     ts = await createTestStore('sqlite');
     fx = await seedTwoPartners(ts.store);
-    tg = await startTestGateway(ts.store, { PARTNERGATE_WP_SHIM_SECRET: SECRET });
   });
+  const tg = useTestGateway(() => ts.store, { PARTNERGATE_WP_SHIM_SECRET: SECRET });
+  // Registered after the gateway's hooks: the store is disposed of after the gateway closed.
   after(async () => {
-    await tg?.close();
     await ts?.dispose();
   });
 
@@ -117,15 +116,14 @@ describe('adversarial: fuzzing partner lists and hand-off tokens', function () {
 });
 
 forEachStore('adversarial: fuzzing report and export query parameters over HTTP', (ctx) => {
-  let tg: TestGateway;
   let cookie: string;
+  let fx: TwoPartners;
   before(async () => {
-    const fx = await seedTwoPartners(ctx.store);
-    tg = await startTestGateway(ctx.store);
-    cookie = (await signInAs(tg, fx.a.partnerId)).cookie;
+    fx = await seedTwoPartners(ctx.store);
   });
-  after(async () => {
-    await tg?.close();
+  const tg = useTestGateway(() => ctx.store);
+  before(async () => {
+    cookie = (await tg.signIn(fx.a.partnerId)).cookie;
   });
 
   const cursorOf = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
