@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/common/index.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, useTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { startFakeUpstream, type EchoedRequest, type FakeUpstream } from '../proxy/fake-upstream.js';
 import { eventually, send } from '../proxy/http.js';
@@ -69,13 +69,8 @@ describe('http: access log, request id, X-Forwarded-For, upstream errors', funct
   });
 
   describe('through a trusted loopback peer (the default PARTNERGATE_TRUST_PROXY)', () => {
-    let gw: TestGateway;
-    let log: ReturnType<typeof capturedLogger>;
-    before(async () => {
-      log = capturedLogger();
-      gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url }, { logger: log.logger });
-    });
-    after(() => gw?.close());
+    const log = capturedLogger();
+    const gw = useTestGateway(() => ts.store, () => ({ PARTNERGATE_UPSTREAM_URL: up.url }), { logger: log.logger });
 
     it('logs one line per proxied request: id, method, path without the query, status, bytes, duration, upstream time, client', async () => {
       const r = await send(`${gw.url}/echo/page?token=secret-one-time-token&x=1`, { headers: [['X-Forwarded-For', '203.0.113.7']] });
@@ -128,13 +123,8 @@ describe('http: access log, request id, X-Forwarded-For, upstream errors', funct
   });
 
   describe('from a peer that is not trusted', () => {
-    let gw: TestGateway;
-    let log: ReturnType<typeof capturedLogger>;
-    before(async () => {
-      log = capturedLogger();
-      gw = await startTestGateway(ts.store, { PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_TRUST_PROXY: '10.1.2.3' }, { logger: log.logger });
-    });
-    after(() => gw?.close());
+    const log = capturedLogger();
+    const gw = useTestGateway(() => ts.store, () => ({ PARTNERGATE_UPSTREAM_URL: up.url, PARTNERGATE_TRUST_PROXY: '10.1.2.3' }), { logger: log.logger });
 
     it('replaces X-Forwarded-For with the peer and logs the peer as the client', async () => {
       const r = await send(`${gw.url}/echo`, { headers: [['X-Forwarded-For', '203.0.113.7']] });
