@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { REPORT_NAMES } from '../../src/reports/export.service.js';
 import { MAX_EXPORTS_PER_PARTNER } from '../../src/reports/export-slots.js';
 import type { Store } from '../../src/store/index.js';
-import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
 import { expectAllHeld, mapLimit, type CaseResult } from './support.js';
 
@@ -90,7 +90,6 @@ async function seedPayloads(store: Store): Promise<Seeded> {
 }
 
 forEachStore('adversarial: CSV formula injection in every export', (ctx) => {
-  let tg: TestGateway;
   let seeded: Seeded;
   let partner: string;
   let admin: string;
@@ -99,12 +98,11 @@ forEachStore('adversarial: CSV formula injection in every export', (ctx) => {
 
   before(async () => {
     seeded = await seedPayloads(ctx.store);
-    tg = await startTestGateway(ctx.store);
-    partner = (await signInAs(tg, seeded.partnerId)).cookie;
-    admin = (await signInAs(tg, seeded.adminPartnerId)).cookie;
   });
-  after(async () => {
-    await tg?.close();
+  const tg = useTestGateway(() => ctx.store);
+  before(async () => {
+    partner = (await tg.signIn(seeded.partnerId)).cookie;
+    admin = (await tg.signIn(seeded.adminPartnerId)).cookie;
   });
 
   /** Every export the gateway offers, with its variants. */
