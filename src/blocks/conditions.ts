@@ -180,6 +180,16 @@ export function paramsOf(conditions: Condition[], into = new Set<string>()): Set
  * Replaces `{ param: x }` operands by the values in `params`, checked against the field they are used with.
  * Problems are reported as `params.<name>` (the field the user must fix) naming the condition that uses it.
  */
+/** `bindParams` for a caller that must stop at the first problem: the bound conditions, or undefined once any was reported. */
+export function bindParamsOrReport(conditions: Condition[], params: Record<string, unknown>, report: Report, usedBy: string): Condition[] | undefined {
+  let failed = false;
+  const bound = bindParams(conditions, params, (f, p) => {
+    failed = true;
+    report(f, p);
+  }, usedBy);
+  return failed ? undefined : bound;
+}
+
 export function bindParams(conditions: Condition[], params: Record<string, unknown>, report: Report, usedBy: string): Condition[] {
   return conditions.map((c): Condition => {
     if (c.kind !== 'leaf') return { kind: c.kind, items: bindParams(c.items, params, report, usedBy) };

@@ -4,7 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import type { BlockInput, ContestInput, GroupInput, LeaderboardInput, PageInput, SectionName, TierRuleInput } from './config-schema.js';
-import { bindParams, parseConditions, parseOperand, type Condition, type ProductRef, type Report } from './conditions.js';
+import { bindParamsOrReport, parseConditions, parseOperand, type Condition, type ProductRef, type Report } from './conditions.js';
 import { bindRollup } from './config-rollups.js';
 import { columnsOf, partnerColumns, sources, valueOperators, type SourceName, type ValueOperator } from './fields.js';
 import type { BoardDef, BoundRollup, ContestDef, GroupCondition, GroupDef, PageBlock, PageDef, Rollup, Scope, TierRule } from './model.js';
@@ -150,12 +150,8 @@ function checkBlock(name: string, input: BlockInput, ctx: Ctx): UnboundBlock | u
 function bindBlock(name: string, block: UnboundBlock, params: Record<string, unknown>, report: Report, ctx: Ctx): PageBlock | undefined {
   const { input } = block;
   if (block.kind === 'records') {
-    let failed = false;
-    const where = bindParams(block.where, params, (f, p) => {
-      failed = true;
-      report(f, p);
-    }, `block "${name}"`);
-    if (failed) return undefined;
+    const where = bindParamsOrReport(block.where, params, report, `block "${name}"`);
+    if (!where) return undefined;
     const spec = sources[block.source];
     return {
       kind: 'records',

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RollupInput } from './config-schema.js';
-import { bindParams, paramsOf, parseConditions, type Condition, type Report } from './conditions.js';
+import { bindParamsOrReport, paramsOf, parseConditions, type Condition, type Report } from './conditions.js';
 import { sources } from './fields.js';
 import type { BoundRollup, Rollup } from './model.js';
 import type { Problems } from './config-problems.js';
@@ -123,11 +123,7 @@ export function bindRollup(
     report(field, `unknown rollup "${name}" (defined: ${[...rollups.keys()].join(', ') || 'none'})`);
     return undefined;
   }
-  let failed = false;
-  const where = bindParams(rollup.where, params, (f, p) => {
-    failed = true;
-    report(f, p);
-  }, `rollup "${name}"`);
-  if (failed) return undefined;
+  const where = bindParamsOrReport(rollup.where, params, report, `rollup "${name}"`);
+  if (!where) return undefined;
   return boundRollup(rollup, [...where, ...extra]);
 }
