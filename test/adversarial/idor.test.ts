@@ -72,7 +72,8 @@ pages:
   mine: { title: Mine, blocks: [my_stats, my_commissions, my_contacts, my_orders, board] }
 `);
     sink = await startSmtpSink();
-    tg = await startTestGateway(ctx.store, { PARTNERGATE_BLOCKS_CONFIG: blocksFile, PARTNERGATE_SMTP_URL: sink.url });
+    // Customers' emails shown whole: masking would hide a leaked marker from the sweep, not the leak itself.
+    tg = await startTestGateway(ctx.store, { PARTNERGATE_BLOCKS_CONFIG: blocksFile, PARTNERGATE_SMTP_URL: sink.url, PARTNERGATE_MASK_CUSTOMER_EMAILS: 'false' });
     await refreshRankings(tg.gateway.deps);
     a = (await signInAs(tg, fx.a.partnerId)).cookie;
     const bSession = await signInAs(tg, fx.b.partnerId);

@@ -13,9 +13,11 @@ import { eventually } from '../proxy/http.js';
 import { startGatewayProcess, type GatewayRun } from '../deploy/process.js';
 
 /** One request on its own connection, so that the primary picks the next worker for it. */
-function getClosed(url: string): Promise<{ status: number; body: string }> {
+function getClosed(url: string, requestId?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+    const headers: Record<string, string> = { connection: 'close' };
+    if (requestId) headers['x-request-id'] = requestId;
+    const req = request(url, { agent: false, headers }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -25,6 +27,8 @@ function getClosed(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+/** The prefix of this test's request ids (the access log keeps a well-formed client X-Request-Id). */
+const TEST_ID = 'cluster-metrics-';
 const OWN_2XX = 'partnergate_http_requests_total{class="own",status="2xx"}';
 
 function valueOf(text: string, series: string): number {
@@ -49,14 +53,17 @@ describe('http: /metrics aggregated across worker processes', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Workers that logged a request for /healthz, and how many such lines there are. */
+  /**
+   * Workers that logged one of this test's /healthz requests (its own request ids: the start-up probe's lines are
+   * written whenever the buffered access log passes them on), and how many such lines there are.
+   */
   function healthzLines(): { workers: Set<number>; lines: number } {
     const workers = new Set<number>();
     let lines = 0;
     for (const text of run.stdout().split('\n')) {
       if (!text.startsWith('{')) continue;
-      const line = JSON.parse(text) as { msg?: string; path?: string; worker?: number };
-      if (line.msg !== 'request' || line.path !== '/healthz') continue;
+      const line = JSON.parse(text) as { msg?: string; path?: string; reqId?: string; worker?: number };
+      if (line.msg !== 'request' || line.path !== '/healthz' || !line.reqId?.startsWith(TEST_ID)) continue;
       lines++;
       workers.add(line.worker!);
     }
@@ -66,11 +73,10 @@ describe('http: /metrics aggregated across worker processes', function () {
   it('counts the requests every worker served', async () => {
     const before = await getClosed(`${base}/metrics`);
     expect(before.status).to.equal(200);
-    const already = healthzLines().lines; // the start-up probe's
     let sent = 0;
     while (healthzLines().workers.size < 2 && sent < 400) {
-      for (let i = 0; i < 10; i++, sent++) expect((await getClosed(`${base}/healthz`)).status).to.equal(200);
-      await eventually('the access log lines', () => healthzLines().lines === already + sent);
+      for (let i = 0; i < 10; i++, sent++) expect((await getClosed(`${base}/healthz`, `${TEST_ID}${sent}`)).status).to.equal(200);
+      await eventually('the access log lines', () => healthzLines().lines === sent);
     }
     expect([...healthzLines().workers].sort()).to.deep.equal([1, 2]);
     const after = await getClosed(`${base}/metrics`);
