@@ -1,19 +1,18 @@
 /**
  * Leaderboard, launch contest and launch page in a real browser (headless Chromium through playwright-core),
  * signed in with a session cookie: the viewer's row is highlighted, its own rank shows below the top N, the pages
- * load with no CSP violation or script error. Screenshots go to docs/screenshots/.
+ * load with no CSP violation or script error. Screenshots go through saveScreenshot (test/support/browser.ts):
+ * docs/screenshots keeps the committed ones, so a test run leaves a clean clone clean.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { formatMoney } from '../../src/common/index.js';
+import { saveScreenshot } from '../support/browser.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { CONTEST_START_MS, NOW, YEAR_AGO, expected, seedBlocksFixture, type Fixture } from '../blocks/fixture.js';
 import { writePagesConfig } from '../blocks/pages-support.js';
 
-const screenshots = join(process.cwd(), 'docs', 'screenshots');
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 describe('browser: leaderboard and contest pages', function () {
@@ -25,7 +24,6 @@ describe('browser: leaderboard and contest pages', function () {
   const problems: string[] = [];
 
   before(async () => {
-    mkdirSync(screenshots, { recursive: true });
     ts = await createTestStore('sqlite');
     fx = await seedBlocksFixture(ts.store);
     tg = await startTestGateway(ts.store, { PARTNERGATE_BLOCKS_CONFIG: writePagesConfig(), PARTNERGATE_BRAND_NAME: 'Acme Partners' }, { now: () => NOW });
@@ -75,7 +73,7 @@ describe('browser: leaderboard and contest pages', function () {
     const bg = (sel: string) => page.locator(sel).first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el.querySelector('td')).backgroundColor);
     expect(await bg('tr.highlight')).not.to.equal(await bg('tbody tr:not(.highlight)'));
     expect(await page.locator('nav a[aria-current="page"]').textContent()).to.equal('Leaderboard');
-    await page.screenshot({ path: join(screenshots, 'leaderboard.png'), fullPage: true });
+    await saveScreenshot(page, 'leaderboard');
     await context.close();
   });
 
@@ -88,7 +86,7 @@ describe('browser: leaderboard and contest pages', function () {
     expect(await page.locator('tr.gap').isVisible()).to.equal(true);
     const own = page.locator('tr.own-rank');
     expect((await own.locator('td.rank').textContent())?.trim()).to.equal(String(ranking().length));
-    await page.screenshot({ path: join(screenshots, 'leaderboard-own-rank.png'), fullPage: true });
+    await saveScreenshot(page, 'leaderboard-own-rank');
     await context.close();
   });
 
@@ -104,7 +102,7 @@ describe('browser: leaderboard and contest pages', function () {
     expect(await page.locator('.contest-meta').textContent()).to.include('Online Course').and.to.include('Mar 1, 2026');
     expect((await page.locator('tbody tr').first().locator('td.value').textContent())?.trim()).to.equal(String(counts[0]!.v));
     expect(await page.locator('tbody tr').first().getAttribute('class')).to.equal('highlight');
-    await page.screenshot({ path: join(screenshots, 'contest.png'), fullPage: true });
+    await saveScreenshot(page, 'contest');
     await context.close();
   });
 
@@ -113,7 +111,7 @@ describe('browser: leaderboard and contest pages', function () {
     const res = await page.goto(`${tg.url}/partner-center/p/launch`);
     expect(res?.status()).to.equal(200);
     expect(await page.locator('[data-block="launch_commissions"] tbody tr').count()).to.be.greaterThan(0);
-    await page.screenshot({ path: join(screenshots, 'launch-page.png'), fullPage: true });
+    await saveScreenshot(page, 'launch-page');
     await context.close();
   });
 
