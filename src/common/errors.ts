@@ -83,6 +83,11 @@ export class DryRunRollback extends AppError {
 }
 
 /** A bad request naming the field and the problem. */
+/** A field's problem as the reader sees it, already written in their language (the message names the field itself). */
+export function fieldProblem(field: string, message: string): AppError {
+  return new AppError('request.invalid_field', message, { field });
+}
+
 export function invalidField(field: string, problem: string): AppError {
   return new AppError('request.invalid_field', `${field}: ${problem}`, { field });
 }

@@ -2,7 +2,7 @@
  * The partner's notification choices as the settings form sends them: three checkboxes (present = on) and the
  * delivery (`each`: one email per event, `daily`: one digest a day). Anything else is a 400 naming the field.
  */
-import { AppError } from '../common/index.js';
+import { fieldProblem } from '../common/index.js';
 import { t } from '../i18n/index.js';
 import { readPrefs, writePrefs, type Db, type NotificationPrefs } from './events.repo.js';
 
@@ -12,7 +12,7 @@ function checkbox(body: Record<string, unknown>, field: string, locale: string):
   const v = body[field];
   if (v === undefined) return false;
   if (v === 'on' || v === '1') return true;
-  throw new AppError('request.invalid_field', t(locale, 'settings:notify.invalidCheckbox', { field }), { field });
+  throw fieldProblem(field, t(locale, 'settings:notify.invalidCheckbox', { field }));
 }
 
 /** Problems are written in `locale`, the language of the partner who sent the form. */
@@ -20,7 +20,7 @@ export function parseChoices(body: Record<string, unknown>, locale = 'en'): Noti
   const out = { digest: false } as NotificationPrefs;
   for (const [field, key] of Object.entries(CHECKBOXES)) out[key] = checkbox(body, field, locale);
   const delivery = body.notify_delivery;
-  if (delivery !== 'each' && delivery !== 'daily') throw new AppError('request.invalid_field', t(locale, 'settings:notify.invalidDelivery'), { field: 'notify_delivery' });
+  if (delivery !== 'each' && delivery !== 'daily') throw fieldProblem('notify_delivery', t(locale, 'settings:notify.invalidDelivery'));
   out.digest = delivery === 'daily';
   return out;
 }

@@ -5,7 +5,7 @@
  * (`POST /sso/password`).
  */
 import type { Kysely, Transaction } from 'kysely';
-import { AppError, maskEmail, sha256, type DataKeyring } from '../common/index.js';
+import { AppError, fieldProblem, maskEmail, sha256, type DataKeyring } from '../common/index.js';
 import { countAttempt, type SessionWithAccount } from '../auth/index.js';
 import { consumeToken, enteredEmail, expireAccountTokens, issueToken, peekToken, pendingToken, recordAudit, type TokenPurpose } from '../accounts/index.js';
 import { queueEmail } from '../mail/index.js';
@@ -50,10 +50,6 @@ const whatOf: Record<ChangeKind, string> = { paypal: 'PayPal email', login_email
 const confirmPathOf: Record<ChangeKind, string> = { paypal: '/partner-center/settings/paypal/confirm', login_email: '/partner-center/settings/email/confirm' };
 
 export { maskEmail };
-
-function fieldError(field: string, message: string): AppError {
-  return new AppError('request.invalid_field', message, { field });
-}
 
 interface ChangePayload {
   partnerId: number;
@@ -100,12 +96,12 @@ export async function requestEmailChange(d: SettingsDeps, actor: Actor, partner:
   const field = kind === 'paypal' ? 'paypal_email' : 'login_email';
   const locale = actor.locale ?? DEFAULT_LOCALE;
   const parsed = enteredEmail(input.email);
-  if (!parsed) throw fieldError(field, t(locale, 'settings:errors.email', { kind }));
+  if (!parsed) throw fieldProblem(field, t(locale, 'settings:errors.email', { kind }));
   const newValue = kind === 'login_email' ? parsed.toLowerCase() : parsed;
   const account = await findAccount(d.db, actor.session.account_id);
   if (!account) throw new AppError('auth.required', 'Please sign in.');
   const current = kind === 'paypal' ? partner.paypalEmail : account.email;
-  if (current && current.toLowerCase() === newValue.toLowerCase()) throw fieldError(field, t(locale, 'settings:errors.same', { kind }));
+  if (current && current.toLowerCase() === newValue.toLowerCase()) throw fieldProblem(field, t(locale, 'settings:errors.same', { kind }));
   const now = d.now();
   await requireReauth({ locale, session: actor.session, hasPassword: Boolean(account.password_hash), password: input.currentPassword, now, providerName: d.providerName, confirmPassword: d.confirmPassword });
   await throttleChangeRequest(d, account.id, newValue, now, locale);
@@ -238,7 +234,7 @@ export async function pendingChanges(d: SettingsDeps, accountId: number): Promis
 export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown): Promise<string | null> {
   const text = typeof raw === 'string' ? raw.trim() : '';
   const zone = text === '' ? null : text;
-  if (zone !== null && (zone.length > 64 || !validTimeZone(zone))) throw fieldError('time_zone', t(actor.locale ?? DEFAULT_LOCALE, 'settings:tz.invalid'));
+  if (zone !== null && (zone.length > 64 || !validTimeZone(zone))) throw fieldProblem('time_zone', t(actor.locale ?? DEFAULT_LOCALE, 'settings:tz.invalid'));
   const now = d.now();
   await d.db.transaction().execute(async (trx) => {
     await updatePartnerTimeZone(trx, actor.partnerId, zone, now);
@@ -251,7 +247,7 @@ export async function changeTimeZone(d: SettingsDeps, actor: Actor, raw: unknown
 export async function changeLocale(d: SettingsDeps, actor: Actor, raw: unknown): Promise<string | null> {
   const text = typeof raw === 'string' ? raw.trim() : '';
   const locale = text === '' ? null : catalogues().supported(text.slice(0, 35));
-  if (locale === undefined) throw fieldError('locale', t(actor.locale ?? DEFAULT_LOCALE, 'settings:language.invalid'));
+  if (locale === undefined) throw fieldProblem('locale', t(actor.locale ?? DEFAULT_LOCALE, 'settings:language.invalid'));
   const now = d.now();
   await d.db.transaction().execute(async (trx) => {
     await updatePartnerLocale(trx, actor.partnerId, locale, now);

@@ -3,7 +3,7 @@
  * change, since a key reads everything the partner's reports hold), list them, revoke one. Each change is in the
  * audit log with the key's non-secret id, never the key.
  */
-import { AppError } from '../common/index.js';
+import { AppError, fieldProblem } from '../common/index.js';
 import { DEFAULT_LOCALE, t } from '../i18n/index.js';
 import { API_KEY_NAME_MAX, MAX_ACTIVE_API_KEYS, createApiKey, listApiKeys, recordAudit, revokeApiKey, type ApiKeyView } from '../accounts/index.js';
 import type { Actor, SettingsDeps } from './account-settings.js';
@@ -22,7 +22,7 @@ export async function makeApiKey(d: SettingsDeps, actor: Actor, input: { name: u
   const made = await createApiKey(d.db, { accountId: actor.session.account_id, partnerId: actor.partnerId, name, now });
   if (!made.ok) {
     const locale = actor.locale ?? DEFAULT_LOCALE;
-    if (made.problem === 'name') throw new AppError('request.invalid_field', t(locale, 'partner-api:apiKeys.errorName', { max: API_KEY_NAME_MAX }), { field: 'api_key_name' });
+    if (made.problem === 'name') throw fieldProblem('api_key_name', t(locale, 'partner-api:apiKeys.errorName', { max: API_KEY_NAME_MAX }));
     throw new AppError('conflict', t(locale, 'partner-api:apiKeys.errorTooMany', { max: MAX_ACTIVE_API_KEYS }), { field: 'api_key_name' });
   }
   await recordAudit(d.db, { action: 'api_key.created', at: now, actorAccountId: actor.session.account_id, partnerId: actor.partnerId, details: { keyId: made.row.key_id, name: made.row.name }, ip: actor.ip, requestId: actor.requestId });
