@@ -4,7 +4,7 @@
  * peer; WordPress's failures counted in partnergate_upstream_errors_total.
  */
 import { expect } from 'chai';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/common/index.js';
 import { startTestGateway, useTestGateway, type TestGateway } from '../support/gateway.js';
@@ -95,6 +95,27 @@ describe('http: access log, request id, X-Forwarded-For, upstream errors', funct
       expect(line).to.include({ method: 'GET', path: '/sso/set-password', status: r.status, class: 'own', ip: '127.0.0.1' });
       expect(line).not.to.have.property('upstreamMs');
       expect(JSON.stringify(log.lines)).not.to.contain('another-secret-token');
+    });
+
+    it('writes a path with quotes and backslashes as one valid JSON line that reads back as sent', async () => {
+      // The line is written as JSON text by the observer, not by pino: what a client puts in the path must not
+      // break out of its string (a forged field) or the line (a forged entry).
+      const path = '/echo/a"b\\c/%C3%BC/x","status":999,"class":"own';
+      const id = 'path-escape-check-1';
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(gw.url).port), '127.0.0.1', () => {
+          socket.write(`GET ${path}?q=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n`);
+        });
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(reply).to.match(/^HTTP\/1\.1 200 /);
+      await eventually('the access log line', () => log.requests().some((l) => l.reqId === id));
+      const lines = log.requests().filter((l) => l.reqId === id);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include({ path, status: 200, class: 'proxied' });
     });
 
     it('passes the request id to WordPress: a well-formed incoming one is kept, a malformed one replaced', async () => {
