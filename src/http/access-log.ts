@@ -132,7 +132,7 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
       r[kBytesBefore] = req.socket.bytesWritten;
       // Read as the request arrived: the proxy rewrites X-Forwarded-For for WordPress before the answer ends.
       if (accessLog) r[kIp] = clientAddress(req, trust);
-      res.once('close', onClose);
+      res.on('close', onClose); // a response closes once: `once` would allocate a wrapper per request
     },
     beginUpgrade(req, socket, routeClass) {
       req.headers['x-request-id'] = requestIdFor(req);

@@ -61,14 +61,13 @@ export function createHttpHooks(deps: HttpHookDeps): HttpHooks {
       upstreamAnswered(res);
       holdHeaderForFirstChunk(proxyRes, res);
       const headers = proxyRes.headers;
-      dropResponseHopByHop(headers);
+      dropResponseHopByHop(headers, (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close');
       const clickCookie = req[kClickCookie];
       if (clickCookie !== undefined) {
         headers['set-cookie'] = [...(headers['set-cookie'] ?? []), clickCookie];
         // One visitor's attribution cookie must not be stored by a shared cache and handed to the next visitor.
         markPrivate(headers);
       }
-      headers.connection = (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close';
       const status = proxyRes.statusCode ?? 0;
       if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);
       // Hygiene removed any client copy: the header is present only when this gateway asserted an identity.
