@@ -121,12 +121,15 @@ async function round1(v: Variant, seconds: number, connections: number, cpus: st
   return { rps: r.rps, p50ms: r.p50ms, p99ms: r.p99ms, requests: r.requests, cpuMsPer1000: cpu };
 }
 
-/**
- * Warms both variants up (one round each, not counted), then runs `pairs` pairs of rounds, alternating which
- * side goes first. Throws (BenchFailure) when any round saw a non-2xx answer or a socket error.
- */
-/** `loadCpus`: the CPUs wrk runs on (taskset's list form), when the servers have been pinned to the others. */
-export async function interleave(a: Variant, b: Variant, opts: { pairs: number; seconds: number; connections?: number; warmupSeconds?: number; loadCpus?: string }): Promise<PairedResult> {
+interface Rounds {
+  ra: Round[];
+  rb: Round[];
+  warmA: number;
+  warmB: number;
+}
+
+/** Warms both variants up (one round each, not counted), then runs `pairs` pairs of rounds, alternating which side goes first. */
+async function measurePairs(a: Variant, b: Variant, opts: { pairs: number; seconds: number; connections?: number; warmupSeconds?: number; loadCpus?: string }): Promise<Rounds> {
   const connections = opts.connections ?? 64;
   const warm = opts.warmupSeconds ?? Math.min(3, opts.seconds);
   const cpus = opts.loadCpus;
@@ -143,6 +146,10 @@ export async function interleave(a: Variant, b: Variant, opts: { pairs: number; 
       ra.push(await round1(a, opts.seconds, connections, cpus));
     }
   }
+  return { ra, rb, warmA, warmB };
+}
+
+function summarise({ ra, rb, warmA, warmB }: Rounds, seconds: number): PairedResult {
   const side = (rs: Round[], warmup: number): SideFigures => ({
     rps: round(median(rs.map((r) => r.rps)), 1),
     p50ms: round(median(rs.map((r) => r.p50ms)), 2),
@@ -155,13 +162,60 @@ export async function interleave(a: Variant, b: Variant, opts: { pairs: number; 
   return {
     a: side(ra, warmA),
     b: side(rb, warmB),
-    pairs: opts.pairs,
-    secondsPerRound: opts.seconds,
+    pairs: ra.length,
+    secondsPerRound: seconds,
     rpsRatio: per((x, y) => y.rps / x.rps),
     cpuRatio: per((x, y) => x.cpuMsPer1000 / y.cpuMsPer1000),
     p50Ratio: per((x, y) => x.p50ms / y.p50ms),
     p99Ratio: per((x, y) => x.p99ms / y.p99ms),
   };
+}
+
+/**
+ * Warms both variants up (one round each, not counted), then runs `pairs` pairs of rounds, alternating which
+ * side goes first. Throws (BenchFailure) when any round saw a non-2xx answer or a socket error.
+ * `loadCpus`: the CPUs wrk runs on (taskset's list form), when the servers have been pinned to the others.
+ */
+export async function interleave(a: Variant, b: Variant, opts: { pairs: number; seconds: number; connections?: number; warmupSeconds?: number; loadCpus?: string }): Promise<PairedResult> {
+  return summarise(await measurePairs(a, b, opts), opts.seconds);
+}
+
+/** A server started afresh for each block of {@link interleaveFresh}. */
+export interface FreshVariant {
+  name: string;
+  /** The path (and query) wrk requests. */
+  path: string;
+  headers?: Record<string, string>;
+  start(): Promise<{ url: string; pid: number; stop(): Promise<void> }>;
+}
+
+/**
+ * Like {@link interleave}, but each side is a new process in every one of `blocks` blocks of `pairs` pairs
+ * (started in alternating order, each pinned by `pin`, stopped after its block). Two processes of the same
+ * program and configuration differ by a few per cent in speed for the life of the process (code placement,
+ * hash seeds, what the JIT chose): with one process per side that difference would be read as the variant's.
+ * The spread is over every pair of every block.
+ */
+export async function interleaveFresh(a: FreshVariant, b: FreshVariant, opts: { blocks: number; pairs: number; seconds: number; connections?: number; loadCpus?: string; pin?: (pid: number) => void }): Promise<PairedResult> {
+  const all: Rounds = { ra: [], rb: [], warmA: 0, warmB: 0 };
+  for (let block = 0; block < opts.blocks; block++) {
+    const order = block % 2 === 0 ? [a, b] : [b, a];
+    const started = new Map<FreshVariant, Awaited<ReturnType<FreshVariant['start']>>>();
+    try {
+      for (const v of order) started.set(v, await v.start());
+      for (const s of started.values()) opts.pin?.(s.pid);
+      const as = started.get(a)!;
+      const bs = started.get(b)!;
+      const r = await measurePairs({ name: a.name, url: as.url + a.path, pid: as.pid, headers: a.headers }, { name: b.name, url: bs.url + b.path, pid: bs.pid, headers: b.headers }, opts);
+      all.ra.push(...r.ra);
+      all.rb.push(...r.rb);
+      all.warmA += r.warmA;
+      all.warmB += r.warmB;
+    } finally {
+      for (const s of started.values()) await s.stop();
+    }
+  }
+  return summarise(all, opts.seconds);
 }
 
 /**

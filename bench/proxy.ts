@@ -24,7 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { startBareProxy, type BareProxy } from './bare-proxy.js';
-import { describeSpread, interleave, pairedResult, pinTree, type PairedResult, type Variant } from './interleave.js';
+import { describeSpread, interleave, interleaveFresh, pairedResult, pinTree, type FreshVariant, type PairedResult, type Variant } from './interleave.js';
 import { freePort, result, startGatewayProcess, startNginx, startScriptNodeFlags, type BenchResult, type GatewayProcess } from './lib.js';
 
 export interface ProxyUpstream {
@@ -75,11 +75,10 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
   const gateways: GatewayProcess[] = [];
   const bare: BareProxy[] = [];
   let singleData: string | undefined;
-  let logging: GatewayProcess | undefined;
   try {
     const cores = cpus().length;
     // The same Node flags as the gateway (`npm start`'s), so the ceiling differs from it only by what the gateway does.
-    bare.push(await startBareProxy(upstream.url, 1, startScriptNodeFlags()), await startBareProxy(upstream.url, cores, startScriptNodeFlags()));
+    bare.push(await startBareProxy(upstream.url, cores, startScriptNodeFlags()));
     const cluster = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: 'auto' });
     gateways.push(cluster);
     singleData = mkdtempSync(join(tmpdir(), 'partnergate-bench-clicks-'));
@@ -87,42 +86,51 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
     gateways.push(single);
     const referralCode = await addBenchPartner(join(singleData, 'bench.sqlite'));
     const accessLogFile = join(singleData, 'access.log');
-    logging = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1', PARTNERGATE_LOG_LEVEL: 'info', PARTNERGATE_ACCESS_LOG: 'true' }, undefined, accessLogFile);
-    const control = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1' });
-    gateways.push(control);
     const pair = (a: Variant, b: Variant, pairs = opts.pairs) => interleave(a, b, { pairs, seconds: opts.seconds });
     // The single-process comparisons: each server under test bound to the last core, wrk and nginx to the others,
     // so the servers do not share their core with the load generator. Unbound, an A/A pair of two identical
     // gateways read anywhere from 0.99x to 1.30x between quartiles on this machine; bound, 0.96x to 1.04x.
+    // Comparisons across processes also start both sides afresh for each of several blocks (interleaveFresh):
+    // one pair of long-lived identical gateways read 0.945x, a difference between two processes, not two programs.
     const allCpus = `0-${cores - 1}`;
     const serverCpu = String(cores - 1);
     const loadCpus = cores > 2 ? `0-${cores - 2}` : '0';
-    const ownCore = async (a: Variant, b: Variant, pairs = opts.pairs): Promise<PairedResult> => {
-      if (cores < 2) return pair(a, b, pairs);
-      pinTree(upstream.pid, loadCpus);
-      for (const v of [a, b]) if (v.pid !== undefined) pinTree(v.pid, serverCpu);
+    const pinned = cores >= 2;
+    const ownCore = async <T>(pids: number[], run: () => Promise<T>): Promise<T> => {
+      if (pinned) pinTree(upstream.pid, loadCpus);
+      for (const pid of pids) if (pinned) pinTree(pid, serverCpu);
       try {
-        return await interleave(a, b, { pairs, seconds: opts.seconds, loadCpus });
+        return await run();
       } finally {
-        pinTree(upstream.pid, allCpus);
-        for (const v of [a, b]) if (v.pid !== undefined) pinTree(v.pid, allCpus);
+        if (pinned) pinTree(upstream.pid, allCpus);
+        for (const pid of pids) if (pinned) pinTree(pid, allCpus);
       }
     };
+    const blocks = Math.max(2, Math.round(opts.pairs / 3));
+    const fresh = (a: FreshVariant, b: FreshVariant, pairsPerBlock = 3) =>
+      ownCore([], () => interleaveFresh(a, b, { blocks, pairs: pairsPerBlock, seconds: opts.seconds, loadCpus: pinned ? loadCpus : undefined, pin: pinned ? (pid) => pinTree(pid, serverCpu) : undefined }));
+    const gatewayVariant = (name: string, env: Record<string, string> = {}, stdoutFile?: string): FreshVariant => ({
+      name,
+      path: '/page',
+      start: () => startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1', ...env }, undefined, stdoutFile),
+    });
+    const noLog = gatewayVariant('no access log');
 
     const nginx = await pair({ name: 'direct', url: `${upstream.url}/page` }, { name: 'nginx', url: `${upstream.nginxProxyUrl}/page` }, Math.max(2, Math.ceil(opts.pairs / 3)));
-    const one = await ownCore({ name: 'bare http-proxy, 1 process', url: `${bare[0]!.url}/page`, pid: bare[0]!.pid }, { name: 'partnergate, 1 process', url: `${single.url}/page`, pid: single.pid });
-    const all = await pair({ name: `bare http-proxy, ${cores} processes`, url: `${bare[1]!.url}/page`, pid: bare[1]!.pid }, { name: `partnergate, ${cores} processes`, url: `${cluster.url}/page`, pid: cluster.pid });
-    const clicks = await ownCore({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER });
+    const one = await fresh({ name: 'bare http-proxy, 1 process', path: '/page', start: () => startBareProxy(upstream.url, 1, startScriptNodeFlags()) }, gatewayVariant('partnergate, 1 process'));
+    const all = await pair({ name: `bare http-proxy, ${cores} processes`, url: `${bare[0]!.url}/page`, pid: bare[0]!.pid }, { name: `partnergate, ${cores} processes`, url: `${cluster.url}/page`, pid: cluster.pid });
+    const clicks = await ownCore([single.pid], () => interleave({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER }, { pairs: opts.pairs, seconds: opts.seconds, loadCpus: pinned ? loadCpus : undefined }));
     // The method's own resolution: two identically configured gateways, measured like the access-log pair.
-    const same = await ownCore({ name: 'no access log', url: `${single.url}/page`, pid: single.pid }, { name: 'no access log, a second process', url: `${control.url}/page`, pid: control.pid });
-    const log = await ownCore({ name: 'no access log', url: `${single.url}/page`, pid: single.pid }, { name: 'access log', url: `${logging.url}/page`, pid: logging.pid }, opts.pairs * 2);
-    // An orderly stop (SIGTERM) flushes the log; every request the gateway served must then be in the file.
-    await logging.stop();
-    logging = undefined;
+    const same = await fresh(noLog, gatewayVariant('no access log, a second process'));
+    // Every block's logging gateway is stopped in order (SIGTERM flushes its log) and appends to one file: every
+    // request sent to that side must then be in it.
+    const log = await fresh(noLog, gatewayVariant('access log', { PARTNERGATE_LOG_LEVEL: 'info', PARTNERGATE_ACCESS_LOG: 'true' }, accessLogFile), 6);
     const lines = accessLogLines(accessLogFile);
 
     const nginxRef = { name: 'nginx reverse proxy', value: nginx.b.rps };
     const unpaired = 'ratio of medians from different rounds (not paired)';
+    const onOwnCore = pinned ? 'servers bound to one core, wrk and nginx to the others' : 'one core: not bound';
+    const freshNote = `both sides new processes in each of ${blocks} blocks`;
     const how = (r: PairedResult, which: 'rpsRatio' | 'cpuRatio' | 'p50Ratio' | 'p99Ratio') => describeSpread(r[which], r.pairs, r.secondsPerRound);
     return [
       result('proxy.direct.rps', nginx.a.rps, 'req/s'),
@@ -133,7 +141,7 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
       result('proxy.bare-http-proxy-1-process.rps', one.a.rps, 'req/s', nginxRef, `node:http + http-proxy, one process; ${unpaired}`),
       pairedResult('proxy.partnergate.rps vs bare http-proxy', all.b.rps, 'req/s', { name: 'bare node:http + http-proxy, same processes', value: all.a.rps }, all.rpsRatio, `goal >= 0.9x; ${how(all, 'rpsRatio')}`),
       pairedResult('proxy.partnergate.cpu vs bare http-proxy', all.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'bare node:http + http-proxy, same processes', value: all.a.cpuMsPer1000 }, all.cpuRatio, `every process of each (/proc); ${how(all, 'cpuRatio')}`),
-      pairedResult('proxy.partnergate-1-process.rps vs bare http-proxy', one.b.rps, 'req/s', { name: 'bare node:http + http-proxy, one process', value: one.a.rps }, one.rpsRatio, `goal >= 0.9x; ${how(one, 'rpsRatio')}`),
+      pairedResult('proxy.partnergate-1-process.rps vs bare http-proxy', one.b.rps, 'req/s', { name: 'bare node:http + http-proxy, one process', value: one.a.rps }, one.rpsRatio, `goal >= 0.9x; ${onOwnCore}, ${freshNote}; ${how(one, 'rpsRatio')}`),
       pairedResult('proxy.partnergate-1-process.cpu vs bare http-proxy', one.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'bare node:http + http-proxy, one process', value: one.a.cpuMsPer1000 }, one.cpuRatio, `process user + system time (/proc); ${how(one, 'cpuRatio')}`),
       result('proxy.direct.p50', nginx.a.p50ms, 'ms'),
       result('proxy.nginx.p50', nginx.b.p50ms, 'ms'),
@@ -143,17 +151,16 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
       pairedResult('proxy.partnergate-1-process.p50', one.b.p50ms, 'ms', { name: 'bare http-proxy p50, one process', value: one.a.p50ms }, one.p50Ratio, how(one, 'p50Ratio')),
       pairedResult('proxy.partnergate-1-process.p99', one.b.p99ms, 'ms', { name: 'bare http-proxy p99, one process', value: one.a.p99ms }, one.p99Ratio, how(one, 'p99Ratio')),
       result('proxy.untracked-browser.rps', clicks.a.rps, 'req/s', undefined, 'PARTNERGATE_WORKERS=1, browser User-Agent and Accept'),
-      pairedResult('proxy.tracked-link.rps', clicks.b.rps, 'req/s', { name: 'untracked, same process', value: clicks.a.rps }, clicks.rpsRatio, `every request a click (queued, written in batches); target >= 0.95x; ${how(clicks, 'rpsRatio')}`),
+      pairedResult('proxy.tracked-link.rps', clicks.b.rps, 'req/s', { name: 'untracked, same process', value: clicks.a.rps }, clicks.rpsRatio, `every request a click (queued, written in batches); target >= 0.95x; ${onOwnCore}; ${how(clicks, 'rpsRatio')}`),
       pairedResult('proxy.tracked-link.cpu', clicks.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'untracked, same process', value: clicks.a.cpuMsPer1000 }, clicks.cpuRatio, `gateway process user + system time (/proc) over requests served, batch writes included; target >= 0.95x; ${how(clicks, 'cpuRatio')}`),
       pairedResult('proxy.tracked-link.p99', clicks.b.p99ms, 'ms', { name: 'untracked p99, same process', value: clicks.a.p99ms }, clicks.p99Ratio, how(clicks, 'p99Ratio')),
-      pairedResult('proxy.control.rps', same.b.rps, 'req/s', { name: 'no access log (1 process)', value: same.a.rps }, same.rpsRatio, `A/A control: a second gateway configured like the first, measured like the access-log pair (each on the same core, wrk and nginx on the others); how far apart two identical processes read; ${how(same, 'rpsRatio')}`),
+      pairedResult('proxy.control.rps', same.b.rps, 'req/s', { name: 'no access log (1 process)', value: same.a.rps }, same.rpsRatio, `A/A control: two identically configured gateways, measured like the access-log pair (${onOwnCore}, ${freshNote}): how far apart the method reads when there is no difference; ${how(same, 'rpsRatio')}`),
       pairedResult('proxy.control.cpu', same.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'no access log (1 process)', value: same.a.cpuMsPer1000 }, same.cpuRatio, `A/A control, as above; ${how(same, 'cpuRatio')}`),
-      pairedResult('proxy.access-log.rps', log.b.rps, 'req/s', { name: 'no access log (1 process)', value: log.a.rps }, log.rpsRatio, `PARTNERGATE_WORKERS=1, one JSON line per request to a file (${lines.proxied} proxied-request lines for ${log.b.allRequests} requests sent, counted after an orderly stop); target >= 0.95x; ${how(log, 'rpsRatio')}`),
+      pairedResult('proxy.access-log.rps', log.b.rps, 'req/s', { name: 'no access log (1 process)', value: log.a.rps }, log.rpsRatio, `PARTNERGATE_WORKERS=1, one JSON line per request to a file (${lines.proxied} proxied-request lines for ${log.b.allRequests} requests sent, counted after each orderly stop); target >= 0.95x; ${onOwnCore}, ${freshNote}; ${how(log, 'rpsRatio')}`),
       pairedResult('proxy.access-log.cpu', log.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'no access log (1 process)', value: log.a.cpuMsPer1000 }, log.cpuRatio, `gateway process user + system time (/proc) over requests served; target >= 0.95x; ${how(log, 'cpuRatio')}`),
       pairedResult('proxy.access-log.p99', log.b.p99ms, 'ms', { name: 'no access log p99', value: log.a.p99ms }, log.p99Ratio, how(log, 'p99Ratio')),
     ];
   } finally {
-    if (logging) await logging.stop();
     for (const g of gateways) await g.stop();
     for (const b of bare) await b.stop();
     await upstream.stop();
