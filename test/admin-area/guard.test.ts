@@ -9,7 +9,8 @@ import { ADMIN_BASE, createAdminArea, createReloadableBlocks } from '../../src/a
 import { useTestGateway } from '../support/gateway.js';
 import { clearTables, forEachStore } from '../support/store.js';
 import { seedPartnerCenter, type Fixture } from '../web/fixture.js';
-import { adminSession, routesOf, type RouteEntry } from './support.js';
+import { routesOf, type RouteEntry } from '../support/routes.js';
+import { adminSession } from './support.js';
 
 forEachStore('admin area: access', (ctx) => {
   const tg = useTestGateway(() => ctx.store);

@@ -1,9 +1,7 @@
 /**
  * For the admin-area tests: one gateway per store with the partner-center fixture and a signed-in administrator
- * before each test, an administrator's session as a completed sign-in (password and TOTP) opens it, and every
- * route of a router with its method and full path, read from the router itself (express 5 layers).
+ * before each test, and an administrator's session as a completed sign-in (password and TOTP) opens it.
  */
-import type { Router } from 'express';
 import request from 'supertest';
 import type { GatewayOptions } from '../../src/gateway.js';
 import type { Store } from '../../src/store/index.js';
@@ -31,32 +29,6 @@ export async function adminSession(tg: TestGateway, email = 'ops@example.test'):
   return { accountId: account.id, cookie: `${tg.gateway.deps.cookies.session}=${cookieValue}`, csrfToken: csrfTokenFor(session) };
 }
 
-export interface RouteEntry {
-  method: string;
-  path: string;
-}
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  slash: boolean;
-  rawPath?: string;
-}
-
-/** Every route below `router`, nested routers included, with the paths they are mounted at. */
-export function routesOf(router: Router, prefix = ''): RouteEntry[] {
-  const out: RouteEntry[] = [];
-  for (const layer of (router as unknown as { stack: Layer[] }).stack) {
-    if (layer.route) {
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
-    } else if (layer.handle.stack) {
-      out.push(...routesOf(layer.handle as unknown as Router, layer.slash ? prefix : prefix + (layer.rawPath ?? '')));
-    }
-  }
-  return out;
-}
-
-/** PayPal's result report for the rows of a MassPay file: every payment completed. */
 export function paypalResultFor(massPayCsv: string, status = 'Completed'): string {
   const lines = massPayCsv.trim().split(/\r?\n/).map((l) => l.split(','));
   return ['Recipient,Amount,Currency,Status,Transaction ID,Unique ID', ...lines.map(([email, amount, currency, id], i) => `${email},${amount},${currency},${status},TX${i + 1},${id}`)].join('\r\n');

@@ -19,7 +19,8 @@ import type { Store } from '../../src/store/index.js';
 import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { signInAs, startTestGateway, type SignedIn, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
-import { expectAllHeld, routesOf, type CaseResult } from './support.js';
+import { routesOf } from '../support/routes.js';
+import { expectAllHeld, type CaseResult } from './support.js';
 
 const CLASS = 'CSRF';
 /** Server-to-server by design (a signed logout token is its protection): attacked separately below. */

@@ -19,7 +19,8 @@ import { seedTwoPartners, type TwoPartners } from '../support/demo.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { signInAs, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { forEachStore } from '../support/store.js';
-import { decodeHtml, expectAllHeld, mapLimit, routesOf, type CaseResult } from './support.js';
+import { routesOf } from '../support/routes.js';
+import { decodeHtml, expectAllHeld, mapLimit, type CaseResult } from './support.js';
 
 const CLASS = 'IDOR';
 const DAY = 86_400_000;

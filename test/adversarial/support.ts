@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import type { Router } from 'express';
 import { recordCase } from '../support/adversarial.js';
 
 export interface CaseResult {
@@ -128,24 +127,6 @@ export function safeLocation(location: string | null | undefined, selfOrigin: st
 /** `JSON.stringify` clipped for case names: attack strings carry tabs, NULs and non-ASCII. */
 export function caseName(prefix: string, value: string): string {
   return `${prefix} ${JSON.stringify(value).slice(0, 80)}`;
-}
-
-export interface RouteEntry {
-  method: string;
-  path: string;
-}
-
-/** Every route of an express router (sub-routers included), as `METHOD /path`. */
-export function routesOf(router: Router, prefix = ''): RouteEntry[] {
-  const out: RouteEntry[] = [];
-  for (const layer of (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown } }> }).stack) {
-    if (layer.route) {
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
-    } else if (layer.handle?.stack) {
-      out.push(...routesOf(layer.handle as unknown as Router, prefix));
-    }
-  }
-  return out;
 }
 
 /** HTML entities back to text, so markers are found whatever the template escaped. */

@@ -1,7 +1,7 @@
 /** Shared by the partner API and data-rights tests: every route of the app, and a zip's entries. */
 import yauzl from 'yauzl';
 import { createApp } from '../../src/app.js';
-import { routesOf, type RouteEntry } from '../admin-area/support.js';
+import { routesOf, type RouteEntry } from '../support/routes.js';
 import type { TestGateway } from '../support/gateway.js';
 
 /** Every route of the gateway's express app, read from its router (a route added later is included). */

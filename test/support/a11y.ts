@@ -9,6 +9,7 @@
  */
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
+import { routesOf } from './routes.js';
 
 export type Impact = 'minor' | 'moderate' | 'serious' | 'critical';
 
@@ -36,23 +37,7 @@ export async function axeScan(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.split('\n').slice(1).join(' ').trim() ?? ''}`).join(' | ')}`);
 }
 
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  rawPath?: string | string[];
-}
-
-/** GET paths of an express app or router, mounted routers included (with their prefixes). */
-export function routePaths(router: { stack: Layer[] }, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const layer of router.stack) {
-    if (layer.route) {
-      if (!layer.route.methods.get) continue;
-      for (const p of [layer.route.path].flat()) out.push(`${prefix}${p === '/' && prefix ? '/' : p}`);
-    } else if (layer.handle.stack) {
-      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-      out.push(...routePaths({ stack: layer.handle.stack }, prefix + mount));
-    }
-  }
-  return [...new Set(out)];
+/** GET paths of an express app or router, mounted routers included (with their prefixes), each once. */
+export function routePaths(router: Parameters<typeof routesOf>[0], prefix = ''): string[] {
+  return [...new Set(routesOf(router, prefix).filter((r) => r.method === 'GET').map((r) => r.path))];
 }
