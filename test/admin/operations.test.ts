@@ -19,7 +19,7 @@ function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
 describe('admin CLI: help', () => {
   it('every command answers --help with its usage and exit code 0', async () => {
     const io = captureIo();
-    const paths = commandPaths(buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
+    const paths = commandPaths(await buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
     expect(paths.map((p) => p.join(' '))).to.include.members(['db migrate', 'db check', 'db backup', 'config check', 'config doc', 'demo-data', 'sync', 'tiers evaluate', 'groups list', 'groups export', 'payouts masspay', 'credentials issue', 'credentials resend', 'credentials revoke', 'mail drain', 'migrate', 'partner-center pages']);
     for (const path of [[], ...paths]) {
       const out = captureIo();
