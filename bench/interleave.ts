@@ -10,6 +10,7 @@
  * node:cluster primary counts its workers) over the requests wrk completed in that round: much less swayed by
  * other work on the machine than req/s.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { median, procStat, requireClean, result, round, wrk, type BenchResult } from './lib.js';
 
@@ -74,25 +75,35 @@ export function describeSpread(s: Spread, pairs: number, seconds: number): strin
   return `median of ${pairs} interleaved pairs of ${seconds} s rounds ${s.median}x (IQR ${s.q1}-${s.q3}, min ${s.min}, max ${s.max})`;
 }
 
-/** CPU seconds (user + system, clock ticks of 10 ms) used so far by `pid` and every live descendant of it. */
-export function treeCpuSeconds(pid: number): number {
-  const all = new Map<number, { ppid: number; ticks: number }>();
+/** `pid` and every live descendant of it. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     const p = Number(entry);
     if (!Number.isInteger(p) || p <= 0) continue;
     const t = procStat(p);
-    if (t) all.set(p, t);
+    if (t) children.set(t.ppid, [...(children.get(t.ppid) ?? []), p]);
   }
-  const children = new Map<number, number[]>();
-  for (const [p, t] of all) children.set(t.ppid, [...(children.get(t.ppid) ?? []), p]);
-  let ticks = 0;
+  const tree: number[] = [];
   const todo = [pid];
   while (todo.length) {
     const p = todo.pop()!;
-    ticks += all.get(p)?.ticks ?? 0;
+    tree.push(p);
     todo.push(...(children.get(p) ?? []));
   }
+  return tree;
+}
+
+/** CPU seconds (user + system, clock ticks of 10 ms) used so far by `pid` and every live descendant of it. */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) ticks += procStat(p)?.ticks ?? 0;
   return ticks / 100;
+}
+
+/** Binds every thread of `pid` and of its descendants to the CPUs in `cpus` (taskset's list form: "1", "0-1"). */
+export function pinTree(pid: number, cpus: string): void {
+  for (const p of processTree(pid)) execFileSync('taskset', ['-a', '-c', '-p', cpus, String(p)], { stdio: 'ignore' });
 }
 
 interface Round {
@@ -103,9 +114,9 @@ interface Round {
   cpuMsPer1000: number;
 }
 
-async function round1(v: Variant, seconds: number, connections: number): Promise<Round> {
+async function round1(v: Variant, seconds: number, connections: number, cpus: string | undefined): Promise<Round> {
   const before = v.pid === undefined ? 0 : treeCpuSeconds(v.pid);
-  const r = requireClean(`${v.name}`, await wrk(v.url, { connections, seconds, headers: v.headers }));
+  const r = requireClean(`${v.name}`, await wrk(v.url, { connections, seconds, headers: v.headers, cpus }));
   const cpu = v.pid === undefined ? NaN : ((treeCpuSeconds(v.pid) - before) * 1e6) / Math.max(1, r.requests);
   return { rps: r.rps, p50ms: r.p50ms, p99ms: r.p99ms, requests: r.requests, cpuMsPer1000: cpu };
 }
@@ -114,20 +125,22 @@ async function round1(v: Variant, seconds: number, connections: number): Promise
  * Warms both variants up (one round each, not counted), then runs `pairs` pairs of rounds, alternating which
  * side goes first. Throws (BenchFailure) when any round saw a non-2xx answer or a socket error.
  */
-export async function interleave(a: Variant, b: Variant, opts: { pairs: number; seconds: number; connections?: number; warmupSeconds?: number }): Promise<PairedResult> {
+/** `loadCpus`: the CPUs wrk runs on (taskset's list form), when the servers have been pinned to the others. */
+export async function interleave(a: Variant, b: Variant, opts: { pairs: number; seconds: number; connections?: number; warmupSeconds?: number; loadCpus?: string }): Promise<PairedResult> {
   const connections = opts.connections ?? 64;
   const warm = opts.warmupSeconds ?? Math.min(3, opts.seconds);
-  const warmA = (await wrk(a.url, { connections, seconds: warm, headers: a.headers })).requests;
-  const warmB = (await wrk(b.url, { connections, seconds: warm, headers: b.headers })).requests;
+  const cpus = opts.loadCpus;
+  const warmA = (await wrk(a.url, { connections, seconds: warm, headers: a.headers, cpus })).requests;
+  const warmB = (await wrk(b.url, { connections, seconds: warm, headers: b.headers, cpus })).requests;
   const ra: Round[] = [];
   const rb: Round[] = [];
   for (let i = 0; i < opts.pairs; i++) {
     if (i % 2 === 0) {
-      ra.push(await round1(a, opts.seconds, connections));
-      rb.push(await round1(b, opts.seconds, connections));
+      ra.push(await round1(a, opts.seconds, connections, cpus));
+      rb.push(await round1(b, opts.seconds, connections, cpus));
     } else {
-      rb.push(await round1(b, opts.seconds, connections));
-      ra.push(await round1(a, opts.seconds, connections));
+      rb.push(await round1(b, opts.seconds, connections, cpus));
+      ra.push(await round1(a, opts.seconds, connections, cpus));
     }
   }
   const side = (rs: Round[], warmup: number): SideFigures => ({

@@ -128,11 +128,12 @@ export async function requireSoundStore(what: string, config: StoreConfig): Prom
  * follows each complete response as a read error. Up to one such read error per completed request (plus one per
  * connection) is then the close, not a failure; any beyond that, and every connect, write or timeout error, still counts.
  */
-export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; headers?: Record<string, string>; serverClosesEachConnection?: boolean }): Promise<WrkResult> {
+/** `cpus`: run wrk bound to these CPUs (taskset's list form), away from the server under test. */
+export async function wrk(url: string, opts: { connections: number; seconds: number; threads?: number; headers?: Record<string, string>; serverClosesEachConnection?: boolean; cpus?: string }): Promise<WrkResult> {
   const args = ['-t', String(opts.threads ?? 2), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '--timeout', '5s'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
   args.push(url);
-  const { stdout } = await execFileP('wrk', args, { timeout: (opts.seconds + 30) * 1000 });
+  const { stdout } = opts.cpus === undefined ? await execFileP('wrk', args, { timeout: (opts.seconds + 30) * 1000 }) : await execFileP('taskset', ['-c', opts.cpus, 'wrk', ...args], { timeout: (opts.seconds + 30) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
   const p50 = toMs(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? '');
   const p99 = toMs(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
@@ -162,6 +163,8 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
 
 export interface Nginx {
   dir: string;
+  /** The master process (its workers are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -175,6 +178,7 @@ export async function startNginx(httpBody: string): Promise<Nginx> {
   if (child.exitCode !== null) throw new Error(`nginx exited: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
   return {
     dir,
+    pid: child.pid!,
     async stop() {
       try {
         process.kill(-child.pid!, 'SIGTERM');

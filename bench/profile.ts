@@ -4,7 +4,7 @@
  * summarised as self time per function and per area (Node's HTTP internals, http-proxy, Partnergate's own code,
  * GC, idle).
  *
- *   npx tsx bench/profile.ts [--seconds 10] [--workers 1] [--keep DIR]
+ *   npx tsx bench/profile.ts [--seconds 10] [--workers 1] [--access-log] [--keep DIR]
  *
  * `profileProxy(opts)` returns the summary as text (bench/analysis.md quotes it). Run `npm run build` first.
  */
@@ -78,11 +78,13 @@ export function summariseProfile(profile: CpuProfile): Omit<ProfileSummary, 'wrk
   };
 }
 
-export async function profileProxy(opts: { seconds: number; workers?: string; keepDir?: string }): Promise<ProfileSummary> {
+export async function profileProxy(opts: { seconds: number; workers?: string; keepDir?: string; accessLog?: boolean }): Promise<ProfileSummary> {
   const upstream = await startProxyUpstream();
   const dir = opts.keepDir ?? mkdtempSync(join(tmpdir(), 'partnergate-prof-'));
   try {
-    const gateway = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: opts.workers ?? '1' }, [...startScriptNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const env = { PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: opts.workers ?? '1', ...(opts.accessLog ? { PARTNERGATE_LOG_LEVEL: 'info', PARTNERGATE_ACCESS_LOG: 'true' } : {}) };
+    // With the access log its lines go to a file, as the proxy benchmark's access-log row writes them.
+    const gateway = await startGatewayProcess(env, [...startScriptNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`], opts.accessLog ? join(dir, 'access.log') : undefined);
     let load: WrkResult;
     try {
       await wrk(`${gateway.url}/page`, { connections: 64, seconds: 2 }); // JIT warm-up (in the profile too; small)
@@ -114,6 +116,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1]! : dflt;
   };
-  const s = await profileProxy({ seconds: Number(arg('seconds', '10')), workers: arg('workers', '1'), keepDir: process.argv.includes('--keep') ? arg('keep', '') : undefined });
+  const s = await profileProxy({ seconds: Number(arg('seconds', '10')), workers: arg('workers', '1'), keepDir: process.argv.includes('--keep') ? arg('keep', '') : undefined, accessLog: process.argv.includes('--access-log') });
   process.stdout.write(`${formatSummary(s, Number(arg('top', '30')))}\n`);
 }

@@ -13,14 +13,18 @@
  * - click tracking: one single-process gateway with a browser's User-Agent and Accept, the plain page vs a
  *   partner's tracked link (`?orid=<a partner in the store>&sid=bench`: every request a click) (bar >= 0.95);
  * - the access log: a single process at log level warn (writes no line) vs one at info writing one line per
- *   request to a file (bar >= 0.95); the file is counted after an orderly stop, so a lost line would show.
+ *   request to a file (bar >= 0.95), with twice the pairs; the file is counted after an orderly stop, so a lost
+ *   line would show;
+ * - an A/A control: two identically configured single processes, measured like the access-log pair: how far
+ *   apart the method reads when there is no difference.
+ * The single-process comparisons bind the servers under test to the last core and wrk and nginx to the others.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { startBareProxy, type BareProxy } from './bare-proxy.js';
-import { describeSpread, interleave, pairedResult, type PairedResult, type Variant } from './interleave.js';
+import { describeSpread, interleave, pairedResult, pinTree, type PairedResult, type Variant } from './interleave.js';
 import { freePort, result, startGatewayProcess, startNginx, startScriptNodeFlags, type BenchResult, type GatewayProcess } from './lib.js';
 
 export interface ProxyUpstream {
@@ -28,6 +32,8 @@ export interface ProxyUpstream {
   url: string;
   /** nginx as a reverse proxy in front of it, with upstream keepalive. */
   nginxProxyUrl: string;
+  /** nginx's master process (both servers; its workers are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ export async function startProxyUpstream(): Promise<ProxyUpstream> {
   return {
     url: `http://127.0.0.1:${upstreamPort}`,
     nginxProxyUrl: `http://127.0.0.1:${nginxProxyPort}`,
+    pid: nginx.pid,
     async stop() {
       await nginx.stop();
       rmSync(www, { recursive: true, force: true });
@@ -81,13 +88,34 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
     const referralCode = await addBenchPartner(join(singleData, 'bench.sqlite'));
     const accessLogFile = join(singleData, 'access.log');
     logging = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1', PARTNERGATE_LOG_LEVEL: 'info', PARTNERGATE_ACCESS_LOG: 'true' }, undefined, accessLogFile);
+    const control = await startGatewayProcess({ PARTNERGATE_UPSTREAM_URL: upstream.url, PARTNERGATE_WORKERS: '1' });
+    gateways.push(control);
     const pair = (a: Variant, b: Variant, pairs = opts.pairs) => interleave(a, b, { pairs, seconds: opts.seconds });
+    // The single-process comparisons: each server under test bound to the last core, wrk and nginx to the others,
+    // so the servers do not share their core with the load generator. Unbound, an A/A pair of two identical
+    // gateways read anywhere from 0.99x to 1.30x between quartiles on this machine; bound, 0.96x to 1.04x.
+    const allCpus = `0-${cores - 1}`;
+    const serverCpu = String(cores - 1);
+    const loadCpus = cores > 2 ? `0-${cores - 2}` : '0';
+    const ownCore = async (a: Variant, b: Variant, pairs = opts.pairs): Promise<PairedResult> => {
+      if (cores < 2) return pair(a, b, pairs);
+      pinTree(upstream.pid, loadCpus);
+      for (const v of [a, b]) if (v.pid !== undefined) pinTree(v.pid, serverCpu);
+      try {
+        return await interleave(a, b, { pairs, seconds: opts.seconds, loadCpus });
+      } finally {
+        pinTree(upstream.pid, allCpus);
+        for (const v of [a, b]) if (v.pid !== undefined) pinTree(v.pid, allCpus);
+      }
+    };
 
     const nginx = await pair({ name: 'direct', url: `${upstream.url}/page` }, { name: 'nginx', url: `${upstream.nginxProxyUrl}/page` }, Math.max(2, Math.ceil(opts.pairs / 3)));
-    const one = await pair({ name: 'bare http-proxy, 1 process', url: `${bare[0]!.url}/page`, pid: bare[0]!.pid }, { name: 'partnergate, 1 process', url: `${single.url}/page`, pid: single.pid });
+    const one = await ownCore({ name: 'bare http-proxy, 1 process', url: `${bare[0]!.url}/page`, pid: bare[0]!.pid }, { name: 'partnergate, 1 process', url: `${single.url}/page`, pid: single.pid });
     const all = await pair({ name: `bare http-proxy, ${cores} processes`, url: `${bare[1]!.url}/page`, pid: bare[1]!.pid }, { name: `partnergate, ${cores} processes`, url: `${cluster.url}/page`, pid: cluster.pid });
-    const clicks = await pair({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER });
-    const log = await pair({ name: 'no access log', url: `${single.url}/page`, pid: single.pid }, { name: 'access log', url: `${logging.url}/page`, pid: logging.pid });
+    const clicks = await ownCore({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER });
+    // The method's own resolution: two identically configured gateways, measured like the access-log pair.
+    const same = await ownCore({ name: 'no access log', url: `${single.url}/page`, pid: single.pid }, { name: 'no access log, a second process', url: `${control.url}/page`, pid: control.pid });
+    const log = await ownCore({ name: 'no access log', url: `${single.url}/page`, pid: single.pid }, { name: 'access log', url: `${logging.url}/page`, pid: logging.pid }, opts.pairs * 2);
     // An orderly stop (SIGTERM) flushes the log; every request the gateway served must then be in the file.
     await logging.stop();
     logging = undefined;
@@ -118,6 +146,8 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
       pairedResult('proxy.tracked-link.rps', clicks.b.rps, 'req/s', { name: 'untracked, same process', value: clicks.a.rps }, clicks.rpsRatio, `every request a click (queued, written in batches); target >= 0.95x; ${how(clicks, 'rpsRatio')}`),
       pairedResult('proxy.tracked-link.cpu', clicks.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'untracked, same process', value: clicks.a.cpuMsPer1000 }, clicks.cpuRatio, `gateway process user + system time (/proc) over requests served, batch writes included; target >= 0.95x; ${how(clicks, 'cpuRatio')}`),
       pairedResult('proxy.tracked-link.p99', clicks.b.p99ms, 'ms', { name: 'untracked p99, same process', value: clicks.a.p99ms }, clicks.p99Ratio, how(clicks, 'p99Ratio')),
+      pairedResult('proxy.control.rps', same.b.rps, 'req/s', { name: 'no access log (1 process)', value: same.a.rps }, same.rpsRatio, `A/A control: a second gateway configured like the first, measured like the access-log pair (each on the same core, wrk and nginx on the others); how far apart two identical processes read; ${how(same, 'rpsRatio')}`),
+      pairedResult('proxy.control.cpu', same.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'no access log (1 process)', value: same.a.cpuMsPer1000 }, same.cpuRatio, `A/A control, as above; ${how(same, 'cpuRatio')}`),
       pairedResult('proxy.access-log.rps', log.b.rps, 'req/s', { name: 'no access log (1 process)', value: log.a.rps }, log.rpsRatio, `PARTNERGATE_WORKERS=1, one JSON line per request to a file (${lines.proxied} proxied-request lines for ${log.b.allRequests} requests sent, counted after an orderly stop); target >= 0.95x; ${how(log, 'rpsRatio')}`),
       pairedResult('proxy.access-log.cpu', log.b.cpuMsPer1000, 'CPU ms per 1000 requests', { name: 'no access log (1 process)', value: log.a.cpuMsPer1000 }, log.cpuRatio, `gateway process user + system time (/proc) over requests served; target >= 0.95x; ${how(log, 'cpuRatio')}`),
       pairedResult('proxy.access-log.p99', log.b.p99ms, 'ms', { name: 'no access log p99', value: log.a.p99ms }, log.p99Ratio, how(log, 'p99Ratio')),

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Express } from 'express';
 import type { GatewayDeps } from './deps.js';
 import type { UpstreamProxy } from './proxy/index.js';
-import { classifyRequest, compileTrust, createRequestObserver } from './http/index.js';
+import { classifyRequest, compileTrust, createRequestObserver, upgradeAnswered } from './http/index.js';
 
 export interface GatewayServer {
   server: Server;
@@ -50,8 +50,11 @@ export function createGatewayServer(deps: GatewayDeps, app: Express, proxy: Upst
   server.timeout = Math.max(config.clientIdleTimeoutMs, config.upstreamTimeoutMs + 1_000, config.exportQueueSeconds * 1_000 + 1_000);
   server.on('upgrade', (req, socket, head) => {
     const cls = classifyRequest(req.url ?? '/', { ownEverything: ownEverything(req) });
-    if (cls.kind === 'proxy' && proxy) proxy.upgrade(req, socket, head);
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const proxied = cls.kind === 'proxy' && proxy !== undefined;
+    observer.beginUpgrade(req, socket, proxied ? 'proxied' : 'own');
+    if (proxied) return proxy.upgrade(req, socket, head);
+    upgradeAnswered(socket, 404);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();

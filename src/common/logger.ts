@@ -2,12 +2,13 @@
  * Structured logging with pino. Redacts every header and field that can carry a secret, so that
  * passwords, tokens, cookies and keys never reach the log even when a whole request is logged.
  *
- * Two ways to stdout: ordinary lines (start-up, warnings, errors) are written synchronously, so none is held
- * back and a crash loses none; the access log's one line per request goes through `bulkLogger`, which gathers
- * whole lines and hands them, 4 KiB at a time and at least every `BULK_FLUSH_MS`, to pino's asynchronous
- * destination (sonic-boom), and writes what is left synchronously at exit and when the server closes. A write per line cost the proxy about a
- * tenth of its throughput (BENCHMARKS.md). Only a SIGKILL or a power cut loses what is buffered (at most one
- * flush interval of access lines).
+ * Everything reaches stdout through one synchronous pino destination (sonic-boom), so no line is held back by
+ * the event loop and a crash loses none. The access log's one line per request goes through `bulkLogger`, which
+ * gathers whole lines and writes them to that destination 16 KiB at a time, at least every `BULK_FLUSH_MS`, at
+ * exit and when the server closes. A write per line cost the proxy about a tenth of its throughput, and handing
+ * batches to sonic-boom's asynchronous mode still cost about 2 us of CPU per line (a thread-pool round trip per
+ * write); a synchronous write per 16 KiB costs about 0.6 us (bench/analysis.md). Only a SIGKILL or a power cut
+ * loses what is gathered (at most one flush interval of access lines).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -65,35 +66,41 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   );
 }
 
-/** Buffered access lines reach stdout at least this often (a quiet gateway's lines do not wait for 4 KiB). */
+/** Buffered access lines reach stdout at least this often (a quiet gateway's lines do not wait for a full batch). */
 export const BULK_FLUSH_MS = 1_000;
 
+/**
+ * A log for one high-volume line per event, at info level, with the bindings of the logger it came from. The
+ * caller hands the line's own fields already written as JSON members (`"a":1,"b":"x"`, no braces), so no object
+ * is walked, serialised or redacted per line: the access log's fields are its own (no header, no query string),
+ * and pino's generic path (serialisers, hooks, the redaction pass, `_asJson`) cost about as much as the rest of a
+ * proxied request's bookkeeping.
+ */
 export interface BulkLogger {
-  logger: Logger;
+  /** Writes one line: `{"level":30,"time":...,<bindings>,<fields>,"msg":<msg>}`. */
+  info(fields: string, msg: string): void;
   /** Writes what is buffered (the gateway calls it when it closes; process exit does it by itself). */
   flush(): void;
 }
 
 /**
- * Whole lines gathered in an array and handed to sonic-boom as one string per `BULK_BATCH_BYTES`: sonic-boom's
- * own buffer appends each line to one growing string and measures its byte length on every write (a flatten of up
- * to `maxWrite` bytes per line: 4.6 KB of garbage per request in the benchmark's allocation profile).
+ * Whole lines gathered in an array and written as one string per `BULK_BATCH_BYTES`: one write system call per
+ * batch instead of one per line.
  */
 class LineBatch {
   private lines: string[] = [];
   private size = 0;
 
-  constructor(private readonly dest: ReturnType<typeof pino.destination>) {}
+  constructor(private readonly dest: { write(text: string): unknown }) {}
 
-  write(line: string): boolean {
+  write(line: string): void {
     this.lines.push(line);
     this.size += line.length;
-    if (this.size >= BULK_BATCH_BYTES) this.pass();
-    return true;
+    if (this.size >= BULK_BATCH_BYTES) this.flush();
   }
 
-  /** Hands what is gathered to sonic-boom, which writes it asynchronously. */
-  pass(): void {
+  /** Writes what is gathered now (the destination is synchronous). */
+  flush(): void {
     if (this.lines.length === 0) return;
     const text = this.lines.join('');
     this.lines = [];
@@ -101,40 +108,35 @@ class LineBatch {
     try {
       this.dest.write(text);
     } catch {
-      /* sonic-boom already ended (the event loop emptied, or stdout closed): nothing left to write to */
-    }
-  }
-
-  /** Everything gathered and everything sonic-boom holds, written now. */
-  flushSync(): void {
-    this.pass();
-    try {
-      this.dest.flushSync();
-    } catch {
       /* stdout already closed: nothing left to write to */
     }
   }
 }
 
-const BULK_BATCH_BYTES = 4096;
+const BULK_BATCH_BYTES = 16_384;
 let bulkStdout: LineBatch | undefined;
 
 /**
- * A logger for high-volume lines with the level and bindings of `logger` and no redaction pass (its caller logs
- * only fields of its own: no header, no query string). When `logger` writes to stdout (`createLogger` without a
- * destination) its lines are buffered as described above; a logger with a destination of its own (tests) gets
- * them on that destination, unbuffered, so a reader sees each line at once.
+ * A `BulkLogger` with the level's number and the bindings of `logger`. When `logger` writes to stdout
+ * (`createLogger` without a destination) its lines are buffered as described above; a logger with a destination
+ * of its own (tests) gets them on that destination, unbuffered, so a reader sees each line at once. The caller
+ * checks `logger.isLevelEnabled('info')` once: lines are written whatever the level.
  */
 export function bulkLogger(logger: Logger): BulkLogger {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as object | undefined;
-  if (stream === undefined || !stdoutStreams.has(stream)) return { logger: logger.child({}, { redact: [] }), flush() {} };
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { write(line: string): unknown } | undefined;
+  const bindings = JSON.stringify(logger.bindings()).slice(1, -1);
+  const head = `{"level":${logger.levels.values.info ?? 30}`;
+  const middle = bindings === '' ? ',' : `,${bindings},`;
+  const line = (fields: string, msg: string) => `${head}${isoTime()}${middle}${fields},"msg":${JSON.stringify(msg)}}\n`;
+  if (stream === undefined) return { info() {}, flush() {} };
+  if (!stdoutStreams.has(stream)) return { info: (fields, msg) => void stream.write(line(fields, msg)), flush() {} };
   if (bulkStdout === undefined) {
-    const batch = new LineBatch(pino.destination({ dest: 1, sync: false }));
-    setInterval(() => batch.pass(), BULK_FLUSH_MS).unref();
-    process.once('exit', () => batch.flushSync());
+    // The stdout destination `createLogger` made (synchronous): access lines and ordinary lines share it.
+    const batch = new LineBatch(stream);
+    setInterval(() => batch.flush(), BULK_FLUSH_MS).unref();
+    process.once('exit', () => batch.flush());
     bulkStdout = batch;
   }
   const batch = bulkStdout;
-  const bulk = pino({ level: logger.level, base: null, timestamp: isoTime }, batch).child(logger.bindings());
-  return { logger: bulk, flush: () => batch.flushSync() };
+  return { info: (fields, msg) => batch.write(line(fields, msg)), flush: () => batch.flush() };
 }

@@ -9,9 +9,16 @@
  * status, bytes (written to the socket for this answer, headers included, like nginx's `$bytes_sent`), ms
  * (until the answer is complete or the client went away), upstreamMs (proxied only: until WordPress's
  * response headers arrived, like nginx's `$upstream_header_time`), ip (the client as the trusted proxies vouch
- * for it), class (own or proxied), and aborted when the client left before the answer was complete.
+ * for it), class (own or proxied), and aborted when the client left before the answer was complete (status
+ * 499, nginx's "client closed request", when it left before any answer was sent).
+ *
+ * A websocket upgrade gets the same id (passed to WordPress) and one line when its connection closes, as nginx
+ * logs one: status 101 when WordPress switched protocols (else the answer it or the gateway gave), bytes and ms
+ * over the whole connection, `websocket: true`. It is not a metrics observation: a connection's lifetime is not a
+ * request's latency.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { bulkLogger, type Logger } from '../common/index.js';
 import type { Metrics, RouteClass } from './metrics.js';
 import { clientAddress, type TrustFn } from './forwarded.js';
@@ -24,6 +31,7 @@ const kBytesBefore = Symbol('partnergate.bytesBefore');
 const kUpstreamStart = Symbol('partnergate.upstreamStart');
 const kUpstreamMs = Symbol('partnergate.upstreamMs');
 const kIp = Symbol('partnergate.clientIp');
+const kStatus = Symbol('partnergate.upgradeStatus');
 
 interface Observed extends ServerResponse {
   [kStart]: bigint;
@@ -35,21 +43,41 @@ interface Observed extends ServerResponse {
   [kIp]?: string;
 }
 
-/** The proxy calls this when it sends the request to WordPress... */
-export function upstreamStarted(res: ServerResponse): void {
+/** An upgrade's client socket, observed like a response. */
+interface ObservedUpgrade extends Duplex {
+  [kStart]: bigint;
+  [kClass]: RouteClass;
+  [kReq]: IncomingMessage;
+  [kUpstreamStart]?: bigint;
+  [kUpstreamMs]?: number;
+  [kIp]?: string;
+  [kStatus]?: number;
+  bytesWritten?: number;
+}
+
+/** The proxy calls this when it sends the request (or upgrade: its client socket) to WordPress... */
+export function upstreamStarted(res: ServerResponse | Duplex): void {
   (res as Observed)[kUpstreamStart] = process.hrtime.bigint();
 }
 
 /** ...and this when WordPress's response headers arrive. */
-export function upstreamAnswered(res: ServerResponse): void {
+export function upstreamAnswered(res: ServerResponse | Duplex): void {
   const r = res as Observed;
   const started = r[kUpstreamStart];
   if (started !== undefined) r[kUpstreamMs] = Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+/** Whoever answers an upgrade (WordPress's 101 or other answer, the gateway's refusal) records the status here; the first one counts. */
+export function upgradeAnswered(socket: Duplex, status: number): void {
+  const s = socket as ObservedUpgrade;
+  if (s[kStatus] === undefined) s[kStatus] = status;
+}
+
 export interface RequestObserver {
   /** Gives the request its id and arranges the metrics observation and log line for when the answer ends. */
   begin(req: IncomingMessage, res: ServerResponse, routeClass: RouteClass): void;
+  /** The same for a websocket upgrade: its id, and its line when the connection closes. */
+  beginUpgrade(req: IncomingMessage, socket: Duplex, routeClass: RouteClass): void;
   /** Writes access log lines still buffered (the server calls it once it has closed). */
   flush(): void;
 }
@@ -58,34 +86,38 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
   const { metrics, trust } = opts;
   // Below info level the line would be dropped anyway: do not build it.
   const accessLog = opts.accessLog && opts.logger.isLevelEnabled('info');
-  // Every field of the line is the gateway's own (no header, no query string), so the redaction pass the logger
-  // runs on every object (wildcard paths: more than half the cost of a line) is left out; and to stdout the lines
-  // are buffered, not written one syscall each (src/common/logger.ts).
-  const { logger, flush } = bulkLogger(opts.logger);
+  // Every field of the line is the gateway's own (no header, no query string), so it is written without pino's
+  // per-object path (serialisers, the redaction pass); and to stdout the lines are buffered, not written one
+  // syscall each (src/common/logger.ts).
+  const log = bulkLogger(opts.logger);
+
+  /** One line; `status` and the numbers as observed, strings from the request escaped by JSON.stringify. */
+  function writeLine(req: IncomingMessage, status: number, bytes: number, seconds: number, cls: RouteClass, ip: string | undefined, upstreamMs: number | undefined, tail: string): void {
+    // express rewrites req.url while routing (mount paths) and keeps what arrived in originalUrl.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const q = url.indexOf('?');
+    // The line's fields written as JSON here (see BulkLogger): strings from the request go through
+    // JSON.stringify, which escapes quotes, control characters and lone surrogates; the rest are numbers and the
+    // observer's own words.
+    let fields = `"reqId":${JSON.stringify(req.headers['x-request-id'])},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q < 0 ? url : url.slice(0, q))},"status":${status},"bytes":${bytes},"ms":${Math.round(seconds * 1e4) / 10}${ip === undefined ? '' : `,"ip":${JSON.stringify(ip)}`},"class":"${cls}"`;
+    if (upstreamMs !== undefined) fields += `,"upstreamMs":${Math.round(upstreamMs * 10) / 10}`;
+    log.info(fields + tail, 'request');
+  }
 
   function onClose(this: Observed): void {
-    const req = this[kReq];
     const finished = this.writableFinished;
     const seconds = Number(process.hrtime.bigint() - this[kStart]) / 1e9;
     if (finished) metrics.observe(this[kClass], this.statusCode, seconds);
     if (!accessLog) return;
-    // express rewrites req.url while routing (mount paths) and keeps what arrived in originalUrl.
-    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const q = url.indexOf('?');
-    const line: Record<string, unknown> = {
-      reqId: req.headers['x-request-id'],
-      method: req.method,
-      path: q < 0 ? url : url.slice(0, q),
-      status: this.statusCode,
-      bytes: req.socket.bytesWritten - this[kBytesBefore],
-      ms: Math.round(seconds * 1e4) / 10,
-      ip: this[kIp],
-      class: this[kClass],
-    };
-    const upstreamMs = this[kUpstreamMs];
-    if (upstreamMs !== undefined) line.upstreamMs = Math.round(upstreamMs * 10) / 10;
-    if (!finished) line.aborted = true;
-    logger.info(line, 'request');
+    const req = this[kReq];
+    const status = finished || this.headersSent ? this.statusCode : 499;
+    writeLine(req, status, req.socket.bytesWritten - this[kBytesBefore], seconds, this[kClass], this[kIp], this[kUpstreamMs], finished ? '' : ',"aborted":true');
+  }
+
+  function onUpgradeClose(this: ObservedUpgrade): void {
+    const seconds = Number(process.hrtime.bigint() - this[kStart]) / 1e9;
+    const status = this[kStatus];
+    writeLine(this[kReq], status ?? 499, this.bytesWritten ?? 0, seconds, this[kClass], this[kIp], this[kUpstreamMs], status === undefined ? ',"websocket":true,"aborted":true' : ',"websocket":true');
   }
 
   return {
@@ -100,8 +132,18 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
       r[kBytesBefore] = req.socket.bytesWritten;
       // Read as the request arrived: the proxy rewrites X-Forwarded-For for WordPress before the answer ends.
       if (accessLog) r[kIp] = clientAddress(req, trust);
-      res.once('close', onClose);
+      res.on('close', onClose); // a response closes once: `once` would allocate a wrapper per request
     },
-    flush,
+    beginUpgrade(req, socket, routeClass) {
+      req.headers['x-request-id'] = requestIdFor(req);
+      if (!accessLog) return;
+      const s = socket as ObservedUpgrade;
+      s[kStart] = process.hrtime.bigint();
+      s[kClass] = routeClass;
+      s[kReq] = req;
+      s[kIp] = clientAddress(req, trust);
+      socket.once('close', onUpgradeClose);
+    },
+    flush: log.flush,
   };
 }

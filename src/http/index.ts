@@ -11,5 +11,5 @@ export { errorHandler } from './error-handler.js';
 export { classifyRequest, normalisePath, ownPrefixes, type PathClass } from './paths.js';
 export { createHealthRouter, type HealthDeps } from './health.js';
 export { createMetrics, serveClusterMetrics, type Metrics, type RouteClass, type UpstreamErrorKind } from './metrics.js';
-export { createRequestObserver, upstreamAnswered, upstreamStarted, type RequestObserver } from './access-log.js';
+export { createRequestObserver, upgradeAnswered, upstreamAnswered, upstreamStarted, type RequestObserver } from './access-log.js';
 export { clientAddress, compileTrust, forwardedFor, plainAddress, type TrustFn } from './forwarded.js';

@@ -139,18 +139,23 @@ export function takeGatewayCookies(cookieHeader: string, sessionName: string, ot
   return { session: session || undefined, rest: kept.length ? kept.join('; ') : undefined };
 }
 
-/** Response headers that concern only one hop, dropped from WordPress's answer (the gateway sets its own). */
-export function dropResponseHopByHop(headers: IncomingHttpHeaders): void {
-  const connection = headers.connection;
-  if (connection !== undefined) {
-    for (const token of String(connection).split(',')) {
-      const named = token.trim().toLowerCase();
-      if (named && !protectedFromConnection.has(named) && named !== 'set-cookie') delete headers[named];
+/**
+ * Response headers that concern only one hop, dropped from WordPress's answer, and the gateway's own
+ * `Connection` put in place of WordPress's. `Connection` is overwritten, not deleted and added again: deleting a
+ * property of the headers object turns it into a slow dictionary for everything that reads it afterwards (http-proxy
+ * copies every header to the answer), which cost about 2% of a proxied request.
+ */
+export function dropResponseHopByHop(headers: IncomingHttpHeaders, connection: 'keep-alive' | 'close'): void {
+  const named = headers.connection;
+  if (named !== undefined) {
+    for (const token of String(named).split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name && name !== 'connection' && !protectedFromConnection.has(name) && name !== 'set-cookie') delete headers[name];
     }
   }
-  delete headers.connection;
-  delete headers['keep-alive'];
-  delete headers['proxy-connection'];
+  headers.connection = connection;
+  if (headers['keep-alive'] !== undefined) delete headers['keep-alive'];
+  if (headers['proxy-connection'] !== undefined) delete headers['proxy-connection'];
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
-import { upstreamAnswered, upstreamStarted } from '../http/index.js';
+import { upgradeAnswered, upstreamAnswered, upstreamStarted } from '../http/index.js';
 import { BODY_TOO_LARGE, bodyTooLarge, TIMEOUT_CODES, upstreamErrorKind } from './fault.js';
 import { holdHeaderForFirstChunk } from './first-chunk.js';
 import { dropResponseHopByHop, markPrivate, rewriteResponseOrigins, type OriginRewrite } from './headers.js';
@@ -61,14 +61,13 @@ export function createHttpHooks(deps: HttpHookDeps): HttpHooks {
       upstreamAnswered(res);
       holdHeaderForFirstChunk(proxyRes, res);
       const headers = proxyRes.headers;
-      dropResponseHopByHop(headers);
+      dropResponseHopByHop(headers, (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close');
       const clickCookie = req[kClickCookie];
       if (clickCookie !== undefined) {
         headers['set-cookie'] = [...(headers['set-cookie'] ?? []), clickCookie];
         // One visitor's attribution cookie must not be stored by a shared cache and handed to the next visitor.
         markPrivate(headers);
       }
-      headers.connection = (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive ? 'keep-alive' : 'close';
       const status = proxyRes.statusCode ?? 0;
       if (status >= 300 && status < 400 && headers.location !== undefined) bindHandoff(headers);
       // Hygiene removed any client copy: the header is present only when this gateway asserted an identity.
@@ -93,6 +92,7 @@ export function createErrorHook(
     if (!('writeHead' in res)) {
       const socket = res as Duplex & { bytesWritten?: number };
       if (!socket.destroyed && socket.writable && !socket.bytesWritten) {
+        upgradeAnswered(socket, status);
         socket.end(`HTTP/1.1 ${status === 504 ? '504 Gateway Timeout' : '502 Bad Gateway'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       } else {
         socket.destroy();

@@ -27,7 +27,7 @@ import { parse as parseUrl } from 'node:url';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { createHandoffBinder } from '../auth/handoff-binding.js';
 import type { GatewayDeps } from '../deps.js';
-import { compileTrust } from '../http/index.js';
+import { compileTrust, upgradeAnswered } from '../http/index.js';
 import type { ClickRecorder } from '../tracking/index.js';
 import { createUpstreamAgent } from './agent.js';
 import { createBodyCounter } from './body-limit.js';
@@ -171,6 +171,7 @@ export function createUpstreamProxy(deps: UpstreamProxyDeps, opts: UpstreamProxy
       socket.on('error', onClientSocketError);
       const url = req.url;
       if (url === undefined || url.charCodeAt(0) !== SLASH) {
+        upgradeAnswered(socket, 400);
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }

@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { upgradeAnswered, upstreamAnswered, upstreamStarted } from '../http/index.js';
 import { kPeer, kProxyReq, upstreamPath, type TaggedSocket, type TaggedUpgradeRequest } from './tags.js';
 
 export interface WebsocketHooks {
@@ -29,9 +30,19 @@ export function createWebsocketHooks(basePath: string, timeoutMs: number, onUpst
     this[kPeer]?.destroy();
   }
 
-  function onUpstreamUpgrade(this: TaggedUpgradeRequest, _res: IncomingMessage, upstreamSocket: TaggedSocket): void {
+  /** WordPress answered the upgrade without switching protocols (http-proxy passes that answer on). */
+  function onUpstreamResponse(this: TaggedUpgradeRequest, res: IncomingMessage): void {
     const client = this[kPeer];
     if (!client) return;
+    upstreamAnswered(client);
+    upgradeAnswered(client, res.statusCode ?? 0);
+  }
+
+  function onUpstreamUpgrade(this: TaggedUpgradeRequest, res: IncomingMessage, upstreamSocket: TaggedSocket): void {
+    const client = this[kPeer];
+    if (!client) return;
+    upstreamAnswered(client);
+    upgradeAnswered(client, res.statusCode ?? 101);
     client[kPeer] = upstreamSocket;
     upstreamSocket[kPeer] = client;
     upstreamSocket.once('close', onUpstreamSocketClose);
@@ -44,7 +55,9 @@ export function createWebsocketHooks(basePath: string, timeoutMs: number, onUpst
       if (proxyReq.path !== path) proxyReq.path = path;
       proxyReq.setTimeout(timeoutMs, onUpstreamTimeout);
       proxyReq[kPeer] = socket;
+      upstreamStarted(socket);
       proxyReq.once('upgrade', onUpstreamUpgrade);
+      proxyReq.once('response', onUpstreamResponse);
       socket[kProxyReq] = proxyReq;
       socket.once('close', onUpgradeClientClose);
       upgraded.add(socket);

@@ -4,8 +4,9 @@
  * peer; WordPress's failures counted in partnergate_upstream_errors_total.
  */
 import { expect } from 'chai';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { Writable } from 'node:stream';
+import WebSocket from 'ws';
 import { createLogger } from '../../src/common/index.js';
 import { startTestGateway, useTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -24,6 +25,7 @@ interface LogLine {
   ip?: string;
   class?: string;
   aborted?: boolean;
+  websocket?: boolean;
   [k: string]: unknown;
 }
 
@@ -95,6 +97,72 @@ describe('http: access log, request id, X-Forwarded-For, upstream errors', funct
       expect(line).to.include({ method: 'GET', path: '/sso/set-password', status: r.status, class: 'own', ip: '127.0.0.1' });
       expect(line).not.to.have.property('upstreamMs');
       expect(JSON.stringify(log.lines)).not.to.contain('another-secret-token');
+    });
+
+    it('writes a path with quotes and backslashes as one valid JSON line that reads back as sent', async () => {
+      // The line is written as JSON text by the observer, not by pino: what a client puts in the path must not
+      // break out of its string (a forged field) or the line (a forged entry).
+      const path = '/echo/a"b\\c/%C3%BC/x","status":999,"class":"own';
+      const id = 'path-escape-check-1';
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(gw.url).port), '127.0.0.1', () => {
+          socket.write(`GET ${path}?q=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n`);
+        });
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(reply).to.match(/^HTTP\/1\.1 200 /);
+      await eventually('the access log line', () => log.requests().some((l) => l.reqId === id));
+      const lines = log.requests().filter((l) => l.reqId === id);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include({ path, status: 200, class: 'proxied' });
+    });
+
+    it('logs a websocket once its connection closes: 101, the whole connection\'s bytes, the id WordPress received', async () => {
+      const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/live/feed?token=ws-secret-token`, { headers: { 'X-Request-Id': 'websocket-line-1' } });
+      const first = await new Promise<{ headers: Record<string, string> }>((resolve, reject) => {
+        ws.once('message', (data) => resolve(JSON.parse(String(data)) as { headers: Record<string, string> }));
+        ws.once('error', reject);
+      });
+      expect(first.headers['x-request-id']).to.equal('websocket-line-1');
+      ws.send('x'.repeat(5000));
+      await new Promise<void>((resolve) => ws.once('message', () => resolve()));
+      // No line while the connection is open: it is written when the connection ends.
+      expect(log.requests().some((l) => l.reqId === 'websocket-line-1')).to.equal(false);
+      ws.close();
+      await eventually('the websocket line', () => log.requests().some((l) => l.reqId === 'websocket-line-1'));
+      const lines = log.requests().filter((l) => l.reqId === 'websocket-line-1');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include({ method: 'GET', path: '/live/feed', status: 101, class: 'proxied', websocket: true, ip: '127.0.0.1' });
+      expect(lines[0]).not.to.have.property('aborted');
+      // The 101 answer, WordPress's first message and the 5000-byte echo all went to the client.
+      expect(lines[0]!.bytes).to.be.greaterThan(5000);
+      expect(lines[0]!.upstreamMs).to.be.a('number');
+      expect(JSON.stringify(log.lines)).not.to.contain('ws-secret-token');
+    });
+
+    it('logs an upgrade refused on the gateway\'s own path with the status it was given', async () => {
+      const status = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/partner-center/socket`, { headers: { 'X-Request-Id': 'websocket-refused-1' } });
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', () => resolve(-1));
+      });
+      expect(status).to.equal(404);
+      await eventually('the refused upgrade line', () => log.requests().some((l) => l.reqId === 'websocket-refused-1'));
+      expect(log.requests().find((l) => l.reqId === 'websocket-refused-1')).to.include({ status: 404, class: 'own', websocket: true, path: '/partner-center/socket' });
+    });
+
+    it('logs a client that left before any answer as 499, aborted', async () => {
+      const arrived = up.arrived('/hang');
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1', () => {
+        socket.write('GET /hang HTTP/1.1\r\nHost: x\r\nX-Request-Id: left-early-1\r\n\r\n');
+      });
+      expect((await arrived).headers['x-request-id']).to.equal('left-early-1');
+      socket.destroy();
+      await eventually('the aborted line', () => log.requests().some((l) => l.reqId === 'left-early-1'));
+      expect(log.requests().find((l) => l.reqId === 'left-early-1')).to.include({ path: '/hang', status: 499, aborted: true, class: 'proxied' });
     });
 
     it('passes the request id to WordPress: a well-formed incoming one is kept, a malformed one replaced', async () => {
