@@ -3,8 +3,10 @@
  * `partnergate`: the admin command line (package.json `bin` -> dist/src/admin/cli.js; in development
  * `npx tsx src/admin/cli.ts`). Every command has --help; exit codes are in docs/cli.md.
  */
+import { favourMemoryOverSpeed } from './cli/memory.js';
 import { runCli } from './cli/program.js';
 
+favourMemoryOverSpeed();
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
