@@ -77,8 +77,8 @@ if (phase === 'reference') {
   // engine its runtime renders with (src/admin/cli/runtime.ts). Nothing more, nothing less: module code is live
   // heap, and V8 lets the old generation grow to a multiple of the live heap before collecting the work's garbage.
   const command = phase === 'drain' ? 'mail' : 'migrate';
-  // As src/admin/cli.ts does before it runs any command.
-  (await load('src/admin/cli/memory.js')).favourMemoryOverSpeed();
+  // As src/admin/cli.ts does before it runs `migrate` (and not `mail drain`).
+  if (command === 'migrate') (await load('src/admin/cli/memory.js')).favourMemoryOverSpeed();
   const { buildProgram } = await load('src/admin/cli/program.js');
   await buildProgram({ stdout: process.stdout, stderr: process.stderr }, { code: 0 }, command);
   const { createLogger } = await load('src/common/index.js');

@@ -4,10 +4,11 @@
  * `npx tsx src/admin/cli.ts`). Every command has --help; exit codes are in docs/cli.md.
  */
 import { favourMemoryOverSpeed } from './cli/memory.js';
-import { runCli } from './cli/program.js';
+import { commandNamed, runCli } from './cli/program.js';
 
-favourMemoryOverSpeed();
-runCli(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+if (commandNamed(argv) === 'migrate') favourMemoryOverSpeed();
+runCli(argv).then(
   (code) => {
     process.exitCode = code;
   },
