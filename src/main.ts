@@ -9,10 +9,9 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { createLogger, type Logger } from './common/index.js';
+import { createLogger, loadModule, type Logger } from './common/index.js';
 import { createGateway } from './gateway.js';
 import { migrateToLatest, openStore, SchemaError, StoreError } from './store/index.js';
-import { seedIfEmpty, DEMO_LOGIN } from './demo/index.js';
 import { BlocksConfigError } from './blocks/index.js';
 import { serveClusterMetrics } from './http/index.js';
 import { CatalogueError, cataloguesFor } from './i18n/index.js';
@@ -41,18 +40,22 @@ function checkCatalogues(config: Config): void {
   }
 }
 
-/** Migrates the store and seeds demo data once, before any worker serves. Returns whether demo data is present. */
-async function prepareStore(config: Config, logger: Logger): Promise<boolean> {
+type DemoLogin = { email: string; password: string };
+
+/** Migrates the store and seeds demo data once, before any worker serves. Returns the demo login when demo data is present. */
+async function prepareStore(config: Config, logger: Logger): Promise<DemoLogin | undefined> {
   try {
     const store = await openStore(config.store);
     try {
       await migrateToLatest(store.db, store.kind);
       if (config.seedDemoData) {
+        // The generator is loaded only to seed: a gateway serving real data never holds its code.
+        const { seedIfEmpty, DEMO_LOGIN } = await loadModule<typeof import('./demo/index.js')>(new URL('./demo/index.js', import.meta.url));
         await seedIfEmpty(store, logger);
         const demo = await store.db.selectFrom('accounts').select('id').where('email', '=', DEMO_LOGIN.email).executeTakeFirst();
-        return Boolean(demo);
+        return demo ? DEMO_LOGIN : undefined;
       }
-      return false;
+      return undefined;
     } finally {
       await store.close();
     }
@@ -94,12 +97,12 @@ async function serve(config: Config, logger: Logger): Promise<number> {
   return port;
 }
 
-function banner(config: Config, port: number, demo: boolean, workers: number): void {
+function banner(config: Config, port: number, demo: DemoLogin | undefined, workers: number): void {
   const origin = config.publicUrl.startsWith('http://localhost:') && config.port === 0 ? `http://localhost:${port}` : config.publicUrl;
   process.stdout.write(
     `\nPartnergate is running on ${origin}${workers > 1 ? ` (${workers} worker processes)` : ''}\n` +
       `  Partner center: ${origin}/partner-center/\n` +
-      (demo ? `  Demo partner:   sign in at ${origin}/sso/sign-in as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}\n` : '') +
+      (demo ? `  Demo partner:   sign in at ${origin}/sso/sign-in as ${demo.email} / ${demo.password}\n` : '') +
       `  Store: ${config.store.kind === 'sqlite' ? config.store.path : 'PostgreSQL'}; WordPress upstream: ${config.upstreamUrl ?? 'none (set PARTNERGATE_UPSTREAM_URL)'}\n` +
       `  Stop with Ctrl-C.\n\n`,
   );

@@ -1,12 +1,15 @@
 /**
  * The CLI's doors into other capabilities (Ontraport sync, blocks): each is one small function here, so that a
- * capability's API change touches one place.
+ * capability's API change touches one place. Each loads its capability when called: the commands that import
+ * this file (`migrate`, `credentials`) mostly need neither, and a command loads only what it runs.
  */
-import type { Logger } from '../common/index.js';
+import { loadModule, type Logger } from '../common/index.js';
 import type { Config } from '../config/index.js';
-import { groupMembers, loadBlocksConfig, type BlocksConfig, type ServiceDeps } from '../blocks/index.js';
-import { createOntraportClient, runSync } from '../ontraport/index.js';
+import type { BlocksConfig, ServiceDeps } from '../blocks/index.js';
 import type { Store } from '../store/index.js';
+
+const blocks = () => loadModule<typeof import('../blocks/index.js')>(new URL('../blocks/index.js', import.meta.url));
+const ontraport = () => loadModule<typeof import('../ontraport/index.js')>(new URL('../ontraport/index.js', import.meta.url));
 import type { CliRuntime } from './cli/runtime.js';
 
 
@@ -15,15 +18,17 @@ export async function blocksDeps(rt: CliRuntime): Promise<ServiceDeps> {
   return { store: await rt.store(), logger: rt.logger, config: rt.config };
 }
 
-export function blocksConfigOf(rt: CliRuntime): BlocksConfig {
+export async function blocksConfigOf(rt: CliRuntime): Promise<BlocksConfig> {
+  const { loadBlocksConfig } = await blocks();
   return loadBlocksConfig(rt.config.blocksConfig);
 }
 
 /** Members (partner ids) of a named group, from the blocks configuration. */
 export function groupMembersAdapter(rt: CliRuntime): (name: string) => Promise<number[]> {
   return async (name) => {
+    const { groupMembers } = await blocks();
     const ids: number[] = [];
-    for await (const m of groupMembers(await blocksDeps(rt), name, { blocks: blocksConfigOf(rt) })) ids.push(m.partnerId);
+    for await (const m of groupMembers(await blocksDeps(rt), name, { blocks: await blocksConfigOf(rt) })) ids.push(m.partnerId);
     return ids;
   };
 }
@@ -43,6 +48,7 @@ export type ImportPartners = (onProgress?: (done: number, total: number, object:
  */
 export function ontraportImporter(deps: { store: Pick<Store, 'db' | 'kind'>; config: Config; logger: Logger; leaseHolder?: string }): ImportPartners {
   return async (onProgress) => {
+    const { createOntraportClient, runSync } = await ontraport();
     // The import shares the account's rate limit with running gateways through the store.
     const client = createOntraportClient(deps.config, { logger: deps.logger, store: deps.store });
     const summary = await runSync({ store: deps.store, client, logger: deps.logger }, { full: true, defaultCurrency: deps.config.defaultCurrency, leaseHolder: deps.leaseHolder, onProgress: (p) => onProgress?.(p.fetched, p.total, p.object) });

@@ -3,9 +3,12 @@
  * `partnergate`: the admin command line (package.json `bin` -> dist/src/admin/cli.js; in development
  * `npx tsx src/admin/cli.ts`). Every command has --help; exit codes are in docs/cli.md.
  */
-import { runCli } from './cli/program.js';
+import { favourMemoryOverSpeed } from './cli/memory.js';
+import { commandNamed, runCli } from './cli/program.js';
 
-runCli(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+if (commandNamed(argv) === 'migrate') favourMemoryOverSpeed();
+runCli(argv).then(
   (code) => {
     process.exitCode = code;
   },

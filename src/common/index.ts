@@ -5,6 +5,7 @@
 export * from './email-mask.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './lazy-module.js';
 export * from './logger.js';
 export * from './money.js';
 export * from './sealed.js';

@@ -4,6 +4,12 @@
  * English (`en`) is the reference: every other language must have exactly the keys `en` has in each namespace,
  * every message must parse, and a translation may only use the arguments its English message uses (a missing
  * value would throw while rendering). A bad catalogue stops start-up naming the file and key.
+ *
+ * Every message is parsed at start-up with the parser and locale intl-messageformat itself uses, but only the
+ * text is kept: a message is compiled the first time it is used. A compiled message holds its parsed form and
+ * its formatter caches, and building 1,500 of them up front (most never used by a given process) cost the
+ * gateway about 7 MB of resident memory; a message that parses here compiles later, so a bad one still stops
+ * start-up.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,18 +112,16 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
   const enArgs = new Map<string, Set<string>>();
   const languages = [...raw.keys()].sort((a, b) => (a === DEFAULT_LOCALE ? -1 : b === DEFAULT_LOCALE ? 1 : a.localeCompare(b)));
   for (const lang of languages) {
-    const formats = new Map<string, IntlMessageFormat>();
-    compiled.set(lang, formats);
+    compiled.set(lang, new Map());
+    const parse = messageParser(lang);
     for (const [key, { message, file }] of raw.get(lang)!) {
-      let mf: IntlMessageFormat;
+      let args: Set<string>;
       try {
-        mf = new IntlMessageFormat(message, lang);
+        args = argumentNames(parse(message));
       } catch (err) {
         problems.push(`${file}: key "${key.slice(key.indexOf(':') + 1)}": not a valid ICU message (${(err as Error).message})`);
         continue;
       }
-      formats.set(key, mf);
-      const args = argumentNames(mf.getAst());
       if (lang === DEFAULT_LOCALE) {
         enArgs.set(key, args);
         continue;
@@ -127,7 +131,7 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
         problems.push(`${file}: key "${key.slice(key.indexOf(':') + 1)}" is not in the ${DEFAULT_LOCALE} catalogue`);
         continue;
       }
-      const known = enArgs.get(key) ?? argumentNames(new IntlMessageFormat(reference.message, DEFAULT_LOCALE).getAst());
+      const known = enArgs.get(key) ?? argumentNames(messageParser(DEFAULT_LOCALE)(reference.message));
       const unknown = [...args].filter((a) => !known.has(a));
       if (unknown.length) problems.push(`${file}: key "${key.slice(key.indexOf(':') + 1)}" uses {${unknown.join('}, {')}} which the ${DEFAULT_LOCALE} message does not`);
     }
@@ -140,7 +144,18 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
     }
   }
   if (problems.length) throw new CatalogueError(problems);
-  const english = compiled.get(DEFAULT_LOCALE)!;
+  // Only the texts stay: `raw` also names each message's file, which nothing needs after the checks.
+  const texts = new Map([...raw].map(([lang, messages]) => [lang, new Map([...messages].map(([key, m]) => [key, m.message]))]));
+  const english = texts.get(DEFAULT_LOCALE)!;
+  /** The compiled message, built on first use (it parsed above, so it compiles). */
+  const format = (lang: string, key: string): IntlMessageFormat | undefined => {
+    const message = texts.get(lang)?.get(key);
+    if (message === undefined) return undefined;
+    const cache = compiled.get(lang)!;
+    let mf = cache.get(key);
+    if (!mf) cache.set(key, (mf = new IntlMessageFormat(message, lang)));
+    return mf;
+  };
   const negotiator = createNegotiator(languages, DEFAULT_LOCALE);
   return {
     languages,
@@ -148,7 +163,7 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
     negotiate: negotiator.negotiate,
     hasKey: (key) => english.has(key),
     t(locale, key, values) {
-      const mf = compiled.get(locale)?.get(key) ?? english.get(key);
+      const mf = format(locale, key) ?? format(DEFAULT_LOCALE, key);
       if (!mf) return key;
       try {
         return String(mf.format(values));
@@ -158,4 +173,15 @@ export function loadCatalogues(dirs: readonly string[]): Catalogues {
       }
     },
   };
+}
+
+/**
+ * The parse `new IntlMessageFormat(message, lang)` runs: the same parser, given the locale it resolves (the
+ * locale only changes how date skeletons read), so a message accepted here is one the constructor accepts.
+ */
+function messageParser(lang: string): (message: string) => ReturnType<IntlMessageFormat['getAst']> {
+  const parse = IntlMessageFormat.__parse;
+  if (!parse) throw new Error('intl-messageformat has no parser');
+  const locale = IntlMessageFormat.resolveLocale(lang);
+  return (message) => parse(message, { locale });
 }

@@ -9,14 +9,19 @@
  *   formats every cell (see columns.ts). A COPY cannot take bind parameters, so parameters are inlined as
  *   literals by {@link inlinePostgresParameters} (integers and escaped strings only).
  */
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
-import pg from 'pg';
-import Cursor from 'pg-cursor';
-import { to as copyTo } from 'pg-copy-streams';
-import type { Store } from '../store/index.js';
+import type pg from 'pg';
+import type Cursor from 'pg-cursor';
+import type copyStreams from 'pg-copy-streams';
+import { postgresDriver, type Store } from '../store/index.js';
 import type { ExportSlots } from './export-slots.js';
+
+const require = createRequire(import.meta.url);
+/** pg-copy-streams with the first COPY export (node-pg itself comes with the PostgreSQL store): SQLite never needs it. */
+const copyTo = (text: string) => (require('pg-copy-streams') as typeof copyStreams).to(text);
 
 export type RawRow = unknown[];
 
@@ -127,7 +132,8 @@ function postgresRows<T>(store: Store, slots: ExportSlots, query: CompiledQuery,
     async construct(cb) {
       try {
         client = await store.pgPool!.connect();
-        cursor = client.query(new Cursor<RawRow>(query.sql, query.parameters as unknown[], { rowMode: 'array' }));
+        const { Cursor: PgCursor } = postgresDriver();
+        cursor = client.query(new PgCursor<RawRow>(query.sql, query.parameters as unknown[], { rowMode: 'array' }));
         cb();
       } catch (err) {
         await letGo(true);
@@ -175,7 +181,7 @@ export function inlinePostgresParameters(query: CompiledQuery): string {
   return query.sql.replace(/\$(\d+)/g, (_m, n: string) => {
     const value = params[Number(n) - 1];
     if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-    if (typeof value === 'string') return pg.escapeLiteral(value);
+    if (typeof value === 'string') return postgresDriver().pg.escapeLiteral(value);
     throw new Error(`cannot inline parameter $${n} of type ${typeof value} into COPY`);
   });
 }
@@ -210,7 +216,7 @@ export function openCopySource(store: Store, slots: ExportSlots, select: Compile
     async construct(cb) {
       try {
         client = await store.pgPool!.connect();
-        await client.query(`BEGIN READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = ${pg.escapeLiteral(timeZone)}`);
+        await client.query(`BEGIN READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = ${postgresDriver().pg.escapeLiteral(timeZone)}`);
         copy = client.query(copyTo(text));
         copy.on('data', (chunk: Buffer) => {
           if (!this.push(chunk)) copy!.pause();

@@ -6,8 +6,9 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
-import pg from 'pg';
-import Cursor from 'pg-cursor';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
+import type Cursor from 'pg-cursor';
 import { CorruptionLatch, watchForCorruption, type StoreCorruption } from './corruption.js';
 import { StoreError } from './errors.js';
 import { prepareRepeatedQueries, StatementNames } from './prepared-statements.js';
@@ -44,13 +45,25 @@ export interface Store {
   close(): Promise<void>;
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * node-pg and its cursor, loaded when a PostgreSQL store opens: a gateway or command on SQLite never uses them,
+ * and loading them cost about 3 MB of resident memory. (The ESM entry of `pg` wraps this same CommonJS module.)
+ */
+export function postgresDriver(): { pg: typeof pg; Cursor: typeof Cursor } {
+  return { pg: require('pg') as typeof pg, Cursor: require('pg-cursor') as typeof Cursor };
+}
+
 /** node-pg returns int8/numeric as strings; our bigints are epoch ms and cents, safe as JS numbers. */
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as pg.CustomTypesConfig;
+function pgTypes(types: typeof pg.types): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
+      return types.getTypeParser(oid, format as 'text');
+    },
+  } as pg.CustomTypesConfig;
+}
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, '//$1:***@');
@@ -107,7 +120,8 @@ function openSqlite(path: string, opts: { privateBuild?: boolean }): Store {
 }
 
 async function openPostgres(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes, connectionTimeoutMillis: 5000 });
+  const { pg, Cursor } = postgresDriver();
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes(pg.types), connectionTimeoutMillis: 5000 });
   pool.on('error', () => {
     /* an idle client died (e.g. the server restarted); the pool replaces it on next use */
   });

@@ -5,7 +5,7 @@
  * functions that query tables) live with the capability that owns the rows and take the `Kysely` handle
  * (or a transaction) as their first argument.
  */
-export { openStore, StoreError, type Store, type StoreKind, type StoreConfig } from './database.js';
+export { openStore, postgresDriver, StoreError, type Store, type StoreKind, type StoreConfig } from './database.js';
 export { migrateToLatest, SchemaError } from './migrate.js';
 export { acquireLease, acquireLeaseFromDead, holderIsDead, processHolder, releaseLease, getKv, setKv } from './leases.js';
 export { compiledOnce } from './compiled-once.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { buildProgram, runCli } from '../../src/admin/cli/program.js';
+import { buildProgram, commandNamed, runCli } from '../../src/admin/cli/program.js';
 import { startOntraportEmulator, type OntraportEmulator } from '../support/ontraport-emulator.js';
 import { forEachStore } from '../support/store.js';
 import { captureIo, clearAll } from './support/fixtures.js';
@@ -19,7 +19,7 @@ function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
 describe('admin CLI: help', () => {
   it('every command answers --help with its usage and exit code 0', async () => {
     const io = captureIo();
-    const paths = commandPaths(buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
+    const paths = commandPaths(await buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
     expect(paths.map((p) => p.join(' '))).to.include.members(['db migrate', 'db check', 'db backup', 'config check', 'config doc', 'demo-data', 'sync', 'tiers evaluate', 'groups list', 'groups export', 'payouts masspay', 'credentials issue', 'credentials resend', 'credentials revoke', 'mail drain', 'migrate', 'partner-center pages']);
     for (const path of [[], ...paths]) {
       const out = captureIo();
@@ -27,6 +27,19 @@ describe('admin CLI: help', () => {
       expect(code, path.join(' ')).to.equal(0);
       expect(out.chunks.out, path.join(' ')).to.contain(`Usage: partnergate${path.length ? ` ${path.join(' ')}` : ''}`);
     }
+  });
+
+  it('builds only the command argv names (options may come first); help and unknown words get every command', async () => {
+    expect(commandNamed(['--json', 'migrate', 'situation-2', 'apply'])).to.equal('migrate');
+    expect(commandNamed(['mail', 'drain'])).to.equal('mail');
+    expect(commandNamed(['--help'])).to.equal(undefined);
+    expect(commandNamed(['help', 'migrate'])).to.equal(undefined);
+    expect(commandNamed(['migrat'])).to.equal(undefined);
+    const io = captureIo();
+    expect((await buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }, 'mail')).commands.map((c) => c.name())).to.deep.equal(['mail']);
+    const typo = captureIo();
+    expect(await runCli(['migrat'], { stdout: typo.stdout, stderr: typo.stderr })).to.equal(2);
+    expect(typo.chunks.err).to.contain("(Did you mean migrate?)");
   });
 
   it('config doc prints the configuration reference without needing a valid configuration', async () => {

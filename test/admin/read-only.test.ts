@@ -93,9 +93,9 @@ describe('admin CLI: config check and --dry-run never change the store (SQLite f
     writeFileSync(PAYPAL_RESULT, ['Recipient,Amount,Currency,Unique ID,Status,Transaction ID', ...rows.map((l, i) => `${l},Completed,TX${i}`)].join('\r\n'));
   });
 
-  it('lists a dry run for every command that has --dry-run', () => {
+  it('lists a dry run for every command that has --dry-run', async () => {
     const io = captureIo();
-    expect(dryRunCommands(buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 })).sort()).to.deep.equal(Object.keys(dryRuns).sort());
+    expect(dryRunCommands(await buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 })).sort()).to.deep.equal(Object.keys(dryRuns).sort());
   });
 
   for (const [name, runs] of Object.entries(dryRuns)) {

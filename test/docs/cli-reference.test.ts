@@ -14,10 +14,12 @@ function leaves(cmd: Command, prefix: string[] = []): Array<{ path: string; opti
   });
 }
 
+// The whole tree (every command's module), built before mocha collects the tests below.
+const io = captureIo();
+const commands = leaves(await buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
+
 describe('docs/cli.md', () => {
   const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
-  const io = captureIo();
-  const commands = leaves(buildProgram({ stdout: io.stdout, stderr: io.stderr }, { code: 0 }));
 
   for (const { path, options } of commands) {
     it(`documents \`${path}\` and each of its options`, () => {

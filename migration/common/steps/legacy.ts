@@ -6,7 +6,8 @@
  * changed on WordPress, once, and never again: rollback restores from it, even after a crash between switching
  * WordPress and journaling the switch.
  */
-import { queueContactUpdate } from '../../../src/ontraport/index.js';
+// The Ontraport outbox alone, not src/ontraport's door (the client and the sync, which an apply does not run).
+import { queueContactUpdate } from '../../../src/ontraport/outbox/outbox.js';
 import { AppError } from '../../../src/common/index.js';
 import type { CredentialRow } from '../../../src/accounts/index.js';
 import type { ApplyContext } from '../context.js';

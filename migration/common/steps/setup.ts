@@ -3,7 +3,9 @@
  * rules and default pages), and gather each partner's SubIDs.
  */
 import { AppError } from '../../../src/common/index.js';
-import { PARTNER_CENTER_PAGES, PARTNER_CENTER_SETUP_KEY, readPartnerCenterSetup, type PartnerCenterSetup } from '../../../src/partners/index.js';
+// center-setup.ts itself, not src/partners' door: the door also loads every partner-center service (reports,
+// sign-in, payouts...), which an apply never runs and whose code stayed in its heap (src/admin/cli/program.ts).
+import { PARTNER_CENTER_PAGES, PARTNER_CENTER_SETUP_KEY, readPartnerCenterSetup, type PartnerCenterSetup } from '../../../src/partners/center-setup.js';
 import { setKv } from '../../../src/store/index.js';
 import type { ApplyContext, ImportSummary, MigrationDeps } from '../context.js';
 import * as repo from '../migration.repo.js';

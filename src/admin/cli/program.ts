@@ -6,16 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { loadModule } from '../../common/index.js';
 import { reportFailure, type CliIo, type RunState } from './command.js';
-import { adminCommand } from './commands/admins.js';
-import { configCommand, dbCommand } from './commands/basics.js';
-import { credentialsCommand } from './commands/credentials.js';
-import { mailCommand } from './commands/mail.js';
-import { migrateCommand } from './commands/migrate.js';
-import { ontraportCommand } from './commands/ontraport.js';
-import { partnerCenterCommand } from './commands/partner-center.js';
-import { partnersCommand } from './commands/partners.js';
-import { demoDataCommand, groupsCommand, payoutsCommand, syncCommand, tiersCommand } from './commands/operations.js';
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit-codes.js';
 import { createOutput } from './output.js';
 
@@ -29,7 +21,42 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
-export function buildProgram(io: CliIo, state: RunState): Command {
+type CommandFactory = (io: CliIo, state: RunState) => Command;
+
+/**
+ * The top-level commands in help order, each loaded from its module only when needed. A command's module pulls
+ * in the capabilities it runs (the migrations, the blocks engine, the Ontraport client...): loading every one
+ * for every command kept about 6 MB more live heap in `migrate apply` (26 MB after loading instead of 20), and
+ * V8 sets the old generation's next full collection at a multiple of the live heap.
+ */
+const commandModule = <M>(path: string) => loadModule<M>(new URL(path, import.meta.url));
+type Basics = typeof import('./commands/basics.js');
+type Operations = typeof import('./commands/operations.js');
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<CommandFactory>]> = [
+  ['db', async () => (await commandModule<Basics>('./commands/basics.js')).dbCommand],
+  ['config', async () => (await commandModule<Basics>('./commands/basics.js')).configCommand],
+  ['demo-data', async () => (await commandModule<Operations>('./commands/operations.js')).demoDataCommand],
+  ['ontraport', async () => (await commandModule<typeof import('./commands/ontraport.js')>('./commands/ontraport.js')).ontraportCommand],
+  ['sync', async () => (await commandModule<Operations>('./commands/operations.js')).syncCommand],
+  ['tiers', async () => (await commandModule<Operations>('./commands/operations.js')).tiersCommand],
+  ['groups', async () => (await commandModule<Operations>('./commands/operations.js')).groupsCommand],
+  ['payouts', async () => (await commandModule<Operations>('./commands/operations.js')).payoutsCommand],
+  ['credentials', async () => (await commandModule<typeof import('./commands/credentials.js')>('./commands/credentials.js')).credentialsCommand],
+  ['mail', async () => (await commandModule<typeof import('./commands/mail.js')>('./commands/mail.js')).mailCommand],
+  ['migrate', async () => (await commandModule<typeof import('./commands/migrate.js')>('./commands/migrate.js')).migrateCommand],
+  ['partner-center', async () => (await commandModule<typeof import('./commands/partner-center.js')>('./commands/partner-center.js')).partnerCenterCommand],
+  ['admin', async () => (await commandModule<typeof import('./commands/admins.js')>('./commands/admins.js')).adminCommand],
+  ['partners', async () => (await commandModule<typeof import('./commands/partners.js')>('./commands/partners.js')).partnersCommand],
+];
+
+/** The command `argv` runs (its first word that is not an option), when it names one; else every command is needed (help, an unknown word). */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  const word = argv.find((a) => !a.startsWith('-'));
+  return COMMANDS.some(([name]) => name === word) ? word : undefined;
+}
+
+/** The command tree: every command, or only `only` (what running one command needs). */
+export async function buildProgram(io: CliIo, state: RunState, only?: string): Promise<Command> {
   const program = new Command('partnergate')
     .description('Partnergate admin: store, configuration, Ontraport sync, credentials, and the migrations from PilotPress')
     .version(packageVersion(), '-V, --version', 'print the version of Partnergate and exit')
@@ -37,12 +64,9 @@ export function buildProgram(io: CliIo, state: RunState): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  const commands = [
-    dbCommand(io, state), configCommand(io, state), demoDataCommand(io, state), ontraportCommand(io, state), syncCommand(io, state), tiersCommand(io, state), groupsCommand(io, state),
-    payoutsCommand(io, state), credentialsCommand(io, state), mailCommand(io, state), migrateCommand(io, state), partnerCenterCommand(io, state),
-    adminCommand(io, state), partnersCommand(io, state),
-  ];
-  for (const c of commands) program.addCommand(c);
+  const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
+  const factories = await Promise.all(wanted.map(([, load]) => load()));
+  for (const make of factories) program.addCommand(make(io, state));
   // Every (sub)command: errors thrown instead of exiting, output to our streams, usage shown after an error.
   const configure = (c: Command) => {
     c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError('(add --help for usage)');
@@ -54,7 +78,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
 
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<ExitCodeValue> {
   const state: RunState = { code: ExitCode.ok };
-  const program = buildProgram(io, state);
+  const program = await buildProgram(io, state, commandNamed(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.code;

@@ -8,7 +8,9 @@ import { AppError, createLogger, type Logger } from '../../common/index.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createMailTransport, poolOptionsOf, type MailTransport } from '../../mail/index.js';
 import { migrateToLatest, openStore, SchemaError, StoreError, type Store } from '../../store/index.js';
-import { createViews } from '../../views/index.js';
+// The engine alone, not src/views' door: that also exports the partner center's page routes, which load express
+// and every page's capability, none of which a command renders with.
+import { createViews } from '../../views/views.js';
 import type { Views } from '../../common/index.js';
 import type { CredentialsDeps } from '../../accounts/index.js';
 import type { MigrationDeps } from '../../../migration/index.js';

@@ -147,7 +147,7 @@ export function tiersCommand(io: CliIo, state: RunState): Command {
       ['--dry-run', 'show the moves, make none'],
     ],
     run: async (rt, opts) => {
-      const result = await evaluateTiers(await blocksDeps(rt), { dryRun: opts.dryRun, partnerIds: opts.partner, blocks: blocksConfigOf(rt) });
+      const result = await evaluateTiers(await blocksDeps(rt), { dryRun: opts.dryRun, partnerIds: opts.partner, blocks: await blocksConfigOf(rt) });
       rt.out.result({ ok: true, ...result }, () => [
         `${result.dryRun ? '[dry run] ' : ''}tiers: ${result.evaluated} partners evaluated, ${result.changes.length} ${result.dryRun ? 'would move' : 'moved'}, ${result.skipped.length} skipped`,
         ...result.changes.slice(0, 50).map((c) => `  partner ${c.partnerId}: ${c.from.programName} -> ${c.to.programName} (${c.rule}: ${c.value})`),
@@ -164,7 +164,7 @@ export function groupsCommand(io: CliIo, state: RunState): Command {
   defineCommand(io, state, 'list', {
     description: 'every configured group and its filter',
     run: async (rt) => {
-      const groups = listGroups(blocksConfigOf(rt));
+      const groups = listGroups(await blocksConfigOf(rt));
       rt.out.result({ ok: true, groups }, () => (groups.length ? groups.map((g) => `${g.name}: ${g.label} — ${g.filter}`) : ['no groups configured (PARTNERGATE_BLOCKS_CONFIG)']));
     },
   }, cmd);
@@ -174,7 +174,7 @@ export function groupsCommand(io: CliIo, state: RunState): Command {
     options: [['--output <file>', 'write the CSV here instead of stdout']],
     run: async (rt, opts, [name]) => {
       const deps = await blocksDeps(rt);
-      const blocks = blocksConfigOf(rt);
+      const blocks = await blocksConfigOf(rt);
       const group = listGroups(blocks).find((g) => g.name === name);
       if (!group) throw new AppError('request.invalid_field', `group: no group named ${JSON.stringify(name)} (see \`partnergate groups list\`)`, { field: 'group' });
       const rollups = group.rollups.map((r) => r.name);
