@@ -4,11 +4,11 @@
  *
  * Everything reaches stdout through one synchronous pino destination (sonic-boom), so no line is held back by
  * the event loop and a crash loses none. The access log's one line per request goes through `bulkLogger`, which
- * gathers whole lines and writes them to that destination 16 KiB at a time, at least every `BULK_FLUSH_MS`, at
- * exit and when the server closes. A write per line cost the proxy about a tenth of its throughput, and handing
- * batches to sonic-boom's asynchronous mode still cost about 2 us of CPU per line (a thread-pool round trip per
- * write); a synchronous write per 16 KiB costs about 0.6 us (bench/analysis.md). Only a SIGKILL or a power cut
- * loses what is gathered (at most one flush interval of access lines).
+ * gathers whole lines and writes them to that destination up to 4 KiB at a time (`LineBatch`), at least every
+ * `BULK_FLUSH_MS`, at exit and when the server closes. A write per line cost the proxy about a tenth of its
+ * throughput, and handing batches to sonic-boom's asynchronous mode still cost about 2 us of CPU per line (a
+ * thread-pool round trip per write); a synchronous write per 4 KiB costs about 0.9 us (bench/analysis.md). Only
+ * a SIGKILL or a power cut loses what is gathered (at most one flush interval of access lines).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -84,19 +84,22 @@ export interface BulkLogger {
 }
 
 /**
- * Whole lines gathered in an array and written as one string per `BULK_BATCH_BYTES`: one write system call per
- * batch instead of one per line.
+ * Whole lines gathered in an array and written as one string of at most `PIPE_BUF` bytes (a longer line alone):
+ * one write system call per batch instead of one per line. With several workers (`PARTNERGATE_WORKERS`) every
+ * process writes to the same stdout, a pipe or socket to the journal; the kernel keeps a write of up to
+ * `PIPE_BUF` bytes to a pipe whole, while a longer one may be interleaved with another worker's and tear lines.
+ * Lines are ASCII (see `asciiOnly`), so a batch's length in characters is its length in bytes.
  */
-class LineBatch {
+export class LineBatch {
   private lines: string[] = [];
   private size = 0;
 
   constructor(private readonly dest: { write(text: string): unknown }) {}
 
   write(line: string): void {
+    if (this.size + line.length > PIPE_BUF) this.flush();
     this.lines.push(line);
     this.size += line.length;
-    if (this.size >= BULK_BATCH_BYTES) this.flush();
   }
 
   /** Writes what is gathered now (the destination is synchronous). */
@@ -113,7 +116,20 @@ class LineBatch {
   }
 }
 
-const BULK_BATCH_BYTES = 16_384;
+/** POSIX's atomic pipe write size on Linux. */
+export const PIPE_BUF = 4096;
+
+const HAS_NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII = /[\u0080-\uffff]/g;
+
+/**
+ * The JSON text with every non-ASCII character (each half of a surrogate pair alike) as a `\uXXXX` escape: the
+ * same JSON value, one byte per character.
+ */
+export function asciiOnly(json: string): string {
+  return HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
 let bulkStdout: LineBatch | undefined;
 
 /**
@@ -127,7 +143,7 @@ export function bulkLogger(logger: Logger): BulkLogger {
   const bindings = JSON.stringify(logger.bindings()).slice(1, -1);
   const head = `{"level":${logger.levels.values.info ?? 30}`;
   const middle = bindings === '' ? ',' : `,${bindings},`;
-  const line = (fields: string, msg: string) => `${head}${isoTime()}${middle}${fields},"msg":${JSON.stringify(msg)}}\n`;
+  const line = (fields: string, msg: string) => asciiOnly(`${head}${isoTime()}${middle}${fields},"msg":${JSON.stringify(msg)}}\n`);
   if (stream === undefined) return { info() {}, flush() {} };
   if (!stdoutStreams.has(stream)) return { info: (fields, msg) => void stream.write(line(fields, msg)), flush() {} };
   if (bulkStdout === undefined) {

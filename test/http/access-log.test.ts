@@ -32,13 +32,15 @@ interface LogLine {
 /** A logger at info level whose lines the test reads back. */
 function capturedLogger() {
   const lines: LogLine[] = [];
+  const raw: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
+      raw.push(chunk.toString('latin1'));
       for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) lines.push(JSON.parse(text) as LogLine);
       cb();
     },
   });
-  return { logger: createLogger('info', sink), lines, requests: () => lines.filter((l) => l.msg === 'request') };
+  return { logger: createLogger('info', sink), lines, raw, requests: () => lines.filter((l) => l.msg === 'request') };
 }
 
 /** A port nothing listens on (bound, then closed). */
@@ -163,6 +165,16 @@ describe('http: access log, request id, X-Forwarded-For, upstream errors', funct
       socket.destroy();
       await eventually('the aborted line', () => log.requests().some((l) => l.reqId === 'left-early-1'));
       expect(log.requests().find((l) => l.reqId === 'left-early-1')).to.include({ path: '/hang', status: 499, aborted: true, class: 'proxied' });
+    });
+
+    it('writes a client address that is not ASCII (a forged X-Forwarded-For entry) as \\u escapes: the line stays ASCII', async () => {
+      const r = await send(`${gw.url}/echo`, { headers: [['X-Forwarded-For', 'bogus\u00e9'], ['X-Request-Id', 'non-ascii-ip-1']] });
+      expect(r.status).to.equal(200);
+      await eventually('the access log line', () => log.requests().some((l) => l.reqId === 'non-ascii-ip-1'));
+      expect(log.requests().find((l) => l.reqId === 'non-ascii-ip-1')).to.include({ ip: 'bogus\u00e9' });
+      const line = log.raw.join('').split('\n').find((l) => l.includes('non-ascii-ip-1'))!;
+      expect(line).to.contain('"ip":"bogus\\u00e9"');
+      expect(/[\u0080-\u00ff]/.test(line), 'a byte above 0x7f in the line').to.equal(false);
     });
 
     it('passes the request id to WordPress: a well-formed incoming one is kept, a malformed one replaced', async () => {
