@@ -77,7 +77,10 @@ export const BULK_FLUSH_MS = 1_000;
  * proxied request's bookkeeping.
  */
 export interface BulkLogger {
-  /** Writes one line: `{"level":30,"time":...,<bindings>,<fields>,"msg":<msg>}`. */
+  /**
+   * Writes one line: `{"level":30,"time":...,<bindings>,<fields>,"msg":<msg>}`. `fields` must be ASCII (see
+   * `asciiOnly`): the batch counts characters as bytes.
+   */
   info(fields: string, msg: string): void;
   /** Writes what is buffered (the gateway calls it when it closes; process exit does it by itself). */
   flush(): void;
@@ -88,7 +91,8 @@ export interface BulkLogger {
  * one write system call per batch instead of one per line. With several workers (`PARTNERGATE_WORKERS`) every
  * process writes to the same stdout, a pipe or socket to the journal; the kernel keeps a write of up to
  * `PIPE_BUF` bytes to a pipe whole, while a longer one may be interleaved with another worker's and tear lines.
- * Lines are ASCII (see `asciiOnly`), so a batch's length in characters is its length in bytes.
+ * Lines are ASCII (`BulkLogger.info`'s fields are, see `asciiOnly`), so a batch's length in characters is its
+ * length in bytes.
  */
 export class LineBatch {
   private lines: string[] = [];
@@ -143,7 +147,16 @@ export function bulkLogger(logger: Logger): BulkLogger {
   const bindings = JSON.stringify(logger.bindings()).slice(1, -1);
   const head = `{"level":${logger.levels.values.info ?? 30}`;
   const middle = bindings === '' ? ',' : `,${bindings},`;
-  const line = (fields: string, msg: string) => asciiOnly(`${head}${isoTime()}${middle}${fields},"msg":${JSON.stringify(msg)}}\n`);
+  // The line's closing part per message (the access log has one): one concatenation per line, not one per part.
+  let lastMsg = '';
+  let lastTail = '';
+  const line = (fields: string, msg: string) => {
+    if (msg !== lastMsg) {
+      lastMsg = msg;
+      lastTail = asciiOnly(`,"msg":${JSON.stringify(msg)}}\n`);
+    }
+    return head + isoTime() + middle + fields + lastTail;
+  };
   if (stream === undefined) return { info() {}, flush() {} };
   if (!stdoutStreams.has(stream)) return { info: (fields, msg) => void stream.write(line(fields, msg)), flush() {} };
   if (bulkStdout === undefined) {

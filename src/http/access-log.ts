@@ -19,7 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { bulkLogger, type Logger } from '../common/index.js';
+import { asciiOnly, bulkLogger, type Logger } from '../common/index.js';
 import type { Metrics, RouteClass } from './metrics.js';
 import { clientAddress, type TrustFn } from './forwarded.js';
 import { requestIdFor } from './request-context.js';
@@ -98,8 +98,10 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
     const q = url.indexOf('?');
     // The line's fields written as JSON here (see BulkLogger): strings from the request go through
     // JSON.stringify, which escapes quotes, control characters and lone surrogates; the rest are numbers and the
-    // observer's own words.
-    let fields = `"reqId":${JSON.stringify(req.headers['x-request-id'])},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q < 0 ? url : url.slice(0, q))},"status":${status},"bytes":${bytes},"ms":${Math.round(seconds * 1e4) / 10}${ip === undefined ? '' : `,"ip":${JSON.stringify(ip)}`},"class":"${cls}"`;
+    // observer's own words. Only the client address can hold a character beyond ASCII (an X-Forwarded-For entry
+    // the trusted proxies pass on, read as latin1): the id is checked, the method a token, and Node refuses a
+    // request target with a byte above 0x7f.
+    let fields = `"reqId":${JSON.stringify(req.headers['x-request-id'])},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q < 0 ? url : url.slice(0, q))},"status":${status},"bytes":${bytes},"ms":${Math.round(seconds * 1e4) / 10}${ip === undefined ? '' : `,"ip":${asciiOnly(JSON.stringify(ip))}`},"class":"${cls}"`;
     if (upstreamMs !== undefined) fields += `,"upstreamMs":${Math.round(upstreamMs * 10) / 10}`;
     log.info(fields + tail, 'request');
   }
