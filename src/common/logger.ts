@@ -78,10 +78,10 @@ export const BULK_FLUSH_MS = 1_000;
  */
 export interface BulkLogger {
   /**
-   * Writes one line: `{"level":30,"time":...,<bindings>,<fields>,"msg":<msg>}`. `fields` must be ASCII (see
-   * `asciiOnly`): the batch counts characters as bytes.
+   * Writes one info line: `{"level":30,"time":...,<bindings>,<fields>,"msg":<msg>}`. `fields` must be ASCII
+   * (see `asciiOnly`): the batch counts characters as bytes.
    */
-  info(fields: string, msg: string): void;
+  info(fields: string): void;
   /** Writes what is buffered (the gateway calls it when it closes; process exit does it by itself). */
   flush(): void;
 }
@@ -123,7 +123,6 @@ export class LineBatch {
 /** POSIX's atomic pipe write size on Linux. */
 export const PIPE_BUF = 4096;
 
-const HAS_NON_ASCII = /[\u0080-\uffff]/;
 const NON_ASCII = /[\u0080-\uffff]/g;
 
 /**
@@ -131,34 +130,25 @@ const NON_ASCII = /[\u0080-\uffff]/g;
  * same JSON value, one byte per character.
  */
 export function asciiOnly(json: string): string {
-  return HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+  return json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 let bulkStdout: LineBatch | undefined;
 
 /**
- * A `BulkLogger` with the level's number and the bindings of `logger`. When `logger` writes to stdout
+ * A `BulkLogger` whose lines carry the message `msg`, the level's number and the bindings of `logger`. When `logger` writes to stdout
  * (`createLogger` without a destination) its lines are buffered as described above; a logger with a destination
  * of its own (tests) gets them on that destination, unbuffered, so a reader sees each line at once. The caller
  * checks `logger.isLevelEnabled('info')` once: lines are written whatever the level.
  */
-export function bulkLogger(logger: Logger): BulkLogger {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { write(line: string): unknown } | undefined;
+export function bulkLogger(logger: Logger, msg: string): BulkLogger {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { write(line: string): unknown };
   const bindings = JSON.stringify(logger.bindings()).slice(1, -1);
   const head = `{"level":${logger.levels.values.info ?? 30}`;
   const middle = bindings === '' ? ',' : `,${bindings},`;
-  // The line's closing part per message (the access log has one): one concatenation per line, not one per part.
-  let lastMsg = '';
-  let lastTail = '';
-  const line = (fields: string, msg: string) => {
-    if (msg !== lastMsg) {
-      lastMsg = msg;
-      lastTail = asciiOnly(`,"msg":${JSON.stringify(msg)}}\n`);
-    }
-    return head + isoTime() + middle + fields + lastTail;
-  };
-  if (stream === undefined) return { info() {}, flush() {} };
-  if (!stdoutStreams.has(stream)) return { info: (fields, msg) => void stream.write(line(fields, msg)), flush() {} };
+  const tail = asciiOnly(`,"msg":${JSON.stringify(msg)}}\n`);
+  const line = (fields: string) => head + isoTime() + middle + fields + tail;
+  if (!stdoutStreams.has(stream)) return { info: (fields) => void stream.write(line(fields)), flush() {} };
   if (bulkStdout === undefined) {
     // The stdout destination `createLogger` made (synchronous): access lines and ordinary lines share it.
     const batch = new LineBatch(stream);
@@ -167,5 +157,5 @@ export function bulkLogger(logger: Logger): BulkLogger {
     bulkStdout = batch;
   }
   const batch = bulkStdout;
-  return { info: (fields, msg) => batch.write(line(fields, msg)), flush: () => batch.flush() };
+  return { info: (fields) => batch.write(line(fields)), flush: () => batch.flush() };
 }

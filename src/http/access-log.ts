@@ -89,7 +89,7 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
   // Every field of the line is the gateway's own (no header, no query string), so it is written without pino's
   // per-object path (serialisers, the redaction pass); and to stdout the lines are buffered, not written one
   // syscall each (src/common/logger.ts).
-  const log = bulkLogger(opts.logger);
+  const log = bulkLogger(opts.logger, 'request');
 
   /** One line; `status` and the numbers as observed, strings from the request escaped by JSON.stringify. */
   function writeLine(req: IncomingMessage, status: number, bytes: number, seconds: number, cls: RouteClass, ip: string | undefined, upstreamMs: number | undefined, tail: string): void {
@@ -103,7 +103,7 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
     // request target with a byte above 0x7f.
     let fields = `"reqId":${JSON.stringify(req.headers['x-request-id'])},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q < 0 ? url : url.slice(0, q))},"status":${status},"bytes":${bytes},"ms":${Math.round(seconds * 1e4) / 10}${ip === undefined ? '' : `,"ip":${asciiOnly(JSON.stringify(ip))}`},"class":"${cls}"`;
     if (upstreamMs !== undefined) fields += `,"upstreamMs":${Math.round(upstreamMs * 10) / 10}`;
-    log.info(fields + tail, 'request');
+    log.info(fields + tail);
   }
 
   function onClose(this: Observed): void {
