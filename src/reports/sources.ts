@@ -9,19 +9,18 @@
  *   formats every cell (see columns.ts). A COPY cannot take bind parameters, so parameters are inlined as
  *   literals by {@link inlinePostgresParameters} (integers and escaped strings only).
  */
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import type pg from 'pg';
 import type Cursor from 'pg-cursor';
 import type copyStreams from 'pg-copy-streams';
+import { loadPackage } from '../common/index.js';
 import { postgresDriver, type Store } from '../store/index.js';
 import type { ExportSlots } from './export-slots.js';
 
-const require = createRequire(import.meta.url);
 /** pg-copy-streams with the first COPY export (node-pg itself comes with the PostgreSQL store): SQLite never needs it. */
-const copyTo = (text: string) => (require('pg-copy-streams') as typeof copyStreams).to(text);
+const copyTo = (text: string) => loadPackage<typeof copyStreams>('pg-copy-streams').to(text);
 
 export type RawRow = unknown[];
 

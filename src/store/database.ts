@@ -6,9 +6,9 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
-import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type Cursor from 'pg-cursor';
+import { loadPackage } from '../common/lazy-module.js';
 import { CorruptionLatch, watchForCorruption, type StoreCorruption } from './corruption.js';
 import { StoreError } from './errors.js';
 import { prepareRepeatedQueries, StatementNames } from './prepared-statements.js';
@@ -45,14 +45,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-
 /**
  * node-pg and its cursor, loaded when a PostgreSQL store opens: a gateway or command on SQLite never uses them,
- * and loading them cost about 3 MB of resident memory. (The ESM entry of `pg` wraps this same CommonJS module.)
+ * and loading them cost about 3 MB of resident memory.
  */
 export function postgresDriver(): { pg: typeof pg; Cursor: typeof Cursor } {
-  return { pg: require('pg') as typeof pg, Cursor: require('pg-cursor') as typeof Cursor };
+  return { pg: loadPackage<typeof pg>('pg'), Cursor: loadPackage<typeof Cursor>('pg-cursor') };
 }
 
 /** node-pg returns int8/numeric as strings; our bigints are epoch ms and cents, safe as JS numbers. */

@@ -30,17 +30,17 @@ type CommandFactory = (io: CliIo, state: RunState) => Command;
  * V8 sets the old generation's next full collection at a multiple of the live heap.
  */
 const commandModule = <M>(path: string) => loadModule<M>(new URL(path, import.meta.url));
-type Basics = typeof import('./commands/basics.js');
-type Operations = typeof import('./commands/operations.js');
+const basics = () => commandModule<typeof import('./commands/basics.js')>('./commands/basics.js');
+const operations = () => commandModule<typeof import('./commands/operations.js')>('./commands/operations.js');
 const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<CommandFactory>]> = [
-  ['db', async () => (await commandModule<Basics>('./commands/basics.js')).dbCommand],
-  ['config', async () => (await commandModule<Basics>('./commands/basics.js')).configCommand],
-  ['demo-data', async () => (await commandModule<Operations>('./commands/operations.js')).demoDataCommand],
+  ['db', async () => (await basics()).dbCommand],
+  ['config', async () => (await basics()).configCommand],
+  ['demo-data', async () => (await operations()).demoDataCommand],
   ['ontraport', async () => (await commandModule<typeof import('./commands/ontraport.js')>('./commands/ontraport.js')).ontraportCommand],
-  ['sync', async () => (await commandModule<Operations>('./commands/operations.js')).syncCommand],
-  ['tiers', async () => (await commandModule<Operations>('./commands/operations.js')).tiersCommand],
-  ['groups', async () => (await commandModule<Operations>('./commands/operations.js')).groupsCommand],
-  ['payouts', async () => (await commandModule<Operations>('./commands/operations.js')).payoutsCommand],
+  ['sync', async () => (await operations()).syncCommand],
+  ['tiers', async () => (await operations()).tiersCommand],
+  ['groups', async () => (await operations()).groupsCommand],
+  ['payouts', async () => (await operations()).payoutsCommand],
   ['credentials', async () => (await commandModule<typeof import('./commands/credentials.js')>('./commands/credentials.js')).credentialsCommand],
   ['mail', async () => (await commandModule<typeof import('./commands/mail.js')>('./commands/mail.js')).mailCommand],
   ['migrate', async () => (await commandModule<typeof import('./commands/migrate.js')>('./commands/migrate.js')).migrateCommand],
