@@ -96,19 +96,22 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
     const serverCpu = String(cores - 1);
     const loadCpus = cores > 2 ? `0-${cores - 2}` : '0';
     const pinned = cores >= 2;
-    const ownCore = async <T>(pids: number[], run: () => Promise<T>): Promise<T> => {
-      if (pinned) pinTree(upstream.pid, loadCpus);
-      for (const pid of pids) if (pinned) pinTree(pid, serverCpu);
+    const wrkCpus = pinned ? loadCpus : undefined;
+    const ownCore = async <T>(pids: readonly number[], run: () => Promise<T>): Promise<T> => {
+      if (!pinned) return run();
+      pinTree(upstream.pid, loadCpus);
+      for (const pid of pids) pinTree(pid, serverCpu);
       try {
         return await run();
       } finally {
-        if (pinned) pinTree(upstream.pid, allCpus);
-        for (const pid of pids) if (pinned) pinTree(pid, allCpus);
+        pinTree(upstream.pid, allCpus);
+        for (const pid of pids) pinTree(pid, allCpus);
       }
     };
     const blocks = Math.max(2, Math.round(opts.pairs / 3));
+    // Fresh processes are bound as each block starts them.
     const fresh = (a: FreshVariant, b: FreshVariant, pairsPerBlock = 3) =>
-      ownCore([], () => interleaveFresh(a, b, { blocks, pairs: pairsPerBlock, seconds: opts.seconds, loadCpus: pinned ? loadCpus : undefined, pin: pinned ? (pid) => pinTree(pid, serverCpu) : undefined }));
+      ownCore([], () => interleaveFresh(a, b, { blocks, pairs: pairsPerBlock, seconds: opts.seconds, loadCpus: wrkCpus, pin: pinned ? (pid) => pinTree(pid, serverCpu) : undefined }));
     const gatewayVariant = (name: string, env: Record<string, string> = {}, stdoutFile?: string): FreshVariant => ({
       name,
       path: '/page',
@@ -119,7 +122,7 @@ export async function benchProxy(opts: ProxyBenchOptions): Promise<BenchResult[]
     const nginx = await pair({ name: 'direct', url: `${upstream.url}/page` }, { name: 'nginx', url: `${upstream.nginxProxyUrl}/page` }, Math.max(2, Math.ceil(opts.pairs / 3)));
     const one = await fresh({ name: 'bare http-proxy, 1 process', path: '/page', start: () => startBareProxy(upstream.url, 1, startScriptNodeFlags()) }, gatewayVariant('partnergate, 1 process'));
     const all = await pair({ name: `bare http-proxy, ${cores} processes`, url: `${bare[0]!.url}/page`, pid: bare[0]!.pid }, { name: `partnergate, ${cores} processes`, url: `${cluster.url}/page`, pid: cluster.pid });
-    const clicks = await ownCore([single.pid], () => interleave({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER }, { pairs: opts.pairs, seconds: opts.seconds, loadCpus: pinned ? loadCpus : undefined }));
+    const clicks = await ownCore([single.pid], () => interleave({ name: 'untracked', url: `${single.url}/page`, pid: single.pid, headers: BROWSER }, { name: 'tracked', url: `${single.url}/page?orid=${referralCode}&sid=bench`, pid: single.pid, headers: BROWSER }, { pairs: opts.pairs, seconds: opts.seconds, loadCpus: wrkCpus }));
     // The method's own resolution: two identically configured gateways, measured like the access-log pair.
     const same = await fresh(noLog, gatewayVariant('no access log, a second process'));
     // Every block's logging gateway is stopped in order (SIGTERM flushes its log) and appends to one file: every
