@@ -6,6 +6,7 @@ export * from './email-mask.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './lazy-module.js';
+export * from './bulk-log.js';
 export * from './logger.js';
 export * from './money.js';
 export * from './sealed.js';

@@ -19,7 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { asciiOnly, bulkLogger, type Logger } from '../common/index.js';
+import { bulkLogger, jsonAscii, type Logger } from '../common/index.js';
 import type { Metrics, RouteClass } from './metrics.js';
 import { clientAddress, type TrustFn } from './forwarded.js';
 import { requestIdFor } from './request-context.js';
@@ -73,6 +73,34 @@ export function upgradeAnswered(socket: Duplex, status: number): void {
   if (s[kStatus] === undefined) s[kStatus] = status;
 }
 
+/** What one access line says, kept until its batch is written (plain values: no request, socket or response). */
+interface AccessRecord {
+  id: string;
+  method: string;
+  url: string;
+  status: number;
+  bytes: number;
+  seconds: number;
+  cls: RouteClass;
+  ip: string | undefined;
+  upstreamMs: number | undefined;
+  /** Fixed members the observer adds (aborted, websocket), already JSON. */
+  tail: string;
+}
+
+/**
+ * The line's fields as JSON members (see `bulkLogger`): strings from the request go through `jsonAscii`, which
+ * escapes quotes, control characters, lone surrogates and anything beyond ASCII (an X-Forwarded-For entry the
+ * trusted proxies pass on, read as latin1); the rest are numbers and the observer's own words. The path is
+ * written without its query string.
+ */
+function accessFields(r: AccessRecord): string {
+  const q = r.url.indexOf('?');
+  let fields = `"reqId":${jsonAscii(r.id)},"method":${jsonAscii(r.method)},"path":${jsonAscii(q < 0 ? r.url : r.url.slice(0, q))},"status":${r.status},"bytes":${r.bytes},"ms":${Math.round(r.seconds * 1e4) / 10}${r.ip === undefined ? '' : `,"ip":${jsonAscii(r.ip)}`},"class":"${r.cls}"`;
+  if (r.upstreamMs !== undefined) fields += `,"upstreamMs":${Math.round(r.upstreamMs * 10) / 10}`;
+  return fields + r.tail;
+}
+
 export interface RequestObserver {
   /** Gives the request its id and arranges the metrics observation and log line for when the answer ends. */
   begin(req: IncomingMessage, res: ServerResponse, routeClass: RouteClass): void;
@@ -87,23 +115,26 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
   // Below info level the line would be dropped anyway: do not build it.
   const accessLog = opts.accessLog && opts.logger.isLevelEnabled('info');
   // Every field of the line is the gateway's own (no header, no query string), so it is written without pino's
-  // per-object path (serialisers, the redaction pass); and to stdout the lines are buffered, not written one
-  // syscall each (src/common/logger.ts).
-  const log = bulkLogger(opts.logger, 'request');
+  // per-object path (serialisers, the redaction pass); to stdout the records are queued and formatted and written
+  // in batches (src/common/bulk-log.ts).
+  const log = accessLog ? bulkLogger<AccessRecord>(opts.logger, 'request', accessFields) : undefined;
 
-  /** One line; `status` and the numbers as observed, strings from the request escaped by JSON.stringify. */
+  /** One line's record; `status` and the numbers as observed. */
   function writeLine(req: IncomingMessage, status: number, bytes: number, seconds: number, cls: RouteClass, ip: string | undefined, upstreamMs: number | undefined, tail: string): void {
-    // express rewrites req.url while routing (mount paths) and keeps what arrived in originalUrl.
-    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const q = url.indexOf('?');
-    // The line's fields written as JSON here (see BulkLogger): strings from the request go through
-    // JSON.stringify, which escapes quotes, control characters and lone surrogates; the rest are numbers and the
-    // observer's own words. Only the client address can hold a character beyond ASCII (an X-Forwarded-For entry
-    // the trusted proxies pass on, read as latin1): the id is checked, the method a token, and Node refuses a
-    // request target with a byte above 0x7f.
-    let fields = `"reqId":${JSON.stringify(req.headers['x-request-id'])},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q < 0 ? url : url.slice(0, q))},"status":${status},"bytes":${bytes},"ms":${Math.round(seconds * 1e4) / 10}${ip === undefined ? '' : `,"ip":${asciiOnly(JSON.stringify(ip))}`},"class":"${cls}"`;
-    if (upstreamMs !== undefined) fields += `,"upstreamMs":${Math.round(upstreamMs * 10) / 10}`;
-    log.info(fields + tail);
+    const id = req.headers['x-request-id']; // begin() set it
+    log?.add({
+      id: typeof id === 'string' ? id : '',
+      method: req.method ?? '',
+      // express rewrites req.url while routing (mount paths) and keeps what arrived in originalUrl.
+      url: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+      status,
+      bytes,
+      seconds,
+      cls,
+      ip,
+      upstreamMs,
+      tail,
+    });
   }
 
   function onClose(this: Observed): void {
@@ -146,6 +177,6 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
       s[kIp] = clientAddress(req, trust);
       socket.once('close', onUpgradeClose);
     },
-    flush: log.flush,
+    flush: () => log?.flush(),
   };
 }

@@ -4,6 +4,7 @@
  * environment (plus PATH) reaches them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -23,12 +24,18 @@ export interface GatewayRun {
   stop(): Promise<number>;
 }
 
-/** Starts `node [nodeFlags] main.js` and resolves once `/healthz` answers on `port`. */
-export async function startGatewayProcess(env: Record<string, string>, port: number, nodeFlags: string[] = []): Promise<GatewayRun> {
+/**
+ * Starts `node [nodeFlags] main.js` and resolves once `/healthz` answers on `port`. Its stdout is a pipe read
+ * here, or with `stdoutFile` a regular file it writes to (opened with `fileFlags`, `a` for O_APPEND as systemd's
+ * `StandardOutput=append:` does).
+ */
+export async function startGatewayProcess(env: Record<string, string>, port: number, nodeFlags: string[] = [], stdoutFile?: { path: string; fileFlags: 'a' | 'w' }): Promise<GatewayRun> {
   let out = '';
   let err = '';
-  const child = spawn(process.execPath, [...nodeFlags, ...entry('main')], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const fd = stdoutFile ? openSync(stdoutFile.path, stdoutFile.fileFlags) : undefined;
+  const child = spawn(process.execPath, [...nodeFlags, ...entry('main')], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+  if (fd !== undefined) closeSync(fd); // the child has its own copy
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
   let gone = false;
@@ -41,7 +48,7 @@ export async function startGatewayProcess(env: Record<string, string>, port: num
   }
   return {
     child,
-    stdout: () => out,
+    stdout: () => (stdoutFile ? readFileSync(stdoutFile.path, 'utf8') : out),
     stderr: () => err,
     exited,
     stop() {
