@@ -120,7 +120,7 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
   const log = accessLog ? bulkLogger<AccessRecord>(opts.logger, 'request', accessFields) : undefined;
 
   /** One line's record; `status` and the numbers as observed. */
-  function writeLine(req: IncomingMessage, status: number, bytes: number, seconds: number, cls: RouteClass, ip: string | undefined, upstreamMs: number | undefined, tail: string): void {
+  function queueLine(req: IncomingMessage, status: number, bytes: number, seconds: number, cls: RouteClass, ip: string | undefined, upstreamMs: number | undefined, tail: string): void {
     const id = req.headers['x-request-id']; // begin() set it
     log?.add({
       id: typeof id === 'string' ? id : '',
@@ -144,13 +144,13 @@ export function createRequestObserver(opts: { logger: Logger; metrics: Metrics; 
     if (!accessLog) return;
     const req = this[kReq];
     const status = finished || this.headersSent ? this.statusCode : 499;
-    writeLine(req, status, req.socket.bytesWritten - this[kBytesBefore], seconds, this[kClass], this[kIp], this[kUpstreamMs], finished ? '' : ',"aborted":true');
+    queueLine(req, status, req.socket.bytesWritten - this[kBytesBefore], seconds, this[kClass], this[kIp], this[kUpstreamMs], finished ? '' : ',"aborted":true');
   }
 
   function onUpgradeClose(this: ObservedUpgrade): void {
     const seconds = Number(process.hrtime.bigint() - this[kStart]) / 1e9;
     const status = this[kStatus];
-    writeLine(this[kReq], status ?? 499, this.bytesWritten ?? 0, seconds, this[kClass], this[kIp], this[kUpstreamMs], status === undefined ? ',"websocket":true,"aborted":true' : ',"websocket":true');
+    queueLine(this[kReq], status ?? 499, this.bytesWritten ?? 0, seconds, this[kClass], this[kIp], this[kUpstreamMs], status === undefined ? ',"websocket":true,"aborted":true' : ',"websocket":true');
   }
 
   return {
