@@ -16,7 +16,8 @@
  *
  * Only a SIGKILL or a power cut loses what is queued: at most one flush interval of lines.
  */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { pino } from 'pino';
 import { destinationOf, isoTimeAt, stdoutDescriptor, type Logger } from './logger.js';
 
 /** Queued lines reach stdout at least this often (a quiet gateway's lines do not wait for a full batch). */
@@ -105,19 +106,18 @@ export function bulkLogger<R>(logger: Logger, msg: string, fields: (record: R) =
   };
 }
 
-let stdoutBatches: Map<number, LineBatch> | undefined;
+let sharedStdoutBatch: LineBatch | undefined;
 
-/** One batch per descriptor, shared by every bulk logger writing to it. */
+/**
+ * The one batch every bulk log writing to stdout shares. Its writes go through a second pino destination on the
+ * same descriptor, in sonic-boom's buffer mode: synchronous, a partial write continued and EAGAIN waited out, and
+ * no copy of the chunk (its text mode copies every string it has written into a new Buffer). Ordinary lines
+ * reach the descriptor through pino's own synchronous destination, which holds nothing back, so batches and
+ * ordinary lines are each written whole.
+ */
 function stdoutBatch(fd: number): LineBatch {
-  stdoutBatches ??= new Map();
-  let batch = stdoutBatches.get(fd);
-  if (batch === undefined) {
-    // Ordinary lines reach the same descriptor through pino's synchronous destination, which holds nothing back:
-    // batches and ordinary lines are each written whole.
-    batch = new LineBatch(fdWriter(fd), batchLimitFor(fd));
-    stdoutBatches.set(fd, batch);
-  }
-  return batch;
+  sharedStdoutBatch ??= new LineBatch(pino.destination({ dest: fd, sync: true, contentMode: 'buffer' }) as unknown as { write(chunk: Buffer): unknown }, batchLimitFor(fd));
+  return sharedStdoutBatch;
 }
 
 /**
@@ -129,9 +129,9 @@ function stdoutBatch(fd: number): LineBatch {
  * own lock), so a file gets `FILE_BATCH`: fewer system calls. Lines are ASCII, so a line's length in characters
  * is its length in bytes.
  *
- * Why a buffer of its own rather than strings handed to pino's destination: sonic-boom turns every string it has
- * written into a new Buffer (`releaseWritingBuf`), an allocation outside the heap per batch, and the logging
- * gateway's heap grew to nearly three times the size of one without the log (bench/analysis.md).
+ * Why a buffer of its own rather than strings handed to pino's destination: sonic-boom's text mode turns every
+ * string it has written into a new Buffer (`releaseWritingBuf`), an allocation outside the heap per batch, and
+ * the logging gateway's heap grew to nearly three times the size of one without the log (bench/analysis.md).
  */
 export class LineBatch {
   private readonly buffer: Buffer;
@@ -169,29 +169,6 @@ export class LineBatch {
       /* stdout already closed: nothing left to write to */
     }
   }
-}
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * A synchronous writer to a file descriptor that writes all of each chunk: it goes on after a partial write, and
- * waits 10 ms and tries again when the descriptor is non-blocking and full (EAGAIN), as pino's sonic-boom does in
- * its synchronous mode.
- */
-export function fdWriter(fd: number): { write(chunk: Buffer): void } {
-  return {
-    write(chunk) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        try {
-          offset += writeSync(fd, chunk, offset, chunk.length - offset);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-          Atomics.wait(sleepCell, 0, 0, 10);
-        }
-      }
-    },
-  };
 }
 
 /** POSIX's atomic pipe write size on Linux. */
