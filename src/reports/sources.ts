@@ -189,6 +189,12 @@ export function inlinePostgresParameters(query: CompiledQuery): string {
  * The CSV bytes of `COPY (select) TO STDOUT WITH (FORMAT csv)` (LF line ends, no header), run in a read-only
  * transaction with `DateStyle` ISO and `TimeZone` = `timeZone` set locally (columns.ts relies on both).
  * The pool client is returned on success and closed on any failure or early destroy.
+ *
+ * Parallel query is off for the COPY (`max_parallel_workers_per_gather = 0`). An export streams at the pace of
+ * the client reading it, and a client that stops reading parks the COPY. A parallel plan would keep its worker
+ * processes for as long as the download is parked. Those workers come from the server-wide `max_worker_processes`,
+ * which logical replication and every other query's parallelism share, so a few parked downloads could hold
+ * them all. One backend per export is the most an export can hold.
  */
 export function openCopySource(store: Store, slots: ExportSlots, select: CompiledQuery, timeZone: string): Readable {
   const release = slots.track();
@@ -215,7 +221,7 @@ export function openCopySource(store: Store, slots: ExportSlots, select: Compile
     async construct(cb) {
       try {
         client = await store.pgPool!.connect();
-        await client.query(`BEGIN READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = ${postgresDriver().pg.escapeLiteral(timeZone)}`);
+        await client.query(`BEGIN READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = ${postgresDriver().pg.escapeLiteral(timeZone)}; SET LOCAL max_parallel_workers_per_gather = 0`);
         copy = client.query(copyTo(text));
         copy.on('data', (chunk: Buffer) => {
           if (!this.push(chunk)) copy!.pause();
