@@ -19,8 +19,6 @@ import { massPayExport, massPaySkippedExport, recordMassPayExport } from './mass
 
 const STATUSES: readonly CommissionStatus[] = COMMISSION_STATUSES;
 const GROUPINGS = ['date', 'promo', 'subid'] as const;
-/** A download whose client reads nothing for this long is dropped (it would hold a database connection). */
-const STALL_TIMEOUT_MS = 120_000;
 
 function one(req: Request, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
@@ -78,9 +76,18 @@ function csvHeaders(res: Response, fileName: string): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
+/**
+ * A download whose client reads nothing for `clientIdleTimeoutMs` is dropped: it holds an export slot and, on
+ * PostgreSQL, a backend blocked mid-COPY, which does not answer the server's barriers (a DROP DATABASE anywhere
+ * on that server waits for it).
+ */
+function dropWhenStalled(res: Response, deps: GatewayDeps): void {
+  res.setTimeout(deps.config.clientIdleTimeoutMs, () => res.destroy());
+}
+
 /** Pipes a started export into the response; a failure after the first byte destroys the socket. */
-function sendBody(req: Request, res: Response, body: NodeJS.ReadableStream, what: string): void {
-  res.setTimeout(STALL_TIMEOUT_MS, () => res.destroy());
+function sendBody(req: Request, res: Response, body: NodeJS.ReadableStream, what: string, deps: GatewayDeps): void {
+  dropWhenStalled(res, deps);
   pipeline(body, res, (err) => {
     if (!err) return;
     // The socket is already destroyed by pipeline: the client sees an incomplete chunked body, not a file.
@@ -112,7 +119,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
     res.once('close', () => gone.abort());
     const { body } = await openCsvExport(deps.store, deps.exportSlots, request, { queueMs: deps.config.exportQueueSeconds * 1000, signal: gone.signal });
     csvHeaders(res, exportFileName(request));
-    sendBody(req, res, body, request.report);
+    sendBody(req, res, body, request.report, deps);
   });
 
   router.get('/api/reports/:name', async (req, res) => {
@@ -157,7 +164,7 @@ export function createAdminReportsRouter(deps: GatewayDeps): Router {
     const input = massPayInput(req);
     await recordMassPayExport(deps.store.db, { accountId: req.ctx.session!.account_id, at: deps.now(), requestId: req.ctx.id, ...input });
     csvHeaders(res, `partnergate-masspay-${input.currency}-${today()}.csv`);
-    res.setTimeout(STALL_TIMEOUT_MS, () => res.destroy());
+    dropWhenStalled(res, deps);
     // Errors after the first byte destroy the response (pipeline); before it, they reach the error handler.
     await massPayExport(deps.store.db, input, res, { accountId: req.ctx.session!.account_id, requestId: req.ctx.id, now: deps.now() }).catch(notADownload(res));
   });

@@ -61,11 +61,13 @@ forEachStore('reports: streaming exports', (ctx) => {
   let big: SignedIn;
   let big2: SignedIn;
   let broken: SignedIn;
+  let bigPartnerId: number;
 
   before(async function () {
     this.timeout(120_000);
     const programId = await insertProgram(ctx.store.db);
     const bigPartner = await insertPartner(ctx.store.db, { programId, code: 'BIG', timeZone: 'UTC' });
+    bigPartnerId = bigPartner;
     await bulkCommissions(ctx.store, bigPartner, ROWS, START, { wide: true });
     // A second large partner: one partner may hold only MAX_EXPORTS_PER_PARTNER of the slots.
     const big2Partner = await insertPartner(ctx.store.db, { programId, code: 'BIG2', timeZone: 'UTC' });
@@ -120,6 +122,48 @@ forEachStore('reports: streaming exports', (ctx) => {
       expect(pool.totalCount - pool.idleCount, 'no pool client left checked out').to.equal(0);
     }
     recordCase('export resource exhaustion', `${ctx.kind}: disconnect stops the query`, true);
+  });
+
+  it('a download nobody reads is dropped after the client idle timeout: its slot, its backend and the server are freed', async function () {
+    this.timeout(60_000);
+    // Its own gateway: the shared one keeps parked downloads for the slot tests below.
+    const stallTg = await startTestGateway(ctx.store, { PARTNERGATE_CLIENT_IDLE_TIMEOUT_MS: '1500' });
+    const scratch = `stall_scratch_${process.pid}_${Date.now().toString(36)}`;
+    let dropped: Promise<unknown> | undefined;
+    try {
+      const who = await signInAs(stallTg, bigPartnerId);
+      const { req, res } = await startParkedDownload(stallTg, who, `/partner-center/exports/commissions.csv?${WHOLE_RANGE}`);
+      req.on('error', () => {});
+      try {
+        expect(stallTg.gateway.deps.exportSlots.inFlight(), 'parked, not yet dropped').to.equal(1);
+        if (ctx.kind === 'postgres') {
+          // A parked COPY's backend does not answer the server's barriers: a DROP DATABASE anywhere on the server
+          // waits for it. Dropping the download is what lets it through.
+          await sql`create database ${sql.id(scratch)}`.execute(ctx.store.db);
+          dropped = sql`drop database ${sql.id(scratch)}`.execute(ctx.store.db);
+        }
+        await waitFor('the stalled download dropped', () => stallTg.gateway.deps.exportSlots.inFlight() === 0, 15_000);
+        if (ctx.kind === 'postgres') {
+          await waitFor('its COPY ended', async () => (await copyProcesses(ctx.store)).length === 0, 15_000);
+          await dropped;
+          dropped = undefined;
+        }
+        // What the client got is visibly broken off, never a file that looks complete.
+        let sawEnd = false;
+        res.on('end', () => (sawEnd = true));
+        res.on('error', () => {});
+        const closed = new Promise((resolve) => res.once('close', resolve));
+        res.resume();
+        await closed;
+        expect(recordCase('export resource exhaustion', `${ctx.kind}: an unread download is dropped at the idle timeout`, res.complete === false && !sawEnd), `complete=${res.complete} end=${sawEnd}`).to.equal(true);
+      } finally {
+        req.destroy();
+      }
+    } finally {
+      await dropped?.catch(() => {});
+      if (ctx.kind === 'postgres') await sql`drop database if exists ${sql.id(scratch)}`.execute(ctx.store.db);
+      await stallTg.close();
+    }
   });
 
   it('a database failure after the first byte ends the response as failed (no complete-looking file)', async () => {
