@@ -116,7 +116,18 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     async dropDatabase(dbUrl) {
       const db = new URL(dbUrl).pathname.slice(1);
-      await admin((c) => c.query(`drop database if exists "${db}" with (force)`));
+      await admin(async (c) => {
+        // A DROP DATABASE waits for every backend on the server to pass a barrier, and one blocked writing to a
+        // client that does not read (a parked export's COPY) never does. Give up with the culprits named rather
+        // than as a bare hook timeout in whichever test file happens to drop a database next.
+        await c.query(`set statement_timeout = '20s'`);
+        try {
+          await c.query(`drop database if exists "${db}" with (force)`);
+        } catch (err) {
+          const { rows } = await c.query(`select pid, datname, backend_type, wait_event, left(query, 80) as query from pg_stat_activity where state = 'active' and pid <> pg_backend_pid()`);
+          throw new Error(`drop database ${db}: ${(err as Error).message}; active backends: ${JSON.stringify(rows)}`);
+        }
+      });
     },
     async restart() {
       await stopServer();
