@@ -32,14 +32,11 @@ export interface BulkLogger<R> {
    * this call. The record must not change afterwards.
    */
   add(record: R): void;
-  /**
-   * Writes what is queued and stops the periodic flush for this log until its next line (the gateway calls it
-   * when it closes; process exit writes what is queued by itself).
-   */
+  /** Writes what is queued (the gateway calls it when it closes; process exit writes what is queued by itself). */
   flush(): void;
 }
 
-/** The flush of every bulk log with queued lines: one timer and one exit listener for all of them. */
+/** The flush of every bulk log with queued lines, and only those: one timer and one exit listener for all. */
 const queued = new Set<() => void>();
 let flushTimer: NodeJS.Timeout | undefined;
 
@@ -91,6 +88,7 @@ export function bulkLogger<R>(logger: Logger, msg: string, fields: (record: R) =
     for (let i = 0; i < records.length; i++) batch.write(line(times[i]!, records[i]!));
     records.length = 0;
     batch.flush();
+    queued.delete(writeQueued); // back in with the next record
   };
   return {
     add(record) {
@@ -99,10 +97,7 @@ export function bulkLogger<R>(logger: Logger, msg: string, fields: (record: R) =
       records.push(record);
       if (records.length === RECORDS_PER_FLUSH) writeQueued();
     },
-    flush() {
-      writeQueued();
-      queued.delete(writeQueued);
-    },
+    flush: writeQueued,
   };
 }
 

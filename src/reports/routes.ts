@@ -77,17 +77,19 @@ function csvHeaders(res: Response, fileName: string): void {
 }
 
 /**
- * A download whose client reads nothing for `clientIdleTimeoutMs` is dropped: it holds an export slot and, on
- * PostgreSQL, a backend blocked mid-COPY, which does not answer the server's barriers (a DROP DATABASE anywhere
- * on that server waits for it).
+ * A download whose client reads nothing for `idleMs` (`clientIdleTimeoutMs`) is dropped: it holds an export slot
+ * and, on PostgreSQL, a backend blocked mid-COPY, which does not answer the server's barriers (a DROP DATABASE
+ * anywhere on that server waits for it). The server's own idle timeout is raised to cover the waits for WordPress
+ * and for an export slot (server.ts); once the download streams, those waits are over and the plain idle time
+ * applies.
  */
-function dropWhenStalled(res: Response, deps: GatewayDeps): void {
-  res.setTimeout(deps.config.clientIdleTimeoutMs, () => res.destroy());
+function dropWhenStalled(res: Response, idleMs: number): void {
+  res.setTimeout(idleMs, () => res.destroy());
 }
 
 /** Pipes a started export into the response; a failure after the first byte destroys the socket. */
-function sendBody(req: Request, res: Response, body: NodeJS.ReadableStream, what: string, deps: GatewayDeps): void {
-  dropWhenStalled(res, deps);
+function sendBody(req: Request, res: Response, body: NodeJS.ReadableStream, what: string, idleMs: number): void {
+  dropWhenStalled(res, idleMs);
   pipeline(body, res, (err) => {
     if (!err) return;
     // The socket is already destroyed by pipeline: the client sees an incomplete chunked body, not a file.
@@ -119,7 +121,7 @@ export function createReportsRouter(deps: GatewayDeps): Router {
     res.once('close', () => gone.abort());
     const { body } = await openCsvExport(deps.store, deps.exportSlots, request, { queueMs: deps.config.exportQueueSeconds * 1000, signal: gone.signal });
     csvHeaders(res, exportFileName(request));
-    sendBody(req, res, body, request.report, deps);
+    sendBody(req, res, body, request.report, deps.config.clientIdleTimeoutMs);
   });
 
   router.get('/api/reports/:name', async (req, res) => {
@@ -164,7 +166,7 @@ export function createAdminReportsRouter(deps: GatewayDeps): Router {
     const input = massPayInput(req);
     await recordMassPayExport(deps.store.db, { accountId: req.ctx.session!.account_id, at: deps.now(), requestId: req.ctx.id, ...input });
     csvHeaders(res, `partnergate-masspay-${input.currency}-${today()}.csv`);
-    dropWhenStalled(res, deps);
+    dropWhenStalled(res, deps.config.clientIdleTimeoutMs);
     // Errors after the first byte destroy the response (pipeline); before it, they reach the error handler.
     await massPayExport(deps.store.db, input, res, { accountId: req.ctx.session!.account_id, requestId: req.ctx.id, now: deps.now() }).catch(notADownload(res));
   });
